@@ -1,0 +1,4 @@
+//! sea-orm entities of the hub's own tables. They describe storage only: the GraphQL
+//! schema is designed separately for its readers.
+
+pub mod region;

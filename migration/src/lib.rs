@@ -1,0 +1,15 @@
+//! Schema migrations, shared by SQLite and PostgreSQL. Enums are stored as strings so that
+//! both backends run the same statements.
+
+pub use sea_orm_migration::prelude::*;
+
+mod m20261128_000001_create_region;
+
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(m20261128_000001_create_region::Migration)]
+    }
+}

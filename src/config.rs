@@ -1,0 +1,473 @@
+//! One typed settings struct, read from defaults, an optional TOML file, `CUNHUB_*`
+//! environment variables and command-line flags, in that order of precedence.
+//! No other module reads the environment.
+
+use std::{net::SocketAddr, path::PathBuf, time::Duration};
+
+use figment::{
+    Figment,
+    providers::{Env, Format, Serialized, Toml},
+};
+use secrecy::SecretString;
+use serde::{Deserialize, Serialize};
+
+/// The secret that signs development tokens when none is configured.
+pub const DEVELOPMENT_SECRET: &str = "cunhub-development-secret-do-not-use-in-production";
+
+/// Every setting: its key in the TOML file, its environment variable, and what it does.
+/// The README's table is this list.
+pub const SETTINGS_TABLE: &[(&str, &str, &str)] = &[
+    (
+        "server.bind",
+        "CUNHUB_BIND",
+        "address and port the hub listens on",
+    ),
+    (
+        "server.body_limit",
+        "CUNHUB_BODY_LIMIT",
+        "largest request body in bytes",
+    ),
+    (
+        "server.shutdown_timeout",
+        "CUNHUB_SHUTDOWN_TIMEOUT",
+        "time in-flight requests get after SIGTERM/SIGINT",
+    ),
+    (
+        "server.workers",
+        "CUNHUB_WORKERS",
+        "HTTP worker threads (0: one per core)",
+    ),
+    (
+        "server.graphiql",
+        "CUNHUB_GRAPHIQL",
+        "serve GraphiQL at /graphiql",
+    ),
+    (
+        "database.url",
+        "CUNHUB_DATABASE_URL",
+        "sqlite://FILE?mode=rwc or postgres://USER@HOST/DB",
+    ),
+    (
+        "database.max_connections",
+        "CUNHUB_DATABASE_MAX_CONNECTIONS",
+        "connection pool size",
+    ),
+    (
+        "auth.issuer",
+        "CUNHUB_AUTH_ISSUER",
+        "required `iss` of every token",
+    ),
+    (
+        "auth.audience",
+        "CUNHUB_AUTH_AUDIENCE",
+        "required `aud` of every token",
+    ),
+    (
+        "auth.algorithms",
+        "CUNHUB_AUTH_ALGORITHMS",
+        "accepted signature algorithms (HS256, RS256, ES256)",
+    ),
+    (
+        "auth.hs256_secret",
+        "CUNHUB_AUTH_HS256_SECRET",
+        "shared secret for HS256 tokens (secret)",
+    ),
+    (
+        "auth.public_key_file",
+        "CUNHUB_AUTH_PUBLIC_KEY_FILE",
+        "PEM public key for RS256/ES256 tokens",
+    ),
+    (
+        "auth.leeway",
+        "CUNHUB_AUTH_LEEWAY",
+        "clock skew allowed on exp and nbf",
+    ),
+    (
+        "limits.max_depth",
+        "CUNHUB_LIMITS_MAX_DEPTH",
+        "deepest selection a query may nest",
+    ),
+    (
+        "limits.max_complexity",
+        "CUNHUB_LIMITS_MAX_COMPLEXITY",
+        "largest query cost (lists count `first` times)",
+    ),
+    (
+        "limits.max_aliases",
+        "CUNHUB_LIMITS_MAX_ALIASES",
+        "most aliases in one document",
+    ),
+    (
+        "limits.max_root_fields",
+        "CUNHUB_LIMITS_MAX_ROOT_FIELDS",
+        "most top-level fields in one operation",
+    ),
+    (
+        "limits.max_tokens",
+        "CUNHUB_LIMITS_MAX_TOKENS",
+        "most lexical tokens in one document",
+    ),
+    (
+        "limits.max_page_size",
+        "CUNHUB_LIMITS_MAX_PAGE_SIZE",
+        "largest `first` of a connection",
+    ),
+    (
+        "log.level",
+        "CUNHUB_LOG_LEVEL",
+        "tracing filter, e.g. `info` or `cunhub=debug`",
+    ),
+    ("log.format", "CUNHUB_LOG_FORMAT", "`text` or `json`"),
+];
+
+/// All settings of the hub.
+#[derive(Debug, Clone, Serialize, Deserialize, Default)]
+#[serde(deny_unknown_fields, default)]
+pub struct Settings {
+    pub server: ServerSettings,
+    pub database: DatabaseSettings,
+    pub auth: AuthSettings,
+    pub limits: QueryLimits,
+    pub log: LogSettings,
+}
+
+/// The HTTP listener.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ServerSettings {
+    pub bind: String,
+    pub body_limit: usize,
+    #[serde(with = "humantime_serde")]
+    pub shutdown_timeout: Duration,
+    pub workers: usize,
+    pub graphiql: bool,
+}
+
+impl Default for ServerSettings {
+    fn default() -> Self {
+        Self {
+            bind: "127.0.0.1:8080".into(),
+            body_limit: 256 * 1024,
+            shutdown_timeout: Duration::from_secs(30),
+            workers: 0,
+            graphiql: true,
+        }
+    }
+}
+
+/// The hub's own database.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct DatabaseSettings {
+    pub url: String,
+    pub max_connections: u32,
+}
+
+impl Default for DatabaseSettings {
+    fn default() -> Self {
+        Self {
+            url: "sqlite://cunhub.db?mode=rwc".into(),
+            max_connections: 16,
+        }
+    }
+}
+
+/// How bearer tokens are verified.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct AuthSettings {
+    pub issuer: String,
+    pub audience: String,
+    pub algorithms: Vec<String>,
+    /// Redacted in `Debug` and never serialised back out.
+    #[serde(skip_serializing)]
+    pub hs256_secret: Option<SecretString>,
+    pub public_key_file: Option<PathBuf>,
+    #[serde(with = "humantime_serde")]
+    pub leeway: Duration,
+}
+
+impl Default for AuthSettings {
+    fn default() -> Self {
+        Self {
+            issuer: "cunhub-dev".into(),
+            audience: "cunhub".into(),
+            algorithms: vec!["HS256".into()],
+            hs256_secret: None,
+            public_key_file: None,
+            leeway: Duration::from_secs(30),
+        }
+    }
+}
+
+impl AuthSettings {
+    /// The HS256 secret, falling back to the development secret.
+    pub fn hs256_secret_or_development(&self) -> SecretString {
+        self.hs256_secret
+            .clone()
+            .unwrap_or_else(|| SecretString::from(DEVELOPMENT_SECRET))
+    }
+}
+
+/// Limits every GraphQL document must stay within.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct QueryLimits {
+    pub max_depth: usize,
+    pub max_complexity: usize,
+    pub max_aliases: usize,
+    pub max_root_fields: usize,
+    pub max_tokens: usize,
+    pub max_page_size: usize,
+}
+
+impl Default for QueryLimits {
+    fn default() -> Self {
+        Self {
+            max_depth: 12,
+            max_complexity: 5_000,
+            max_aliases: 30,
+            max_root_fields: 20,
+            max_tokens: 2_000,
+            max_page_size: 100,
+        }
+    }
+}
+
+/// Log output.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct LogSettings {
+    pub level: String,
+    pub format: LogFormat,
+}
+
+impl Default for LogSettings {
+    fn default() -> Self {
+        Self {
+            level: "info".into(),
+            format: LogFormat::Text,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+/// A setting that cannot be used; the message names it.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("configuration file {0} does not exist")]
+    MissingFile(PathBuf),
+    #[error("invalid configuration: {0}")]
+    Invalid(String),
+    #[error("invalid setting `{key}`: {reason}")]
+    Setting { key: &'static str, reason: String },
+}
+
+impl From<figment::Error> for ConfigError {
+    fn from(err: figment::Error) -> Self {
+        let reasons: Vec<String> = err.into_iter().map(|e| e.to_string()).collect();
+        ConfigError::Invalid(reasons.join("; "))
+    }
+}
+
+/// Values given on the command line, which win over the file and the environment.
+#[derive(Debug, Clone, Default)]
+pub struct Overrides {
+    pub bind: Option<String>,
+    pub database_url: Option<String>,
+}
+
+impl Settings {
+    /// Reads the settings: defaults, then `file`, then `CUNHUB_*`, then `overrides`.
+    pub fn load(
+        file: Option<&std::path::Path>,
+        overrides: &Overrides,
+    ) -> Result<Self, ConfigError> {
+        let mut figment = Figment::from(Serialized::defaults(Settings::default()));
+        if let Some(path) = file {
+            if !path.exists() {
+                return Err(ConfigError::MissingFile(path.to_owned()));
+            }
+            figment = figment.merge(Toml::file_exact(path));
+        }
+        figment = figment.merge(environment());
+        if let Some(bind) = &overrides.bind {
+            figment = figment.merge(("server.bind", bind));
+        }
+        if let Some(url) = &overrides.database_url {
+            figment = figment.merge(("database.url", url));
+        }
+        let settings: Settings = figment.extract()?;
+        settings.validate()?;
+        Ok(settings)
+    }
+
+    /// Checks what serde cannot: addresses, URLs, algorithms and ranges.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        let bad = |key, reason: String| Err(ConfigError::Setting { key, reason });
+        if self.server.bind.parse::<SocketAddr>().is_err() {
+            return bad(
+                "server.bind",
+                format!("`{}` is not HOST:PORT", self.server.bind),
+            );
+        }
+        if self.server.body_limit < 1024 {
+            return bad("server.body_limit", "must be at least 1024 bytes".into());
+        }
+        let url = &self.database.url;
+        if !(url.starts_with("sqlite:")
+            || url.starts_with("postgres://")
+            || url.starts_with("postgresql://"))
+        {
+            return bad(
+                "database.url",
+                "must start with sqlite: or postgres://".into(),
+            );
+        }
+        if self.database.max_connections == 0 {
+            return bad("database.max_connections", "must be at least 1".into());
+        }
+        if self.auth.algorithms.is_empty() {
+            return bad("auth.algorithms", "list at least one algorithm".into());
+        }
+        for alg in &self.auth.algorithms {
+            match alg.as_str() {
+                "HS256" => {}
+                "RS256" | "ES256" if self.auth.public_key_file.is_some() => {}
+                "RS256" | "ES256" => {
+                    return bad(
+                        "auth.public_key_file",
+                        format!("{alg} needs a public key file"),
+                    );
+                }
+                other => {
+                    return bad(
+                        "auth.algorithms",
+                        format!("`{other}` is not HS256, RS256 or ES256"),
+                    );
+                }
+            }
+        }
+        if self.auth.issuer.is_empty() {
+            return bad("auth.issuer", "must not be empty".into());
+        }
+        if self.auth.audience.is_empty() {
+            return bad("auth.audience", "must not be empty".into());
+        }
+        if self.auth.leeway > Duration::from_secs(300) {
+            return bad("auth.leeway", "at most 5 minutes".into());
+        }
+        let limits = &self.limits;
+        for (key, value) in [
+            ("limits.max_depth", limits.max_depth),
+            ("limits.max_complexity", limits.max_complexity),
+            ("limits.max_aliases", limits.max_aliases),
+            ("limits.max_root_fields", limits.max_root_fields),
+            ("limits.max_tokens", limits.max_tokens),
+            ("limits.max_page_size", limits.max_page_size),
+        ] {
+            if value == 0 {
+                return bad(key, "must be at least 1".into());
+            }
+        }
+        if tracing_subscriber::EnvFilter::try_new(&self.log.level).is_err() {
+            return bad(
+                "log.level",
+                format!("`{}` is not a tracing filter", self.log.level),
+            );
+        }
+        Ok(())
+    }
+
+    /// Whether tokens are signed with the well-known development secret.
+    pub fn uses_development_secret(&self) -> bool {
+        self.auth.algorithms.iter().any(|a| a == "HS256") && self.auth.hs256_secret.is_none()
+    }
+}
+
+/// `CUNHUB_*` variables mapped to their keys through [`SETTINGS_TABLE`]; any other
+/// `CUNHUB_` variable is an unknown key and is rejected (the test suite's own
+/// `CUNHUB_TEST_*` variables excepted).
+fn environment() -> Env {
+    Env::prefixed("CUNHUB_")
+        .filter(|key| !key.as_str().starts_with("test_"))
+        .map(|key| {
+            let var = format!("CUNHUB_{}", key.as_str().to_ascii_uppercase());
+            match SETTINGS_TABLE.iter().find(|(_, env, _)| *env == var) {
+                Some((path, _, _)) => (*path).into(),
+                None => format!("unknown_environment_variable_{}", key.as_str()).into(),
+            }
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use secrecy::ExposeSecret;
+
+    #[test]
+    fn defaults_need_no_file_and_validate() {
+        let settings = Settings::default();
+        assert!(settings.validate().is_ok());
+        assert_eq!(settings.server.bind, "127.0.0.1:8080");
+        assert!(settings.database.url.contains("cunhub.db"));
+    }
+
+    #[test]
+    fn unknown_keys_are_rejected_with_their_name() {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let path = dir.path().join("cunhub.toml");
+        std::fs::write(&path, "[server]\nbindd = \"x\"\n").unwrap_or_else(|e| panic!("{e}"));
+        let err = Settings::load(Some(&path), &Overrides::default())
+            .err()
+            .map(|e| e.to_string());
+        assert!(
+            err.as_deref().is_some_and(|e| e.contains("bindd")),
+            "{err:?}"
+        );
+    }
+
+    #[test]
+    fn a_bad_value_names_the_setting() {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let path = dir.path().join("cunhub.toml");
+        std::fs::write(&path, "[server]\nbind = \"nowhere\"\n").unwrap_or_else(|e| panic!("{e}"));
+        let err = Settings::load(Some(&path), &Overrides::default())
+            .err()
+            .map(|e| e.to_string());
+        assert!(
+            err.as_deref().is_some_and(|e| e.contains("server.bind")),
+            "{err:?}"
+        );
+    }
+
+    #[test]
+    fn secrets_are_redacted_from_debug() {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let path = dir.path().join("cunhub.toml");
+        std::fs::write(&path, "[auth]\nhs256_secret = \"super-secret-value\"\n")
+            .unwrap_or_else(|e| panic!("{e}"));
+        let settings =
+            Settings::load(Some(&path), &Overrides::default()).unwrap_or_else(|e| panic!("{e}"));
+        assert!(!format!("{settings:?}").contains("super-secret-value"));
+        let secret = settings.auth.hs256_secret_or_development();
+        assert_eq!(secret.expose_secret(), "super-secret-value");
+    }
+
+    #[test]
+    fn command_line_overrides_win() {
+        let overrides = Overrides {
+            bind: Some("127.0.0.1:9999".into()),
+            database_url: Some("sqlite::memory:".into()),
+        };
+        let settings = Settings::load(None, &overrides).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(settings.server.bind, "127.0.0.1:9999");
+        assert_eq!(settings.database.url, "sqlite::memory:");
+    }
+}
