@@ -1,4 +1,12 @@
 //! cunhub: a GraphQL data hub for village-level comprehensive services in Jilin Province.
 
+pub mod auth;
+pub mod cli;
 pub mod config;
 pub mod domain;
+pub mod error;
+pub mod graphql;
+pub mod http;
+pub mod startup;
+pub mod store;
+pub mod telemetry;

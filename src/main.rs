@@ -1,1 +1,90 @@
-fn main() {}
+use std::process::ExitCode;
+
+use clap::Parser;
+use cunhub::{
+    auth::{Role, TokenRequest, mint_development_token},
+    cli::{Cli, Command, TokenArgs},
+    config::{Overrides, Settings},
+    domain::{Department, RegionCode},
+    graphql,
+    startup::Application,
+    store, telemetry,
+};
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("cunhub: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(cli: Cli) -> Result<(), String> {
+    if let Command::Schema = cli.command {
+        print!("{}", graphql::sdl());
+        return Ok(());
+    }
+    let overrides = Overrides {
+        bind: cli.bind.clone(),
+        database_url: cli.database_url.clone(),
+    };
+    let settings = Settings::load(cli.config.as_deref(), &overrides).map_err(|e| e.to_string())?;
+    match cli.command {
+        Command::Serve => serve(settings).await,
+        Command::Migrate => migrate(settings).await,
+        Command::Token(args) => token(&settings, args),
+        Command::Schema => Ok(()),
+    }
+}
+
+async fn serve(settings: Settings) -> Result<(), String> {
+    telemetry::init(&settings.log);
+    if settings.uses_development_secret() {
+        tracing::warn!(
+            "tokens are verified with the built-in development secret; set auth.hs256_secret"
+        );
+    }
+    let app = Application::build(settings)
+        .await
+        .map_err(|e| e.to_string())?;
+    tracing::info!(address = %app.address(), "cunhub is listening");
+    app.run_until_stopped().await.map_err(|e| e.to_string())
+}
+
+async fn migrate(settings: Settings) -> Result<(), String> {
+    telemetry::init(&settings.log);
+    let db = store::connect(&settings.database)
+        .await
+        .map_err(|e| e.to_string())?;
+    let report = store::migrate(&db).await.map_err(|e| e.to_string())?;
+    println!(
+        "database is up to date; {} regions added",
+        report.regions_added
+    );
+    Ok(())
+}
+
+fn token(settings: &Settings, args: TokenArgs) -> Result<(), String> {
+    let role = Role::parse(&args.role).ok_or_else(|| format!("unknown role `{}`", args.role))?;
+    let region = RegionCode::parse(&args.region).map_err(|e| format!("--region: {e}"))?;
+    let department = args
+        .dept
+        .as_deref()
+        .map(|d| Department::parse(d).ok_or_else(|| format!("unknown department `{d}`")))
+        .transpose()?;
+    let request = TokenRequest {
+        subject: args.sub,
+        role,
+        region,
+        department,
+        id_number: args.id_number,
+        ttl: args.ttl,
+    };
+    let token = mint_development_token(&settings.auth, &request).map_err(|e| e.to_string())?;
+    println!("{token}");
+    Ok(())
+}

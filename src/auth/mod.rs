@@ -1,0 +1,8 @@
+//! Identity at the edge: a bearer token is verified once per request and becomes a
+//! [`Principal`]. What a principal may see is the policy's business, not this module's.
+
+mod jwt;
+mod principal;
+
+pub use jwt::{AuthError, Claims, JwtVerifier, TokenRequest, mint_development_token};
+pub use principal::{Principal, Role};

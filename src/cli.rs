@@ -1,0 +1,58 @@
+//! The command line.
+
+use std::{path::PathBuf, time::Duration};
+
+use clap::{Args, Parser, Subcommand};
+
+/// cunhub: one permission-checked GraphQL view of every village resident of Jilin
+/// Province, across medical insurance, social security, civil affairs and public security.
+#[derive(Debug, Parser)]
+#[command(name = "cunhub", version, about)]
+pub struct Cli {
+    /// A TOML settings file (see the README for every key).
+    #[arg(long, global = true, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Address to listen on, e.g. 127.0.0.1:8080 (setting server.bind).
+    #[arg(long, global = true, value_name = "HOST:PORT")]
+    pub bind: Option<String>,
+    /// The hub's database, sqlite://FILE?mode=rwc or postgres://... (setting database.url).
+    #[arg(long, global = true, value_name = "URL")]
+    pub database_url: Option<String>,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the hub (migrates the database first).
+    Serve,
+    /// Bring the database schema up to date and load the division tree.
+    Migrate,
+    /// Print the GraphQL schema (SDL).
+    Schema,
+    /// Mint a development token signed with the configured HS256 secret.
+    Token(TokenArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct TokenArgs {
+    /// resident, village_assistant, township_officer, department_clerk, police,
+    /// dashboard, integrator, auditor or admin.
+    #[arg(long)]
+    pub role: String,
+    /// The region-scope prefix, e.g. 220122101201 (a village) or 220122 (a county).
+    #[arg(long)]
+    pub region: String,
+    /// The department of a department_clerk or integrator, e.g. civil_affairs.
+    #[arg(long)]
+    pub dept: Option<String>,
+    /// The resident's own ID number (resident tokens).
+    #[arg(long)]
+    pub id_number: Option<String>,
+    /// The subject (user id); defaults to dev-ROLE.
+    #[arg(long)]
+    pub sub: Option<String>,
+    /// How long the token lives, e.g. 30m, 1h, 8h.
+    #[arg(long, default_value = "1h", value_parser = humantime::parse_duration)]
+    pub ttl: Duration,
+}

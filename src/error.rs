@@ -1,0 +1,200 @@
+//! Errors seen by clients, and the one place that maps them to stable codes in
+//! `extensions.code`. Internal causes are logged, never returned.
+
+use async_graphql::{ErrorExtensionValues, ErrorExtensions, ServerError};
+
+use std::sync::Arc;
+
+use crate::{domain::RegionCodeError, store::StoreError};
+
+/// Stable machine codes, frozen by tests: clients switch on these.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ErrorCode {
+    InvalidRegionCode,
+    InvalidCursor,
+    BadUserInput,
+    Forbidden,
+    Internal,
+    DatabaseUnavailable,
+    GraphqlParseFailed,
+    GraphqlValidationFailed,
+    QueryTooDeep,
+    QueryTooComplex,
+    TooManyAliases,
+    TooManyRootFields,
+    TooManyTokens,
+    InvalidToken,
+    BadRequest,
+    NotAcceptable,
+    UnsupportedMediaType,
+    PayloadTooLarge,
+    MethodNotAllowed,
+    NotFound,
+}
+
+impl ErrorCode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::InvalidRegionCode => "INVALID_REGION_CODE",
+            Self::InvalidCursor => "INVALID_CURSOR",
+            Self::BadUserInput => "BAD_USER_INPUT",
+            Self::Forbidden => "FORBIDDEN",
+            Self::Internal => "INTERNAL",
+            Self::DatabaseUnavailable => "DATABASE_UNAVAILABLE",
+            Self::GraphqlParseFailed => "GRAPHQL_PARSE_FAILED",
+            Self::GraphqlValidationFailed => "GRAPHQL_VALIDATION_FAILED",
+            Self::QueryTooDeep => "QUERY_TOO_DEEP",
+            Self::QueryTooComplex => "QUERY_TOO_COMPLEX",
+            Self::TooManyAliases => "TOO_MANY_ALIASES",
+            Self::TooManyRootFields => "TOO_MANY_ROOT_FIELDS",
+            Self::TooManyTokens => "TOO_MANY_TOKENS",
+            Self::InvalidToken => "INVALID_TOKEN",
+            Self::BadRequest => "BAD_REQUEST",
+            Self::NotAcceptable => "NOT_ACCEPTABLE",
+            Self::UnsupportedMediaType => "UNSUPPORTED_MEDIA_TYPE",
+            Self::PayloadTooLarge => "PAYLOAD_TOO_LARGE",
+            Self::MethodNotAllowed => "METHOD_NOT_ALLOWED",
+            Self::NotFound => "NOT_FOUND",
+        }
+    }
+}
+
+/// What a resolver can fail with.
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    #[error("invalid region code: {0}")]
+    InvalidRegionCode(#[from] RegionCodeError),
+    #[error("invalid cursor: pass a cursor returned by this connection")]
+    InvalidCursor,
+    #[error("{0}")]
+    BadUserInput(String),
+    #[error("this operation is not allowed for your role or region")]
+    Forbidden,
+    #[error(transparent)]
+    Store(Arc<StoreError>),
+}
+
+impl From<StoreError> for AppError {
+    fn from(err: StoreError) -> Self {
+        Self::Store(Arc::new(err))
+    }
+}
+
+impl From<Arc<StoreError>> for AppError {
+    fn from(err: Arc<StoreError>) -> Self {
+        Self::Store(err)
+    }
+}
+
+impl AppError {
+    pub fn code(&self) -> ErrorCode {
+        match self {
+            Self::InvalidRegionCode(_) => ErrorCode::InvalidRegionCode,
+            Self::InvalidCursor => ErrorCode::InvalidCursor,
+            Self::BadUserInput(_) => ErrorCode::BadUserInput,
+            Self::Forbidden => ErrorCode::Forbidden,
+            Self::Store(err) if matches!(**err, StoreError::Unavailable(_)) => {
+                ErrorCode::DatabaseUnavailable
+            }
+            Self::Store(_) => ErrorCode::Internal,
+        }
+    }
+
+    /// The message a client sees: the cause of an internal failure stays in the log.
+    fn public_message(&self) -> String {
+        match self {
+            Self::Store(err) if matches!(**err, StoreError::Unavailable(_)) => {
+                "the hub's database is unavailable; try again".into()
+            }
+            Self::Store(_) => "internal error".into(),
+            other => other.to_string(),
+        }
+    }
+}
+
+// async-graphql turns any `Display` into an error without a code, so resolvers convert
+// through this impl (via `ResultExt::or_graphql`) rather than `?` on an `AppError`.
+impl ErrorExtensions for AppError {
+    fn extend(&self) -> async_graphql::Error {
+        if let AppError::Store(cause) = self {
+            tracing::error!(error = %cause, "storage failure in a resolver");
+        }
+        let code = self.code();
+        async_graphql::Error::new(self.public_message())
+            .extend_with(|_, ext| ext.set("code", code.as_str()))
+    }
+}
+
+/// Converts a resolver's typed failure into a GraphQL error with its code.
+pub trait ResultExt<T> {
+    fn or_graphql(self) -> async_graphql::Result<T>;
+}
+
+impl<T, E: Into<AppError>> ResultExt<T> for Result<T, E> {
+    fn or_graphql(self) -> async_graphql::Result<T> {
+        self.map_err(|err| err.into().extend())
+    }
+}
+
+/// A request-level error (no `path`) carrying `code`.
+pub fn request_error(code: ErrorCode, message: impl Into<String>) -> ServerError {
+    let mut error = ServerError::new(message, None);
+    let mut extensions = ErrorExtensionValues::default();
+    extensions.set("code", code.as_str());
+    error.extensions = Some(extensions);
+    error
+}
+
+/// Gives the errors async-graphql raises itself (parse and validation failures) a code,
+/// so that every error a client sees has one.
+pub fn classify(error: &mut ServerError) {
+    let has_code = error
+        .extensions
+        .as_ref()
+        .is_some_and(|ext| ext.get("code").is_some());
+    if has_code {
+        return;
+    }
+    // Parse failures are coded where the document is parsed (graphql::limits).
+    let code = if error.path.is_empty() {
+        ErrorCode::GraphqlValidationFailed
+    } else {
+        ErrorCode::Internal
+    };
+    error
+        .extensions
+        .get_or_insert_with(Default::default)
+        .set("code", code.as_str());
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_app_error_maps_to_a_stable_code() {
+        let cases = [
+            (
+                AppError::InvalidRegionCode(RegionCodeError::WrongLength(3)),
+                "INVALID_REGION_CODE",
+            ),
+            (AppError::InvalidCursor, "INVALID_CURSOR"),
+            (AppError::BadUserInput("x".into()), "BAD_USER_INPUT"),
+            (AppError::Forbidden, "FORBIDDEN"),
+            (
+                StoreError::Unavailable("x".into()).into(),
+                "DATABASE_UNAVAILABLE",
+            ),
+            (StoreError::Data("x".into()).into(), "INTERNAL"),
+        ];
+        for (err, code) in cases {
+            assert_eq!(err.code().as_str(), code);
+        }
+    }
+
+    #[test]
+    fn internal_causes_are_not_returned() {
+        let err = AppError::from(StoreError::Data("table region is broken".into())).extend();
+        assert_eq!(err.message, "internal error");
+    }
+}

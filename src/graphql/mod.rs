@@ -1,0 +1,12 @@
+//! The GraphQL schema, split by domain. Resolvers reach the caller and the hub's services
+//! through [`context::ContextExt`]; they never talk to a department or the database
+//! driver directly.
+
+pub mod context;
+pub mod limits;
+pub mod pagination;
+pub mod region;
+pub mod schema;
+
+pub use context::{RequestContext, Services};
+pub use schema::{CunhubSchema, build_schema, sdl};

@@ -1,0 +1,37 @@
+//! Batches region lookups of one request (parents, ancestors) into one query.
+
+use std::{collections::HashMap, sync::Arc, time::Duration};
+
+use async_graphql::dataloader::{DataLoader, Loader};
+use sea_orm::DatabaseConnection;
+
+use crate::{
+    domain::{RegionCode, divisions::Division},
+    store::{StoreError, regions},
+};
+
+/// Loads regions by code.
+pub struct RegionLoader {
+    db: DatabaseConnection,
+}
+
+impl RegionLoader {
+    /// A loader for one request. The short delay lets one level of a page gather its
+    /// keys before the query runs.
+    pub fn data_loader(db: DatabaseConnection) -> DataLoader<Self> {
+        DataLoader::new(Self { db }, tokio::spawn).delay(Duration::from_micros(200))
+    }
+}
+
+impl Loader<RegionCode> for RegionLoader {
+    type Value = Division;
+    type Error = Arc<StoreError>;
+
+    async fn load(
+        &self,
+        keys: &[RegionCode],
+    ) -> Result<HashMap<RegionCode, Division>, Self::Error> {
+        let found = regions::find_many(&self.db, keys).await.map_err(Arc::new)?;
+        Ok(found.into_iter().map(|d| (d.code.clone(), d)).collect())
+    }
+}

@@ -1,0 +1,30 @@
+//! Assembles the schema from its domains and prints it.
+
+use std::sync::Arc;
+
+use async_graphql::{EmptyMutation, EmptySubscription, MergedObject, Schema, SchemaBuilder};
+
+use super::{Services, limits::DocumentLimits, region::RegionQuery};
+use crate::config::QueryLimits;
+
+/// The root of every query.
+#[derive(MergedObject, Default)]
+#[graphql(name = "Query")]
+pub struct QueryRoot(RegionQuery);
+
+pub type CunhubSchema = Schema<QueryRoot, EmptyMutation, EmptySubscription>;
+
+fn builder(limits: Arc<QueryLimits>) -> SchemaBuilder<QueryRoot, EmptyMutation, EmptySubscription> {
+    Schema::build(QueryRoot::default(), EmptyMutation, EmptySubscription)
+        .extension(DocumentLimits(limits))
+}
+
+/// The executable schema with the hub's services.
+pub fn build_schema(services: Services) -> CunhubSchema {
+    builder(services.limits.clone()).data(services).finish()
+}
+
+/// The schema in SDL, as `schema.graphql` holds it.
+pub fn sdl() -> String {
+    builder(Arc::new(QueryLimits::default())).finish().sdl()
+}

@@ -1,0 +1,294 @@
+//! `/graphql` over GET and POST, per the GraphQL-over-HTTP specification. The hub reads
+//! and answers requests itself (the stock integration accepts any body type, has no size
+//! limit, runs mutations over GET and always answers 200).
+
+use actix_web::{
+    HttpMessage, HttpRequest, HttpResponse,
+    http::{StatusCode, header},
+    web,
+};
+use async_graphql::{
+    Variables,
+    parser::{parse_query, types::OperationType},
+};
+use futures_util::StreamExt;
+use serde_json::{Map, Value};
+
+use super::{
+    RequestId,
+    negotiate::{self, ResponseFormat},
+    problem::problem,
+};
+use crate::{
+    error::{self, ErrorCode},
+    graphql::{RequestContext, limits::count_tokens},
+    startup::AppState,
+};
+
+/// The fields of a GraphQL request, from a JSON body or a query string.
+struct GraphqlParams {
+    query: String,
+    operation_name: Option<String>,
+    variables: Option<Value>,
+}
+
+pub async fn post(
+    request: HttpRequest,
+    mut payload: web::Payload,
+    state: web::Data<AppState>,
+) -> HttpResponse {
+    let Some(format) = negotiate::choose(header_str(&request, header::ACCEPT)) else {
+        return not_acceptable();
+    };
+    // Only JSON is read: a text/plain or form POST (which a browser sends cross-site
+    // without a preflight) is refused before anything runs.
+    if !negotiate::is_json_body(header_str(&request, header::CONTENT_TYPE)) {
+        return problem(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            ErrorCode::UnsupportedMediaType,
+            "POST /graphql takes a body of type application/json",
+        );
+    }
+    let limit = state.settings.server.body_limit;
+    let declared =
+        header_str(&request, header::CONTENT_LENGTH).and_then(|v| v.parse::<usize>().ok());
+    if declared.is_some_and(|len| len > limit) {
+        return too_large(limit);
+    }
+    let mut body = web::BytesMut::new();
+    while let Some(chunk) = payload.next().await {
+        let Ok(chunk) = chunk else {
+            return bad_request("the request body could not be read");
+        };
+        if body.len() + chunk.len() > limit {
+            return too_large(limit);
+        }
+        body.extend_from_slice(&chunk);
+    }
+    let params = match params_from_json(&body) {
+        Ok(params) => params,
+        Err(message) => return bad_request(&message),
+    };
+    execute(&request, &state, params, format).await
+}
+
+pub async fn get(request: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
+    let Some(format) = negotiate::choose(header_str(&request, header::ACCEPT)) else {
+        return not_acceptable();
+    };
+    let params = match params_from_query_string(request.query_string()) {
+        Ok(params) => params,
+        Err(message) => return bad_request(&message),
+    };
+    if selects_mutation(&params, state.settings.limits.max_tokens) {
+        let mut response = problem(
+            StatusCode::METHOD_NOT_ALLOWED,
+            ErrorCode::MethodNotAllowed,
+            "mutations are only accepted over POST",
+        );
+        response
+            .headers_mut()
+            .insert(header::ALLOW, header::HeaderValue::from_static("POST"));
+        return response;
+    }
+    execute(&request, &state, params, format).await
+}
+
+async fn execute(
+    request: &HttpRequest,
+    state: &AppState,
+    params: GraphqlParams,
+    format: ResponseFormat,
+) -> HttpResponse {
+    let principal = match state
+        .verifier
+        .authenticate(header_str(request, header::AUTHORIZATION))
+    {
+        Ok(principal) => principal,
+        Err(err) => {
+            tracing::info!(reason = err.reason(), "bearer token refused");
+            let mut response = HttpResponse::build(StatusCode::UNAUTHORIZED)
+                .content_type("application/json")
+                .body(
+                    serde_json::json!({ "errors": [{
+                        "message": err.to_string(),
+                        "extensions": { "code": ErrorCode::InvalidToken.as_str(), "reason": err.reason() }
+                    }]})
+                    .to_string(),
+                );
+            response.headers_mut().insert(
+                header::WWW_AUTHENTICATE,
+                header::HeaderValue::from_static("Bearer error=\"invalid_token\""),
+            );
+            return response;
+        }
+    };
+    let request_id = request
+        .extensions()
+        .get::<RequestId>()
+        .map(|id| id.0.clone())
+        .unwrap_or_default();
+    let mut gql = async_graphql::Request::new(params.query);
+    if let Some(name) = params.operation_name {
+        gql = gql.operation_name(name);
+    }
+    if let Some(variables) = params.variables {
+        gql = gql.variables(Variables::from_json(variables));
+    }
+    let context = RequestContext::new(principal, request_id, &state.services);
+    let response = state.schema.execute(gql.data(context)).await;
+    respond(state, response, format)
+}
+
+fn respond(
+    state: &AppState,
+    mut response: async_graphql::Response,
+    format: ResponseFormat,
+) -> HttpResponse {
+    for err in &mut response.errors {
+        error::classify(err);
+        let code = err
+            .extensions
+            .as_ref()
+            .and_then(|ext| ext.get("code"))
+            .and_then(|v| match v {
+                async_graphql::Value::String(s) => Some(s.as_str()),
+                _ => None,
+            })
+            .unwrap_or("UNKNOWN");
+        state.metrics.graphql_error(code);
+    }
+    // A request error (the document could not run at all) has no `data` entry.
+    let request_error = !response.errors.is_empty()
+        && response.data == async_graphql::Value::Null
+        && response.errors.iter().all(|e| e.path.is_empty());
+    let mut body = Map::new();
+    if !request_error {
+        body.insert(
+            "data".into(),
+            serde_json::to_value(&response.data).unwrap_or(Value::Null),
+        );
+    }
+    if !response.errors.is_empty() {
+        body.insert(
+            "errors".into(),
+            serde_json::to_value(&response.errors).unwrap_or(Value::Null),
+        );
+    }
+    if !response.extensions.is_empty() {
+        body.insert(
+            "extensions".into(),
+            serde_json::to_value(&response.extensions).unwrap_or(Value::Null),
+        );
+    }
+    let status = match format {
+        ResponseFormat::GraphqlResponse if request_error => StatusCode::BAD_REQUEST,
+        _ => StatusCode::OK,
+    };
+    HttpResponse::build(status)
+        .content_type(format.media_type())
+        .body(Value::Object(body).to_string())
+}
+
+fn params_from_json(body: &[u8]) -> Result<GraphqlParams, String> {
+    let value: Value =
+        serde_json::from_slice(body).map_err(|e| format!("the body is not valid JSON: {e}"))?;
+    let Value::Object(mut object) = value else {
+        return Err("the body must be a JSON object (batched requests are not supported)".into());
+    };
+    let query = match object.remove("query") {
+        Some(Value::String(query)) => query,
+        Some(_) => return Err("`query` must be a string".into()),
+        None => return Err("the body has no `query`".into()),
+    };
+    let operation_name = match object.remove("operationName") {
+        Some(Value::String(name)) => Some(name),
+        Some(Value::Null) | None => None,
+        Some(_) => return Err("`operationName` must be a string".into()),
+    };
+    let variables = match object.remove("variables") {
+        Some(Value::Object(vars)) => Some(Value::Object(vars)),
+        Some(Value::Null) | None => None,
+        Some(_) => return Err("`variables` must be an object".into()),
+    };
+    match object.remove("extensions") {
+        Some(Value::Object(_)) | Some(Value::Null) | None => {}
+        Some(_) => return Err("`extensions` must be an object".into()),
+    }
+    Ok(GraphqlParams {
+        query,
+        operation_name,
+        variables,
+    })
+}
+
+fn params_from_query_string(query_string: &str) -> Result<GraphqlParams, String> {
+    let mut query = None;
+    let mut operation_name = None;
+    let mut variables = None;
+    for (key, value) in url::form_urlencoded::parse(query_string.as_bytes()) {
+        match key.as_ref() {
+            "query" => query = Some(value.into_owned()),
+            "operationName" if !value.is_empty() => operation_name = Some(value.into_owned()),
+            "variables" if !value.is_empty() => {
+                let parsed: Value = serde_json::from_str(&value)
+                    .map_err(|e| format!("`variables` is not valid JSON: {e}"))?;
+                match parsed {
+                    Value::Object(_) => variables = Some(parsed),
+                    Value::Null => {}
+                    _ => return Err("`variables` must be a JSON object".into()),
+                }
+            }
+            _ => {}
+        }
+    }
+    let query = query.ok_or("the query string has no `query` parameter")?;
+    Ok(GraphqlParams {
+        query,
+        operation_name,
+        variables,
+    })
+}
+
+/// Whether the operation a GET would run is a mutation (or a subscription). A document
+/// too large or malformed to parse is left to the executor, which reports it.
+fn selects_mutation(params: &GraphqlParams, max_tokens: usize) -> bool {
+    if count_tokens(&params.query, max_tokens) > max_tokens {
+        return false;
+    }
+    let Ok(document) = parse_query(&params.query) else {
+        return false;
+    };
+    let selected = document
+        .operations
+        .iter()
+        .find(|(name, _)| match &params.operation_name {
+            Some(wanted) => name.is_some_and(|n| n.as_str() == wanted),
+            None => true,
+        });
+    selected.is_some_and(|(_, op)| op.node.ty != OperationType::Query)
+}
+
+fn header_str(request: &HttpRequest, name: header::HeaderName) -> Option<&str> {
+    request.headers().get(name).and_then(|v| v.to_str().ok())
+}
+
+fn bad_request(message: &str) -> HttpResponse {
+    problem(StatusCode::BAD_REQUEST, ErrorCode::BadRequest, message)
+}
+
+fn too_large(limit: usize) -> HttpResponse {
+    problem(
+        StatusCode::PAYLOAD_TOO_LARGE,
+        ErrorCode::PayloadTooLarge,
+        &format!("the request body is larger than {limit} bytes"),
+    )
+}
+
+fn not_acceptable() -> HttpResponse {
+    problem(
+        StatusCode::NOT_ACCEPTABLE,
+        ErrorCode::NotAcceptable,
+        "accept application/graphql-response+json or application/json",
+    )
+}

@@ -1,0 +1,27 @@
+//! Liveness and readiness. Readiness is the hub itself (its database and settings),
+//! never a department: one department's outage must not take every instance out of
+//! its load balancer.
+
+use actix_web::{HttpResponse, web};
+use serde_json::json;
+
+use crate::{startup::AppState, store};
+
+pub async fn alive() -> HttpResponse {
+    HttpResponse::Ok().json(json!({ "status": "alive" }))
+}
+
+pub async fn ready(state: web::Data<AppState>) -> HttpResponse {
+    let database = store::ping(&state.services.db).await;
+    let settings = state.settings.validate().is_ok();
+    let body = json!({
+        "status": if database && settings { "ready" } else { "not ready" },
+        "database": if database { "ok" } else { "unavailable" },
+        "settings": if settings { "ok" } else { "invalid" },
+    });
+    if database && settings {
+        HttpResponse::Ok().json(body)
+    } else {
+        HttpResponse::ServiceUnavailable().json(body)
+    }
+}

@@ -1,0 +1,31 @@
+//! The HTTP surface: routes only, no business logic.
+
+mod graphiql;
+mod graphql;
+mod health;
+pub mod metrics;
+mod negotiate;
+mod observe;
+mod problem;
+
+use actix_web::web;
+
+pub use observe::{RequestId, observe};
+
+/// Registers every route of the hub.
+pub fn routes(cfg: &mut web::ServiceConfig, graphiql: bool) {
+    cfg.service(
+        web::resource("/graphql")
+            .route(web::post().to(graphql::post))
+            .route(web::get().to(graphql::get))
+            .default_service(web::to(problem::method_not_allowed)),
+    )
+    .route("/healthz", web::get().to(health::alive))
+    .route("/readyz", web::get().to(health::ready))
+    .route("/metrics", web::get().to(metrics::render));
+    if graphiql {
+        cfg.route("/graphiql", web::get().to(graphiql::page));
+    }
+}
+
+pub use problem::not_found;

@@ -1,0 +1,111 @@
+//! Builds the application from settings; the same path serves production and tests
+//! (which bind port 0).
+
+use std::{net::TcpListener, sync::Arc};
+
+use actix_web::{App, HttpServer, dev::Server, middleware, web};
+use sea_orm::DatabaseConnection;
+
+use crate::{
+    auth::{AuthError, JwtVerifier},
+    config::Settings,
+    graphql::{CunhubSchema, Services, build_schema},
+    http::{self, metrics::Metrics},
+    store::{self, StoreError},
+};
+
+/// What every handler shares.
+pub struct AppState {
+    pub schema: CunhubSchema,
+    pub services: Services,
+    pub verifier: JwtVerifier,
+    pub metrics: Metrics,
+    pub settings: Arc<Settings>,
+}
+
+/// Why the hub could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartupError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("token verification: {0}")]
+    Auth(#[from] AuthError),
+    #[error("cannot listen on {address}: {source}")]
+    Bind {
+        address: String,
+        source: std::io::Error,
+    },
+    #[error("metrics: {0}")]
+    Metrics(#[from] prometheus::Error),
+}
+
+/// A bound, not yet running, hub.
+pub struct Application {
+    address: std::net::SocketAddr,
+    server: Server,
+}
+
+impl Application {
+    /// Connects to and migrates the database, then binds the listener.
+    pub async fn build(settings: Settings) -> Result<Self, StartupError> {
+        let db = store::connect(&settings.database).await?;
+        let report = store::migrate(&db).await?;
+        if report.regions_added > 0 {
+            tracing::info!(regions = report.regions_added, "division tree loaded");
+        }
+        Self::build_with_database(settings, db)
+    }
+
+    /// Binds the listener on an already migrated database.
+    pub fn build_with_database(
+        settings: Settings,
+        db: DatabaseConnection,
+    ) -> Result<Self, StartupError> {
+        let settings = Arc::new(settings);
+        let services = Services {
+            db,
+            limits: Arc::new(settings.limits.clone()),
+        };
+        let state = web::Data::new(AppState {
+            schema: build_schema(services.clone()),
+            services,
+            verifier: JwtVerifier::from_settings(&settings.auth)?,
+            metrics: Metrics::new()?,
+            settings: settings.clone(),
+        });
+        let bind_error = |source| StartupError::Bind {
+            address: settings.server.bind.clone(),
+            source,
+        };
+        let listener = TcpListener::bind(&settings.server.bind).map_err(bind_error)?;
+        let address = listener.local_addr().map_err(bind_error)?;
+        let graphiql = settings.server.graphiql;
+        let mut server = HttpServer::new(move || {
+            App::new()
+                .app_data(state.clone())
+                .wrap(middleware::from_fn(http::observe))
+                .configure(|cfg| http::routes(cfg, graphiql))
+                .default_service(web::to(http::not_found))
+        })
+        .shutdown_timeout(settings.server.shutdown_timeout.as_secs())
+        .listen(listener)
+        .map_err(bind_error)?;
+        if settings.server.workers > 0 {
+            server = server.workers(settings.server.workers);
+        }
+        Ok(Self {
+            address,
+            server: server.run(),
+        })
+    }
+
+    /// The address the hub listens on (the real port when the settings said 0).
+    pub fn address(&self) -> std::net::SocketAddr {
+        self.address
+    }
+
+    /// Serves until SIGTERM or SIGINT, then lets in-flight requests finish.
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.server.await
+    }
+}

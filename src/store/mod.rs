@@ -1,0 +1,76 @@
+//! The hub's own tables, reached through sea-orm. Functions take `&impl ConnectionTrait`
+//! so that callers choose the transaction.
+
+pub mod divisions;
+pub mod regions;
+
+use std::time::Duration;
+
+use migration::{Migrator, MigratorTrait};
+use sea_orm::{
+    ConnectOptions, Database, DatabaseConnection, DbErr,
+    sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous},
+};
+
+use crate::config::DatabaseSettings;
+
+/// A failure of the hub's own storage.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("database unavailable: {0}")]
+    Unavailable(String),
+    #[error("database error: {0}")]
+    Db(#[from] DbErr),
+    #[error("shipped data is broken: {0}")]
+    Data(String),
+}
+
+/// Opens the pool. SQLite runs in WAL mode with `synchronous=NORMAL` so readers never wait
+/// for the writer, and waits on a busy database instead of failing at once.
+pub async fn connect(settings: &DatabaseSettings) -> Result<DatabaseConnection, StoreError> {
+    let mut options = ConnectOptions::new(settings.url.clone());
+    options
+        .max_connections(settings.max_connections)
+        .min_connections(1)
+        .connect_timeout(Duration::from_secs(10))
+        .acquire_timeout(Duration::from_secs(10))
+        .sqlx_logging(false)
+        .map_sqlx_sqlite_opts(|opts| {
+            opts.journal_mode(SqliteJournalMode::Wal)
+                .synchronous(SqliteSynchronous::Normal)
+                .busy_timeout(Duration::from_secs(10))
+                .foreign_keys(true)
+                .create_if_missing(true)
+        });
+    Database::connect(options)
+        .await
+        .map_err(|err| StoreError::Unavailable(describe_connect_error(&err)))
+}
+
+/// Brings the schema up to date and loads the shipped reference data.
+pub async fn migrate(db: &DatabaseConnection) -> Result<MigrationReport, StoreError> {
+    Migrator::up(db, None).await?;
+    let regions_added = divisions::ensure_loaded(db).await?;
+    Ok(MigrationReport { regions_added })
+}
+
+/// What a migration run changed.
+#[derive(Debug, Clone, Copy)]
+pub struct MigrationReport {
+    pub regions_added: u64,
+}
+
+/// Whether the database answers.
+pub async fn ping(db: &DatabaseConnection) -> bool {
+    db.ping().await.is_ok()
+}
+
+// The driver's message can carry the URL with a password; keep only its kind.
+fn describe_connect_error(err: &DbErr) -> String {
+    let text = err.to_string();
+    if text.contains("password") || text.contains("://") {
+        "could not connect (check database.url)".into()
+    } else {
+        text
+    }
+}
