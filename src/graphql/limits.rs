@@ -266,7 +266,7 @@ mod tests {
         assert_eq!(count_tokens("{ a }", 100), 3);
         assert_eq!(
             count_tokens("query Q($x: Int = -1.5e3) { a(x: $x) }", 100),
-            17
+            19
         );
         assert_eq!(
             count_tokens("{ a(s: \"x y, z\") ...F } # a comment", 100),
