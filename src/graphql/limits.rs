@@ -270,9 +270,9 @@ mod tests {
         );
         assert_eq!(
             count_tokens("{ a(s: \"x y, z\") ...F } # a comment", 100),
-            8
+            10
         );
-        assert_eq!(count_tokens("{ a(s: \"\"\"block \"\"\") }", 100), 7);
+        assert_eq!(count_tokens("{ a(s: \"\"\"block \"\"\") }", 100), 8);
     }
 
     #[test]
