@@ -395,15 +395,21 @@ impl Settings {
 /// `CUNHUB_` variable is an unknown key and is rejected (the test suite's own
 /// `CUNHUB_TEST_*` variables excepted).
 fn environment() -> Env {
-    Env::prefixed("CUNHUB_")
-        .filter(|key| !key.as_str().starts_with("test_"))
-        .map(|key| {
-            let var = format!("CUNHUB_{}", key.as_str().to_ascii_uppercase());
-            match SETTINGS_TABLE.iter().find(|(_, env, _)| *env == var) {
+    Env::raw().filter_map(|key| {
+        let name = key.as_str().to_ascii_uppercase();
+        let rest = name.strip_prefix("CUNHUB_")?;
+        if rest.starts_with("TEST_") {
+            return None;
+        }
+        Some(
+            match SETTINGS_TABLE.iter().find(|(_, env, _)| *env == name) {
                 Some((path, _, _)) => (*path).into(),
-                None => format!("unknown_environment_variable_{}", key.as_str()).into(),
-            }
-        })
+                None => {
+                    format!("unknown_environment_variable_{}", rest.to_ascii_lowercase()).into()
+                }
+            },
+        )
+    })
 }
 
 #[cfg(test)]

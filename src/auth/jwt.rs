@@ -74,11 +74,19 @@ pub struct Claims {
     pub dept: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id_number: Option<String>,
-    pub iss: String,
-    pub aud: String,
-    pub exp: u64,
-    pub nbf: u64,
-    pub iat: u64,
+    // The registered claims are checked by the validation (which names a missing one);
+    // they are optional here only so that a missing one is reported as such.
+    #[serde(default)]
+    pub iss: Option<String>,
+    /// A string or an array of strings (RFC 7519).
+    #[serde(default)]
+    pub aud: Option<serde_json::Value>,
+    #[serde(default)]
+    pub exp: Option<u64>,
+    #[serde(default)]
+    pub nbf: Option<u64>,
+    #[serde(default)]
+    pub iat: Option<u64>,
 }
 
 /// Verifies bearer tokens against the configured keys.
@@ -256,11 +264,11 @@ pub fn mint_development_token(
         region: request.region.to_string(),
         dept: request.department.map(|d| d.as_str().to_owned()),
         id_number: request.id_number.clone(),
-        iss: settings.issuer.clone(),
-        aud: settings.audience.clone(),
-        exp: now + request.ttl.as_secs(),
-        nbf: now,
-        iat: now,
+        iss: Some(settings.issuer.clone()),
+        aud: Some(serde_json::Value::String(settings.audience.clone())),
+        exp: Some(now + request.ttl.as_secs()),
+        nbf: Some(now),
+        iat: Some(now),
     };
     let secret = settings.hs256_secret_or_development();
     encode(

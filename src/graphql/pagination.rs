@@ -43,6 +43,62 @@ pub fn connection_complexity(first: Option<i32>, child_complexity: usize) -> usi
     first.saturating_mul(child_complexity).saturating_add(1)
 }
 
+/// Counts the rows of a whole list, run only when a client selects `totalCount`.
+pub type TotalCounter = Box<
+    dyn Fn(
+            &async_graphql::Context<'_>,
+        ) -> futures_util::future::BoxFuture<'static, async_graphql::Result<u64>>
+        + Send
+        + Sync,
+>;
+
+/// Declares a Relay connection and its edge for one node type, with descriptions
+/// (the library's generic connection types carry none).
+#[macro_export]
+macro_rules! connection_types {
+    ($connection:ident, $edge:ident, $node:ty, $plural:literal, $connection_doc:literal, $edge_doc:literal) => {
+        #[doc = $connection_doc]
+        pub struct $connection {
+            pub edges: Vec<$edge>,
+            pub page_info: async_graphql::connection::PageInfo,
+            pub total: $crate::graphql::pagination::TotalCounter,
+        }
+
+        #[doc = $connection_doc]
+        #[async_graphql::Object]
+        impl $connection {
+            /// The items of this page, each with the cursor that points at it.
+            async fn edges(&self) -> &[$edge] {
+                &self.edges
+            }
+
+            /// The items of this page, without cursors.
+            async fn nodes(&self) -> Vec<&$node> {
+                self.edges.iter().map(|edge| &edge.node).collect()
+            }
+
+            /// Where this page lies in the list, and the cursor to ask for the next one.
+            async fn page_info(&self) -> &async_graphql::connection::PageInfo {
+                &self.page_info
+            }
+
+            #[doc = concat!("How many ", $plural, " the list holds across all pages (counted only when asked for).")]
+            async fn total_count(&self, ctx: &async_graphql::Context<'_>) -> async_graphql::Result<u64> {
+                (self.total)(ctx).await
+            }
+        }
+
+        #[doc = $edge_doc]
+        #[derive(async_graphql::SimpleObject)]
+        pub struct $edge {
+            /// The opaque cursor of this item: pass it as `after` to continue after it.
+            pub cursor: String,
+            /// The item.
+            pub node: $node,
+        }
+    };
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

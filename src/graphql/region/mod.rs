@@ -33,6 +33,7 @@ impl RegionQuery {
     async fn region(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "A division code of 2, 4, 6, 9 or 12 digits, e.g. 220122 for 农安县.")]
         code: String,
     ) -> async_graphql::Result<Option<Region>> {
         let code = RegionCode::parse(&code)

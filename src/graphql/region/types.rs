@@ -1,7 +1,4 @@
-use async_graphql::{
-    Context, Enum, Object,
-    connection::{Connection, Edge},
-};
+use async_graphql::{Context, Enum, Object, connection::PageInfo};
 
 use crate::{
     domain::{self, RegionCode, divisions::Division},
@@ -19,6 +16,8 @@ const CURSOR_KIND: &str = "region";
 /// province down to village and community committees, with the real 2023 codes.
 pub struct Region(pub Division);
 
+/// A unit of the administrative division tree of Jilin Province (行政区划), from the
+/// province down to village and community committees, with the real 2023 codes.
 #[Object]
 impl Region {
     /// The division code in its natural length: 2 digits for the province, 4 for a
@@ -147,40 +146,48 @@ impl From<RegionLevel> for domain::RegionLevel {
     }
 }
 
-/// Fields of a region list beyond its edges.
-pub struct RegionListInfo {
-    filter: RegionFilter,
-}
-
-#[Object]
-impl RegionListInfo {
-    /// How many regions the list holds in all pages (counted only when asked for).
-    async fn total_count(&self, ctx: &Context<'_>) -> async_graphql::Result<u64> {
-        regions::count(&ctx.services()?.db, &self.filter)
-            .await
-            .or_graphql()
-    }
-}
-
-/// A page of regions.
-pub type RegionConnection = Connection<String, Region, RegionListInfo>;
+crate::connection_types!(
+    RegionConnection,
+    RegionEdge,
+    Region,
+    "regions",
+    "A page of regions in code order (a Relay connection).",
+    "A region in a page, with its cursor."
+);
 
 pub(super) fn region_connection(
     page: RegionPage,
     has_previous: bool,
     filter: RegionFilter,
 ) -> RegionConnection {
-    let mut connection =
-        Connection::with_additional_fields(has_previous, page.has_next, RegionListInfo { filter });
-    connection
-        .edges
-        .extend(page.regions.into_iter().map(|division| {
-            Edge::new(
-                encode_cursor(CURSOR_KIND, division.code.as_str()),
-                Region(division),
-            )
-        }));
-    connection
+    let filter = std::sync::Arc::new(filter);
+    RegionConnection {
+        page_info: PageInfo {
+            has_previous_page: has_previous,
+            has_next_page: page.has_next,
+            start_cursor: page
+                .regions
+                .first()
+                .map(|d| encode_cursor(CURSOR_KIND, d.code.as_str())),
+            end_cursor: page
+                .regions
+                .last()
+                .map(|d| encode_cursor(CURSOR_KIND, d.code.as_str())),
+        },
+        edges: page
+            .regions
+            .into_iter()
+            .map(|division| RegionEdge {
+                cursor: encode_cursor(CURSOR_KIND, division.code.as_str()),
+                node: Region(division),
+            })
+            .collect(),
+        total: Box::new(move |ctx| {
+            let filter = filter.clone();
+            let db = ctx.services().map(|s| s.db.clone());
+            Box::pin(async move { regions::count(&db?, &filter).await.or_graphql() })
+        }),
+    }
 }
 
 pub(super) fn decode_region_cursor(cursor: &str) -> Result<RegionCode, AppError> {

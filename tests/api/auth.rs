@@ -1,0 +1,223 @@
+//! Identity at the edge: good tokens become a principal; every bad one is a 401, never
+//! anonymous.
+
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
+use cunhub::auth::Role;
+use jsonwebtoken::{Algorithm, EncodingKey, Header, encode};
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+use crate::helpers::{TestApp, spawn_app, spawn_app_with};
+
+const QUERY: &str = "{ __typename }";
+
+fn now() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
+}
+
+fn claims(app: &TestApp) -> Value {
+    json!({
+        "sub": "u1", "role": "village_assistant", "region": "220122101201",
+        "iss": app.settings.auth.issuer, "aud": app.settings.auth.audience,
+        "iat": now(), "nbf": now(), "exp": now() + 600,
+    })
+}
+
+fn hs256(claims: &Value, secret: &str) -> String {
+    encode(
+        &Header::new(Algorithm::HS256),
+        claims,
+        &EncodingKey::from_secret(secret.as_bytes()),
+    )
+    .unwrap()
+}
+
+fn dev_secret() -> &'static str {
+    cunhub::config::DEVELOPMENT_SECRET
+}
+
+async fn refused_with(app: &TestApp, token: &str, reason: &str) {
+    let response = app.graphql(QUERY).bearer(token).send().await;
+    assert_eq!(
+        response.status,
+        StatusCode::UNAUTHORIZED,
+        "{reason}: {}",
+        response.body
+    );
+    assert_eq!(response.error_codes(), ["INVALID_TOKEN"], "{reason}");
+    assert_eq!(response.body["errors"][0]["extensions"]["reason"], reason);
+    assert!(response.body.get("data").is_none());
+    assert!(response.headers.get("www-authenticate").is_some());
+}
+
+#[tokio::test]
+async fn a_minted_token_is_accepted() {
+    let app = spawn_app().await;
+    let token = app.token(Role::VillageAssistant, "220122101201");
+    let response = app
+        .graphql(r#"{ region(code: "220122") { name } }"#)
+        .bearer(token)
+        .send()
+        .await;
+    assert_eq!(response.status, StatusCode::OK);
+    assert_eq!(response.data()["region"]["name"], "农安县");
+}
+
+#[tokio::test]
+async fn anonymous_callers_read_the_division_tree() {
+    let app = spawn_app().await;
+    let response = app
+        .graphql(r#"{ region(code: "220122") { name } }"#)
+        .send()
+        .await;
+    assert_eq!(response.data()["region"]["name"], "农安县");
+}
+
+#[tokio::test]
+async fn expired_and_not_yet_valid_tokens_are_refused() {
+    let app = spawn_app().await;
+    let mut expired = claims(&app);
+    expired["exp"] = json!(now() - 3600);
+    refused_with(&app, &hs256(&expired, dev_secret()), "EXPIRED").await;
+    let mut early = claims(&app);
+    early["nbf"] = json!(now() + 3600);
+    refused_with(&app, &hs256(&early, dev_secret()), "NOT_YET_VALID").await;
+}
+
+#[tokio::test]
+async fn a_wrong_signature_or_tampered_payload_is_refused() {
+    let app = spawn_app().await;
+    refused_with(
+        &app,
+        &hs256(&claims(&app), "another-secret"),
+        "BAD_SIGNATURE",
+    )
+    .await;
+    let token = hs256(&claims(&app), dev_secret());
+    let mut parts: Vec<String> = token.split('.').map(str::to_owned).collect();
+    let mut payload = claims(&app);
+    payload["role"] = json!("admin");
+    parts[1] = URL_SAFE_NO_PAD.encode(payload.to_string());
+    refused_with(&app, &parts.join("."), "BAD_SIGNATURE").await;
+}
+
+#[tokio::test]
+async fn wrong_or_missing_audience_and_issuer_are_refused() {
+    let app = spawn_app().await;
+    let mut wrong_aud = claims(&app);
+    wrong_aud["aud"] = json!("someone-else");
+    refused_with(&app, &hs256(&wrong_aud, dev_secret()), "WRONG_AUDIENCE").await;
+    let mut no_aud = claims(&app);
+    no_aud.as_object_mut().unwrap().remove("aud");
+    refused_with(&app, &hs256(&no_aud, dev_secret()), "MISSING_CLAIM").await;
+    let mut wrong_iss = claims(&app);
+    wrong_iss["iss"] = json!("elsewhere");
+    refused_with(&app, &hs256(&wrong_iss, dev_secret()), "WRONG_ISSUER").await;
+    let mut no_exp = claims(&app);
+    no_exp.as_object_mut().unwrap().remove("exp");
+    refused_with(&app, &hs256(&no_exp, dev_secret()), "MISSING_CLAIM").await;
+}
+
+#[tokio::test]
+async fn alg_none_is_refused() {
+    let app = spawn_app().await;
+    let header = URL_SAFE_NO_PAD.encode(r#"{"alg":"none","typ":"JWT"}"#);
+    let payload = URL_SAFE_NO_PAD.encode(claims(&app).to_string());
+    let response = app
+        .graphql(QUERY)
+        .bearer(format!("{header}.{payload}."))
+        .send()
+        .await;
+    assert_eq!(response.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(response.error_codes(), ["INVALID_TOKEN"]);
+}
+
+#[tokio::test]
+async fn unknown_roles_regions_and_garbage_are_refused() {
+    let app = spawn_app().await;
+    let mut bad_role = claims(&app);
+    bad_role["role"] = json!("superuser");
+    refused_with(&app, &hs256(&bad_role, dev_secret()), "INVALID_CLAIM").await;
+    let mut bad_region = claims(&app);
+    bad_region["region"] = json!("22x");
+    refused_with(&app, &hs256(&bad_region, dev_secret()), "INVALID_CLAIM").await;
+    let mut clerk = claims(&app);
+    clerk["role"] = json!("department_clerk");
+    refused_with(&app, &hs256(&clerk, dev_secret()), "MISSING_CLAIM").await;
+    refused_with(&app, "garbage", "MALFORMED").await;
+    let response = app
+        .request(reqwest::Method::POST, "/graphql")
+        .header("content-type", "application/json")
+        .header("authorization", "Basic dXNlcjpwYXNz")
+        .body(json!({ "query": QUERY }).to_string())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn rs256_and_es256_tokens_verify_with_a_configured_public_key() {
+    for (alg, private, public) in [
+        (
+            Algorithm::RS256,
+            "tests/fixtures/rsa_private.pem",
+            "tests/fixtures/rsa_public.pem",
+        ),
+        (
+            Algorithm::ES256,
+            "tests/fixtures/ec_private.pem",
+            "tests/fixtures/ec_public.pem",
+        ),
+    ] {
+        let app = spawn_app_with(|s| {
+            s.auth.algorithms = vec![format!("{alg:?}")];
+            s.auth.public_key_file = Some(public.into());
+        })
+        .await;
+        let pem = std::fs::read(private).unwrap();
+        let key = match alg {
+            Algorithm::RS256 => EncodingKey::from_rsa_pem(&pem).unwrap(),
+            _ => EncodingKey::from_ec_pem(&pem).unwrap(),
+        };
+        let token = encode(&Header::new(alg), &claims(&app), &key).unwrap();
+        let response = app.graphql(QUERY).bearer(token).send().await;
+        assert_eq!(
+            response.status,
+            StatusCode::OK,
+            "{alg:?}: {}",
+            response.body
+        );
+        // An HS256 token is not accepted where only the asymmetric algorithm is listed.
+        refused_with(
+            &app,
+            &hs256(&claims(&app), dev_secret()),
+            "UNLISTED_ALGORITHM",
+        )
+        .await;
+    }
+}
+
+#[tokio::test]
+async fn the_public_key_used_as_an_hmac_secret_is_refused() {
+    let app = spawn_app_with(|s| {
+        s.auth.algorithms = vec!["RS256".into(), "HS256".into()];
+        s.auth.public_key_file = Some("tests/fixtures/rsa_public.pem".into());
+    })
+    .await;
+    let public = std::fs::read_to_string("tests/fixtures/rsa_public.pem").unwrap();
+    refused_with(&app, &hs256(&claims(&app), &public), "BAD_SIGNATURE").await;
+    let other = std::fs::read("tests/fixtures/rsa_other_private.pem").unwrap();
+    let token = encode(
+        &Header::new(Algorithm::RS256),
+        &claims(&app),
+        &EncodingKey::from_rsa_pem(&other).unwrap(),
+    )
+    .unwrap();
+    refused_with(&app, &token, "BAD_SIGNATURE").await;
+}

@@ -1,0 +1,339 @@
+//! The GraphQL-over-HTTP behaviours of `/graphql`, and the other routes.
+
+use reqwest::{Method, StatusCode};
+use serde_json::json;
+
+use crate::helpers::{read, spawn_app};
+
+const QUERY: &str = r#"{ region(code: "22") { name } }"#;
+
+#[tokio::test]
+async fn post_answers_graphql_response_json_when_asked_for_it() {
+    let app = spawn_app().await;
+    let response = app.graphql(QUERY).send().await;
+    assert_eq!(response.status, StatusCode::OK);
+    assert!(
+        response
+            .content_type()
+            .starts_with("application/graphql-response+json")
+    );
+    assert_eq!(response.data()["region"]["name"], "吉林省");
+}
+
+#[tokio::test]
+async fn post_answers_application_json_when_only_that_is_accepted() {
+    let app = spawn_app().await;
+    let response = app.graphql(QUERY).accept("application/json").send().await;
+    assert_eq!(response.status, StatusCode::OK);
+    assert!(response.content_type().starts_with("application/json"));
+}
+
+#[tokio::test]
+async fn no_accept_header_means_application_json() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let app = spawn_app().await;
+    // Written by hand: HTTP clients add an Accept header of their own.
+    let body = json!({ "query": QUERY }).to_string();
+    let host = app.address.trim_start_matches("http://");
+    let mut stream = tokio::net::TcpStream::connect(host).await.unwrap();
+    let request = format!(
+        "POST /graphql HTTP/1.1\r\nHost: {host}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    );
+    stream.write_all(request.as_bytes()).await.unwrap();
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).await.unwrap();
+    let head = answer.to_ascii_lowercase();
+    assert!(head.starts_with("http/1.1 200"), "{answer}");
+    assert!(head.contains("content-type: application/json"), "{answer}");
+    assert!(answer.contains("吉林省"));
+}
+
+#[tokio::test]
+async fn validation_error_is_400_without_data_for_graphql_response_json() {
+    let app = spawn_app().await;
+    let response = app.graphql("{ nonsense }").send().await;
+    assert_eq!(response.status, StatusCode::BAD_REQUEST);
+    assert!(response.body.get("data").is_none(), "{}", response.body);
+    assert_eq!(response.error_codes(), ["GRAPHQL_VALIDATION_FAILED"]);
+}
+
+#[tokio::test]
+async fn validation_error_is_200_for_legacy_application_json() {
+    let app = spawn_app().await;
+    let response = app
+        .graphql("{ nonsense }")
+        .accept("application/json")
+        .send()
+        .await;
+    assert_eq!(response.status, StatusCode::OK);
+    assert_eq!(response.error_codes(), ["GRAPHQL_VALIDATION_FAILED"]);
+}
+
+#[tokio::test]
+async fn parse_error_is_400_with_its_own_code() {
+    let app = spawn_app().await;
+    let response = app.graphql("{ region(code: ").send().await;
+    assert_eq!(response.status, StatusCode::BAD_REQUEST);
+    assert_eq!(response.error_codes(), ["GRAPHQL_PARSE_FAILED"]);
+}
+
+#[tokio::test]
+async fn field_error_keeps_200_and_data() {
+    let app = spawn_app().await;
+    let response = app
+        .graphql(r#"{ a: region(code: "22") { name } b: region(code: "x") { name } }"#)
+        .send()
+        .await;
+    assert_eq!(response.status, StatusCode::OK);
+    assert_eq!(response.data()["a"]["name"], "吉林省");
+    assert!(response.data()["b"].is_null());
+    assert_eq!(response.error_codes(), ["INVALID_REGION_CODE"]);
+}
+
+#[tokio::test]
+async fn non_json_posts_are_refused_before_running() {
+    let app = spawn_app().await;
+    for content_type in [
+        "text/plain",
+        "application/x-www-form-urlencoded",
+        "multipart/form-data; boundary=x",
+    ] {
+        let response = read(
+            app.request(Method::POST, "/graphql")
+                .header("content-type", content_type)
+                .body(json!({ "query": QUERY }).to_string())
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await;
+        assert_eq!(
+            response.status,
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "{content_type}"
+        );
+        assert_eq!(response.error_codes(), ["UNSUPPORTED_MEDIA_TYPE"]);
+    }
+    let no_type = read(
+        app.request(Method::POST, "/graphql")
+            .body("{}")
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(no_type.status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
+}
+
+#[tokio::test]
+async fn malformed_bodies_are_400() {
+    let app = spawn_app().await;
+    for body in [
+        "{not json",
+        "[]",
+        r#"[{"query":"{ __typename }"}]"#,
+        "{}",
+        r#"{"query": 5}"#,
+        r#"{"query":"{ __typename }","variables":[1]}"#,
+    ] {
+        let response = read(
+            app.request(Method::POST, "/graphql")
+                .header("content-type", "application/json")
+                .body(body)
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await;
+        assert_eq!(response.status, StatusCode::BAD_REQUEST, "{body}");
+        assert_eq!(response.error_codes(), ["BAD_REQUEST"], "{body}");
+    }
+}
+
+#[tokio::test]
+async fn a_body_over_the_limit_is_413() {
+    let app = spawn_app().await;
+    let padding = " ".repeat(app.settings.server.body_limit + 1);
+    let response = read(
+        app.request(Method::POST, "/graphql")
+            .header("content-type", "application/json")
+            .body(format!(r#"{{"query":"{{ __typename }}{padding}"}}"#))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(response.status, StatusCode::PAYLOAD_TOO_LARGE);
+    assert_eq!(response.error_codes(), ["PAYLOAD_TOO_LARGE"]);
+}
+
+#[tokio::test]
+async fn an_unacceptable_accept_header_is_406() {
+    let app = spawn_app().await;
+    let response = app.graphql(QUERY).accept("text/html").send().await;
+    assert_eq!(response.status, StatusCode::NOT_ACCEPTABLE);
+    assert_eq!(response.error_codes(), ["NOT_ACCEPTABLE"]);
+}
+
+#[tokio::test]
+async fn get_runs_queries_with_operation_name_and_variables() {
+    let app = spawn_app().await;
+    let response = read(
+        app.request(Method::GET, "/graphql")
+            .query(&[
+                (
+                    "query",
+                    "query A { __typename } query B($c: String!) { region(code: $c) { name } }",
+                ),
+                ("operationName", "B"),
+                ("variables", r#"{"c":"220122"}"#),
+            ])
+            .header("accept", "application/graphql-response+json")
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(response.status, StatusCode::OK, "{}", response.body);
+    assert_eq!(response.data()["region"]["name"], "农安县");
+}
+
+#[tokio::test]
+async fn get_refuses_mutations_with_405() {
+    let app = spawn_app().await;
+    for (query, operation) in [
+        ("mutation { anything }", None),
+        ("query A { __typename } mutation B { x }", Some("B")),
+    ] {
+        let mut params = vec![("query", query)];
+        if let Some(name) = operation {
+            params.push(("operationName", name));
+        }
+        let response = read(
+            app.request(Method::GET, "/graphql")
+                .query(&params)
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await;
+        assert_eq!(response.status, StatusCode::METHOD_NOT_ALLOWED, "{query}");
+        assert_eq!(
+            response.headers.get("allow").and_then(|v| v.to_str().ok()),
+            Some("POST")
+        );
+        assert_eq!(response.error_codes(), ["METHOD_NOT_ALLOWED"]);
+    }
+    // The query of the same document still runs over GET.
+    let response = read(
+        app.request(Method::GET, "/graphql")
+            .query(&[
+                ("query", "query A { __typename } mutation B { x }"),
+                ("operationName", "A"),
+            ])
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_ne!(response.status, StatusCode::METHOD_NOT_ALLOWED);
+}
+
+#[tokio::test]
+async fn get_without_query_is_400() {
+    let app = spawn_app().await;
+    let response = read(app.request(Method::GET, "/graphql").send().await.unwrap()).await;
+    assert_eq!(response.status, StatusCode::BAD_REQUEST);
+}
+
+#[tokio::test]
+async fn every_response_carries_a_request_id() {
+    let app = spawn_app().await;
+    let kept = app
+        .request(Method::GET, "/healthz")
+        .header("x-request-id", "abc-123")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(kept.headers()["x-request-id"], "abc-123");
+    for bad in ["bad id".to_owned(), "x".repeat(65)] {
+        let replaced = app
+            .request(Method::GET, "/healthz")
+            .header("x-request-id", &bad)
+            .send()
+            .await
+            .unwrap();
+        let id = replaced.headers()["x-request-id"]
+            .to_str()
+            .unwrap()
+            .to_owned();
+        assert_eq!(id.len(), 36, "a fresh UUID, got {id}");
+    }
+    for path in ["/graphql", "/nowhere", "/readyz", "/metrics"] {
+        let response = app.request(Method::GET, path).send().await.unwrap();
+        assert!(response.headers().contains_key("x-request-id"), "{path}");
+    }
+}
+
+#[tokio::test]
+async fn unknown_routes_are_json_404() {
+    let app = spawn_app().await;
+    let response = read(app.request(Method::GET, "/nowhere").send().await.unwrap()).await;
+    assert_eq!(response.status, StatusCode::NOT_FOUND);
+    assert_eq!(response.error_codes(), ["NOT_FOUND"]);
+}
+
+#[tokio::test]
+async fn health_readiness_and_graphiql_answer() {
+    let app = spawn_app().await;
+    let alive = read(app.request(Method::GET, "/healthz").send().await.unwrap()).await;
+    assert_eq!(alive.status, StatusCode::OK);
+    let ready = read(app.request(Method::GET, "/readyz").send().await.unwrap()).await;
+    assert_eq!(ready.status, StatusCode::OK);
+    assert_eq!(ready.body["database"], "ok");
+    let graphiql = app.request(Method::GET, "/graphiql").send().await.unwrap();
+    assert_eq!(graphiql.status(), StatusCode::OK);
+    assert!(graphiql.text().await.unwrap().contains("graphiql"));
+}
+
+#[tokio::test]
+async fn readiness_fails_when_the_database_is_gone() {
+    let app = spawn_app().await;
+    app.db.clone().close().await.unwrap();
+    let ready = read(app.request(Method::GET, "/readyz").send().await.unwrap()).await;
+    assert_eq!(ready.status, StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(ready.body["database"], "unavailable");
+}
+
+#[tokio::test]
+async fn metrics_count_requests_and_error_codes() {
+    let app = spawn_app().await;
+    app.graphql(QUERY).send().await;
+    app.graphql("{ nonsense }").send().await;
+    let text = app
+        .request(Method::GET, "/metrics")
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        text.contains(
+            r#"cunhub_http_requests_total{method="POST",route="/graphql",status="200"} 1"#
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains(
+            r#"cunhub_http_requests_total{method="POST",route="/graphql",status="400"} 1"#
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains(r#"cunhub_graphql_errors_total{code="GRAPHQL_VALIDATION_FAILED"} 1"#),
+        "{text}"
+    );
+    assert!(text.contains("cunhub_http_request_duration_seconds_bucket"));
+}

@@ -1,0 +1,251 @@
+//! `spawn_app()` and typed request helpers, so that tests read as a specification.
+
+use std::time::Duration;
+
+use cunhub::{
+    auth::{Role, TokenRequest, mint_development_token},
+    config::Settings,
+    domain::{Department, RegionCode},
+    startup::Application,
+    store,
+};
+use reqwest::{StatusCode, header::HeaderMap};
+use sea_orm::{ConnectionTrait, Database, DatabaseConnection};
+use serde_json::{Value, json};
+
+pub struct TestApp {
+    pub address: String,
+    pub settings: Settings,
+    pub db: DatabaseConnection,
+    _database: TestDatabase,
+}
+
+/// Starts the hub with default settings on a fresh database.
+pub async fn spawn_app() -> TestApp {
+    spawn_app_with(|_| {}).await
+}
+
+/// Starts the hub after `customize` has adjusted the settings.
+pub async fn spawn_app_with(customize: impl FnOnce(&mut Settings)) -> TestApp {
+    let database = TestDatabase::create().await;
+    let mut settings = Settings::default();
+    settings.server.bind = "127.0.0.1:0".into();
+    settings.server.workers = 1;
+    settings.server.shutdown_timeout = Duration::from_secs(1);
+    settings.database.url = database.url.clone();
+    settings.database.max_connections = 4;
+    customize(&mut settings);
+    let db = store::connect(&settings.database).await.expect("connect");
+    store::migrate(&db).await.expect("migrate");
+    let app = Application::build_with_database(settings.clone(), db.clone()).expect("build");
+    let address = format!("http://{}", app.address());
+    tokio::spawn(app.run_until_stopped());
+    TestApp {
+        address,
+        settings,
+        db,
+        _database: database,
+    }
+}
+
+/// A response as a test sees it.
+pub struct TestResponse {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub body: Value,
+}
+
+impl TestResponse {
+    pub fn content_type(&self) -> &str {
+        self.headers
+            .get("content-type")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+    }
+
+    /// The `extensions.code` of every error, in order.
+    pub fn error_codes(&self) -> Vec<String> {
+        self.body["errors"]
+            .as_array()
+            .map(|errors| {
+                errors
+                    .iter()
+                    .map(|e| {
+                        e["extensions"]["code"]
+                            .as_str()
+                            .unwrap_or("<none>")
+                            .to_owned()
+                    })
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    pub fn data(&self) -> &Value {
+        &self.body["data"]
+    }
+}
+
+/// A GraphQL call being put together.
+pub struct GraphqlCall<'a> {
+    app: &'a TestApp,
+    body: Value,
+    token: Option<String>,
+    accept: Option<&'static str>,
+}
+
+impl GraphqlCall<'_> {
+    pub fn variables(mut self, variables: Value) -> Self {
+        self.body["variables"] = variables;
+        self
+    }
+
+    pub fn bearer(mut self, token: impl Into<String>) -> Self {
+        self.token = Some(token.into());
+        self
+    }
+
+    pub fn accept(mut self, accept: &'static str) -> Self {
+        self.accept = Some(accept);
+        self
+    }
+
+    pub async fn send(self) -> TestResponse {
+        let mut request = client()
+            .post(format!("{}/graphql", self.app.address))
+            .json(&self.body);
+        if let Some(token) = &self.token {
+            request = request.bearer_auth(token);
+        }
+        request = request.header(
+            "accept",
+            self.accept.unwrap_or("application/graphql-response+json"),
+        );
+        read(request.send().await.expect("request")).await
+    }
+}
+
+impl TestApp {
+    /// A POST of `query` that accepts `application/graphql-response+json`.
+    pub fn graphql(&self, query: &str) -> GraphqlCall<'_> {
+        GraphqlCall {
+            app: self,
+            body: json!({ "query": query }),
+            token: None,
+            accept: None,
+        }
+    }
+
+    /// Any request against the hub.
+    pub fn request(&self, method: reqwest::Method, path: &str) -> reqwest::RequestBuilder {
+        client().request(method, format!("{}{path}", self.address))
+    }
+
+    /// A development token for `role` scoped to `region`.
+    pub fn token(&self, role: Role, region: &str) -> String {
+        self.token_with(role, region, None)
+    }
+
+    pub fn token_with(&self, role: Role, region: &str, department: Option<Department>) -> String {
+        let request = TokenRequest {
+            subject: Some("test-user".into()),
+            role,
+            region: RegionCode::parse(region).unwrap(),
+            department,
+            id_number: (role == Role::Resident).then(|| "220122195603020017".to_owned()),
+            ttl: Duration::from_secs(600),
+        };
+        mint_development_token(&self.settings.auth, &request).unwrap()
+    }
+}
+
+// One client per call: a client shared across test runtimes fails once its runtime ends.
+fn client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .timeout(Duration::from_secs(30))
+        .build()
+        .unwrap()
+}
+
+pub async fn read(response: reqwest::Response) -> TestResponse {
+    let status = response.status();
+    let headers = response.headers().clone();
+    let bytes = response.bytes().await.expect("body");
+    let body = serde_json::from_slice(&bytes)
+        .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into()));
+    TestResponse {
+        status,
+        headers,
+        body,
+    }
+}
+
+/// A database of this test's own, removed afterwards.
+struct TestDatabase {
+    url: String,
+    postgres: Option<(String, String)>,
+    _dir: Option<tempfile::TempDir>,
+}
+
+impl TestDatabase {
+    async fn create() -> Self {
+        match std::env::var("CUNHUB_TEST_DATABASE_URL") {
+            Ok(admin_url) if !admin_url.is_empty() => {
+                let name = format!("cunhub_test_{}", uuid::Uuid::new_v4().simple());
+                let admin = Database::connect(&admin_url)
+                    .await
+                    .expect("connect to CUNHUB_TEST_DATABASE_URL");
+                admin
+                    .execute_unprepared(&format!("CREATE DATABASE {name}"))
+                    .await
+                    .expect("create database");
+                admin.close().await.ok();
+                let url = match admin_url.rsplit_once('/') {
+                    Some((base, _)) => format!("{base}/{name}"),
+                    None => panic!("CUNHUB_TEST_DATABASE_URL must end in /DATABASE"),
+                };
+                Self {
+                    url,
+                    postgres: Some((admin_url, name)),
+                    _dir: None,
+                }
+            }
+            _ => {
+                let dir = tempfile::tempdir().expect("temp dir");
+                let url = format!(
+                    "sqlite://{}?mode=rwc",
+                    dir.path().join("cunhub.db").display()
+                );
+                Self {
+                    url,
+                    postgres: None,
+                    _dir: Some(dir),
+                }
+            }
+        }
+    }
+}
+
+impl Drop for TestDatabase {
+    fn drop(&mut self) {
+        let Some((admin_url, name)) = self.postgres.take() else {
+            return;
+        };
+        // Drop runs inside the test's runtime; the cleanup needs one of its own.
+        let cleanup = std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap();
+            runtime.block_on(async {
+                if let Ok(admin) = Database::connect(&admin_url).await {
+                    let _ = admin
+                        .execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                        .await;
+                    admin.close().await.ok();
+                }
+            });
+        });
+        let _ = cleanup.join();
+    }
+}

@@ -1,0 +1,13 @@
+//! End-to-end tests: each starts the real hub on port 0 with a fresh database (SQLite, or
+//! PostgreSQL when `CUNHUB_TEST_DATABASE_URL` is set) and talks HTTP to it.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod helpers;
+
+mod auth;
+mod cli;
+mod divisions;
+mod graphql_http;
+mod limits;
+mod regions;
+mod schema_file;

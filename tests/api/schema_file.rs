@@ -1,0 +1,73 @@
+//! `schema.graphql` is the printed schema; every type and field is described.
+
+use cunhub::graphql::sdl;
+
+#[test]
+fn schema_file_equals_the_code() {
+    let generated = sdl();
+    if std::env::var("CUNHUB_TEST_WRITE_SCHEMA").is_ok_and(|v| v == "1") {
+        std::fs::write("schema.graphql", &generated).unwrap();
+    }
+    let on_disk = std::fs::read_to_string("schema.graphql").unwrap_or_default();
+    assert!(
+        on_disk == generated,
+        "schema.graphql is out of date: run `CUNHUB_TEST_WRITE_SCHEMA=1 cargo test --test api schema_file` and commit it"
+    );
+}
+
+#[test]
+fn every_type_field_argument_and_enum_value_has_a_description() {
+    use async_graphql::parser::{
+        parse_schema,
+        types::{TypeKind, TypeSystemDefinition},
+    };
+    let document = parse_schema(sdl()).unwrap();
+    let mut undocumented = Vec::new();
+    for definition in &document.definitions {
+        let TypeSystemDefinition::Type(ty) = definition else {
+            continue;
+        };
+        let ty = &ty.node;
+        let name = ty.name.node.as_str();
+        if ty.description.is_none() {
+            undocumented.push(name.to_owned());
+        }
+        match &ty.kind {
+            TypeKind::Object(object) => {
+                for field in &object.fields {
+                    let field = &field.node;
+                    if field.description.is_none() {
+                        undocumented.push(format!("{name}.{}", field.name.node));
+                    }
+                    for argument in &field.arguments {
+                        if argument.node.description.is_none() {
+                            undocumented.push(format!(
+                                "{name}.{}({})",
+                                field.name.node, argument.node.name.node
+                            ));
+                        }
+                    }
+                }
+            }
+            TypeKind::Enum(enumeration) => {
+                for value in &enumeration.values {
+                    if value.node.description.is_none() {
+                        undocumented.push(format!("{name}.{}", value.node.value.node));
+                    }
+                }
+            }
+            TypeKind::InputObject(input) => {
+                for field in &input.fields {
+                    if field.node.description.is_none() {
+                        undocumented.push(format!("{name}.{}", field.node.name.node));
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    assert!(
+        undocumented.is_empty(),
+        "without description: {undocumented:#?}"
+    );
+}
