@@ -71,3 +71,11 @@ fn every_type_field_argument_and_enum_value_has_a_description() {
         "without description: {undocumented:#?}"
     );
 }
+
+#[test]
+fn the_readme_documents_every_setting() {
+    let readme = std::fs::read_to_string("README.md").unwrap();
+    for (key, variable, _) in cunhub::config::SETTINGS_TABLE {
+        assert!(readme.contains(&format!("| `{key}` | `{variable}` |")), "README lacks {key}");
+    }
+}
