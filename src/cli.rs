@@ -32,6 +32,15 @@ pub enum Command {
     Schema,
     /// Mint a development token signed with the configured HS256 secret.
     Token(TokenArgs),
+    /// Work with the access log.
+    #[command(subcommand)]
+    Audit(AuditCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AuditCommand {
+    /// Walk the hash chain of the access log and name the first broken link.
+    Verify,
 }
 
 #[derive(Debug, Args)]

@@ -2,8 +2,9 @@ use std::process::ExitCode;
 
 use clap::Parser;
 use cunhub::{
+    audit,
     auth::{Role, TokenRequest, mint_development_token},
-    cli::{Cli, Command, TokenArgs},
+    cli::{AuditCommand, Cli, Command, TokenArgs},
     config::{Overrides, Settings},
     domain::{Department, RegionCode},
     graphql,
@@ -37,6 +38,7 @@ async fn run(cli: Cli) -> Result<(), String> {
         Command::Serve => serve(settings).await,
         Command::Migrate => migrate(settings).await,
         Command::Token(args) => token(&settings, args),
+        Command::Audit(AuditCommand::Verify) => verify_audit(settings).await,
         Command::Schema => Ok(()),
     }
 }
@@ -66,6 +68,24 @@ async fn migrate(settings: Settings) -> Result<(), String> {
         report.regions_added
     );
     Ok(())
+}
+
+async fn verify_audit(settings: Settings) -> Result<(), String> {
+    let db = store::connect(&settings.database)
+        .await
+        .map_err(|e| e.to_string())?;
+    store::migrate(&db).await.map_err(|e| e.to_string())?;
+    let report = audit::verify(&db).await.map_err(|e| e.to_string())?;
+    match report.broken {
+        None => {
+            println!("audit chain intact: {} records", report.records);
+            Ok(())
+        }
+        Some(link) => Err(format!(
+            "audit chain broken at record {}: {} ({} records before it verify)",
+            link.id, link.reason, report.records
+        )),
+    }
 }
 
 fn token(settings: &Settings, args: TokenArgs) -> Result<(), String> {
