@@ -2,6 +2,7 @@
 //! so that callers choose the transaction.
 
 pub mod divisions;
+pub mod id_vault;
 pub mod regions;
 
 use std::time::Duration;
