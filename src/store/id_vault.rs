@@ -57,11 +57,16 @@ impl IdVault {
             .map_err(|_| VaultError::BadKey("privacy.lookup_key".into()))?;
         let mut keys = BTreeMap::new();
         if settings.encryption_keys.is_empty() {
-            keys.insert(1, XChaCha20Poly1305::new(&DEVELOPMENT_ENCRYPTION_KEY.into()));
+            keys.insert(
+                1,
+                XChaCha20Poly1305::new(&DEVELOPMENT_ENCRYPTION_KEY.into()),
+            );
         }
         for (version, secret) in &settings.encryption_keys {
             let name = format!("privacy.encryption_keys.{version}");
-            let version: u32 = version.parse().map_err(|_| VaultError::BadKey(name.clone()))?;
+            let version: u32 = version
+                .parse()
+                .map_err(|_| VaultError::BadKey(name.clone()))?;
             let key = decode_key(secret.expose_secret(), &name)?;
             keys.insert(version, XChaCha20Poly1305::new(&key.into()));
         }
@@ -119,7 +124,9 @@ impl IdVault {
         }
         let (nonce, ciphertext) = bytes.split_at(24);
         let nonce: [u8; 24] = nonce.try_into().map_err(|_| fail())?;
-        let plain = cipher.decrypt(&XNonce::from(nonce), ciphertext).map_err(|_| fail())?;
+        let plain = cipher
+            .decrypt(&XNonce::from(nonce), ciphertext)
+            .map_err(|_| fail())?;
         String::from_utf8(plain).map_err(|_| fail())
     }
 }
@@ -141,7 +148,8 @@ mod tests {
 
     #[test]
     fn sealed_numbers_open_and_do_not_show_the_number() {
-        let vault = IdVault::from_settings(&PrivacySettings::default()).unwrap_or_else(|e| panic!("{e}"));
+        let vault =
+            IdVault::from_settings(&PrivacySettings::default()).unwrap_or_else(|e| panic!("{e}"));
         let sealed = vault.seal(ID);
         assert!(!sealed.ciphertext.contains(ID));
         assert_ne!(vault.seal(ID), sealed, "a fresh nonce each time");
@@ -150,9 +158,12 @@ mod tests {
 
     #[test]
     fn the_lookup_hash_is_keyed_and_stable() {
-        let dev = IdVault::from_settings(&PrivacySettings::default()).unwrap_or_else(|e| panic!("{e}"));
-        let mut settings = PrivacySettings::default();
-        settings.lookup_key = Some(SecretString::from(STANDARD.encode([7u8; 32])));
+        let dev =
+            IdVault::from_settings(&PrivacySettings::default()).unwrap_or_else(|e| panic!("{e}"));
+        let settings = PrivacySettings {
+            lookup_key: Some(SecretString::from(STANDARD.encode([7u8; 32]))),
+            ..PrivacySettings::default()
+        };
         let other = IdVault::from_settings(&settings).unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(dev.lookup_hash(ID), dev.lookup_hash(ID));
         assert_ne!(dev.lookup_hash(ID), other.lookup_hash(ID));
@@ -162,10 +173,14 @@ mod tests {
     #[test]
     fn old_key_versions_still_open_after_rotation() {
         let mut settings = PrivacySettings::default();
-        settings.encryption_keys.insert("1".into(), SecretString::from(STANDARD.encode([1u8; 32])));
+        settings
+            .encryption_keys
+            .insert("1".into(), SecretString::from(STANDARD.encode([1u8; 32])));
         let old = IdVault::from_settings(&settings).unwrap_or_else(|e| panic!("{e}"));
         let sealed = old.seal(ID);
-        settings.encryption_keys.insert("2".into(), SecretString::from(STANDARD.encode([2u8; 32])));
+        settings
+            .encryption_keys
+            .insert("2".into(), SecretString::from(STANDARD.encode([2u8; 32])));
         let rotated = IdVault::from_settings(&settings).unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(rotated.seal(ID).key_version, 2);
         assert_eq!(rotated.open(&sealed).as_deref(), Ok(ID));
@@ -173,9 +188,13 @@ mod tests {
 
     #[test]
     fn bad_keys_name_their_setting() {
-        let mut settings = PrivacySettings::default();
-        settings.lookup_key = Some(SecretString::from("short"));
-        let err = IdVault::from_settings(&settings).err().map(|e| e.to_string());
+        let settings = PrivacySettings {
+            lookup_key: Some(SecretString::from("short")),
+            ..PrivacySettings::default()
+        };
+        let err = IdVault::from_settings(&settings)
+            .err()
+            .map(|e| e.to_string());
         assert!(err.is_some_and(|e| e.contains("privacy.lookup_key")));
     }
 }
