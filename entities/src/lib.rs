@@ -3,3 +3,5 @@
 
 pub mod audit_record;
 pub mod region;
+pub mod resident;
+pub mod sync_state;

@@ -5,6 +5,7 @@ pub use sea_orm_migration::prelude::*;
 
 mod m20261128_000001_create_region;
 mod m20261128_000002_create_audit_record;
+mod m20261128_000003_create_resident_index;
 
 pub struct Migrator;
 
@@ -14,6 +15,7 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m20261128_000001_create_region::Migration),
             Box::new(m20261128_000002_create_audit_record::Migration),
+            Box::new(m20261128_000003_create_resident_index::Migration),
         ]
     }
 }

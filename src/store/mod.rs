@@ -4,6 +4,7 @@
 pub mod divisions;
 pub mod id_vault;
 pub mod regions;
+pub mod residents;
 
 use std::time::Duration;
 
