@@ -8,6 +8,7 @@ pub mod domain;
 pub mod error;
 pub mod graphql;
 pub mod http;
+pub mod policy;
 pub mod startup;
 pub mod store;
 pub mod telemetry;

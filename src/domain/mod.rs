@@ -3,6 +3,7 @@
 
 pub mod department;
 pub mod divisions;
+pub mod masking;
 pub mod region_code;
 
 pub use department::Department;
