@@ -1,7 +1,11 @@
 //! The hub's own types and the real standards they follow. Nothing here knows about
 //! HTTP, GraphQL or the database.
 
+pub mod codes;
 pub mod divisions;
+pub mod id_number;
 pub mod region_code;
 
+pub use codes::{Ethnicity, Relationship, Sex};
+pub use id_number::{IdNumber, IdNumberError};
 pub use region_code::{RegionCode, RegionCodeError, RegionLevel};
