@@ -2,6 +2,7 @@
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use super::knobs::{KnobHandle, Knobs};
 use super::police::PoliceAuth;
@@ -81,6 +82,30 @@ impl SimCluster {
         Self::start_with(options, Arc::new(population))
     }
 
+    /// Starts generating in the background and returns at once: the progress (villages
+    /// done of total) to show, and the task that yields the running cluster.
+    pub fn spawn(
+        options: SimOptions,
+    ) -> (
+        Arc<GenerationProgress>,
+        tokio::task::JoinHandle<Result<Self, SimError>>,
+    ) {
+        let progress = Arc::new(GenerationProgress::default());
+        let shared = progress.clone();
+        let task = tokio::spawn(async move {
+            let generation = options.generation.clone();
+            let population = tokio::task::spawn_blocking(move || {
+                Population::generate_with_progress(generation, &mut |done, total| {
+                    shared.done.store(done, Ordering::Relaxed);
+                    shared.total.store(total, Ordering::Relaxed);
+                })
+            })
+            .await??;
+            Self::start_with(options, Arc::new(population))
+        });
+        (progress, task)
+    }
+
     /// Starts the departments on an already generated population. Must be called within
     /// a tokio runtime (the servers are spawned on it).
     pub fn start_with(options: SimOptions, population: Arc<Population>) -> Result<Self, SimError> {
@@ -158,5 +183,22 @@ impl SimCluster {
         for department in self.departments {
             department.server.stop().await;
         }
+    }
+}
+
+/// Villages generated so far, for a progress display.
+#[derive(Debug, Default)]
+pub struct GenerationProgress {
+    done: AtomicUsize,
+    total: AtomicUsize,
+}
+
+impl GenerationProgress {
+    /// (villages done, villages in scope); the total is 0 until generation starts.
+    pub fn get(&self) -> (usize, usize) {
+        (
+            self.done.load(Ordering::Relaxed),
+            self.total.load(Ordering::Relaxed),
+        )
     }
 }

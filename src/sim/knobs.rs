@@ -130,12 +130,13 @@ impl Drop for InFlight {
 
 impl KnobHandle {
     pub fn new(knobs: Knobs) -> Self {
+        let burst = f64::from(knobs.rate_limit_per_sec);
         Self(Arc::new(Shared {
             knobs: RwLock::new(knobs),
             stats: Mutex::new(Stats::default()),
             in_flight: AtomicU32::new(0),
             bucket: Mutex::new(Bucket {
-                tokens: 0.0,
+                tokens: burst,
                 last: Instant::now(),
             }),
             rng: Mutex::new(ChaCha8Rng::seed_from_u64(0x5eed)),
@@ -264,7 +265,8 @@ impl KnobHandle {
         } else {
             0
         };
-        let delay = knobs.latency_ms + jitter;
+        // Capped at an hour: a client has given up long before.
+        let delay = knobs.latency_ms.saturating_add(jitter).min(3_600_000);
         if delay > 0 {
             tokio::time::sleep(Duration::from_millis(delay)).await;
         }

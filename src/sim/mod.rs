@@ -15,7 +15,7 @@ pub mod truth;
 use std::net::SocketAddr;
 
 pub use cli::{SimArgs, run_cli};
-pub use cluster::{Credentials, DepartmentSim, SimCluster, SimOptions};
+pub use cluster::{Credentials, DepartmentSim, GenerationProgress, SimCluster, SimOptions};
 pub use knobs::{KnobHandle, Knobs, Outage, Stats};
 pub use population::{GenOptions, Population};
 pub use server::RunningServer;

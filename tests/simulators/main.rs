@@ -2,6 +2,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod civil;
+mod cli;
 mod helpers;
 mod knobs;
 mod medical;

@@ -91,3 +91,46 @@ fn households_are_consistent() {
         pop.people.len()
     );
 }
+
+/// The whole-province figures: `cargo test --release --test simulators -- --ignored
+/// province --nocapture` (the same as `cunhub sim --scope 22 --generate-only`).
+#[test]
+#[ignore = "generates the whole province; run in release"]
+fn province_generation_figures() {
+    let started = std::time::Instant::now();
+    let mut options = GenOptions::new(RegionCode::parse("22").unwrap(), today());
+    options.people_per_village = 245;
+    let pop = Population::generate(options).unwrap();
+    let elapsed = started.elapsed();
+    println!("{}", cunhub::sim::cli::summary(&pop));
+    println!("generated in {:.2} s", elapsed.as_secs_f64());
+    println!(
+        "peak resident memory: {:.1} MiB",
+        cunhub::sim::cli::peak_memory_kib().unwrap_or(0) as f64 / 1024.0
+    );
+    println!(
+        "size of one person: {} bytes",
+        std::mem::size_of::<cunhub::sim::population::Person>()
+    );
+    let started = std::time::Instant::now();
+    let county = generate("220122", 245);
+    println!(
+        "农安县: {} people in {:.3} s",
+        county.people.len(),
+        started.elapsed().as_secs_f64()
+    );
+}
+
+#[tokio::test]
+async fn a_cluster_can_start_in_the_background_with_progress() {
+    let (progress, task) = cunhub::sim::SimCluster::spawn(crate::helpers::options("220122102", 30));
+    let cluster = task.await.unwrap().unwrap();
+    let (done, total) = progress.get();
+    assert!(total > 0 && done == total);
+    assert!(
+        cluster
+            .base_url(cunhub::sim::Department::CivilAffairs)
+            .is_some()
+    );
+    cluster.stop().await;
+}

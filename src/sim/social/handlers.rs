@@ -222,7 +222,7 @@ pub(super) async fn insurances(
             data.list = data
                 .list
                 .into_iter()
-                .skip((page - 1) * size)
+                .skip((page - 1).saturating_mul(size))
                 .take(size)
                 .collect();
             data.page = Some(page);
@@ -370,7 +370,7 @@ pub(super) async fn employment(
         status_name,
         trainings: trainings
             .into_iter()
-            .skip((page - 1) * size)
+            .skip((page - 1).saturating_mul(size))
             .take(size)
             .collect(),
         page,
