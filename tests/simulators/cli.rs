@@ -61,3 +61,17 @@ async fn the_banner_names_every_address_and_credential() {
     assert!(banner.contains("iconv -f GBK"));
     cluster.stop().await;
 }
+
+#[tokio::test]
+async fn generate_only_returns_after_the_figures() {
+    let cli = Cli::try_parse_from([
+        "cunhub",
+        "--scope",
+        "220122101",
+        "--people-per-village",
+        "20",
+        "--generate-only",
+    ])
+    .unwrap();
+    cunhub::sim::run_cli(cli.sim).await.unwrap();
+}

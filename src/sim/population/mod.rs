@@ -148,7 +148,7 @@ impl Population {
         format!(
             "{}{}组{}号",
             self.village_of(person).address(),
-            (seq - 1) / 30 + 1,
+            seq.saturating_sub(1) / 30 + 1,
             seq
         )
     }
