@@ -314,3 +314,67 @@ pub(crate) fn maybe_garble(body: Vec<u8>, garbage: bool) -> Vec<u8> {
         body
     }
 }
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn patch_changes_only_the_fields_given_and_refuses_unknown_ones() {
+        let handle = KnobHandle::new(Knobs {
+            max_in_flight: 16,
+            ..Knobs::default()
+        });
+        let knobs = handle
+            .patch(&serde_json::json!({ "latency_ms": 40 }))
+            .unwrap();
+        assert_eq!(knobs.latency_ms, 40);
+        assert_eq!(knobs.max_in_flight, 16);
+        assert!(handle.patch(&serde_json::json!({ "latency": 1 })).is_err());
+        assert!(
+            handle
+                .patch(&serde_json::json!({ "outage": "sideways" }))
+                .is_err()
+        );
+        assert_eq!(handle.get().latency_ms, 40);
+    }
+
+    #[tokio::test]
+    async fn rate_limit_allows_a_burst_then_asks_to_retry() {
+        let handle = KnobHandle::new(Knobs {
+            rate_limit_per_sec: 3,
+            ..Knobs::default()
+        });
+        for _ in 0..3 {
+            assert!(handle.admit("x").await.is_ok());
+        }
+        assert_eq!(
+            handle.admit("x").await.err(),
+            Some(Rejection::RateLimited {
+                retry_after_secs: 1
+            })
+        );
+        let stats = handle.stats();
+        assert_eq!((stats.requests, stats.rate_limited), (4, 1));
+        assert_eq!(stats.by_operation["x"], 4);
+    }
+
+    #[tokio::test]
+    async fn in_flight_places_are_released() {
+        let handle = KnobHandle::new(Knobs {
+            max_in_flight: 1,
+            ..Knobs::default()
+        });
+        let first = handle.admit("x").await.unwrap();
+        assert_eq!(handle.admit("x").await.err(), Some(Rejection::Busy));
+        drop(first);
+        assert!(handle.admit("x").await.is_ok());
+    }
+
+    #[test]
+    fn garbage_cuts_the_body() {
+        assert_eq!(maybe_garble(b"{\"a\":1}".to_vec(), true), b"{\"a".to_vec());
+        assert_eq!(maybe_garble(b"ok".to_vec(), false), b"ok".to_vec());
+    }
+}
