@@ -6,8 +6,9 @@ use cunhub::{
     auth::{Role, TokenRequest, mint_development_token},
     cli::{AuditCommand, Cli, Command, TokenArgs},
     config::{Overrides, Settings},
+    demo,
     domain::{Department, RegionCode},
-    graphql,
+    graphql, sim,
     startup::Application,
     store, telemetry,
 };
@@ -25,9 +26,13 @@ async fn main() -> ExitCode {
 }
 
 async fn run(cli: Cli) -> Result<(), String> {
-    if let Command::Schema = cli.command {
-        print!("{}", graphql::sdl());
-        return Ok(());
+    match cli.command {
+        Command::Schema => {
+            print!("{}", graphql::sdl());
+            return Ok(());
+        }
+        Command::Sim(args) => return sim::run_cli(args).await.map_err(|e| e.to_string()),
+        _ => {}
     }
     let overrides = Overrides {
         bind: cli.bind.clone(),
@@ -39,7 +44,16 @@ async fn run(cli: Cli) -> Result<(), String> {
         Command::Migrate => migrate(settings).await,
         Command::Token(args) => token(&settings, args),
         Command::Audit(AuditCommand::Verify) => verify_audit(settings).await,
-        Command::Schema => Ok(()),
+        Command::Demo(args) => {
+            let mut log = settings.log.clone();
+            // The demo's own output is the guide; keep the servers' start-up chatter out.
+            if log.level == "info" {
+                log.level = "warn,cunhub=info".into();
+            }
+            telemetry::init(&log);
+            demo::run(settings, args).await.map_err(|e| e.to_string())
+        }
+        Command::Schema | Command::Sim(_) => Ok(()),
     }
 }
 

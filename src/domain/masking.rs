@@ -14,20 +14,32 @@ pub fn phone(value: &str) -> String {
 /// `张*`, `欧阳**`: the surname stays (two characters for the compound surnames).
 pub fn name(value: &str) -> String {
     let chars: Vec<char> = value.chars().collect();
-    let surname = if chars.len() > 2 && COMPOUND_SURNAMES.iter().any(|s| value.starts_with(s)) { 2 } else { 1 };
+    let surname = if chars.len() > 2 && COMPOUND_SURNAMES.iter().any(|s| value.starts_with(s)) {
+        2
+    } else {
+        1
+    };
     let kept: String = chars.iter().take(surname).collect();
-    format!("{kept}{}", "*".repeat(chars.len().saturating_sub(surname).max(1)))
+    format!(
+        "{kept}{}",
+        "*".repeat(chars.len().saturating_sub(surname).max(1))
+    )
 }
 
 /// A free-text address down to its village: the house number and beyond are hidden.
 pub fn address(value: &str) -> String {
-    match value.char_indices().find(|(_, c)| matches!(c, '村' | '社' | '屯')) {
+    match value
+        .char_indices()
+        .find(|(_, c)| matches!(c, '村' | '社' | '屯'))
+    {
         Some((at, c)) => format!("{}{c}***", &value[..at]),
         None => keep_ends(value, 6, 0),
     }
 }
 
-const COMPOUND_SURNAMES: &[&str] = &["欧阳", "司马", "上官", "诸葛", "东方", "皇甫", "尉迟", "公孙", "慕容", "令狐", "长孙", "宇文"];
+const COMPOUND_SURNAMES: &[&str] = &[
+    "欧阳", "司马", "上官", "诸葛", "东方", "皇甫", "尉迟", "公孙", "慕容", "令狐", "长孙", "宇文",
+];
 
 fn keep_ends(value: &str, head: usize, tail: usize) -> String {
     let chars: Vec<char> = value.chars().collect();
@@ -50,7 +62,10 @@ mod tests {
         assert_eq!(name("张三"), "张*");
         assert_eq!(name("欧阳娜娜"), "欧阳**");
         assert_eq!(name("王"), "王*");
-        assert_eq!(address("吉林省长春市农安县合隆镇陈家店村三组12号"), "吉林省长春市农安县合隆镇陈家店村***");
+        assert_eq!(
+            address("吉林省长春市农安县合隆镇陈家店村三组12号"),
+            "吉林省长春市农安县合隆镇陈家店村***"
+        );
     }
 
     #[test]

@@ -18,9 +18,13 @@ pub enum AccessError {
     Unauthenticated,
     #[error("the role `{0}` has no access to personal data")]
     Forbidden(Role),
-    #[error("declare the purpose of this access in the X-Purpose header: one of SERVICE_HANDLING, VISIT, ELIGIBILITY_REVIEW, EMERGENCY, AUDIT")]
+    #[error(
+        "declare the purpose of this access in the X-Purpose header: one of SERVICE_HANDLING, VISIT, ELIGIBILITY_REVIEW, EMERGENCY, AUDIT"
+    )]
     PurposeMissing,
-    #[error("`{0}` is not a purpose: use SERVICE_HANDLING, VISIT, ELIGIBILITY_REVIEW, EMERGENCY or AUDIT")]
+    #[error(
+        "`{0}` is not a purpose: use SERVICE_HANDLING, VISIT, ELIGIBILITY_REVIEW, EMERGENCY or AUDIT"
+    )]
     PurposeUnknown(String),
     #[error("the purpose AUDIT is reserved for the admin role")]
     PurposeNotForRole,
@@ -31,7 +35,9 @@ impl AccessError {
         match self {
             Self::Unauthenticated => "unauthenticated",
             Self::Forbidden(_) => "forbidden",
-            Self::PurposeMissing | Self::PurposeUnknown(_) | Self::PurposeNotForRole => "purpose_required",
+            Self::PurposeMissing | Self::PurposeUnknown(_) | Self::PurposeNotForRole => {
+                "purpose_required"
+            }
         }
     }
 }
@@ -51,9 +57,14 @@ impl Caller {
     /// The door: may this caller read personal data at all? A resident reading their
     /// own record needs no purpose; everyone else declares one.
     pub fn personal_access(&self) -> Result<&Principal, AccessError> {
-        let principal = self.principal.as_ref().ok_or(AccessError::Unauthenticated)?;
+        let principal = self
+            .principal
+            .as_ref()
+            .ok_or(AccessError::Unauthenticated)?;
         match principal.role {
-            Role::Dashboard | Role::Integrator | Role::Auditor => return Err(AccessError::Forbidden(principal.role)),
+            Role::Dashboard | Role::Integrator | Role::Auditor => {
+                return Err(AccessError::Forbidden(principal.role));
+            }
             Role::Resident => return Ok(principal),
             _ => {}
         }
@@ -64,29 +75,46 @@ impl Caller {
     }
 
     pub fn purpose(&self) -> Result<Purpose, AccessError> {
-        let declared = self.declared_purpose.as_deref().filter(|p| !p.trim().is_empty()).ok_or(AccessError::PurposeMissing)?;
-        Purpose::parse(declared).ok_or_else(|| AccessError::PurposeUnknown(declared.chars().take(40).collect()))
+        let declared = self
+            .declared_purpose
+            .as_deref()
+            .filter(|p| !p.trim().is_empty())
+            .ok_or(AccessError::PurposeMissing)?;
+        Purpose::parse(declared)
+            .ok_or_else(|| AccessError::PurposeUnknown(declared.chars().take(40).collect()))
     }
 
     /// Whether a resident registered in `village_code` (12 digits) is within the
     /// caller's region scope. Residents are scoped by their own ID number instead.
     pub fn region_covers(&self, village_code: &str) -> bool {
-        self.principal
-            .as_ref()
-            .is_some_and(|p| p.role != Role::Resident && village_code.starts_with(p.region.as_str()))
+        self.principal.as_ref().is_some_and(|p| {
+            p.role != Role::Resident && village_code.starts_with(p.region.as_str())
+        })
     }
 
     /// The caller as an audit record names them.
     pub fn actor(&self) -> Actor {
         let (subject, role, region) = match &self.principal {
-            Some(p) => (p.subject.clone(), p.role.as_str().to_owned(), p.region.to_string()),
-            None => ("anonymous".to_owned(), "anonymous".to_owned(), String::new()),
+            Some(p) => (
+                p.subject.clone(),
+                p.role.as_str().to_owned(),
+                p.region.to_string(),
+            ),
+            None => (
+                "anonymous".to_owned(),
+                "anonymous".to_owned(),
+                String::new(),
+            ),
         };
         Actor {
             subject,
             role,
             region,
-            purpose: self.declared_purpose.as_deref().and_then(Purpose::parse).map(|p| p.as_str().to_owned()),
+            purpose: self
+                .declared_purpose
+                .as_deref()
+                .and_then(Purpose::parse)
+                .map(|p| p.as_str().to_owned()),
             case_ref: self.case_ref.clone(),
             request_id: self.request_id.clone(),
         }
@@ -111,7 +139,10 @@ pub struct AccessLog {
 impl AccessLog {
     fn with<T>(&self, f: impl FnOnce(&mut Collected) -> T) -> T {
         // A poisoned lock only means another resolver panicked; the data is still a log.
-        let mut guard = self.collected.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let mut guard = self
+            .collected
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
         f(&mut guard)
     }
 
@@ -152,7 +183,12 @@ impl AccessLog {
         let mut events = Vec::new();
         for (resident, (departments, groups)) in collected.reads {
             let groups = groups.into_iter().map(|g| g.as_str().to_owned()).collect();
-            events.push(AuditEvent::resident_read(actor, &resident, departments.into_iter().collect(), groups));
+            events.push(AuditEvent::resident_read(
+                actor,
+                &resident,
+                departments.into_iter().collect(),
+                groups,
+            ));
         }
         for (key, outcome) in collected.misses {
             events.push(AuditEvent::resident_lookup_missed(actor, &key, outcome));

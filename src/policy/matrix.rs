@@ -71,7 +71,8 @@ pub enum Visibility {
 pub fn visibility(principal: &Principal, group: FieldGroup) -> Visibility {
     use FieldGroup as G;
     use Visibility::*;
-    let own_department = principal.department.is_some() && principal.department == group.department();
+    let own_department =
+        principal.department.is_some() && principal.department == group.department();
     match principal.role {
         Role::Resident | Role::Admin => Read,
         Role::VillageAssistant => match group {
@@ -86,7 +87,9 @@ pub fn visibility(principal: &Principal, group: FieldGroup) -> Visibility {
             _ => Read,
         },
         Role::DepartmentClerk => match group {
-            G::Identity | G::IdNumber | G::Phone | G::HouseholdMembers | G::RegistrationStatus => Read,
+            G::Identity | G::IdNumber | G::Phone | G::HouseholdMembers | G::RegistrationStatus => {
+                Read
+            }
             G::RegisteredAddress if own_department => Read,
             G::RegisteredAddress => Withheld,
             _ if own_department => Read,
@@ -94,7 +97,12 @@ pub fn visibility(principal: &Principal, group: FieldGroup) -> Visibility {
             _ => Withheld,
         },
         Role::Police => match group {
-            G::Identity | G::IdNumber | G::Phone | G::HouseholdMembers | G::RegistrationStatus | G::RegisteredAddress => Read,
+            G::Identity
+            | G::IdNumber
+            | G::Phone
+            | G::HouseholdMembers
+            | G::RegistrationStatus
+            | G::RegisteredAddress => Read,
             _ => Withheld,
         },
         Role::Dashboard | Role::Integrator | Role::Auditor => Withheld,
@@ -120,20 +128,44 @@ mod tests {
     fn village_assistants_see_masked_id_numbers_and_no_amounts() {
         let p = principal(Role::VillageAssistant, None);
         assert_eq!(visibility(&p, FieldGroup::IdNumber), Visibility::Masked);
-        assert_eq!(visibility(&p, FieldGroup::AssistanceAmounts), Visibility::Withheld);
-        assert_eq!(visibility(&p, FieldGroup::Pension), Visibility::CertificationDateOnly);
-        assert_eq!(visibility(&p, FieldGroup::MedicalInsurance), Visibility::Read);
+        assert_eq!(
+            visibility(&p, FieldGroup::AssistanceAmounts),
+            Visibility::Withheld
+        );
+        assert_eq!(
+            visibility(&p, FieldGroup::Pension),
+            Visibility::CertificationDateOnly
+        );
+        assert_eq!(
+            visibility(&p, FieldGroup::MedicalInsurance),
+            Visibility::Read
+        );
     }
 
     #[test]
     fn clerks_read_their_own_department_and_only_status_of_others() {
         let civil = principal(Role::DepartmentClerk, Some(Department::CivilAffairs));
-        assert_eq!(visibility(&civil, FieldGroup::AssistanceAmounts), Visibility::Read);
-        assert_eq!(visibility(&civil, FieldGroup::MedicalInsurance), Visibility::StatusOnly);
-        assert_eq!(visibility(&civil, FieldGroup::MedicalAssistance), Visibility::Withheld);
-        assert_eq!(visibility(&civil, FieldGroup::RegisteredAddress), Visibility::Withheld);
+        assert_eq!(
+            visibility(&civil, FieldGroup::AssistanceAmounts),
+            Visibility::Read
+        );
+        assert_eq!(
+            visibility(&civil, FieldGroup::MedicalInsurance),
+            Visibility::StatusOnly
+        );
+        assert_eq!(
+            visibility(&civil, FieldGroup::MedicalAssistance),
+            Visibility::Withheld
+        );
+        assert_eq!(
+            visibility(&civil, FieldGroup::RegisteredAddress),
+            Visibility::Withheld
+        );
         let police_clerk = principal(Role::DepartmentClerk, Some(Department::PublicSecurity));
-        assert_eq!(visibility(&police_clerk, FieldGroup::RegisteredAddress), Visibility::Read);
+        assert_eq!(
+            visibility(&police_clerk, FieldGroup::RegisteredAddress),
+            Visibility::Read
+        );
     }
 
     #[test]
