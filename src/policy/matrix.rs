@@ -26,6 +26,21 @@ pub enum FieldGroup {
 }
 
 impl FieldGroup {
+    pub const ALL: [FieldGroup; 12] = [
+        Self::Identity,
+        Self::IdNumber,
+        Self::Phone,
+        Self::HouseholdMembers,
+        Self::MedicalInsurance,
+        Self::MedicalAssistance,
+        Self::SocialInsurance,
+        Self::Pension,
+        Self::AssistanceProgrammes,
+        Self::AssistanceAmounts,
+        Self::RegistrationStatus,
+        Self::RegisteredAddress,
+    ];
+
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Identity => "identity",
