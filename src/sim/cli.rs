@@ -51,6 +51,12 @@ pub struct SimArgs {
     /// Calls in flight per department before "busy" answers.
     #[arg(long, default_value_t = 16)]
     pub max_in_flight: u32,
+    /// Start with every department down in this way.
+    #[arg(long, value_enum, default_value_t = Outage::None)]
+    pub outage: Outage,
+    /// Share of answers cut in half (invalid JSON or XML), 0..1.
+    #[arg(long, default_value_t = 0.0)]
+    pub garbage_rate: f64,
     /// Lifetime of public security's access tokens, in seconds.
     #[arg(long, default_value_t = 300)]
     pub token_ttl: u64,
@@ -88,8 +94,8 @@ impl SimArgs {
             error_rate: self.error_rate,
             rate_limit_per_sec: self.rate_limit,
             max_in_flight: self.max_in_flight,
-            outage: Outage::None,
-            garbage_rate: 0.0,
+            outage: self.outage,
+            garbage_rate: self.garbage_rate,
         });
         options.social_api_key = self.api_key.clone();
         options.police_auth.client_id = self.client_id.clone();

@@ -32,6 +32,10 @@ fn sim_arguments_parse_with_defaults() {
         "20",
         "--token-ttl",
         "2",
+        "--outage",
+        "hang",
+        "--garbage-rate",
+        "0.5",
         "--generate-only",
     ])
     .unwrap();
@@ -41,7 +45,10 @@ fn sim_arguments_parse_with_defaults() {
         vec![Department::MedicalInsurance, Department::PublicSecurity]
     );
     assert_eq!(options.generation.seed, 7);
-    assert_eq!(options.knobs.unwrap().latency_ms, 20);
+    let knobs = options.knobs.unwrap();
+    assert_eq!(knobs.latency_ms, 20);
+    assert_eq!(knobs.outage, cunhub::sim::Outage::Hang);
+    assert_eq!(knobs.garbage_rate, 0.5);
     assert_eq!(options.police_auth.token_ttl.as_secs(), 2);
     assert!(cli.sim.generate_only);
     assert!(Cli::try_parse_from(["cunhub", "--department", "tax"]).is_err());

@@ -56,9 +56,13 @@ pub const DEFAULT_SEED: u64 = 20_230_601;
 /// A generated population with the indexes the simulators need.
 #[derive(Debug)]
 pub struct Population {
+    /// The options it was generated from.
     pub options: GenOptions,
+    /// Villages and communities in code order.
     pub villages: Vec<Village>,
+    /// Households in village order; `Person::household` indexes this.
     pub households: Vec<Household>,
+    /// People in village, household and register order (head first).
     pub people: Vec<Person>,
     /// Person indexes sorted by ID number.
     by_id: Vec<u32>,

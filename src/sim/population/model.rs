@@ -222,6 +222,7 @@ impl Person {
 /// One household (户).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Household {
+    /// Index into `Population::villages`.
     pub village: u32,
     /// 1-based number within the village.
     pub seq: u16,
@@ -231,13 +232,17 @@ pub struct Household {
 /// One village or community with its place in the tree.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Village {
+    /// The 12-digit statistical code.
     pub code: RegionCode,
+    /// `Village` (村委会) or `Community` (居委会).
     pub level: RegionLevel,
     pub name: String,
     pub township: String,
     pub county: String,
     pub prefecture: String,
+    /// Indexes into `Population::people`.
     pub people: Range<u32>,
+    /// Indexes into `Population::households`.
     pub households: Range<u32>,
 }
 
