@@ -13,4 +13,5 @@ pub mod policy;
 pub mod sim;
 pub mod startup;
 pub mod store;
+pub mod sync;
 pub mod telemetry;
