@@ -4,6 +4,7 @@
 pub mod department;
 pub mod divisions;
 pub mod region_code;
+pub mod views;
 
 pub use department::Department;
 pub use region_code::{RegionCode, RegionCodeError, RegionLevel};
