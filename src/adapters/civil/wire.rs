@@ -58,17 +58,17 @@ pub(super) struct Fault {
 /// Why an answer could not be read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum ReadError {
-    NotGbk,
-    NotXml,
-    NotSoap,
+    Gbk,
+    Xml,
+    Soap,
 }
 
 impl ReadError {
     pub(super) fn describe(self) -> &'static str {
         match self {
-            Self::NotGbk => "the answer is not valid GBK text",
-            Self::NotXml => "the answer is not well-formed XML (cut short?)",
-            Self::NotSoap => "the answer is not a SOAP envelope",
+            Self::Gbk => "the answer is not valid GBK text",
+            Self::Xml => "the answer is not well-formed XML (cut short?)",
+            Self::Soap => "the answer is not a SOAP envelope",
         }
     }
 }
@@ -77,7 +77,7 @@ impl ReadError {
 pub(super) fn parse(body: &[u8]) -> Result<SoapAnswer, ReadError> {
     let text = encoding_rs::GBK
         .decode_without_bom_handling_and_without_replacement(body)
-        .ok_or(ReadError::NotGbk)?;
+        .ok_or(ReadError::Gbk)?;
     parse_xml(&text)
 }
 
@@ -90,12 +90,12 @@ fn parse_xml(xml: &str) -> Result<SoapAnswer, ReadError> {
     let mut in_fault = false;
     let mut saw_envelope = false;
     loop {
-        match reader.read_event().map_err(|_| ReadError::NotXml)? {
+        match reader.read_event().map_err(|_| ReadError::Xml)? {
             Event::Start(e) => {
                 let name = String::from_utf8_lossy(e.local_name().as_ref()).into_owned();
                 if path.is_empty() {
                     if name != "Envelope" {
-                        return Err(ReadError::NotSoap);
+                        return Err(ReadError::Soap);
                     }
                     saw_envelope = true;
                 }
@@ -114,25 +114,25 @@ fn parse_xml(xml: &str) -> Result<SoapAnswer, ReadError> {
                 }
             }
             Event::Text(t) => {
-                text.push_str(&t.decode().map_err(|_| ReadError::NotXml)?);
+                text.push_str(&t.decode().map_err(|_| ReadError::Xml)?);
             }
             Event::CData(t) => {
-                text.push_str(&t.decode().map_err(|_| ReadError::NotXml)?);
+                text.push_str(&t.decode().map_err(|_| ReadError::Xml)?);
             }
             Event::GeneralRef(r) => {
                 // Character references carry what an encoder could not write in GBK.
-                if let Some(c) = r.resolve_char_ref().map_err(|_| ReadError::NotXml)? {
+                if let Some(c) = r.resolve_char_ref().map_err(|_| ReadError::Xml)? {
                     text.push(c);
                 } else {
-                    let name = r.decode().map_err(|_| ReadError::NotXml)?;
+                    let name = r.decode().map_err(|_| ReadError::Xml)?;
                     let value = quick_xml::escape::resolve_predefined_entity(&name)
-                        .ok_or(ReadError::NotXml)?;
+                        .ok_or(ReadError::Xml)?;
                     text.push_str(value);
                 }
             }
             Event::End(_) => {
                 let Some(name) = path.pop() else {
-                    return Err(ReadError::NotXml);
+                    return Err(ReadError::Xml);
                 };
                 let value = std::mem::take(&mut text).trim().to_owned();
                 match name.as_str() {
@@ -161,10 +161,10 @@ fn parse_xml(xml: &str) -> Result<SoapAnswer, ReadError> {
         }
     }
     if !path.is_empty() {
-        return Err(ReadError::NotXml);
+        return Err(ReadError::Xml);
     }
     if !saw_envelope {
-        return Err(ReadError::NotSoap);
+        return Err(ReadError::Soap);
     }
     if answer.fault.is_none() && answer.fields.contains_key("faultstring") {
         answer.fault = Some(Fault {
@@ -358,12 +358,12 @@ mod tests {
     #[test]
     fn garbage_is_refused() {
         let full = gbk(&response(&record("张三")));
-        assert_eq!(parse(&full[..full.len() / 2]), Err(ReadError::NotXml));
+        assert_eq!(parse(&full[..full.len() / 2]), Err(ReadError::Xml));
         assert_eq!(
             parse(b"<html><body>503</body></html>"),
-            Err(ReadError::NotSoap)
+            Err(ReadError::Soap)
         );
-        assert_eq!(parse(&[0x81, 0x20]), Err(ReadError::NotGbk));
+        assert_eq!(parse(&[0x81, 0x20]), Err(ReadError::Gbk));
     }
 
     #[test]

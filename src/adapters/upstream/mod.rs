@@ -27,7 +27,8 @@ use crate::domain::Department;
 pub(crate) enum Retry {
     /// A read without effects: retried with backoff.
     SafeRead,
-    /// Tried once.
+    /// Tried once: for calls with effects (none yet; every department call is a read).
+    #[allow(dead_code)]
     Never,
 }
 
@@ -109,10 +110,6 @@ impl Upstream {
         let joined = format!("{}{}", base.path().trim_end_matches('/'), path);
         url.set_path(&joined);
         Ok(url)
-    }
-
-    pub(crate) fn client(&self) -> &reqwest::Client {
-        &self.client
     }
 
     pub(crate) fn is_configured(&self) -> bool {
@@ -236,12 +233,8 @@ impl Upstream {
         let outcome = match error {
             None => Outcome::Success,
             Some(e) if e.trips_breaker() => Outcome::Failure,
-            Some(e)
-                if matches!(
-                    e,
-                    AdapterError::Rejected { .. } | AdapterError::InvalidInput { .. }
-                ) =>
-            {
+            // It answered, if only to refuse: the department is up.
+            Some(AdapterError::Rejected { .. } | AdapterError::InvalidInput { .. }) => {
                 Outcome::Success
             }
             Some(_) => Outcome::Neutral,

@@ -3,12 +3,21 @@
 //! or codes leave its adapter; the Chinese term of each code is in its documentation.
 
 pub mod assistance;
+pub mod medical;
+pub mod registration;
 pub mod social;
 
 use std::fmt;
 
 pub use assistance::{
     AssistanceRecord, AssistanceStatus, Disability, DisabilityCategory, Programme,
+};
+pub use medical::{
+    EnrolmentStatus, MedicalEnrolment, MedicalIdentity, MedicalIdentityKind, MedicalInsuranceView,
+    MedicalPersonType, MedicalScheme,
+};
+pub use registration::{
+    HouseholdView, IdCardValidity, RegistrationPage, RegistrationStatus, RegistrationView,
 };
 pub use social::{
     ContributionStatus, EmploymentStatus, EmploymentView, Pension, PensionStatus, SocialInsurance,
