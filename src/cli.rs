@@ -32,6 +32,19 @@ pub enum Command {
     Schema,
     /// Mint a development token signed with the configured HS256 secret.
     Token(TokenArgs),
+    /// Run the department simulators and the hub together on the embedded database.
+    Demo(crate::demo::DemoArgs),
+    /// Run the department simulators alone, for integrators to develop against.
+    Sim(crate::sim::SimArgs),
+    /// Work with the access log.
+    #[command(subcommand)]
+    Audit(AuditCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AuditCommand {
+    /// Walk the hash chain of the access log and name the first broken link.
+    Verify,
 }
 
 #[derive(Debug, Args)]

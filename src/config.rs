@@ -128,7 +128,23 @@ pub struct Settings {
     pub database: DatabaseSettings,
     pub auth: AuthSettings,
     pub limits: QueryLimits,
+    pub privacy: PrivacySettings,
     pub log: LogSettings,
+}
+
+/// Keys that protect ID numbers at rest. Both are secrets, redacted from `Debug`.
+#[derive(Debug, Clone, Serialize, Deserialize, Default)]
+#[serde(deny_unknown_fields, default)]
+pub struct PrivacySettings {
+    /// HMAC-SHA256 key (base64, 32 bytes) for the keyed hash that finds ID numbers and
+    /// derives resident ids. Changing it changes every resident id.
+    #[serde(skip_serializing)]
+    pub lookup_key: Option<SecretString>,
+    /// Encryption keys by version (base64, 32 bytes each); old versions stay to decrypt.
+    #[serde(skip_serializing)]
+    pub encryption_keys: std::collections::BTreeMap<String, SecretString>,
+    /// The version new records are encrypted with; 0 means the highest configured.
+    pub encryption_key_version: u32,
 }
 
 /// The HTTP listener.

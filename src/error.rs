@@ -5,7 +5,11 @@ use async_graphql::{ErrorExtensionValues, ErrorExtensions, ServerError};
 
 use std::sync::Arc;
 
-use crate::{domain::RegionCodeError, store::StoreError};
+use crate::{
+    domain::{IdNumberError, RegionCodeError},
+    policy::AccessError,
+    store::StoreError,
+};
 
 /// Stable machine codes, frozen by tests: clients switch on these.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -24,6 +28,10 @@ pub enum ErrorCode {
     TooManyRootFields,
     TooManyTokens,
     InvalidToken,
+    Unauthenticated,
+    PurposeRequired,
+    AuditUnavailable,
+    InvalidIdNumber,
     BadRequest,
     NotAcceptable,
     UnsupportedMediaType,
@@ -49,6 +57,10 @@ impl ErrorCode {
             Self::TooManyRootFields => "TOO_MANY_ROOT_FIELDS",
             Self::TooManyTokens => "TOO_MANY_TOKENS",
             Self::InvalidToken => "INVALID_TOKEN",
+            Self::Unauthenticated => "UNAUTHENTICATED",
+            Self::PurposeRequired => "PURPOSE_REQUIRED",
+            Self::AuditUnavailable => "AUDIT_UNAVAILABLE",
+            Self::InvalidIdNumber => "INVALID_ID_NUMBER",
             Self::BadRequest => "BAD_REQUEST",
             Self::NotAcceptable => "NOT_ACCEPTABLE",
             Self::UnsupportedMediaType => "UNSUPPORTED_MEDIA_TYPE",
@@ -70,6 +82,10 @@ pub enum AppError {
     BadUserInput(String),
     #[error("this operation is not allowed for your role or region")]
     Forbidden,
+    #[error(transparent)]
+    Access(#[from] AccessError),
+    #[error("invalid ID number: {0}")]
+    InvalidIdNumber(#[from] IdNumberError),
     #[error(transparent)]
     Store(Arc<StoreError>),
 }
@@ -93,6 +109,10 @@ impl AppError {
             Self::InvalidCursor => ErrorCode::InvalidCursor,
             Self::BadUserInput(_) => ErrorCode::BadUserInput,
             Self::Forbidden => ErrorCode::Forbidden,
+            Self::Access(AccessError::Unauthenticated) => ErrorCode::Unauthenticated,
+            Self::Access(AccessError::Forbidden(_)) => ErrorCode::Forbidden,
+            Self::Access(_) => ErrorCode::PurposeRequired,
+            Self::InvalidIdNumber(_) => ErrorCode::InvalidIdNumber,
             Self::Store(err) if matches!(**err, StoreError::Unavailable(_)) => {
                 ErrorCode::DatabaseUnavailable
             }

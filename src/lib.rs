@@ -1,13 +1,17 @@
 //! cunhub: a GraphQL data hub for village-level comprehensive services in Jilin Province.
 
 pub mod adapters;
+pub mod audit;
 pub mod auth;
 pub mod cli;
 pub mod config;
+pub mod demo;
 pub mod domain;
 pub mod error;
 pub mod graphql;
 pub mod http;
+pub mod policy;
+pub mod sim;
 pub mod startup;
 pub mod store;
 pub mod telemetry;

@@ -7,11 +7,15 @@ use actix_web::{App, HttpServer, dev::Server, middleware, web};
 use sea_orm::DatabaseConnection;
 
 use crate::{
+    audit::AuditLog,
     auth::{AuthError, JwtVerifier},
     config::Settings,
     graphql::{CunhubSchema, Services, build_schema},
     http::{self, metrics::Metrics},
-    store::{self, StoreError},
+    store::{
+        self, StoreError,
+        id_vault::{IdVault, VaultError},
+    },
 };
 
 /// What every handler shares.
@@ -35,6 +39,8 @@ pub enum StartupError {
         address: String,
         source: std::io::Error,
     },
+    #[error(transparent)]
+    Vault(#[from] VaultError),
     #[error("metrics: {0}")]
     Metrics(#[from] prometheus::Error),
 }
@@ -62,9 +68,17 @@ impl Application {
         db: DatabaseConnection,
     ) -> Result<Self, StartupError> {
         let settings = Arc::new(settings);
+        let vault = IdVault::from_settings(&settings.privacy)?;
+        if vault.uses_development_keys() {
+            tracing::warn!(
+                "ID numbers are sealed with the built-in development keys; set privacy.lookup_key and privacy.encryption_keys"
+            );
+        }
         let services = Services {
+            audit: AuditLog::spawn(db.clone()),
             db,
             limits: Arc::new(settings.limits.clone()),
+            vault: Arc::new(vault),
         };
         let state = web::Data::new(AppState {
             schema: build_schema(services.clone()),

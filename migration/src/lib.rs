@@ -4,12 +4,18 @@
 pub use sea_orm_migration::prelude::*;
 
 mod m20261128_000001_create_region;
+mod m20261128_000002_create_audit_record;
+mod m20261128_000003_create_resident_index;
 
 pub struct Migrator;
 
 #[async_trait::async_trait]
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(m20261128_000001_create_region::Migration)]
+        vec![
+            Box::new(m20261128_000001_create_region::Migration),
+            Box::new(m20261128_000002_create_audit_record::Migration),
+            Box::new(m20261128_000003_create_resident_index::Migration),
+        ]
     }
 }

@@ -5,29 +5,39 @@ use std::sync::Arc;
 use async_graphql::{Context, dataloader::DataLoader};
 use sea_orm::DatabaseConnection;
 
-use crate::{auth::Principal, config::QueryLimits, graphql::region::RegionLoader};
+use crate::{
+    audit::AuditLog,
+    config::QueryLimits,
+    graphql::{region::RegionLoader, resident::ResidentLoader},
+    policy::{AccessLog, Caller},
+    store::id_vault::IdVault,
+};
 
 /// Services shared by every request (schema data).
 #[derive(Clone)]
 pub struct Services {
     pub db: DatabaseConnection,
     pub limits: Arc<QueryLimits>,
+    pub audit: AuditLog,
+    pub vault: Arc<IdVault>,
 }
 
-/// Per-request data: the caller and the request's own loaders, so nothing cached in a
-/// loader outlives the request or crosses from one caller to another.
+/// Per-request data: the caller, what it read, and the request's own loaders, so nothing
+/// cached in a loader outlives the request or crosses from one caller to another.
 pub struct RequestContext {
-    pub principal: Option<Principal>,
-    pub request_id: String,
+    pub caller: Caller,
+    pub access: AccessLog,
     pub regions: DataLoader<RegionLoader>,
+    pub residents: DataLoader<ResidentLoader>,
 }
 
 impl RequestContext {
-    pub fn new(principal: Option<Principal>, request_id: String, services: &Services) -> Self {
+    pub fn new(caller: Caller, services: &Services) -> Self {
         Self {
-            principal,
-            request_id,
+            caller,
+            access: AccessLog::default(),
             regions: RegionLoader::data_loader(services.db.clone()),
+            residents: ResidentLoader::data_loader(services.db.clone()),
         }
     }
 }

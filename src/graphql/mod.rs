@@ -2,10 +2,12 @@
 //! through [`context::ContextExt`]; they never talk to a department or the database
 //! driver directly.
 
+pub mod audit_flush;
 pub mod context;
 pub mod limits;
 pub mod pagination;
 pub mod region;
+pub mod resident;
 pub mod schema;
 
 pub use context::{RequestContext, Services};

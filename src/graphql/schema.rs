@@ -4,19 +4,23 @@ use std::sync::Arc;
 
 use async_graphql::{EmptyMutation, EmptySubscription, MergedObject, Schema, SchemaBuilder};
 
-use super::{Services, limits::DocumentLimits, region::RegionQuery};
+use super::{
+    Services, audit_flush::AuditFlush, limits::DocumentLimits, region::RegionQuery,
+    resident::ResidentQuery,
+};
 use crate::config::QueryLimits;
 
 /// The root of every query.
 #[derive(MergedObject, Default)]
 #[graphql(name = "Query")]
-pub struct QueryRoot(RegionQuery);
+pub struct QueryRoot(RegionQuery, ResidentQuery);
 
 pub type CunhubSchema = Schema<QueryRoot, EmptyMutation, EmptySubscription>;
 
 fn builder(limits: Arc<QueryLimits>) -> SchemaBuilder<QueryRoot, EmptyMutation, EmptySubscription> {
     Schema::build(QueryRoot::default(), EmptyMutation, EmptySubscription)
         .extension(DocumentLimits(limits))
+        .extension(AuditFlush)
 }
 
 /// The executable schema with the hub's services.

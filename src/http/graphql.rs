@@ -22,6 +22,7 @@ use super::{
 use crate::{
     error::{self, ErrorCode},
     graphql::{RequestContext, limits::count_tokens},
+    policy::Caller,
     startup::AppState,
 };
 
@@ -128,6 +129,14 @@ async fn execute(
         .get::<RequestId>()
         .map(|id| id.0.clone())
         .unwrap_or_default();
+    let caller = Caller {
+        principal,
+        declared_purpose: header_str(request, PURPOSE).map(str::to_owned),
+        case_ref: header_str(request, CASE_REF)
+            .filter(|v| is_plain(v))
+            .map(str::to_owned),
+        request_id,
+    };
     let mut gql = async_graphql::Request::new(params.query);
     if let Some(name) = params.operation_name {
         gql = gql.operation_name(name);
@@ -135,7 +144,7 @@ async fn execute(
     if let Some(variables) = params.variables {
         gql = gql.variables(Variables::from_json(variables));
     }
-    let context = RequestContext::new(principal, request_id, &state.services);
+    let context = RequestContext::new(caller, &state.services);
     let response = state.schema.execute(gql.data(context)).await;
     respond(state, response, format)
 }
@@ -267,6 +276,14 @@ fn selects_mutation(params: &GraphqlParams, max_tokens: usize) -> bool {
             None => true,
         });
     selected.is_some_and(|(_, op)| op.node.ty != OperationType::Query)
+}
+
+const PURPOSE: header::HeaderName = header::HeaderName::from_static("x-purpose");
+const CASE_REF: header::HeaderName = header::HeaderName::from_static("x-case-ref");
+
+// A case reference goes to the audit log as it is: keep it short and printable.
+fn is_plain(value: &str) -> bool {
+    (1..=128).contains(&value.len()) && value.chars().all(|c| c.is_ascii_graphic())
 }
 
 fn header_str(request: &HttpRequest, name: header::HeaderName) -> Option<&str> {

@@ -2,7 +2,9 @@
 //! so that callers choose the transaction.
 
 pub mod divisions;
+pub mod id_vault;
 pub mod regions;
+pub mod residents;
 
 use std::time::Duration;
 

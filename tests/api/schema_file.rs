@@ -76,6 +76,9 @@ fn every_type_field_argument_and_enum_value_has_a_description() {
 fn the_readme_documents_every_setting() {
     let readme = std::fs::read_to_string("README.md").unwrap();
     for (key, variable, _) in cunhub::config::SETTINGS_TABLE {
-        assert!(readme.contains(&format!("| `{key}` | `{variable}` |")), "README lacks {key}");
+        assert!(
+            readme.contains(&format!("| `{key}` | `{variable}` |")),
+            "README lacks {key}"
+        );
     }
 }

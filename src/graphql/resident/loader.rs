@@ -1,0 +1,37 @@
+//! Batches resident lookups of one request into one query.
+
+use std::{collections::HashMap, sync::Arc, time::Duration};
+
+use async_graphql::dataloader::{DataLoader, Loader};
+use sea_orm::DatabaseConnection;
+
+use crate::store::{
+    StoreError,
+    residents::{self, ResidentRecord},
+};
+
+/// Loads index records by resident id.
+pub struct ResidentLoader {
+    db: DatabaseConnection,
+}
+
+impl ResidentLoader {
+    pub fn data_loader(db: DatabaseConnection) -> DataLoader<Self> {
+        DataLoader::new(Self { db }, tokio::spawn).delay(Duration::from_micros(200))
+    }
+}
+
+impl Loader<String> for ResidentLoader {
+    type Value = Arc<ResidentRecord>;
+    type Error = Arc<StoreError>;
+
+    async fn load(&self, keys: &[String]) -> Result<HashMap<String, Self::Value>, Self::Error> {
+        let found = residents::find_many(&self.db, keys)
+            .await
+            .map_err(Arc::new)?;
+        Ok(found
+            .into_iter()
+            .map(|r| (r.id.clone(), Arc::new(r)))
+            .collect())
+    }
+}

@@ -1,0 +1,327 @@
+//! Residents and households: personal data, read only through the policy's door
+//! (`Caller::personal_access`), confined to the caller's region, and audited.
+
+mod codes;
+mod loader;
+mod types;
+
+pub use loader::ResidentLoader;
+pub use types::{Household, Resident};
+
+use std::sync::Arc;
+
+use async_graphql::{Context, ID, InputObject, Object, connection::PageInfo};
+use chrono::{Months, NaiveDate};
+
+use crate::{
+    audit::Outcome,
+    auth::{Principal, Role},
+    domain::{IdNumber, RegionCode},
+    error::{AppError, ResultExt},
+    graphql::{
+        context::{ContextExt, RequestContext},
+        pagination::{connection_complexity, decode_cursor, encode_cursor, page_size},
+    },
+    store::{
+        id_vault::IdVault,
+        residents::{self, ResidentFilter as StoreFilter, ResidentRecord},
+    },
+};
+use codes::{RegistrationStatus, Sex};
+
+const CURSOR_KIND: &str = "resident";
+
+/// Queries of residents and households.
+#[derive(Default)]
+pub struct ResidentQuery;
+
+#[Object]
+impl ResidentQuery {
+    /// One resident by the hub's id. A resident outside the caller's region answers
+    /// exactly like one who does not exist: null.
+    async fn resident(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The resident's id in the hub.")] id: ID,
+    ) -> async_graphql::Result<Option<Resident>> {
+        let request = door(ctx, "resident.read")?;
+        let record = request
+            .residents
+            .load_one(id.to_string())
+            .await
+            .map_err(AppError::from)
+            .or_graphql()?;
+        admit(ctx, request, record, &id).await
+    }
+
+    /// One resident by citizen ID number (公民身份号码). A malformed number is an
+    /// `INVALID_ID_NUMBER` error saying what is wrong; a number not registered in the
+    /// caller's region returns null.
+    async fn resident_by_id_number(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The 18-character ID number (GB 11643).")] id_number: String,
+    ) -> async_graphql::Result<Option<Resident>> {
+        let request = door(ctx, "resident.read")?;
+        let number = IdNumber::parse(&id_number)
+            .map_err(AppError::from)
+            .or_graphql()?;
+        let hash = ctx.services()?.vault.lookup_hash(number.as_str());
+        let record = residents::find_by_lookup_hash(&ctx.services()?.db, &hash)
+            .await
+            .or_graphql()?;
+        admit(
+            ctx,
+            request,
+            record.map(Arc::new),
+            &IdVault::resident_id(&hash),
+        )
+        .await
+    }
+
+    /// Residents registered in a region, in a stable order. The region is narrowed to
+    /// the caller's own scope; a region outside it lists nobody.
+    #[graphql(complexity = "connection_complexity(first, child_complexity)")]
+    async fn residents(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "A division code of 2 to 12 digits: residents registered within it.")]
+        region: String,
+        #[graphql(desc = "Conditions the residents must meet.")] filter: Option<ResidentFilter>,
+        #[graphql(
+            desc = "How many residents to return (default 20, at most the configured page size)."
+        )]
+        first: Option<i32>,
+        #[graphql(desc = "Return the residents after this cursor.")] after: Option<String>,
+    ) -> async_graphql::Result<ResidentConnection> {
+        let request = door(ctx, "residents.list")?;
+        let principal = request
+            .caller
+            .personal_access()
+            .map_err(AppError::from)
+            .or_graphql()?;
+        if principal.role == Role::Resident {
+            request.access.refused("residents.list", "forbidden");
+            return Err(AppError::Forbidden).or_graphql();
+        }
+        let region = RegionCode::parse(&region)
+            .map_err(AppError::from)
+            .or_graphql()?;
+        let services = ctx.services()?;
+        let limit = page_size(first, &services.limits).or_graphql()?;
+        let after = after
+            .as_deref()
+            .map(|c| decode_cursor(CURSOR_KIND, c))
+            .transpose()
+            .or_graphql()?;
+        let Some(prefix) = narrow(principal, &region) else {
+            return Ok(empty_connection());
+        };
+        let filter = filter.unwrap_or_default().into_store(
+            prefix.as_str().to_owned(),
+            chrono::Local::now().date_naive(),
+        );
+        let (records, has_next) = residents::page(&services.db, &filter, after.as_deref(), limit)
+            .await
+            .or_graphql()?;
+        let filter = Arc::new(filter);
+        Ok(ResidentConnection {
+            page_info: PageInfo {
+                has_previous_page: after.is_some(),
+                has_next_page: has_next,
+                start_cursor: records.first().map(|r| encode_cursor(CURSOR_KIND, &r.id)),
+                end_cursor: records.last().map(|r| encode_cursor(CURSOR_KIND, &r.id)),
+            },
+            edges: records
+                .into_iter()
+                .map(|record| ResidentEdge {
+                    cursor: encode_cursor(CURSOR_KIND, &record.id),
+                    node: Resident {
+                        record: Arc::new(record),
+                        own: false,
+                    },
+                })
+                .collect(),
+            total: Box::new(move |ctx| {
+                let filter = filter.clone();
+                let db = ctx.services().map(|s| s.db.clone());
+                Box::pin(async move { residents::count(&db?, &filter).await.or_graphql() })
+            }),
+        })
+    }
+
+    /// A registered household by its number (户号); null outside the caller's region.
+    async fn household(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The household registration number.")] number: String,
+    ) -> async_graphql::Result<Option<Household>> {
+        let request = door(ctx, "household.read")?;
+        let members = residents::household(&ctx.services()?.db, &number)
+            .await
+            .or_graphql()?;
+        let Some(first) = members.first() else {
+            request
+                .access
+                .missed(&format!("household:{number}"), Outcome::NotFound);
+            return Ok(None);
+        };
+        let vault = &ctx.services()?.vault;
+        let own = members
+            .iter()
+            .any(|m| is_own(&request.caller.principal, vault, m));
+        if !own && !request.caller.region_covers(&first.village_code) {
+            request
+                .access
+                .missed(&format!("household:{number}"), Outcome::OutOfScope);
+            return Ok(None);
+        }
+        types::household_of(ctx, &number, own).await
+    }
+}
+
+crate::connection_types!(
+    ResidentConnection,
+    ResidentEdge,
+    Resident,
+    "residents",
+    "A page of residents (a Relay connection).",
+    "A resident in a page, with its cursor."
+);
+
+fn empty_connection() -> ResidentConnection {
+    ResidentConnection {
+        edges: Vec::new(),
+        page_info: PageInfo {
+            has_previous_page: false,
+            has_next_page: false,
+            start_cursor: None,
+            end_cursor: None,
+        },
+        total: Box::new(|_| Box::pin(async { Ok(0) })),
+    }
+}
+
+/// Conditions on the residents a list returns.
+#[derive(InputObject, Default)]
+pub struct ResidentFilter {
+    /// The name contains this text.
+    pub name_contains: Option<String>,
+    /// Of this sex.
+    pub sex: Option<Sex>,
+    /// At least this old, in whole years.
+    pub min_age: Option<i32>,
+    /// At most this old, in whole years.
+    pub max_age: Option<i32>,
+    /// With this registration status.
+    pub registration_status: Option<RegistrationStatus>,
+}
+
+impl ResidentFilter {
+    fn into_store(self, region_prefix: String, today: NaiveDate) -> StoreFilter {
+        let years_ago =
+            |years: i32| today.checked_sub_months(Months::new(12 * years.clamp(0, 200) as u32));
+        StoreFilter {
+            region_prefix,
+            name_contains: self.name_contains,
+            sex: self.sex.map(|s| s.code().to_owned()),
+            born_until: self.min_age.and_then(years_ago),
+            born_from: self
+                .max_age
+                .and_then(|age| years_ago(age + 1))
+                .and_then(|d| d.succ_opt()),
+            status: self.registration_status.map(Into::into),
+        }
+    }
+}
+
+/// The door every personal-data resolver passes: an authenticated caller whose role may
+/// read personal data, with a declared purpose (residents excepted). A refusal is
+/// audited like a read.
+fn door<'c>(
+    ctx: &'c Context<'_>,
+    action: &'static str,
+) -> async_graphql::Result<&'c RequestContext> {
+    let request = ctx.request()?;
+    if let Err(err) = request.caller.personal_access() {
+        request.access.refused(action, err.reason());
+        return Err(AppError::from(err)).or_graphql();
+    }
+    Ok(request)
+}
+
+/// A found record, if the caller may see it; a miss and an out-of-scope record answer
+/// alike (null), and are audited apart.
+async fn admit(
+    ctx: &Context<'_>,
+    request: &RequestContext,
+    record: Option<Arc<ResidentRecord>>,
+    key: &str,
+) -> async_graphql::Result<Option<Resident>> {
+    let Some(record) = record else {
+        request.access.missed(key, Outcome::NotFound);
+        return Ok(None);
+    };
+    let vault = &ctx.services()?.vault;
+    if is_own(&request.caller.principal, vault, &record) {
+        return Ok(Some(Resident { record, own: true }));
+    }
+    if !request.caller.region_covers(&record.village_code) {
+        request.access.missed(key, Outcome::OutOfScope);
+        return Ok(None);
+    }
+    Ok(Some(Resident { record, own: false }))
+}
+
+fn is_own(principal: &Option<Principal>, vault: &IdVault, record: &ResidentRecord) -> bool {
+    principal.as_ref().is_some_and(|p| {
+        p.role == Role::Resident
+            && p.id_number
+                .as_deref()
+                .and_then(|n| IdNumber::parse(n).ok())
+                .is_some_and(|n| vault.lookup_hash(n.as_str()) == record.lookup_hash)
+    })
+}
+
+/// The part of `region` inside the caller's scope, if any.
+fn narrow(principal: &Principal, region: &RegionCode) -> Option<RegionCode> {
+    if principal.region.contains(region) {
+        Some(region.clone())
+    } else if region.contains(&principal.region) {
+        Some(principal.region.clone())
+    } else {
+        None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn age_bounds_become_birth_date_bounds() {
+        let today = NaiveDate::from_ymd_opt(2026, 11, 28).unwrap_or_default();
+        let filter = ResidentFilter {
+            min_age: Some(80),
+            max_age: Some(85),
+            ..ResidentFilter::default()
+        }
+        .into_store("220122".into(), today);
+        assert_eq!(filter.born_until, NaiveDate::from_ymd_opt(1946, 11, 28));
+        assert_eq!(filter.born_from, NaiveDate::from_ymd_opt(1940, 11, 29));
+        assert_eq!(
+            types::age_on(
+                NaiveDate::from_ymd_opt(1946, 11, 28).unwrap_or_default(),
+                today
+            ),
+            80
+        );
+        assert_eq!(
+            types::age_on(
+                NaiveDate::from_ymd_opt(1940, 11, 29).unwrap_or_default(),
+                today
+            ),
+            85
+        );
+    }
+}

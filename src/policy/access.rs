@@ -1,0 +1,201 @@
+//! The caller of a request as the policy sees it, and the log of what it read.
+
+use std::{
+    collections::{BTreeMap, BTreeSet},
+    sync::Mutex,
+};
+
+use super::{FieldGroup, Purpose};
+use crate::{
+    audit::{Actor, AuditEvent, Outcome},
+    auth::{Principal, Role},
+};
+
+/// Why personal data was refused before anything was read.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum AccessError {
+    #[error("personal data needs a bearer token")]
+    Unauthenticated,
+    #[error("the role `{0}` has no access to personal data")]
+    Forbidden(Role),
+    #[error(
+        "declare the purpose of this access in the X-Purpose header: one of SERVICE_HANDLING, VISIT, ELIGIBILITY_REVIEW, EMERGENCY, AUDIT"
+    )]
+    PurposeMissing,
+    #[error(
+        "`{0}` is not a purpose: use SERVICE_HANDLING, VISIT, ELIGIBILITY_REVIEW, EMERGENCY or AUDIT"
+    )]
+    PurposeUnknown(String),
+    #[error("the purpose AUDIT is reserved for the admin role")]
+    PurposeNotForRole,
+}
+
+impl AccessError {
+    pub fn reason(&self) -> &'static str {
+        match self {
+            Self::Unauthenticated => "unauthenticated",
+            Self::Forbidden(_) => "forbidden",
+            Self::PurposeMissing | Self::PurposeUnknown(_) | Self::PurposeNotForRole => {
+                "purpose_required"
+            }
+        }
+    }
+}
+
+/// Who is calling, and with which declared purpose and case.
+#[derive(Debug, Clone, Default)]
+pub struct Caller {
+    pub principal: Option<Principal>,
+    /// The `X-Purpose` header as sent.
+    pub declared_purpose: Option<String>,
+    /// The `X-Case-Ref` header, when sent.
+    pub case_ref: Option<String>,
+    pub request_id: String,
+}
+
+impl Caller {
+    /// The door: may this caller read personal data at all? A resident reading their
+    /// own record needs no purpose; everyone else declares one.
+    pub fn personal_access(&self) -> Result<&Principal, AccessError> {
+        let principal = self
+            .principal
+            .as_ref()
+            .ok_or(AccessError::Unauthenticated)?;
+        match principal.role {
+            Role::Dashboard | Role::Integrator | Role::Auditor => {
+                return Err(AccessError::Forbidden(principal.role));
+            }
+            Role::Resident => return Ok(principal),
+            _ => {}
+        }
+        match self.purpose()? {
+            Purpose::Audit if principal.role != Role::Admin => Err(AccessError::PurposeNotForRole),
+            _ => Ok(principal),
+        }
+    }
+
+    pub fn purpose(&self) -> Result<Purpose, AccessError> {
+        let declared = self
+            .declared_purpose
+            .as_deref()
+            .filter(|p| !p.trim().is_empty())
+            .ok_or(AccessError::PurposeMissing)?;
+        Purpose::parse(declared)
+            .ok_or_else(|| AccessError::PurposeUnknown(declared.chars().take(40).collect()))
+    }
+
+    /// Whether a resident registered in `village_code` (12 digits) is within the
+    /// caller's region scope. Residents are scoped by their own ID number instead.
+    pub fn region_covers(&self, village_code: &str) -> bool {
+        self.principal.as_ref().is_some_and(|p| {
+            p.role != Role::Resident && village_code.starts_with(p.region.as_str())
+        })
+    }
+
+    /// The caller as an audit record names them.
+    pub fn actor(&self) -> Actor {
+        let (subject, role, region) = match &self.principal {
+            Some(p) => (
+                p.subject.clone(),
+                p.role.as_str().to_owned(),
+                p.region.to_string(),
+            ),
+            None => (
+                "anonymous".to_owned(),
+                "anonymous".to_owned(),
+                String::new(),
+            ),
+        };
+        Actor {
+            subject,
+            role,
+            region,
+            purpose: self
+                .declared_purpose
+                .as_deref()
+                .and_then(Purpose::parse)
+                .map(|p| p.as_str().to_owned()),
+            case_ref: self.case_ref.clone(),
+            request_id: self.request_id.clone(),
+        }
+    }
+}
+
+#[derive(Default)]
+struct Collected {
+    reads: BTreeMap<String, (BTreeSet<String>, BTreeSet<FieldGroup>)>,
+    misses: Vec<(String, Outcome)>,
+    refusals: Vec<(&'static str, String)>,
+    withheld: BTreeSet<FieldGroup>,
+}
+
+/// What one request read, collected while it runs and written to the audit log before
+/// the response leaves.
+#[derive(Default)]
+pub struct AccessLog {
+    collected: Mutex<Collected>,
+}
+
+impl AccessLog {
+    fn with<T>(&self, f: impl FnOnce(&mut Collected) -> T) -> T {
+        // A poisoned lock only means another resolver panicked; the data is still a log.
+        let mut guard = self
+            .collected
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        f(&mut guard)
+    }
+
+    /// A field group of a resident was read, possibly from a department.
+    pub fn read(&self, resident: &str, group: FieldGroup, department: Option<&str>) {
+        self.with(|c| {
+            let entry = c.reads.entry(resident.to_owned()).or_default();
+            entry.1.insert(group);
+            if let Some(department) = department {
+                entry.0.insert(department.to_owned());
+            }
+        });
+    }
+
+    /// A field group was withheld from the caller (listed once in the response).
+    pub fn withheld(&self, group: FieldGroup) {
+        self.with(|c| c.withheld.insert(group));
+    }
+
+    /// A lookup found no resident the caller may see.
+    pub fn missed(&self, key: &str, outcome: Outcome) {
+        self.with(|c| c.misses.push((key.to_owned(), outcome)));
+    }
+
+    /// Personal data was refused before anything was read.
+    pub fn refused(&self, action: &'static str, reason: &str) {
+        self.with(|c| c.refusals.push((action, reason.to_owned())));
+    }
+
+    /// The withheld field groups, in a stable order.
+    pub fn withheld_groups(&self) -> Vec<&'static str> {
+        self.with(|c| c.withheld.iter().map(|g| g.as_str()).collect())
+    }
+
+    /// The audit events of everything collected so far, emptying the log.
+    pub fn drain(&self, actor: &Actor) -> Vec<AuditEvent> {
+        let collected = self.with(std::mem::take);
+        let mut events = Vec::new();
+        for (resident, (departments, groups)) in collected.reads {
+            let groups = groups.into_iter().map(|g| g.as_str().to_owned()).collect();
+            events.push(AuditEvent::resident_read(
+                actor,
+                &resident,
+                departments.into_iter().collect(),
+                groups,
+            ));
+        }
+        for (key, outcome) in collected.misses {
+            events.push(AuditEvent::resident_lookup_missed(actor, &key, outcome));
+        }
+        for (action, reason) in collected.refusals {
+            events.push(AuditEvent::refused(actor, action, "", &reason));
+        }
+        events
+    }
+}

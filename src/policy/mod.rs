@@ -1,0 +1,11 @@
+//! The one door for personal data: who may read it, within which region, for which
+//! declared purpose, and how much of each field group they see. No I/O here: the
+//! decisions are pure, and the audit of each access is collected alongside.
+
+mod access;
+mod matrix;
+mod purpose;
+
+pub use access::{AccessError, AccessLog, Caller};
+pub use matrix::{FieldGroup, Visibility, visibility};
+pub use purpose::Purpose;

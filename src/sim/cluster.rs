@@ -1,0 +1,204 @@
+//! Starting the chosen simulators together on one shared population.
+
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use super::knobs::{KnobHandle, Knobs};
+use super::police::PoliceAuth;
+use super::population::{GenOptions, Population};
+use super::server::RunningServer;
+use super::{Department, SimError, civil, medical, police, social};
+
+/// What to start.
+#[derive(Debug, Clone)]
+pub struct SimOptions {
+    /// The departments to start (all four by default).
+    pub departments: Vec<Department>,
+    pub generation: GenOptions,
+    pub host: IpAddr,
+    /// `None`: any free port for each. `Some(p)`: medical p, social p+1, civil p+2,
+    /// police p+3.
+    pub base_port: Option<u16>,
+    /// actix workers per simulator.
+    pub workers: usize,
+    /// Knobs for every department at start; `None` keeps each department's defaults
+    /// (medical: 16 calls in flight).
+    pub knobs: Option<Knobs>,
+    pub social_api_key: String,
+    pub police_auth: PoliceAuth,
+}
+
+impl SimOptions {
+    /// All four departments on 127.0.0.1, any free ports, one worker each, the default
+    /// credentials and knobs.
+    pub fn new(generation: GenOptions) -> Self {
+        Self {
+            departments: Department::ALL.to_vec(),
+            generation,
+            host: IpAddr::V4(Ipv4Addr::LOCALHOST),
+            base_port: None,
+            workers: 1,
+            knobs: None,
+            social_api_key: social::DEFAULT_API_KEY.into(),
+            police_auth: PoliceAuth::default(),
+        }
+    }
+}
+
+/// The credentials the simulators accept.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Credentials {
+    /// `X-Api-Key` of social security.
+    pub social_api_key: String,
+    /// OAuth2 client of public security.
+    pub police_client_id: String,
+    pub police_client_secret: String,
+}
+
+/// One running department.
+#[derive(Debug)]
+pub struct DepartmentSim {
+    pub department: Department,
+    pub base_url: String,
+    pub knobs: KnobHandle,
+    server: RunningServer,
+}
+
+/// The running simulators and their population.
+#[derive(Debug)]
+pub struct SimCluster {
+    pub population: Arc<Population>,
+    pub departments: Vec<DepartmentSim>,
+    pub credentials: Credentials,
+}
+
+impl SimCluster {
+    /// Generates the population (off the async threads) and starts the departments.
+    pub async fn start(options: SimOptions) -> Result<Self, SimError> {
+        let generation = options.generation.clone();
+        let population =
+            tokio::task::spawn_blocking(move || Population::generate(generation)).await??;
+        Self::start_with(options, Arc::new(population))
+    }
+
+    /// Starts generating in the background and returns at once: the progress (villages
+    /// done of total) to show, and the task that yields the running cluster.
+    pub fn spawn(
+        options: SimOptions,
+    ) -> (
+        Arc<GenerationProgress>,
+        tokio::task::JoinHandle<Result<Self, SimError>>,
+    ) {
+        let progress = Arc::new(GenerationProgress::default());
+        let shared = progress.clone();
+        let task = tokio::spawn(async move {
+            let generation = options.generation.clone();
+            let population = tokio::task::spawn_blocking(move || {
+                Population::generate_with_progress(generation, &mut |done, total| {
+                    shared.done.store(done, Ordering::Relaxed);
+                    shared.total.store(total, Ordering::Relaxed);
+                })
+            })
+            .await??;
+            Self::start_with(options, Arc::new(population))
+        });
+        (progress, task)
+    }
+
+    /// Starts the departments on an already generated population. Must be called within
+    /// a tokio runtime (the servers are spawned on it).
+    pub fn start_with(options: SimOptions, population: Arc<Population>) -> Result<Self, SimError> {
+        let mut departments = Vec::new();
+        let mut chosen = options.departments.clone();
+        chosen.sort();
+        chosen.dedup();
+        for department in chosen {
+            let offset = Department::ALL
+                .iter()
+                .position(|d| *d == department)
+                .unwrap_or(0) as u16;
+            let port = options.base_port.map_or(0, |p| p.saturating_add(offset));
+            let bind = SocketAddr::new(options.host, port);
+            let knobs = KnobHandle::new(match (&options.knobs, department) {
+                (Some(k), _) => k.clone(),
+                (None, Department::MedicalInsurance) => medical::default_knobs(),
+                (None, _) => Knobs::default(),
+            });
+            let pop = population.clone();
+            let server = match department {
+                Department::MedicalInsurance => {
+                    medical::start(pop, knobs.clone(), bind, options.workers)
+                }
+                Department::SocialSecurity => social::start(
+                    pop,
+                    knobs.clone(),
+                    &options.social_api_key,
+                    bind,
+                    options.workers,
+                ),
+                Department::CivilAffairs => civil::start(pop, knobs.clone(), bind, options.workers),
+                Department::PublicSecurity => police::start(
+                    pop,
+                    knobs.clone(),
+                    options.police_auth.clone(),
+                    bind,
+                    options.workers,
+                ),
+            }?;
+            departments.push(DepartmentSim {
+                department,
+                base_url: server.base_url(),
+                knobs,
+                server,
+            });
+        }
+        Ok(Self {
+            population,
+            departments,
+            credentials: Credentials {
+                social_api_key: options.social_api_key,
+                police_client_id: options.police_auth.client_id,
+                police_client_secret: options.police_auth.client_secret,
+            },
+        })
+    }
+
+    fn get(&self, department: Department) -> Option<&DepartmentSim> {
+        self.departments.iter().find(|d| d.department == department)
+    }
+
+    /// `http://127.0.0.1:PORT` of a running department.
+    pub fn base_url(&self, department: Department) -> Option<&str> {
+        self.get(department).map(|d| d.base_url.as_str())
+    }
+
+    /// The knobs of a running department.
+    pub fn knobs(&self, department: Department) -> Option<&KnobHandle> {
+        self.get(department).map(|d| &d.knobs)
+    }
+
+    /// Stops every department, letting calls in progress finish.
+    pub async fn stop(self) {
+        for department in self.departments {
+            department.server.stop().await;
+        }
+    }
+}
+
+/// Villages generated so far, for a progress display.
+#[derive(Debug, Default)]
+pub struct GenerationProgress {
+    done: AtomicUsize,
+    total: AtomicUsize,
+}
+
+impl GenerationProgress {
+    /// (villages done, villages in scope); the total is 0 until generation starts.
+    pub fn get(&self) -> (usize, usize) {
+        (
+            self.done.load(Ordering::Relaxed),
+            self.total.load(Ordering::Relaxed),
+        )
+    }
+}

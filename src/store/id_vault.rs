@@ -1,0 +1,200 @@
+//! ID numbers at rest: sealed with XChaCha20-Poly1305 under a versioned key, and found by
+//! an HMAC-SHA256 keyed hash. A plain hash would not do: the ID space is small and
+//! structured enough to be enumerated in minutes. The database alone reveals no number.
+
+use std::collections::BTreeMap;
+
+use base64::{Engine, engine::general_purpose::STANDARD};
+use chacha20poly1305::{
+    KeyInit, XChaCha20Poly1305, XNonce,
+    aead::{Aead, AeadCore, OsRng},
+};
+use hmac::{Hmac, Mac};
+use secrecy::ExposeSecret;
+use sha2::Sha256;
+
+use crate::config::PrivacySettings;
+
+// Fixed keys for development and the demo only; `serve` warns when they are in use.
+const DEVELOPMENT_LOOKUP_KEY: [u8; 32] = *b"cunhub-dev-lookup-key-0123456789";
+const DEVELOPMENT_ENCRYPTION_KEY: [u8; 32] = *b"cunhub-dev-encrypt-key-012345678";
+
+/// Why the vault could not be built or could not open a sealed number.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum VaultError {
+    #[error("setting `{0}`: a key must be 32 bytes in base64")]
+    BadKey(String),
+    #[error("setting `privacy.encryption_key_version`: version {0} has no key")]
+    MissingVersion(u32),
+    #[error("a sealed ID number could not be opened (key version {0})")]
+    Unsealable(u32),
+}
+
+/// A sealed ID number as stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Sealed {
+    pub key_version: u32,
+    /// base64 of nonce || ciphertext.
+    pub ciphertext: String,
+}
+
+/// Seals, opens and finds ID numbers.
+pub struct IdVault {
+    lookup: Hmac<Sha256>,
+    keys: BTreeMap<u32, XChaCha20Poly1305>,
+    current: u32,
+    development: bool,
+}
+
+impl IdVault {
+    pub fn from_settings(settings: &PrivacySettings) -> Result<Self, VaultError> {
+        let development = settings.lookup_key.is_none() || settings.encryption_keys.is_empty();
+        let lookup_key = match &settings.lookup_key {
+            Some(secret) => decode_key(secret.expose_secret(), "privacy.lookup_key")?,
+            None => DEVELOPMENT_LOOKUP_KEY,
+        };
+        let lookup = <Hmac<Sha256> as Mac>::new_from_slice(&lookup_key)
+            .map_err(|_| VaultError::BadKey("privacy.lookup_key".into()))?;
+        let mut keys = BTreeMap::new();
+        if settings.encryption_keys.is_empty() {
+            keys.insert(
+                1,
+                XChaCha20Poly1305::new(&DEVELOPMENT_ENCRYPTION_KEY.into()),
+            );
+        }
+        for (version, secret) in &settings.encryption_keys {
+            let name = format!("privacy.encryption_keys.{version}");
+            let version: u32 = version
+                .parse()
+                .map_err(|_| VaultError::BadKey(name.clone()))?;
+            let key = decode_key(secret.expose_secret(), &name)?;
+            keys.insert(version, XChaCha20Poly1305::new(&key.into()));
+        }
+        let current = match settings.encryption_key_version {
+            0 => keys.keys().next_back().copied().unwrap_or(1),
+            version if keys.contains_key(&version) => version,
+            version => return Err(VaultError::MissingVersion(version)),
+        };
+        Ok(Self {
+            lookup,
+            keys,
+            current,
+            development,
+        })
+    }
+
+    /// Whether the built-in development keys are in use.
+    pub fn uses_development_keys(&self) -> bool {
+        self.development
+    }
+
+    /// The keyed hash that finds an ID number (hex).
+    pub fn lookup_hash(&self, id_number: &str) -> String {
+        let mut mac = self.lookup.clone();
+        mac.update(id_number.as_bytes());
+        hex::encode(mac.finalize().into_bytes())
+    }
+
+    /// The resident id: stable across every re-synchronisation, meaningless without the key.
+    pub fn resident_id(lookup_hash: &str) -> String {
+        format!("R{}", &lookup_hash[..24.min(lookup_hash.len())])
+    }
+
+    pub fn seal(&self, id_number: &str) -> Sealed {
+        let nonce = XChaCha20Poly1305::generate_nonce(&mut OsRng);
+        let mut out = nonce.to_vec();
+        // Encryption into a Vec cannot fail for inputs of this size.
+        if let Some(cipher) = self.keys.get(&self.current)
+            && let Ok(ciphertext) = cipher.encrypt(&nonce, id_number.as_bytes())
+        {
+            out.extend(ciphertext);
+        }
+        Sealed {
+            key_version: self.current,
+            ciphertext: STANDARD.encode(out),
+        }
+    }
+
+    pub fn open(&self, sealed: &Sealed) -> Result<String, VaultError> {
+        let fail = || VaultError::Unsealable(sealed.key_version);
+        let cipher = self.keys.get(&sealed.key_version).ok_or_else(fail)?;
+        let bytes = STANDARD.decode(&sealed.ciphertext).map_err(|_| fail())?;
+        if bytes.len() < 24 {
+            return Err(fail());
+        }
+        let (nonce, ciphertext) = bytes.split_at(24);
+        let nonce: [u8; 24] = nonce.try_into().map_err(|_| fail())?;
+        let plain = cipher
+            .decrypt(&XNonce::from(nonce), ciphertext)
+            .map_err(|_| fail())?;
+        String::from_utf8(plain).map_err(|_| fail())
+    }
+}
+
+fn decode_key(text: &str, name: &str) -> Result<[u8; 32], VaultError> {
+    STANDARD
+        .decode(text.trim())
+        .ok()
+        .and_then(|bytes| <[u8; 32]>::try_from(bytes).ok())
+        .ok_or_else(|| VaultError::BadKey(name.to_owned()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use secrecy::SecretString;
+
+    const ID: &str = "220122195603020017";
+
+    #[test]
+    fn sealed_numbers_open_and_do_not_show_the_number() {
+        let vault =
+            IdVault::from_settings(&PrivacySettings::default()).unwrap_or_else(|e| panic!("{e}"));
+        let sealed = vault.seal(ID);
+        assert!(!sealed.ciphertext.contains(ID));
+        assert_ne!(vault.seal(ID), sealed, "a fresh nonce each time");
+        assert_eq!(vault.open(&sealed).as_deref(), Ok(ID));
+    }
+
+    #[test]
+    fn the_lookup_hash_is_keyed_and_stable() {
+        let dev =
+            IdVault::from_settings(&PrivacySettings::default()).unwrap_or_else(|e| panic!("{e}"));
+        let settings = PrivacySettings {
+            lookup_key: Some(SecretString::from(STANDARD.encode([7u8; 32]))),
+            ..PrivacySettings::default()
+        };
+        let other = IdVault::from_settings(&settings).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(dev.lookup_hash(ID), dev.lookup_hash(ID));
+        assert_ne!(dev.lookup_hash(ID), other.lookup_hash(ID));
+        assert_eq!(IdVault::resident_id(&dev.lookup_hash(ID)).len(), 25);
+    }
+
+    #[test]
+    fn old_key_versions_still_open_after_rotation() {
+        let mut settings = PrivacySettings::default();
+        settings
+            .encryption_keys
+            .insert("1".into(), SecretString::from(STANDARD.encode([1u8; 32])));
+        let old = IdVault::from_settings(&settings).unwrap_or_else(|e| panic!("{e}"));
+        let sealed = old.seal(ID);
+        settings
+            .encryption_keys
+            .insert("2".into(), SecretString::from(STANDARD.encode([2u8; 32])));
+        let rotated = IdVault::from_settings(&settings).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(rotated.seal(ID).key_version, 2);
+        assert_eq!(rotated.open(&sealed).as_deref(), Ok(ID));
+    }
+
+    #[test]
+    fn bad_keys_name_their_setting() {
+        let settings = PrivacySettings {
+            lookup_key: Some(SecretString::from("short")),
+            ..PrivacySettings::default()
+        };
+        let err = IdVault::from_settings(&settings)
+            .err()
+            .map(|e| e.to_string());
+        assert!(err.is_some_and(|e| e.contains("privacy.lookup_key")));
+    }
+}

@@ -1,0 +1,320 @@
+//! The resident index: written by synchronisation, read for lookups, search and scope.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use entities::resident;
+use sea_orm::{
+    ActiveValue::Set,
+    ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
+    QuerySelect,
+    sea_query::{Expr, ExprTrait, LikeExpr, OnConflict},
+};
+
+use super::StoreError;
+
+/// Registration status in the index.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum IndexStatus {
+    Normal,
+    MovedOut,
+    Deceased,
+}
+
+impl IndexStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Normal => "normal",
+            Self::MovedOut => "moved_out",
+            Self::Deceased => "deceased",
+        }
+    }
+
+    pub fn parse(value: &str) -> Option<Self> {
+        [Self::Normal, Self::MovedOut, Self::Deceased]
+            .into_iter()
+            .find(|s| s.as_str() == value)
+    }
+}
+
+/// One resident as the index holds it (the ID number sealed).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ResidentRecord {
+    pub id: String,
+    pub lookup_hash: String,
+    pub id_cipher: String,
+    pub key_version: i32,
+    pub name: String,
+    pub sex: String,
+    pub birth_date: NaiveDate,
+    pub ethnicity: String,
+    pub village_code: String,
+    pub household_number: String,
+    pub relationship: String,
+    pub status: IndexStatus,
+    pub death_date: Option<NaiveDate>,
+    pub content_hash: String,
+}
+
+/// What a batch of upserts changed.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct UpsertCounts {
+    pub added: u64,
+    pub changed: u64,
+    pub moved_out: u64,
+    pub deceased: u64,
+}
+
+/// Which residents a listing returns.
+#[derive(Debug, Clone, Default)]
+pub struct ResidentFilter {
+    /// A region-code prefix in 12-digit statistical form, trimmed to its natural length.
+    pub region_prefix: String,
+    pub name_contains: Option<String>,
+    pub sex: Option<String>,
+    /// Born on or after.
+    pub born_from: Option<NaiveDate>,
+    /// Born on or before.
+    pub born_until: Option<NaiveDate>,
+    pub status: Option<IndexStatus>,
+}
+
+/// Inserts or updates `records`, stamping them with `generation`, and counts what changed.
+pub async fn upsert(
+    db: &impl ConnectionTrait,
+    records: &[ResidentRecord],
+    generation: i64,
+    now: DateTime<Utc>,
+) -> Result<UpsertCounts, StoreError> {
+    let mut counts = UpsertCounts::default();
+    if records.is_empty() {
+        return Ok(counts);
+    }
+    let ids: Vec<String> = records.iter().map(|r| r.id.clone()).collect();
+    let existing: HashMap<String, (String, String)> = resident::Entity::find()
+        .filter(resident::Column::Id.is_in(ids))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|m| (m.id, (m.content_hash, m.status)))
+        .collect();
+    for record in records {
+        match existing.get(&record.id) {
+            None => counts.added += 1,
+            Some((hash, status)) => {
+                if *hash != record.content_hash {
+                    counts.changed += 1;
+                }
+                if status != record.status.as_str() {
+                    match record.status {
+                        IndexStatus::MovedOut => counts.moved_out += 1,
+                        IndexStatus::Deceased => counts.deceased += 1,
+                        IndexStatus::Normal => {}
+                    }
+                }
+            }
+        }
+    }
+    let rows = records.iter().map(|r| resident::ActiveModel {
+        id: Set(r.id.clone()),
+        lookup_hash: Set(r.lookup_hash.clone()),
+        id_cipher: Set(r.id_cipher.clone()),
+        key_version: Set(r.key_version),
+        name: Set(r.name.clone()),
+        sex: Set(r.sex.clone()),
+        birth_date: Set(r.birth_date),
+        ethnicity: Set(r.ethnicity.clone()),
+        village_code: Set(r.village_code.clone()),
+        household_number: Set(r.household_number.clone()),
+        relationship: Set(r.relationship.clone()),
+        status: Set(r.status.as_str().to_owned()),
+        death_date: Set(r.death_date),
+        content_hash: Set(r.content_hash.clone()),
+        sync_generation: Set(generation),
+        synced_at: Set(now),
+    });
+    // The sealed number is written once: the number never changes for a resident id,
+    // and re-sealing it on every run would only churn the ciphertext.
+    let mut on_conflict = OnConflict::column(resident::Column::Id);
+    on_conflict.update_columns([
+        resident::Column::Name,
+        resident::Column::Sex,
+        resident::Column::BirthDate,
+        resident::Column::Ethnicity,
+        resident::Column::VillageCode,
+        resident::Column::HouseholdNumber,
+        resident::Column::Relationship,
+        resident::Column::Status,
+        resident::Column::DeathDate,
+        resident::Column::ContentHash,
+        resident::Column::SyncGeneration,
+        resident::Column::SyncedAt,
+    ]);
+    resident::Entity::insert_many(rows)
+        .on_conflict(on_conflict)
+        .exec_without_returning(db)
+        .await?;
+    Ok(counts)
+}
+
+/// Marks residents of the region that a complete run did not see as moved out.
+pub async fn mark_unseen_moved_out(
+    db: &impl ConnectionTrait,
+    region_prefix: &str,
+    generation: i64,
+) -> Result<u64, StoreError> {
+    let result = resident::Entity::update_many()
+        .col_expr(
+            resident::Column::Status,
+            Expr::value(IndexStatus::MovedOut.as_str()),
+        )
+        .filter(resident::Column::VillageCode.starts_with(region_prefix))
+        .filter(resident::Column::SyncGeneration.lt(generation))
+        .filter(resident::Column::Status.eq(IndexStatus::Normal.as_str()))
+        .exec(db)
+        .await?;
+    Ok(result.rows_affected)
+}
+
+pub async fn find(
+    db: &impl ConnectionTrait,
+    id: &str,
+) -> Result<Option<ResidentRecord>, StoreError> {
+    resident::Entity::find_by_id(id.to_owned())
+        .one(db)
+        .await?
+        .map(to_record)
+        .transpose()
+}
+
+pub async fn find_by_lookup_hash(
+    db: &impl ConnectionTrait,
+    hash: &str,
+) -> Result<Option<ResidentRecord>, StoreError> {
+    resident::Entity::find()
+        .filter(resident::Column::LookupHash.eq(hash))
+        .one(db)
+        .await?
+        .map(to_record)
+        .transpose()
+}
+
+pub async fn find_many(
+    db: &impl ConnectionTrait,
+    ids: &[String],
+) -> Result<Vec<ResidentRecord>, StoreError> {
+    resident::Entity::find()
+        .filter(resident::Column::Id.is_in(ids.to_vec()))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(to_record)
+        .collect()
+}
+
+/// The members of a household, head first.
+pub async fn household(
+    db: &impl ConnectionTrait,
+    number: &str,
+) -> Result<Vec<ResidentRecord>, StoreError> {
+    resident::Entity::find()
+        .filter(resident::Column::HouseholdNumber.eq(number))
+        .order_by_asc(resident::Column::Relationship)
+        .order_by_asc(resident::Column::BirthDate)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(to_record)
+        .collect()
+}
+
+/// Up to `limit` residents after `after` (by id), and whether more follow.
+pub async fn page(
+    db: &impl ConnectionTrait,
+    filter: &ResidentFilter,
+    after: Option<&str>,
+    limit: u64,
+) -> Result<(Vec<ResidentRecord>, bool), StoreError> {
+    let mut condition = condition(filter);
+    if let Some(after) = after {
+        condition = condition.add(resident::Column::Id.gt(after));
+    }
+    let mut rows = resident::Entity::find()
+        .filter(condition)
+        .order_by_asc(resident::Column::Id)
+        .limit(limit + 1)
+        .all(db)
+        .await?;
+    let has_next = rows.len() as u64 > limit;
+    rows.truncate(limit as usize);
+    Ok((
+        rows.into_iter().map(to_record).collect::<Result<_, _>>()?,
+        has_next,
+    ))
+}
+
+pub async fn count(db: &impl ConnectionTrait, filter: &ResidentFilter) -> Result<u64, StoreError> {
+    Ok(resident::Entity::find()
+        .filter(condition(filter))
+        .count(db)
+        .await?)
+}
+
+fn condition(filter: &ResidentFilter) -> Condition {
+    let mut condition =
+        Condition::all().add(resident::Column::VillageCode.starts_with(&filter.region_prefix));
+    if let Some(fragment) = filter.name_contains.as_deref().filter(|s| !s.is_empty()) {
+        let escaped: String = fragment
+            .chars()
+            .flat_map(|c| {
+                if matches!(c, '%' | '_' | '\\') {
+                    vec!['\\', c]
+                } else {
+                    vec![c]
+                }
+            })
+            .collect();
+        condition = condition.add(
+            Expr::col(resident::Column::Name)
+                .like(LikeExpr::new(format!("%{escaped}%")).escape('\\')),
+        );
+    }
+    if let Some(sex) = &filter.sex {
+        condition = condition.add(resident::Column::Sex.eq(sex.clone()));
+    }
+    if let Some(from) = filter.born_from {
+        condition = condition.add(resident::Column::BirthDate.gte(from));
+    }
+    if let Some(until) = filter.born_until {
+        condition = condition.add(resident::Column::BirthDate.lte(until));
+    }
+    if let Some(status) = filter.status {
+        condition = condition.add(resident::Column::Status.eq(status.as_str()));
+    }
+    condition
+}
+
+fn to_record(model: resident::Model) -> Result<ResidentRecord, StoreError> {
+    let status = IndexStatus::parse(&model.status).ok_or_else(|| {
+        StoreError::Data(format!(
+            "resident {} has unknown status {}",
+            model.id, model.status
+        ))
+    })?;
+    Ok(ResidentRecord {
+        id: model.id,
+        lookup_hash: model.lookup_hash,
+        id_cipher: model.id_cipher,
+        key_version: model.key_version,
+        name: model.name,
+        sex: model.sex,
+        birth_date: model.birth_date,
+        ethnicity: model.ethnicity,
+        village_code: model.village_code,
+        household_number: model.household_number,
+        relationship: model.relationship,
+        status,
+        death_date: model.death_date,
+        content_hash: model.content_hash,
+    })
+}
