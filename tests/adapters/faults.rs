@@ -113,9 +113,8 @@ async fn medical_fan_out_stays_within_16_in_flight() {
     let cluster = cluster(60, |_| {}).await;
     knobs(&cluster, Sim::MedicalInsurance, json!({"latency_ms": 30}));
     let deps = departments(&settings(&cluster));
-    let ids: Vec<String> = (0..80).map(|i| id(&cluster, i)).collect();
-    let refs: Vec<&str> = ids.iter().map(String::as_str).collect();
-    let results = deps.medical.people(&refs, &ctx(10_000)).await;
+    let ids: Vec<_> = (0..80).map(|i| id(&cluster, i)).collect();
+    let results = deps.medical.people(&ids, &ctx(10_000)).await;
     assert_eq!(results.len(), 80);
     assert!(results.values().all(Result::is_ok));
     let stats = cluster.knobs(Sim::MedicalInsurance).unwrap().stats();
@@ -135,9 +134,8 @@ async fn medical_busy_answers_are_backed_off_and_retried() {
     s.medical_insurance.max_in_flight = Some(12);
     s.medical_insurance.retries = Some(8);
     let deps = departments(&s);
-    let ids: Vec<String> = (0..24).map(|i| id(&cluster, i)).collect();
-    let refs: Vec<&str> = ids.iter().map(String::as_str).collect();
-    let results = deps.medical.people(&refs, &ctx(20_000)).await;
+    let ids: Vec<_> = (0..24).map(|i| id(&cluster, i)).collect();
+    let results = deps.medical.people(&ids, &ctx(20_000)).await;
     let stats = cluster.knobs(Sim::MedicalInsurance).unwrap().stats();
     assert!(stats.busy > 0, "{stats:?}");
     let ok = results.values().filter(|r| r.is_ok()).count();

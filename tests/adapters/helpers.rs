@@ -2,7 +2,7 @@ use std::time::Duration;
 
 use chrono::NaiveDate;
 use cunhub::adapters::{CallContext, DepartmentSettings, Departments, DepartmentsSettings};
-use cunhub::domain::RegionCode;
+use cunhub::domain::{IdNumber, RegionCode};
 use cunhub::sim::{Department as Sim, GenOptions, SimCluster, SimOptions};
 use secrecy::SecretString;
 
@@ -67,6 +67,6 @@ pub fn people(
         .collect()
 }
 
-pub fn id(cluster: &SimCluster, index: usize) -> String {
-    cluster.population.people[index].id_number.to_string()
+pub fn id(cluster: &SimCluster, index: usize) -> IdNumber {
+    cluster.population.people[index].id_number
 }

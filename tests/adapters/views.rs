@@ -32,7 +32,8 @@ async fn all_four_views_of_one_person_match_the_population() {
         pop.department_name(index, NameSource::Medical)
     );
     assert_eq!(medical.birth_date, person.birth_date());
-    assert_eq!(medical.sex_code, person.sex.code());
+    assert_eq!(medical.sex, person.sex);
+    assert_eq!(medical.ethnicity, person.ethnicity);
     assert!(!medical.enrolments.is_empty());
 
     let social = deps
@@ -59,6 +60,8 @@ async fn all_four_views_of_one_person_match_the_population() {
 
     let registration = deps.police.person(&id, &ctx).await.unwrap().value.unwrap();
     assert_eq!(registration.name, person.name.as_str());
+    assert_eq!(registration.relationship, person.relationship);
+    assert_eq!(registration.sex, person.sex);
     assert_eq!(registration.status, RegistrationStatus::Normal);
     assert_eq!(
         registration.village_code,
@@ -85,7 +88,7 @@ async fn unknown_people_are_none_in_every_department() {
     let cluster = cluster(20, |_| {}).await;
     let deps = departments(&settings(&cluster));
     let ctx = ctx(5000);
-    let nobody = "11010519491231002X";
+    let nobody = &cunhub::domain::IdNumber::parse("11010519491231002X").unwrap();
     assert_eq!(deps.medical.person(nobody, &ctx).await.unwrap().value, None);
     assert_eq!(
         deps.social.insurances(nobody, &ctx).await.unwrap().value,
@@ -151,9 +154,8 @@ fn encodable_in_gbk(c: char) -> bool {
 async fn a_batch_of_100_is_one_social_call() {
     let cluster = cluster(60, |_| {}).await;
     let deps = departments(&settings(&cluster));
-    let ids: Vec<String> = (0..100).map(|i| id(&cluster, i)).collect();
-    let refs: Vec<&str> = ids.iter().map(String::as_str).collect();
-    let results = deps.social.insurances_batch(&refs, &ctx(5000)).await;
+    let ids: Vec<_> = (0..100).map(|i| id(&cluster, i)).collect();
+    let results = deps.social.insurances_batch(&ids, &ctx(5000)).await;
     assert_eq!(results.len(), 100);
     for (i, id) in ids.iter().enumerate() {
         let value = &results[id].as_ref().unwrap().value;
@@ -168,9 +170,8 @@ async fn a_batch_of_100_is_one_social_call() {
     assert_eq!(stats.persons_asked, 100);
 
     // 250 people (100 of them cached): two more calls.
-    let more: Vec<String> = (0..250).map(|i| id(&cluster, i)).collect();
-    let refs: Vec<&str> = more.iter().map(String::as_str).collect();
-    let results = deps.social.insurances_batch(&refs, &ctx(5000)).await;
+    let more: Vec<_> = (0..250).map(|i| id(&cluster, i)).collect();
+    let results = deps.social.insurances_batch(&more, &ctx(5000)).await;
     assert_eq!(results.len(), 250);
     assert_eq!(results[&more[0]].as_ref().unwrap().source, Source::Cache);
     let stats = cluster.knobs(Sim::SocialSecurity).unwrap().stats();

@@ -8,13 +8,12 @@ use std::sync::Arc;
 use reqwest::header::CONTENT_TYPE;
 
 use super::context::CallContext;
-use super::decode;
 use super::error::{AdapterError, Rejection};
 use super::social::safe_code;
 use super::upstream::cache::{AnswerCache, Fresh};
 use super::upstream::{Answer, Retry, Upstream};
 use crate::domain::views::AssistanceRecord;
-use crate::domain::{Department, RegionCode};
+use crate::domain::{Department, IdNumber, RegionCode};
 
 const DEPARTMENT: Department = Department::CivilAffairs;
 const PATH: &str = "/services/AssistanceService";
@@ -26,7 +25,7 @@ pub const PAGE_SIZE: usize = 200;
 #[derive(Debug)]
 pub struct CivilAdapter {
     upstream: Arc<Upstream>,
-    by_id: AnswerCache<String, Vec<AssistanceRecord>>,
+    by_id: AnswerCache<IdNumber, Vec<AssistanceRecord>>,
     by_village: AnswerCache<String, Vec<AssistanceRecord>>,
 }
 
@@ -43,22 +42,15 @@ impl CivilAdapter {
     /// A person's assistance records (empty when civil affairs has none).
     pub async fn assistance_by_id(
         &self,
-        id_number: &str,
+        id_number: &IdNumber,
         ctx: &CallContext,
     ) -> Result<Fresh<Vec<AssistanceRecord>>, AdapterError> {
-        let id = id_number.trim().to_ascii_uppercase();
-        if !decode::id_shaped(&id) {
-            return Err(AdapterError::InvalidInput {
-                department: DEPARTMENT,
-                what: "not an ID number".into(),
-            });
-        }
-        let params = [("IdCard", id.as_str())];
+        let params = [("IdCard", id_number.as_str())];
         let live = async {
             let answer = self.query(ctx, "QueryAssistanceByIdCard", &params).await?;
             records(answer.records)
         };
-        self.by_id.get_or_fetch(id.clone(), live).await
+        self.by_id.get_or_fetch(*id_number, live).await
     }
 
     /// Every assistance record of a village or community (12-digit code), walking all

@@ -248,10 +248,7 @@ impl TryFrom<RecordFields> for AssistanceRecord {
                     .map_err(|_| FieldError::new("HouseholdSize", "not a number"))?,
             ),
         };
-        let id = r.get("IdCard")?.trim().to_ascii_uppercase();
-        if !decode::id_shaped(&id) {
-            return Err(FieldError::new("IdCard", "not an ID number"));
-        }
+        let id = decode::id_number("IdCard", r.get("IdCard")?)?;
         let village = r.get("VillageCode")?.trim().to_owned();
         if village.len() != 12 || !village.bytes().all(|b| b.is_ascii_digit()) {
             return Err(FieldError::new("VillageCode", "not a 12-digit code"));

@@ -17,8 +17,8 @@ use super::error::{AdapterError, Rejection};
 use super::settings::DepartmentSettings;
 use super::upstream::cache::{AnswerCache, Fresh};
 use super::upstream::{Answer, Retry, Upstream};
-use crate::domain::Department;
 use crate::domain::views::MedicalInsuranceView;
+use crate::domain::{Department, IdNumber};
 
 const DEPARTMENT: Department = Department::MedicalInsurance;
 const PATH: &str = "/fsi/api/rsfComIfsService/callService";
@@ -44,7 +44,7 @@ pub struct MedicalAdapter {
     caller: Caller,
     sequence: AtomicU64,
     fan_out: usize,
-    cache: AnswerCache<String, Option<MedicalInsuranceView>>,
+    cache: AnswerCache<IdNumber, Option<MedicalInsuranceView>>,
 }
 
 impl MedicalAdapter {
@@ -76,14 +76,8 @@ impl MedicalAdapter {
 
     /// A person's enrolments and assistance identities; `None` if the platform has no
     /// insured person with this number.
-    pub async fn person(&self, id_number: &str, ctx: &CallContext) -> MedicalResult {
-        let id = id_number.trim().to_ascii_uppercase();
-        if !decode::id_shaped(&id) {
-            return Err(AdapterError::InvalidInput {
-                department: DEPARTMENT,
-                what: "not an ID number".into(),
-            });
-        }
+    pub async fn person(&self, id_number: &IdNumber, ctx: &CallContext) -> MedicalResult {
+        let id = id_number.as_str();
         let live = async {
             let url = self.upstream.url(PATH)?;
             self.upstream
@@ -92,26 +86,26 @@ impl MedicalAdapter {
                     "1101",
                     Retry::SafeRead,
                     // A new msgid per attempt: the platform wants each message unique.
-                    |client| Ok(client.post(url.clone()).json(&self.envelope(&id))),
+                    |client| Ok(client.post(url.clone()).json(&self.envelope(id))),
                     read,
                 )
                 .await
         };
-        self.cache.get_or_fetch(id.clone(), live).await
+        self.cache.get_or_fetch(*id_number, live).await
     }
 
     /// Many people, at most the configured calls in flight (16 by default) — the
     /// platform has no batch transaction. Each person gets their own result.
     pub async fn people(
         &self,
-        id_numbers: &[&str],
+        id_numbers: &[IdNumber],
         ctx: &CallContext,
-    ) -> HashMap<String, MedicalResult> {
-        let mut unique: Vec<&str> = id_numbers.to_vec();
+    ) -> HashMap<IdNumber, MedicalResult> {
+        let mut unique: Vec<IdNumber> = id_numbers.to_vec();
         unique.sort_unstable();
         unique.dedup();
         futures_util::stream::iter(unique)
-            .map(|id| async move { (id.to_owned(), self.person(id, ctx).await) })
+            .map(|id| async move { (id, self.person(&id, ctx).await) })
             .buffer_unordered(self.fan_out)
             .collect()
             .await

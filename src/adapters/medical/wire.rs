@@ -157,10 +157,10 @@ impl TryFrom<Output> for MedicalInsuranceView {
         let base = w.baseinfo;
         Ok(Self {
             person_number: base.psn_no,
-            id_number: base.certno.trim().to_ascii_uppercase(),
+            id_number: decode::id_number("certno", &base.certno)?,
             name: base.psn_name,
-            sex_code: base.gend.trim().to_owned(),
-            ethnicity_code: base.naty.trim().to_owned(),
+            sex: decode::sex("gend", &base.gend)?,
+            ethnicity: decode::ethnicity("naty", &base.naty)?,
             birth_date: decode::iso_date("brdy", &base.brdy)?,
             enrolments: w
                 .insuinfo

@@ -19,7 +19,7 @@ use super::social::safe_code;
 use super::upstream::cache::{AnswerCache, Fresh};
 use super::upstream::{Answer, Retry, Upstream};
 use crate::domain::views::{HouseholdView, RegistrationPage, RegistrationView};
-use crate::domain::{Department, RegionCode};
+use crate::domain::{Department, IdNumber, RegionCode};
 
 const DEPARTMENT: Department = Department::PublicSecurity;
 
@@ -34,7 +34,7 @@ pub struct PoliceAdapter {
     client_secret: Option<SecretString>,
     refresh_before: Duration,
     tokens: TokenCache,
-    persons: AnswerCache<String, Option<RegistrationView>>,
+    persons: AnswerCache<IdNumber, Option<RegistrationView>>,
     households: AnswerCache<String, Option<HouseholdView>>,
 }
 
@@ -57,20 +57,16 @@ impl PoliceAdapter {
     /// A person's registration; `None` if the register has no such person.
     pub async fn person(
         &self,
-        id_number: &str,
+        id_number: &IdNumber,
         ctx: &CallContext,
     ) -> Result<Fresh<Option<RegistrationView>>, AdapterError> {
-        let id = id_number.trim().to_ascii_uppercase();
-        if !decode::id_shaped(&id) {
-            return Err(invalid("not an ID number"));
-        }
-        let query = [("sfzh", id.clone())];
+        let query = [("sfzh", id_number.to_string())];
         let live = async {
             let found: Option<wire::Ry> =
                 self.get(ctx, "persons", "/hjxx/v2/persons", &query).await?;
             found.map(convert).transpose()
         };
-        self.persons.get_or_fetch(id.clone(), live).await
+        self.persons.get_or_fetch(*id_number, live).await
     }
 
     /// A household and its members; `None` if the register has no such household.

@@ -78,13 +78,13 @@ impl TryFrom<Ry> for RegistrationView {
             Some(d) => IdCardValidity::Until(decode::yyyymmdd("sfzyxqz", d)?),
         };
         Ok(Self {
-            id_number: w.sfzh.trim().to_ascii_uppercase(),
+            id_number: decode::id_number("sfzh", &w.sfzh)?,
             name: w.xm,
-            sex_code: w.xb.trim().to_owned(),
-            ethnicity_code: w.mz.trim().to_owned(),
+            sex: decode::sex("xb", &w.xb)?,
+            ethnicity: decode::ethnicity("mz", &w.mz)?,
             birth_date: decode::yyyymmdd("csrq", &w.csrq)?,
             household_number: w.hh.trim().to_owned(),
-            relationship_code: w.yhzgx.trim().to_owned(),
+            relationship: decode::relationship("yhzgx", &w.yhzgx)?,
             address: w.hjdz,
             village_code: w.cjdm.trim().to_owned(),
             status: match w.hjzt.trim() {

@@ -15,8 +15,8 @@ use super::decode::{self, FieldError};
 use super::error::{AdapterError, Rejection};
 use super::upstream::cache::{AnswerCache, Fresh};
 use super::upstream::{Answer, Retry, Upstream};
-use crate::domain::Department;
 use crate::domain::views::{EmploymentView, SocialInsuranceView};
+use crate::domain::{Department, IdNumber};
 
 const DEPARTMENT: Department = Department::SocialSecurity;
 
@@ -31,8 +31,8 @@ pub type InsurancesResult = Result<Fresh<Option<SocialInsuranceView>>, AdapterEr
 pub struct SocialAdapter {
     upstream: Arc<Upstream>,
     api_key: Option<SecretString>,
-    insurances: AnswerCache<String, Option<SocialInsuranceView>>,
-    employment: AnswerCache<String, Option<EmploymentView>>,
+    insurances: AnswerCache<IdNumber, Option<SocialInsuranceView>>,
+    employment: AnswerCache<IdNumber, Option<EmploymentView>>,
 }
 
 impl SocialAdapter {
@@ -57,8 +57,8 @@ impl SocialAdapter {
     }
 
     /// A person's insurance schemes and pension; `None` if the platform has no record.
-    pub async fn insurances(&self, id_number: &str, ctx: &CallContext) -> InsurancesResult {
-        let id = checked_id(id_number)?;
+    pub async fn insurances(&self, id_number: &IdNumber, ctx: &CallContext) -> InsurancesResult {
+        let id = *id_number;
         let path = format!("/api/v1/persons/{id}/insurances");
         let live = async move {
             let url = self.upstream.url(&path)?;
@@ -87,38 +87,38 @@ impl SocialAdapter {
     /// fails only its people (served stale from the cache where possible).
     pub async fn insurances_batch(
         &self,
-        id_numbers: &[&str],
+        id_numbers: &[IdNumber],
         ctx: &CallContext,
-    ) -> HashMap<String, InsurancesResult> {
+    ) -> HashMap<IdNumber, InsurancesResult> {
         let mut results = HashMap::new();
-        let mut wanted: Vec<String> = Vec::new();
-        for raw in id_numbers {
-            match checked_id(raw) {
-                Err(e) => {
-                    results.insert((*raw).to_owned(), Err(e));
-                }
-                Ok(id) if results.contains_key(&id) || wanted.contains(&id) => {}
-                Ok(id) => match self.insurances.fresh(&id) {
-                    Some(hit) => {
-                        results.insert(id, Ok(hit));
-                    }
-                    None => wanted.push(id),
-                },
+        let mut wanted: Vec<IdNumber> = id_numbers.to_vec();
+        wanted.sort_unstable();
+        wanted.dedup();
+        wanted.retain(|id| match self.insurances.fresh(id) {
+            Some(hit) => {
+                results.insert(*id, Ok(hit));
+                false
             }
-        }
-        let chunks: Vec<&[String]> = wanted.chunks(MAX_BATCH).collect();
+            None => true,
+        });
+        let chunks: Vec<&[IdNumber]> = wanted.chunks(MAX_BATCH).collect();
         let answers = join_all(chunks.iter().map(|chunk| self.batch_call(chunk, ctx))).await;
         for (chunk, answer) in chunks.into_iter().zip(answers) {
             for id in chunk {
                 let result = match &answer {
                     Ok(found) => {
-                        let value = found.get(id).cloned().unwrap_or(Ok(None));
-                        value.map(|v| self.insurances.put(id.clone(), v))
+                        let value = found.get(id).cloned().unwrap_or_else(|| {
+                            Err(AdapterError::decode(
+                                DEPARTMENT,
+                                "a batch answer left an asked person out",
+                            ))
+                        });
+                        value.map(|v| self.insurances.put(*id, v))
                     }
                     Err(e) => Err(e.clone()),
                 };
                 let result = result.or_else(|e| self.insurances.stale(id).ok_or(e));
-                results.insert(id.clone(), result);
+                results.insert(*id, result);
             }
         }
         results
@@ -128,12 +128,12 @@ impl SocialAdapter {
     /// record alone) or absent (not found).
     async fn batch_call(
         &self,
-        ids: &[String],
+        ids: &[IdNumber],
         ctx: &CallContext,
-    ) -> Result<HashMap<String, Result<Option<SocialInsuranceView>, AdapterError>>, AdapterError>
+    ) -> Result<HashMap<IdNumber, Result<Option<SocialInsuranceView>, AdapterError>>, AdapterError>
     {
         let url = self.upstream.url("/api/v1/insurances:batchQuery")?;
-        let refs: Vec<&str> = ids.iter().map(String::as_str).collect();
+        let refs: Vec<&str> = ids.iter().map(IdNumber::as_str).collect();
         let body = wire::BatchRequest { aac002: &refs };
         let data: Option<wire::BatchData> = self
             .upstream
@@ -153,12 +153,17 @@ impl SocialAdapter {
         let data =
             data.ok_or_else(|| AdapterError::decode(DEPARTMENT, "a batch answered not found"))?;
         let mut found = HashMap::new();
+        // A record under a number that does not parse is dropped: its person, left
+        // out of the answer, gets a decode error below.
         for person in data.list {
-            let id = person.aac002.trim().to_ascii_uppercase();
-            found.insert(id, convert(person).map(Some));
+            if let Ok(id) = IdNumber::parse(&person.aac002) {
+                found.insert(id, convert(person).map(Some));
+            }
         }
         for id in data.not_found {
-            found.insert(id.trim().to_ascii_uppercase(), Ok(None));
+            if let Ok(id) = IdNumber::parse(&id) {
+                found.insert(id, Ok(None));
+            }
         }
         Ok(found)
     }
@@ -166,10 +171,10 @@ impl SocialAdapter {
     /// Employment registration and training; `None` if the platform has no record.
     pub async fn employment(
         &self,
-        id_number: &str,
+        id_number: &IdNumber,
         ctx: &CallContext,
     ) -> Result<Fresh<Option<EmploymentView>>, AdapterError> {
-        let id = checked_id(id_number)?;
+        let id = *id_number;
         let path = format!("/api/v1/persons/{id}/employment");
         let live = async move {
             let url = self.upstream.url(&path)?;
@@ -197,18 +202,6 @@ impl SocialAdapter {
 
 fn convert(person: wire::PersonInsurances) -> Result<SocialInsuranceView, AdapterError> {
     SocialInsuranceView::try_from(person).map_err(|e: FieldError| e.into_error(DEPARTMENT))
-}
-
-fn checked_id(id_number: &str) -> Result<String, AdapterError> {
-    let id = id_number.trim();
-    if decode::id_shaped(id) {
-        Ok(id.to_ascii_uppercase())
-    } else {
-        Err(AdapterError::InvalidInput {
-            department: DEPARTMENT,
-            what: "not an ID number".into(),
-        })
-    }
 }
 
 /// Reads the envelope of any answer: its `code` decides, then the HTTP status.

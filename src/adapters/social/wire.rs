@@ -135,14 +135,11 @@ impl TryFrom<PersonInsurances> for SocialInsuranceView {
     type Error = FieldError;
 
     fn try_from(w: PersonInsurances) -> Result<Self, FieldError> {
-        if !matches!(w.aac004.trim(), "0" | "1" | "2" | "9") {
-            return Err(FieldError::code("aac004"));
-        }
         Ok(Self {
             person_number: w.aac001,
-            id_number: w.aac002.trim().to_ascii_uppercase(),
+            id_number: decode::id_number("aac002", &w.aac002)?,
             name: w.aac003,
-            sex_code: w.aac004.trim().to_owned(),
+            sex: decode::sex("aac004", &w.aac004)?,
             birth_date: decode::yyyymmdd("aac006", &w.aac006)?,
             insurances: w
                 .list
@@ -160,7 +157,7 @@ impl TryFrom<EmploymentData> for EmploymentView {
     fn try_from(w: EmploymentData) -> Result<Self, FieldError> {
         Ok(Self {
             person_number: w.aac001,
-            id_number: w.aac002.trim().to_ascii_uppercase(),
+            id_number: decode::id_number("aac002", &w.aac002)?,
             name: w.aac003,
             status: match w.status.trim() {
                 "0" => EmploymentStatus::NotRegistered,

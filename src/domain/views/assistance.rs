@@ -1,12 +1,13 @@
 //! 民政: social-assistance programmes, as civil affairs records them.
 
 use super::{Money, YearMonth};
+use crate::domain::IdNumber;
 
 /// One assistance record of one person.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AssistanceRecord {
     /// The ID number the record is held under.
-    pub id_number: String,
+    pub id_number: IdNumber,
     /// The name as civil affairs stores it. Its system holds GBK only: a rare character
     /// (生僻字) may have been replaced by a homophone or a substitute character.
     pub name: String,

@@ -3,18 +3,18 @@
 use chrono::NaiveDate;
 
 use super::Money;
+use crate::domain::{Ethnicity, IdNumber, Sex};
 
 /// A person's medical insurance enrolments and medical-assistance identities.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MedicalInsuranceView {
     /// 人员编号: the platform's person number.
     pub person_number: String,
-    pub id_number: String,
+    pub id_number: IdNumber,
     pub name: String,
-    /// GB/T 2261.1 sex code as recorded.
-    pub sex_code: String,
-    /// GB 3304 ethnicity code as recorded.
-    pub ethnicity_code: String,
+    pub sex: Sex,
+    /// GB 3304; an ethnic group outside the hub's table is `Other`.
+    pub ethnicity: Ethnicity,
     pub birth_date: NaiveDate,
     pub enrolments: Vec<MedicalEnrolment>,
     pub identities: Vec<MedicalIdentity>,

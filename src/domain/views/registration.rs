@@ -2,20 +2,21 @@
 
 use chrono::NaiveDate;
 
+use crate::domain::{Ethnicity, IdNumber, Relationship, Sex};
+
 /// One person's registration.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RegistrationView {
-    pub id_number: String,
+    pub id_number: IdNumber,
     pub name: String,
-    /// GB/T 2261.1 sex code as recorded.
-    pub sex_code: String,
-    /// GB 3304 ethnicity code as recorded.
-    pub ethnicity_code: String,
+    pub sex: Sex,
+    /// GB 3304; an ethnic group outside the hub's table is `Other`.
+    pub ethnicity: Ethnicity,
     pub birth_date: NaiveDate,
     /// 户号: the 16-digit household number.
     pub household_number: String,
-    /// 与户主关系: GB/T 4761 relationship code as recorded.
-    pub relationship_code: String,
+    /// 与户主关系 (GB/T 4761).
+    pub relationship: Relationship,
     /// 户籍地址: registered address.
     pub address: String,
     /// The 12-digit code of the village or community of registration.

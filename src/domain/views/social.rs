@@ -4,16 +4,16 @@
 use chrono::NaiveDate;
 
 use super::{Money, YearMonth};
+use crate::domain::{IdNumber, Sex};
 
 /// A person's social insurance schemes and pension.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SocialInsuranceView {
     /// 个人编号: the platform's person number.
     pub person_number: String,
-    pub id_number: String,
+    pub id_number: IdNumber,
     pub name: String,
-    /// GB/T 2261.1 sex code as recorded (`1` male, `2` female).
-    pub sex_code: String,
+    pub sex: Sex,
     pub birth_date: NaiveDate,
     pub insurances: Vec<SocialInsurance>,
     /// The pension in payment (or stopped), if the person draws one.
@@ -82,7 +82,7 @@ pub enum PensionStatus {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct EmploymentView {
     pub person_number: String,
-    pub id_number: String,
+    pub id_number: IdNumber,
     pub name: String,
     pub status: EmploymentStatus,
     pub trainings: Vec<Training>,
