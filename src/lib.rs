@@ -1,5 +1,6 @@
 //! cunhub: a GraphQL data hub for village-level comprehensive services in Jilin Province.
 
+pub mod adapters;
 pub mod audit;
 pub mod auth;
 pub mod cli;

@@ -7,6 +7,7 @@ pub mod divisions;
 pub mod id_number;
 pub mod masking;
 pub mod region_code;
+pub mod views;
 
 pub use codes::{Ethnicity, Relationship, Sex};
 pub use department::Department;

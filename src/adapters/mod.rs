@@ -1,0 +1,31 @@
+//! Adapters of the departmental systems: one module per department behind one shared
+//! machinery (deadlines, retries, circuit breaker, bounded concurrency, cache, health).
+//! Protocol quirks stay inside each department's module; the public API speaks only the
+//! hub's own types ([`crate::domain::views`]) and [`AdapterError`].
+//!
+//! Build a [`Departments`] from [`DepartmentsSettings`], give every call a
+//! [`CallContext`] (the request's deadline and id), and read each answer's freshness
+//! from [`Fresh`].
+
+pub mod civil;
+pub mod context;
+pub(crate) mod decode;
+pub mod departments;
+pub mod error;
+pub mod medical;
+pub mod police;
+pub mod settings;
+pub mod social;
+pub(crate) mod upstream;
+
+pub use civil::CivilAdapter;
+pub use context::CallContext;
+pub use departments::{BuildError, Departments};
+pub use error::{AdapterError, ErrorKind, Rejection, Unavailability};
+pub use medical::MedicalAdapter;
+pub use police::PoliceAdapter;
+pub use settings::{DepartmentSettings, DepartmentsSettings, SettingsError, Tuning};
+pub use social::SocialAdapter;
+pub use upstream::breaker::BreakerState;
+pub use upstream::cache::{Fresh, Source};
+pub use upstream::health::{DepartmentHealth, LatencyPercentiles};

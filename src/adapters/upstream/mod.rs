@@ -1,0 +1,273 @@
+//! The machinery every department call goes through, written once: deadline and
+//! per-attempt timeout, retries of safe reads, the circuit breaker, the bound on calls
+//! in flight, the request id header, health figures and the call's tracing span.
+
+pub(crate) mod breaker;
+pub(crate) mod cache;
+pub(crate) mod health;
+pub(crate) mod metrics;
+pub(crate) mod retry;
+
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use reqwest::StatusCode;
+use tokio::sync::Semaphore;
+use tracing::Instrument;
+
+use self::breaker::{Breaker, Outcome};
+use self::health::{DepartmentHealth, HealthRecorder};
+use super::context::CallContext;
+use super::error::{AdapterError, Rejection, Unavailability};
+use super::settings::Tuning;
+use crate::domain::Department;
+
+/// Whether a call may be repeated after a transient failure.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Retry {
+    /// A read without effects: retried with backoff.
+    SafeRead,
+    /// Tried once: for calls with effects (none yet; every department call is a read).
+    #[allow(dead_code)]
+    Never,
+}
+
+/// A department's answer as received: status, `Retry-After`, and the body bytes.
+#[derive(Debug)]
+pub(crate) struct Answer {
+    pub status: StatusCode,
+    pub retry_after: Option<Duration>,
+    pub body: Bytes,
+}
+
+impl Answer {
+    /// The failure an HTTP status says by itself (for answers the department's own
+    /// envelope did not explain): 429, 401, 403, other 4xx, 5xx.
+    pub(crate) fn status_error(&self, department: Department) -> Option<AdapterError> {
+        let status = self.status.as_u16();
+        let rejected = |reason| AdapterError::Rejected { department, reason };
+        match status {
+            200..=299 => None,
+            429 => Some(AdapterError::RateLimited {
+                department,
+                retry_after: self.retry_after,
+            }),
+            401 => Some(rejected(Rejection::Unauthorized)),
+            403 => Some(rejected(Rejection::Forbidden)),
+            400 => Some(rejected(Rejection::BadRequest)),
+            500..=599 => Some(AdapterError::Unavailable {
+                department,
+                reason: Unavailability::Status(status),
+            }),
+            other => Some(rejected(Rejection::Status(other))),
+        }
+    }
+}
+
+/// One department's connection: its client, base URL, tuning, breaker, bound and health.
+#[derive(Debug)]
+pub(crate) struct Upstream {
+    pub department: Department,
+    client: reqwest::Client,
+    base: Option<url::Url>,
+    pub tuning: Tuning,
+    breaker: Breaker,
+    health: HealthRecorder,
+    slots: Option<Semaphore>,
+}
+
+impl Upstream {
+    /// `base_url` empty or unparsable: the department is not configured (settings
+    /// validation reports the unparsable case).
+    pub(crate) fn new(
+        department: Department,
+        client: reqwest::Client,
+        base_url: &str,
+        tuning: Tuning,
+    ) -> Self {
+        let base = url::Url::parse(base_url.trim_end_matches('/'))
+            .ok()
+            .filter(|u| matches!(u.scheme(), "http" | "https"));
+        let slots =
+            (tuning.max_in_flight > 0).then(|| Semaphore::new(tuning.max_in_flight as usize));
+        Self {
+            department,
+            client,
+            base,
+            breaker: Breaker::new(tuning.breaker_failures, tuning.breaker_cooldown),
+            tuning,
+            health: HealthRecorder::default(),
+            slots,
+        }
+    }
+
+    /// The URL of `path` (segments already escaped) under the base URL.
+    pub(crate) fn url(&self, path: &str) -> Result<url::Url, AdapterError> {
+        let base = self.base.as_ref().ok_or(AdapterError::NotConfigured {
+            department: self.department,
+        })?;
+        let mut url = base.clone();
+        let joined = format!("{}{}", base.path().trim_end_matches('/'), path);
+        url.set_path(&joined);
+        Ok(url)
+    }
+
+    pub(crate) fn is_configured(&self) -> bool {
+        self.base.is_some()
+    }
+
+    /// The department's health now.
+    pub(crate) fn health(&self) -> DepartmentHealth {
+        self.health
+            .snapshot(self.department, self.is_configured(), self.breaker.state())
+    }
+
+    /// Makes one logical call: `build` makes the request (called once per attempt),
+    /// `read` turns the answer into a value or a typed failure.
+    pub(crate) async fn call<T>(
+        &self,
+        ctx: &CallContext,
+        operation: &'static str,
+        retry: Retry,
+        build: impl Fn(&reqwest::Client) -> Result<reqwest::RequestBuilder, AdapterError>,
+        read: impl Fn(Answer) -> Result<T, AdapterError>,
+    ) -> Result<T, AdapterError> {
+        let span = tracing::info_span!(
+            "department_call",
+            department = %self.department,
+            operation,
+            request_id = %ctx.request_id,
+        );
+        async {
+            let mut attempt = 0;
+            loop {
+                let error = match self.attempt(ctx, &build, &read).await {
+                    Ok(value) => return Ok(value),
+                    Err(e) => e,
+                };
+                let delay = match retry {
+                    Retry::SafeRead => retry::next_delay(
+                        &error,
+                        attempt,
+                        &self.tuning,
+                        ctx.remaining(),
+                        retry::jitter_unit(),
+                    ),
+                    Retry::Never => None,
+                };
+                let Some(delay) = delay else {
+                    tracing::warn!(
+                        kind = error.kind().as_str(),
+                        attempts = attempt + 1,
+                        "department call failed"
+                    );
+                    return Err(error);
+                };
+                tracing::debug!(kind = error.kind().as_str(), ?delay, "retrying");
+                tokio::time::sleep(delay).await;
+                attempt += 1;
+            }
+        }
+        .instrument(span)
+        .await
+    }
+
+    async fn attempt<T>(
+        &self,
+        ctx: &CallContext,
+        build: &impl Fn(&reqwest::Client) -> Result<reqwest::RequestBuilder, AdapterError>,
+        read: &impl Fn(Answer) -> Result<T, AdapterError>,
+    ) -> Result<T, AdapterError> {
+        let department = self.department;
+        let timeout = AdapterError::Timeout { department };
+        if ctx.expired() {
+            return Err(timeout);
+        }
+        let request = build(&self.client)?.header("X-Request-Id", ctx.request_id.as_str());
+        let Some(permit) = self.breaker.try_acquire() else {
+            self.health.short_circuited();
+            return Err(AdapterError::CircuitOpen { department });
+        };
+        let _slot = match &self.slots {
+            None => None,
+            Some(slots) => match tokio::time::timeout(ctx.remaining(), slots.acquire()).await {
+                Ok(Ok(slot)) => Some(slot),
+                // Waiting for a slot used up the deadline; the department was not asked.
+                Ok(Err(_)) | Err(_) => return Err(timeout),
+            },
+        };
+        let budget = self.tuning.timeout.min(ctx.remaining());
+        if budget < retry::MIN_ATTEMPT {
+            return Err(timeout);
+        }
+        let _in_flight = self.health.start();
+        let started = Instant::now();
+        let exchange = async {
+            let response = request
+                .send()
+                .await
+                .map_err(|e| transport(department, &e))?;
+            let status = response.status();
+            let retry_after = response
+                .headers()
+                .get(reqwest::header::RETRY_AFTER)
+                .and_then(|v| v.to_str().ok())
+                .and_then(retry::parse_retry_after);
+            let body = response
+                .bytes()
+                .await
+                .map_err(|e| transport(department, &e))?;
+            Ok(Answer {
+                status,
+                retry_after,
+                body,
+            })
+        };
+        let result = match tokio::time::timeout(budget, exchange).await {
+            Err(_) => Err(timeout),
+            Ok(Err(e)) => Err(e),
+            Ok(Ok(answer)) => read(answer),
+        };
+        let error = result.as_ref().err();
+        self.health.finish(started.elapsed(), error);
+        let outcome = match error {
+            None => Outcome::Success,
+            Some(e) if e.trips_breaker() => Outcome::Failure,
+            // It answered, if only to refuse: the department is up.
+            Some(AdapterError::Rejected { .. } | AdapterError::InvalidInput { .. }) => {
+                Outcome::Success
+            }
+            Some(_) => Outcome::Neutral,
+        };
+        self.breaker.record(permit, outcome);
+        result
+    }
+}
+
+/// A transport failure: no connection, a timeout inside reqwest, or a connection lost
+/// mid-answer. The reqwest error (which names the URL) is not kept.
+fn transport(department: Department, error: &reqwest::Error) -> AdapterError {
+    if error.is_timeout() {
+        AdapterError::Timeout { department }
+    } else if error.is_connect() {
+        AdapterError::Unavailable {
+            department,
+            reason: Unavailability::Connect,
+        }
+    } else {
+        AdapterError::Unavailable {
+            department,
+            reason: Unavailability::ConnectionLost,
+        }
+    }
+}
+
+/// The one pooled HTTP client of the adapters.
+pub(crate) fn build_client(connect_timeout: Duration) -> Result<reqwest::Client, reqwest::Error> {
+    reqwest::Client::builder()
+        .connect_timeout(connect_timeout)
+        .pool_idle_timeout(Duration::from_secs(60))
+        .pool_max_idle_per_host(64)
+        .user_agent(concat!("cunhub/", env!("CARGO_PKG_VERSION")))
+        .build()
+}
