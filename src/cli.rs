@@ -36,9 +36,18 @@ pub enum Command {
     Demo(crate::demo::DemoArgs),
     /// Run the department simulators alone, for integrators to develop against.
     Sim(crate::sim::SimArgs),
+    /// Pull household registration of a region into the resident index (resumable).
+    Sync(SyncArgs),
     /// Work with the access log.
     #[command(subcommand)]
     Audit(AuditCommand),
+}
+
+#[derive(Debug, Args)]
+pub struct SyncArgs {
+    /// The region to synchronise: a county (6 digits), township (9) or village (12).
+    #[arg(long)]
+    pub region: String,
 }
 
 #[derive(Debug, Subcommand)]

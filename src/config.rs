@@ -43,6 +43,11 @@ pub const SETTINGS_TABLE: &[(&str, &str, &str)] = &[
         "serve GraphiQL at /graphiql",
     ),
     (
+        "server.request_deadline",
+        "CUNHUB_REQUEST_DEADLINE",
+        "deadline of a request's department calls",
+    ),
+    (
         "database.url",
         "CUNHUB_DATABASE_URL",
         "sqlite://FILE?mode=rwc or postgres://USER@HOST/DB",
@@ -113,6 +118,66 @@ pub const SETTINGS_TABLE: &[(&str, &str, &str)] = &[
         "largest `first` of a connection",
     ),
     (
+        "departments.defaults.timeout",
+        "CUNHUB_DEPARTMENTS_TIMEOUT",
+        "longest single department call",
+    ),
+    (
+        "departments.defaults.retries",
+        "CUNHUB_DEPARTMENTS_RETRIES",
+        "extra attempts of a safe read",
+    ),
+    (
+        "departments.defaults.cache_ttl",
+        "CUNHUB_DEPARTMENTS_CACHE_TTL",
+        "how long a department answer is fresh",
+    ),
+    (
+        "departments.defaults.stale_for",
+        "CUNHUB_DEPARTMENTS_STALE_FOR",
+        "how long it may be served stale in an outage",
+    ),
+    (
+        "departments.medical_insurance.base_url",
+        "CUNHUB_MEDICAL_INSURANCE_URL",
+        "medical insurance platform",
+    ),
+    (
+        "departments.medical_insurance.sender_code",
+        "CUNHUB_MEDICAL_INSURANCE_SENDER_CODE",
+        "the hub's sender code in the envelope",
+    ),
+    (
+        "departments.social_security.base_url",
+        "CUNHUB_SOCIAL_SECURITY_URL",
+        "social security platform",
+    ),
+    (
+        "departments.social_security.api_key",
+        "CUNHUB_SOCIAL_SECURITY_API_KEY",
+        "its X-Api-Key (secret)",
+    ),
+    (
+        "departments.civil_affairs.base_url",
+        "CUNHUB_CIVIL_AFFAIRS_URL",
+        "civil affairs SOAP service",
+    ),
+    (
+        "departments.public_security.base_url",
+        "CUNHUB_PUBLIC_SECURITY_URL",
+        "household register",
+    ),
+    (
+        "departments.public_security.client_id",
+        "CUNHUB_PUBLIC_SECURITY_CLIENT_ID",
+        "its OAuth2 client id",
+    ),
+    (
+        "departments.public_security.client_secret",
+        "CUNHUB_PUBLIC_SECURITY_CLIENT_SECRET",
+        "its OAuth2 client secret (secret)",
+    ),
+    (
         "log.level",
         "CUNHUB_LOG_LEVEL",
         "tracing filter, e.g. `info` or `cunhub=debug`",
@@ -129,6 +194,9 @@ pub struct Settings {
     pub auth: AuthSettings,
     pub limits: QueryLimits,
     pub privacy: PrivacySettings,
+    /// The departmental systems: shared defaults and per-department overrides.
+    #[serde(skip_serializing)]
+    pub departments: crate::adapters::settings::DepartmentsSettings,
     pub log: LogSettings,
 }
 
@@ -157,6 +225,9 @@ pub struct ServerSettings {
     pub shutdown_timeout: Duration,
     pub workers: usize,
     pub graphiql: bool,
+    /// The deadline of one GraphQL request's department calls, retries included.
+    #[serde(with = "humantime_serde")]
+    pub request_deadline: Duration,
 }
 
 impl Default for ServerSettings {
@@ -167,6 +238,7 @@ impl Default for ServerSettings {
             shutdown_timeout: Duration::from_secs(30),
             workers: 0,
             graphiql: true,
+            request_deadline: Duration::from_millis(2500),
         }
     }
 }
@@ -391,6 +463,12 @@ impl Settings {
             if value == 0 {
                 return bad(key, "must be at least 1".into());
             }
+        }
+        if let Err(err) = self.departments.validate() {
+            return Err(ConfigError::Invalid(format!("departments: {err}")));
+        }
+        if self.server.request_deadline < Duration::from_millis(50) {
+            return bad("server.request_deadline", "at least 50ms".into());
         }
         if tracing_subscriber::EnvFilter::try_new(&self.log.level).is_err() {
             return bad(

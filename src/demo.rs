@@ -37,6 +37,8 @@ pub enum DemoError {
     Token(#[from] crate::auth::AuthError),
     #[error(transparent)]
     Io(#[from] std::io::Error),
+    #[error("the department simulators could not start: {0}")]
+    Simulators(String),
 }
 
 /// A village, township and county of the scope to scope the printed tokens to.
@@ -46,26 +48,103 @@ struct DemoPlaces {
     county: RegionCode,
 }
 
-pub async fn run(settings: Settings, args: DemoArgs) -> Result<(), DemoError> {
+pub async fn run(mut settings: Settings, args: DemoArgs) -> Result<(), DemoError> {
     let scope = RegionCode::parse(&args.scope)?;
     let places = places_in(&scope);
-    let app = Application::build(settings.clone()).await?;
-    let address = app.address();
-    let server = tokio::spawn(app.run_until_stopped());
 
+    // The population of a county takes a fraction of a second; the whole province a few.
     let mut generation = GenOptions::new(scope.clone(), chrono::Local::now().date_naive());
     generation.seed = args.seed;
     generation.people_per_village = args.people_per_village.max(1);
     let (progress, simulators) = SimCluster::spawn(SimOptions::new(generation));
+    let reporter = tokio::spawn(async move {
+        let mut last = (usize::MAX, 0);
+        loop {
+            let now = progress.get();
+            if now != last && now.1 > 0 {
+                eprintln!("population: {}/{} villages generated", now.0, now.1);
+                last = now;
+            }
+            tokio::time::sleep(Duration::from_secs(1)).await;
+        }
+    });
+    let cluster = simulators
+        .await
+        .map_err(|e| DemoError::Simulators(e.to_string()))?
+        .map_err(|e| DemoError::Simulators(e.to_string()))?;
+    reporter.abort();
+    crate::sync::departments_for_simulators(&mut settings.departments, &cluster);
 
+    let app = Application::build(settings.clone()).await?;
+    let address = app.address();
+    let server = tokio::spawn(app.run_until_stopped());
+    print_guide(&settings, &cluster, &places, &scope, address)?;
+
+    // The resident index fills in the background; the hub answers meanwhile.
+    let sync_settings = settings.clone();
+    let sync_scope = scope.clone();
+    tokio::spawn(async move {
+        if let Err(err) = background_sync(sync_settings, sync_scope).await {
+            eprintln!("resident index: {err}");
+        }
+    });
+
+    let outcome = server.await;
+    cluster.stop().await;
+    match outcome {
+        Ok(result) => Ok(result?),
+        Err(err) => Err(std::io::Error::other(err.to_string()).into()),
+    }
+}
+
+async fn background_sync(settings: Settings, scope: RegionCode) -> Result<(), String> {
+    let db = crate::store::connect(&settings.database)
+        .await
+        .map_err(|e| e.to_string())?;
+    let vault = crate::store::id_vault::IdVault::from_settings(&settings.privacy)
+        .map_err(|e| e.to_string())?;
+    let departments =
+        crate::adapters::Departments::new(&settings.departments).map_err(|e| e.to_string())?;
+    let started = std::time::Instant::now();
+    let mut last_report = std::time::Instant::now();
+    let report = crate::sync::from_register(&db, &vault, &departments, &scope, |seen, total| {
+        if last_report.elapsed() >= Duration::from_secs(2) {
+            last_report = std::time::Instant::now();
+            eprintln!(
+                "resident index: {seen}/{} registrations",
+                total.unwrap_or_default()
+            );
+        }
+    })
+    .await
+    .map_err(|e| e.to_string())?;
+    eprintln!(
+        "resident index ready: {} registrations in {:.1} s ({} added, {} changed, {} moved out, {} deceased)",
+        report.seen,
+        started.elapsed().as_secs_f64(),
+        report.added,
+        report.changed,
+        report.moved_out,
+        report.deceased
+    );
+    Ok(())
+}
+
+fn print_guide(
+    settings: &Settings,
+    cluster: &SimCluster,
+    places: &DemoPlaces,
+    scope: &RegionCode,
+    address: std::net::SocketAddr,
+) -> Result<(), DemoError> {
+    println!("{}", sim::cli::summary(&cluster.population));
+    println!("{}", sim::cli::banner(cluster));
     println!("cunhub demo is running.\n");
     println!("  GraphiQL   http://{address}/graphiql");
     println!("  GraphQL    http://{address}/graphql");
     println!("  database   {}\n", settings.database.url);
-    println!(
-        "Development tokens (1 hour), scoped to real places of {}:",
-        scope
-    );
+    println!("Development tokens (1 hour), scoped to real places of {scope}:");
+    let mut assistant_token = String::new();
     for (role, region, department) in [
         (Role::VillageAssistant, &places.village, None),
         (Role::TownshipOfficer, &places.township, None),
@@ -75,6 +154,11 @@ pub async fn run(settings: Settings, args: DemoArgs) -> Result<(), DemoError> {
             Some(Department::CivilAffairs),
         ),
         (Role::Police, &places.township, None),
+        (
+            Role::Integrator,
+            &places.county,
+            Some(Department::PublicSecurity),
+        ),
         (Role::Admin, &RegionCode::parse("22")?, None),
     ] {
         let token = mint_development_token(
@@ -89,51 +173,16 @@ pub async fn run(settings: Settings, args: DemoArgs) -> Result<(), DemoError> {
             },
         )?;
         println!("\n  {role} ({region}):\n  {token}");
+        if role == Role::VillageAssistant {
+            assistant_token = token;
+        }
     }
-    println!("\nTry (anonymous; the division tree is public):");
+    println!("\nTry, as the village assistant (the resident index fills within seconds):");
     println!(
-        "  curl -s http://{address}/graphql -H 'content-type: application/json' \\\n    -d '{{\"query\":\"{{ region(code: \\\"{}\\\") {{ name level parent {{ name }} children(first: 5) {{ nodes {{ code name level }} }} }} }}\"}}'\n",
-        places.township
+        "  curl -s http://{address}/graphql -H 'content-type: application/json' -H 'X-Purpose: SERVICE_HANDLING' \\\n    -H 'authorization: Bearer {assistant_token}' \\\n    -d '{{\"query\":\"{{ residents(region: \\\"{}\\\", first: 3) {{ nodes {{ name age idNumber medicalInsurance {{ enrolments {{ scheme status }} freshness {{ source }} }} }} }} }}\"}}'\n",
+        places.village
     );
-
-    let reporter = tokio::spawn(async move {
-        let mut last = (usize::MAX, 0);
-        loop {
-            let now = progress.get();
-            if now != last && now.1 > 0 {
-                eprintln!("population: {}/{} villages generated", now.0, now.1);
-                last = now;
-            }
-            if now.1 > 0 && now.0 >= now.1 {
-                break;
-            }
-            tokio::time::sleep(Duration::from_secs(1)).await;
-        }
-    });
-    let cluster = match simulators.await {
-        Ok(Ok(cluster)) => Some(cluster),
-        Ok(Err(err)) => {
-            eprintln!("the department simulators could not start: {err}");
-            None
-        }
-        Err(err) => {
-            eprintln!("the department simulators stopped: {err}");
-            None
-        }
-    };
-    reporter.abort();
-    if let Some(cluster) = &cluster {
-        println!("{}", sim::cli::summary(&cluster.population));
-        println!("{}", sim::cli::banner(cluster));
-    }
-    let outcome = server.await;
-    if let Some(cluster) = cluster {
-        cluster.stop().await;
-    }
-    match outcome {
-        Ok(result) => Ok(result?),
-        Err(err) => Err(std::io::Error::other(err.to_string()).into()),
-    }
+    Ok(())
 }
 
 // The first village of the scope, and its township and county (or the scope's own).

@@ -6,6 +6,7 @@ use async_graphql::{ErrorExtensionValues, ErrorExtensions, ServerError};
 use std::sync::Arc;
 
 use crate::{
+    adapters::AdapterError,
     domain::{IdNumberError, RegionCodeError},
     policy::AccessError,
     store::StoreError,
@@ -32,6 +33,9 @@ pub enum ErrorCode {
     PurposeRequired,
     AuditUnavailable,
     InvalidIdNumber,
+    DepartmentTimeout,
+    DepartmentUnavailable,
+    DepartmentError,
     BadRequest,
     NotAcceptable,
     UnsupportedMediaType,
@@ -61,6 +65,9 @@ impl ErrorCode {
             Self::PurposeRequired => "PURPOSE_REQUIRED",
             Self::AuditUnavailable => "AUDIT_UNAVAILABLE",
             Self::InvalidIdNumber => "INVALID_ID_NUMBER",
+            Self::DepartmentTimeout => "DEPARTMENT_TIMEOUT",
+            Self::DepartmentUnavailable => "DEPARTMENT_UNAVAILABLE",
+            Self::DepartmentError => "DEPARTMENT_ERROR",
             Self::BadRequest => "BAD_REQUEST",
             Self::NotAcceptable => "NOT_ACCEPTABLE",
             Self::UnsupportedMediaType => "UNSUPPORTED_MEDIA_TYPE",
@@ -86,6 +93,8 @@ pub enum AppError {
     Access(#[from] AccessError),
     #[error("invalid ID number: {0}")]
     InvalidIdNumber(#[from] IdNumberError),
+    #[error(transparent)]
+    Department(#[from] AdapterError),
     #[error(transparent)]
     Store(Arc<StoreError>),
 }
@@ -113,6 +122,11 @@ impl AppError {
             Self::Access(AccessError::Forbidden(_)) => ErrorCode::Forbidden,
             Self::Access(_) => ErrorCode::PurposeRequired,
             Self::InvalidIdNumber(_) => ErrorCode::InvalidIdNumber,
+            Self::Department(err) => match err.code() {
+                "DEPARTMENT_TIMEOUT" => ErrorCode::DepartmentTimeout,
+                "DEPARTMENT_UNAVAILABLE" => ErrorCode::DepartmentUnavailable,
+                _ => ErrorCode::DepartmentError,
+            },
             Self::Store(err) if matches!(**err, StoreError::Unavailable(_)) => {
                 ErrorCode::DatabaseUnavailable
             }
@@ -140,8 +154,16 @@ impl ErrorExtensions for AppError {
             tracing::error!(error = %cause, "storage failure in a resolver");
         }
         let code = self.code();
-        async_graphql::Error::new(self.public_message())
-            .extend_with(|_, ext| ext.set("code", code.as_str()))
+        let department = match self {
+            Self::Department(err) => Some(err.department().as_str()),
+            _ => None,
+        };
+        async_graphql::Error::new(self.public_message()).extend_with(|_, ext| {
+            ext.set("code", code.as_str());
+            if let Some(department) = department {
+                ext.set("department", department);
+            }
+        })
     }
 }
 

@@ -2,15 +2,17 @@ use std::process::ExitCode;
 
 use clap::Parser;
 use cunhub::{
+    adapters::Departments,
     audit,
     auth::{Role, TokenRequest, mint_development_token},
-    cli::{AuditCommand, Cli, Command, TokenArgs},
+    cli::{AuditCommand, Cli, Command, SyncArgs, TokenArgs},
     config::{Overrides, Settings},
     demo,
     domain::{Department, RegionCode},
     graphql, sim,
     startup::Application,
-    store, telemetry,
+    store::{self, id_vault::IdVault},
+    telemetry,
 };
 
 #[tokio::main]
@@ -44,6 +46,7 @@ async fn run(cli: Cli) -> Result<(), String> {
         Command::Migrate => migrate(settings).await,
         Command::Token(args) => token(&settings, args),
         Command::Audit(AuditCommand::Verify) => verify_audit(settings).await,
+        Command::Sync(args) => synchronise(settings, args).await,
         Command::Demo(args) => {
             let mut log = settings.log.clone();
             // The demo's own output is the guide; keep the servers' start-up chatter out.
@@ -80,6 +83,43 @@ async fn migrate(settings: Settings) -> Result<(), String> {
     println!(
         "database is up to date; {} regions added",
         report.regions_added
+    );
+    Ok(())
+}
+
+async fn synchronise(settings: Settings, args: SyncArgs) -> Result<(), String> {
+    telemetry::init(&settings.log);
+    let region = RegionCode::parse(&args.region).map_err(|e| format!("--region: {e}"))?;
+    let db = store::connect(&settings.database)
+        .await
+        .map_err(|e| e.to_string())?;
+    store::migrate(&db).await.map_err(|e| e.to_string())?;
+    let vault = IdVault::from_settings(&settings.privacy).map_err(|e| e.to_string())?;
+    let departments = Departments::new(&settings.departments).map_err(|e| e.to_string())?;
+    let bar = indicatif::ProgressBar::new(0);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template(
+            "{spinner} {pos}/{len} residents [{bar:40}] {per_sec} eta {eta}",
+        )
+        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+    );
+    let report = cunhub::sync::from_register(&db, &vault, &departments, &region, |seen, total| {
+        if let Some(total) = total {
+            bar.set_length(total);
+        }
+        bar.set_position(seen);
+    })
+    .await;
+    bar.finish_and_clear();
+    let report = report.map_err(|e| format!("{e} (run the same command again to resume)"))?;
+    println!(
+        "{region}: {} registrations seen{}; {} added, {} changed, {} moved out, {} deceased",
+        report.seen,
+        if report.resumed { " (resumed)" } else { "" },
+        report.added,
+        report.changed,
+        report.moved_out,
+        report.deceased
     );
     Ok(())
 }

@@ -7,6 +7,7 @@ use actix_web::{App, HttpServer, dev::Server, middleware, web};
 use sea_orm::DatabaseConnection;
 
 use crate::{
+    adapters::{BuildError, Departments},
     audit::AuditLog,
     auth::{AuthError, JwtVerifier},
     config::Settings,
@@ -41,6 +42,8 @@ pub enum StartupError {
     },
     #[error(transparent)]
     Vault(#[from] VaultError),
+    #[error("departments: {0}")]
+    Departments(#[from] BuildError),
     #[error("metrics: {0}")]
     Metrics(#[from] prometheus::Error),
 }
@@ -79,12 +82,16 @@ impl Application {
             db,
             limits: Arc::new(settings.limits.clone()),
             vault: Arc::new(vault),
+            departments: Arc::new(Departments::new(&settings.departments)?),
+            request_deadline: settings.server.request_deadline,
         };
+        let metrics = Metrics::new()?;
+        services.departments.register_metrics(metrics.registry())?;
         let state = web::Data::new(AppState {
             schema: build_schema(services.clone()),
             services,
             verifier: JwtVerifier::from_settings(&settings.auth)?,
-            metrics: Metrics::new()?,
+            metrics,
             settings: settings.clone(),
         });
         let bind_error = |source| StartupError::Bind {

@@ -44,6 +44,28 @@ impl Extension for AuditFlushExtension {
             );
             return Response::from_errors(vec![error]);
         }
+        let departments = request.departments.outcomes.summary();
+        if !departments.is_empty() {
+            let list = departments
+                .into_iter()
+                .map(|(department, outcome, millis)| {
+                    let mut entry = async_graphql::indexmap::IndexMap::new();
+                    entry.insert(
+                        async_graphql::Name::new("department"),
+                        Value::String(department.to_owned()),
+                    );
+                    entry.insert(async_graphql::Name::new("outcome"), Value::String(outcome));
+                    entry.insert(
+                        async_graphql::Name::new("elapsedMs"),
+                        Value::Number(millis.into()),
+                    );
+                    Value::Object(entry)
+                })
+                .collect();
+            response
+                .extensions
+                .insert("departments".into(), Value::List(list));
+        }
         if !withheld.is_empty() {
             let list = withheld
                 .into_iter()

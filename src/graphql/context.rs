@@ -6,9 +6,13 @@ use async_graphql::{Context, dataloader::DataLoader};
 use sea_orm::DatabaseConnection;
 
 use crate::{
+    adapters::Departments,
     audit::AuditLog,
     config::QueryLimits,
-    graphql::{region::RegionLoader, resident::ResidentLoader},
+    graphql::{
+        region::RegionLoader,
+        resident::{ResidentLoader, departments::DepartmentLoaders},
+    },
     policy::{AccessLog, Caller},
     store::id_vault::IdVault,
 };
@@ -20,6 +24,9 @@ pub struct Services {
     pub limits: Arc<QueryLimits>,
     pub audit: AuditLog,
     pub vault: Arc<IdVault>,
+    pub departments: Arc<Departments>,
+    /// The deadline of one request's department calls.
+    pub request_deadline: std::time::Duration,
 }
 
 /// Per-request data: the caller, what it read, and the request's own loaders, so nothing
@@ -29,11 +36,18 @@ pub struct RequestContext {
     pub access: AccessLog,
     pub regions: DataLoader<RegionLoader>,
     pub residents: DataLoader<ResidentLoader>,
+    pub departments: DepartmentLoaders,
 }
 
 impl RequestContext {
     pub fn new(caller: Caller, services: &Services) -> Self {
+        let departments = DepartmentLoaders::new(
+            services.departments.clone(),
+            services.request_deadline,
+            &caller.request_id,
+        );
         Self {
+            departments,
             caller,
             access: AccessLog::default(),
             regions: RegionLoader::data_loader(services.db.clone()),

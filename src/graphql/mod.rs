@@ -4,6 +4,7 @@
 
 pub mod audit_flush;
 pub mod context;
+pub mod health;
 pub mod limits;
 pub mod pagination;
 pub mod region;

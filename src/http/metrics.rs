@@ -58,6 +58,11 @@ impl Metrics {
         })
     }
 
+    /// The registry, for other parts (the departments) to add their collectors to.
+    pub fn registry(&self) -> &Registry {
+        &self.registry
+    }
+
     pub fn request_started(&self) {
         self.in_flight.inc();
     }

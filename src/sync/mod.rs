@@ -5,47 +5,25 @@
 
 use std::{future::Future, time::Instant};
 
-use chrono::{NaiveDate, Utc};
+use chrono::Utc;
 use entities::sync_state;
-use sea_orm::{ActiveValue::Set, DatabaseConnection, EntityTrait, TransactionTrait, sea_query::OnConflict};
+use sea_orm::{
+    ActiveValue::Set, DatabaseConnection, EntityTrait, TransactionTrait, sea_query::OnConflict,
+};
 use sha2::{Digest, Sha256};
 
 use crate::{
-    domain::{IdNumber, RegionCode},
+    adapters::{AdapterError, CallContext, Departments},
+    domain::{
+        RegionCode,
+        views::{RegistrationPage, RegistrationStatus, RegistrationView},
+    },
     store::{
         StoreError,
         id_vault::IdVault,
         residents::{self, IndexStatus, ResidentRecord, UpsertCounts},
     },
 };
-
-/// One person as household registration lists them, in the hub's terms.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RegisterEntry {
-    pub id_number: String,
-    pub name: String,
-    /// GB/T 2261.1 code.
-    pub sex: String,
-    pub birth_date: NaiveDate,
-    /// GB 3304 code.
-    pub ethnicity: String,
-    /// 12-digit code of the village of registration.
-    pub village_code: String,
-    pub household_number: String,
-    /// GB/T 4761 code.
-    pub relationship: String,
-    pub status: IndexStatus,
-    pub death_date: Option<NaiveDate>,
-}
-
-/// One page of the register, and where the next one starts.
-#[derive(Debug, Clone)]
-pub struct RegisterPage {
-    pub entries: Vec<RegisterEntry>,
-    pub next_cursor: Option<String>,
-    /// How many people the whole listing holds, when the department says.
-    pub total: Option<u64>,
-}
 
 /// What a run did.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -55,8 +33,6 @@ pub struct SyncReport {
     pub changed: u64,
     pub moved_out: u64,
     pub deceased: u64,
-    /// Entries refused for a malformed ID number.
-    pub rejected: u64,
     pub pages: u64,
     pub resumed: bool,
 }
@@ -67,7 +43,7 @@ pub enum SyncError {
     #[error(transparent)]
     Store(#[from] StoreError),
     #[error("household registration: {0}")]
-    Department(String),
+    Department(#[from] AdapterError),
 }
 
 impl From<sea_orm::DbErr> for SyncError {
@@ -76,9 +52,31 @@ impl From<sea_orm::DbErr> for SyncError {
     }
 }
 
-/// Synchronises `region`, fetching pages with `fetch(cursor)` and reporting
+/// Registrations asked for per page.
+pub const PAGE_SIZE: u32 = 500;
+
+/// Synchronises `region` from the household register of public security, reporting
 /// `(seen, total)` after each page.
-pub async fn run<F, Fut, E>(
+pub async fn from_register(
+    db: &DatabaseConnection,
+    vault: &IdVault,
+    departments: &Departments,
+    region: &RegionCode,
+    progress: impl FnMut(u64, Option<u64>),
+) -> Result<SyncReport, SyncError> {
+    let fetch = |cursor: Option<String>| async move {
+        // Each page gets its own deadline: a run lasts as long as the region is large.
+        let ctx = CallContext::new(std::time::Duration::from_secs(30));
+        departments
+            .police
+            .village_page(region, cursor.as_deref(), PAGE_SIZE, &ctx)
+            .await
+    };
+    run(db, vault, region, fetch, progress).await
+}
+
+/// Synchronises `region`, fetching pages with `fetch(cursor)`.
+pub async fn run<F, Fut>(
     db: &DatabaseConnection,
     vault: &IdVault,
     region: &RegionCode,
@@ -87,8 +85,7 @@ pub async fn run<F, Fut, E>(
 ) -> Result<SyncReport, SyncError>
 where
     F: FnMut(Option<String>) -> Fut,
-    Fut: Future<Output = Result<RegisterPage, E>>,
-    E: std::fmt::Display,
+    Fut: Future<Output = Result<RegistrationPage, AdapterError>>,
 {
     let key = region.statistical();
     let previous = sync_state::Entity::find_by_id(key.clone()).one(db).await?;
@@ -105,19 +102,22 @@ where
             };
             (state.generation, state.cursor, report, state.started_at)
         }
-        Some(state) => (state.generation + 1, None, SyncReport::default(), Utc::now()),
+        Some(state) => (
+            state.generation + 1,
+            None,
+            SyncReport::default(),
+            Utc::now(),
+        ),
         None => (1, None, SyncReport::default(), Utc::now()),
     };
     let clock = Instant::now();
     loop {
-        let page = fetch(cursor.clone()).await.map_err(|e| SyncError::Department(e.to_string()))?;
-        let mut records = Vec::with_capacity(page.entries.len());
-        for entry in &page.entries {
-            match record_of(vault, entry) {
-                Some(record) => records.push(record),
-                None => report.rejected += 1,
-            }
-        }
+        let page = fetch(cursor.clone()).await?;
+        let records: Vec<ResidentRecord> = page
+            .items
+            .iter()
+            .map(|entry| record_of(vault, entry))
+            .collect();
         let now = Utc::now();
         let txn = db.begin().await?;
         let counts = residents::upsert(&txn, &records, generation, now).await?;
@@ -125,11 +125,21 @@ where
         report.pages += 1;
         let finished = page.next_cursor.is_none();
         if finished {
-            report.moved_out += residents::mark_unseen_moved_out(&txn, region.as_str(), generation).await?;
+            report.moved_out +=
+                residents::mark_unseen_moved_out(&txn, region.as_str(), generation).await?;
         }
-        save_state(&txn, &key, generation, page.next_cursor.clone(), started_at, finished.then_some(now), &report).await?;
+        save_state(
+            &txn,
+            &key,
+            generation,
+            page.next_cursor.clone(),
+            started_at,
+            finished.then_some(now),
+            &report,
+        )
+        .await?;
         txn.commit().await?;
-        progress(report.seen, page.total);
+        progress(report.seen, Some(page.total));
         match page.next_cursor {
             Some(next) => cursor = Some(next),
             None => break,
@@ -189,36 +199,62 @@ async fn save_state(
     Ok(())
 }
 
-/// The index record of an entry; `None` for a malformed ID number (never indexed).
-fn record_of(vault: &IdVault, entry: &RegisterEntry) -> Option<ResidentRecord> {
-    let number = IdNumber::parse(&entry.id_number).ok()?;
-    let lookup_hash = vault.lookup_hash(number.as_str());
-    let sealed = vault.seal(number.as_str());
+/// The index record of a registration.
+fn record_of(vault: &IdVault, entry: &RegistrationView) -> ResidentRecord {
+    let number = entry.id_number.as_str();
+    let lookup_hash = vault.lookup_hash(number);
+    let sealed = vault.seal(number);
+    let status = match entry.status {
+        RegistrationStatus::Normal => IndexStatus::Normal,
+        RegistrationStatus::MovedOut => IndexStatus::MovedOut,
+        RegistrationStatus::Deceased => IndexStatus::Deceased,
+    };
     let content = serde_json::json!([
         entry.name,
-        entry.sex,
+        entry.sex.code(),
         entry.birth_date.to_string(),
-        entry.ethnicity,
+        entry.ethnicity.code(),
         entry.village_code,
         entry.household_number,
-        entry.relationship,
-        entry.status.as_str(),
+        entry.relationship.code(),
+        status.as_str(),
         entry.death_date.map(|d| d.to_string()),
     ]);
-    Some(ResidentRecord {
+    ResidentRecord {
         id: IdVault::resident_id(&lookup_hash),
         lookup_hash,
         id_cipher: sealed.ciphertext,
         key_version: i32::try_from(sealed.key_version).unwrap_or(i32::MAX),
         name: entry.name.clone(),
-        sex: entry.sex.clone(),
+        sex: entry.sex.code().to_owned(),
         birth_date: entry.birth_date,
-        ethnicity: entry.ethnicity.clone(),
+        ethnicity: entry.ethnicity.code().to_owned(),
         village_code: entry.village_code.clone(),
         household_number: entry.household_number.clone(),
-        relationship: entry.relationship.clone(),
-        status: entry.status,
+        relationship: entry.relationship.code().to_owned(),
+        status,
         death_date: entry.death_date,
         content_hash: hex::encode(Sha256::digest(content.to_string().as_bytes())),
-    })
+    }
+}
+
+/// Points the departments at running simulators (the demo and the tests do this).
+pub fn departments_for_simulators(
+    settings: &mut crate::adapters::DepartmentsSettings,
+    cluster: &crate::sim::SimCluster,
+) {
+    use crate::sim::Department as Sim;
+    use secrecy::SecretString;
+    let url = |d| cluster.base_url(d).unwrap_or_default().to_owned();
+    settings.medical_insurance.base_url = url(Sim::MedicalInsurance);
+    settings.social_security.base_url = url(Sim::SocialSecurity);
+    settings.social_security.api_key = Some(SecretString::from(
+        cluster.credentials.social_api_key.clone(),
+    ));
+    settings.civil_affairs.base_url = url(Sim::CivilAffairs);
+    settings.public_security.base_url = url(Sim::PublicSecurity);
+    settings.public_security.client_id = Some(cluster.credentials.police_client_id.clone());
+    settings.public_security.client_secret = Some(SecretString::from(
+        cluster.credentials.police_client_secret.clone(),
+    ));
 }

@@ -2,6 +2,7 @@
 //! (`Caller::personal_access`), confined to the caller's region, and audited.
 
 mod codes;
+pub mod departments;
 mod loader;
 mod types;
 

@@ -6,12 +6,22 @@ use chrono::{Datelike, NaiveDate};
 use super::codes::{
     Disclosure, FieldGroup as GqlFieldGroup, RegistrationStatus, Relationship, Sex,
 };
+use super::departments::{
+    CivilKey,
+    loaders::Answer,
+    views::{
+        Assistance, Employment, Freshness, HouseholdRegistration, MedicalInsurance, Pension,
+        SocialInsurance,
+    },
+};
 use crate::{
-    domain::{self, RegionCode, masking},
+    adapters::Fresh,
+    domain::{self, IdNumber, RegionCode, masking},
     error::{AppError, ResultExt},
     graphql::{context::ContextExt, region::Region},
     policy::{FieldGroup, Visibility, visibility},
     store::{
+        StoreError,
         id_vault::Sealed,
         residents::{self, ResidentRecord},
     },
@@ -27,6 +37,23 @@ pub struct Resident {
 }
 
 impl Resident {
+    /// The resident's ID number, opened from the index for a department call.
+    fn opened_id_number(&self, ctx: &Context<'_>) -> async_graphql::Result<IdNumber> {
+        let sealed = Sealed {
+            key_version: u32::try_from(self.record.key_version).unwrap_or_default(),
+            ciphertext: self.record.id_cipher.clone(),
+        };
+        let opened = ctx
+            .services()?
+            .vault
+            .open(&sealed)
+            .map_err(|e| StoreError::Data(e.to_string()));
+        let number = opened.map_err(AppError::from).or_graphql()?;
+        IdNumber::parse(&number)
+            .map_err(AppError::from)
+            .or_graphql()
+    }
+
     /// Decides a field group for the caller and records the read (or the withholding).
     fn disclose(
         &self,
@@ -137,15 +164,7 @@ impl Resident {
         if seen == Visibility::Withheld {
             return Ok(None);
         }
-        let vault = &ctx.services()?.vault;
-        let sealed = Sealed {
-            key_version: u32::try_from(self.record.key_version).unwrap_or_default(),
-            ciphertext: self.record.id_cipher.clone(),
-        };
-        let number = vault
-            .open(&sealed)
-            .map_err(|e| AppError::from(crate::store::StoreError::Data(e.to_string())))
-            .or_graphql()?;
+        let number = self.opened_id_number(ctx)?.as_str().to_owned();
         Ok(Some(if seen == Visibility::Read {
             number
         } else {
@@ -174,6 +193,173 @@ impl Resident {
         household_of(ctx, &self.record.household_number, self.own).await
     }
 
+    /// The phone number public security holds (联系电话); masked where the policy says so.
+    async fn phone(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<String>> {
+        let seen = self.disclose(ctx, FieldGroup::Phone, Some("public_security"))?;
+        if seen == Visibility::Withheld {
+            return Ok(None);
+        }
+        let fresh = answer(
+            ctx.request()?
+                .departments
+                .police
+                .load_one(self.opened_id_number(ctx)?)
+                .await,
+        )?;
+        let phone = fresh.value.and_then(|view| view.phone);
+        Ok(phone.map(|p| {
+            if seen == Visibility::Read {
+                p
+            } else {
+                masking::phone(&p)
+            }
+        }))
+    }
+
+    /// Basic medical insurance, live from the medical insurance platform; null when the
+    /// platform knows no enrolment or the caller may not see it.
+    async fn medical_insurance(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<Option<MedicalInsurance>> {
+        let seen = self.disclose(ctx, FieldGroup::MedicalInsurance, Some("medical_insurance"))?;
+        if seen == Visibility::Withheld {
+            return Ok(None);
+        }
+        let fresh = answer(
+            ctx.request()?
+                .departments
+                .medical
+                .load_one(self.opened_id_number(ctx)?)
+                .await,
+        )?;
+        let freshness = Freshness::of(&fresh);
+        let Some(view) = fresh.value else {
+            return Ok(None);
+        };
+        let identities = self.disclose(
+            ctx,
+            FieldGroup::MedicalAssistance,
+            Some("medical_insurance"),
+        )?;
+        Ok(Some(MedicalInsurance {
+            view,
+            disclosure: seen.into(),
+            identities_visible: identities != Visibility::Withheld,
+            freshness,
+        }))
+    }
+
+    /// Social insurance schemes, live from the social security platform.
+    async fn social_insurance(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<Option<SocialInsurance>> {
+        let seen = self.disclose(ctx, FieldGroup::SocialInsurance, Some("social_security"))?;
+        if seen == Visibility::Withheld {
+            return Ok(None);
+        }
+        let fresh = answer(
+            ctx.request()?
+                .departments
+                .social
+                .load_one(self.opened_id_number(ctx)?)
+                .await,
+        )?;
+        let freshness = Freshness::of(&fresh);
+        Ok(fresh
+            .value
+            .map(|view| SocialInsurance::from_view(&view, seen.into(), freshness)))
+    }
+
+    /// The pension and its eligibility certification, live from the social security
+    /// platform; null for a person who draws none.
+    async fn pension(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Pension>> {
+        let seen = self.disclose(ctx, FieldGroup::Pension, Some("social_security"))?;
+        if seen == Visibility::Withheld {
+            return Ok(None);
+        }
+        let fresh = answer(
+            ctx.request()?
+                .departments
+                .social
+                .load_one(self.opened_id_number(ctx)?)
+                .await,
+        )?;
+        let freshness = Freshness::of(&fresh);
+        Ok(fresh
+            .value
+            .and_then(|view| view.pension)
+            .map(|pension| Pension::from_view(&pension, seen.into(), freshness)))
+    }
+
+    /// Employment registration and training, live from the social security platform.
+    async fn employment(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Employment>> {
+        let seen = self.disclose(ctx, FieldGroup::SocialInsurance, Some("social_security"))?;
+        if matches!(seen, Visibility::Withheld | Visibility::StatusOnly) {
+            return Ok(None);
+        }
+        let fresh = answer(
+            ctx.request()?
+                .departments
+                .employment
+                .load_one(self.opened_id_number(ctx)?)
+                .await,
+        )?;
+        let freshness = Freshness::of(&fresh);
+        Ok(fresh
+            .value
+            .map(|view| Employment::from_view(&view, freshness)))
+    }
+
+    /// Social assistance programmes, live from civil affairs.
+    async fn assistance(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Assistance>> {
+        let seen = self.disclose(ctx, FieldGroup::AssistanceProgrammes, Some("civil_affairs"))?;
+        if seen == Visibility::Withheld {
+            return Ok(None);
+        }
+        let amounts = self.disclose(ctx, FieldGroup::AssistanceAmounts, Some("civil_affairs"))?
+            == Visibility::Read;
+        let key = CivilKey {
+            id_number: self.opened_id_number(ctx)?,
+            village: self.record.village_code.clone(),
+        };
+        let fresh = answer(ctx.request()?.departments.civil.load_one(key).await)?;
+        let freshness = Freshness::of(&fresh);
+        Ok(Some(Assistance::from_records(
+            &fresh.value,
+            &self.record.name,
+            seen.into(),
+            amounts,
+            freshness,
+        )))
+    }
+
+    /// Household registration, live from public security.
+    async fn household_registration(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<Option<HouseholdRegistration>> {
+        if self.disclose(ctx, FieldGroup::RegistrationStatus, Some("public_security"))?
+            == Visibility::Withheld
+        {
+            return Ok(None);
+        }
+        let address = self.disclose(ctx, FieldGroup::RegisteredAddress, Some("public_security"))?;
+        let fresh = answer(
+            ctx.request()?
+                .departments
+                .police
+                .load_one(self.opened_id_number(ctx)?)
+                .await,
+        )?;
+        let freshness = Freshness::of(&fresh);
+        let today = chrono::Local::now().date_naive();
+        Ok(fresh
+            .value
+            .map(|view| HouseholdRegistration::from_view(&view, address.into(), today, freshness)))
+    }
+
     /// How much of each field group the caller sees of this resident; groups seen in
     /// full are not listed. A client never mistakes a masked value for a real one.
     async fn disclosure(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<FieldDisclosure>> {
@@ -195,6 +381,20 @@ impl Resident {
                 disclosure: seen.into(),
             })
             .collect())
+    }
+}
+
+/// A department's answer, or its failure as a GraphQL error naming the department.
+fn answer<T>(
+    loaded: Result<Option<Answer<T>>, std::convert::Infallible>,
+) -> async_graphql::Result<Fresh<T>> {
+    match loaded {
+        Ok(Some(Ok(fresh))) => Ok(fresh),
+        Ok(Some(Err(err))) => Err(AppError::Department(err)).or_graphql(),
+        Ok(None) | Err(_) => Err(AppError::from(StoreError::Data(
+            "a department answer went missing".into(),
+        )))
+        .or_graphql(),
     }
 }
 

@@ -1,0 +1,301 @@
+//! Per-request loaders, one per department: a page of residents costs one batch call
+//! to social security, one village walk of civil affairs per village with several
+//! residents, and a bounded fan-out to medical insurance and public security. Each
+//! person's answer is its own `Result`, so one failure does not fail a page.
+
+use std::{
+    collections::{BTreeMap, HashMap},
+    convert::Infallible,
+    sync::{Arc, Mutex},
+    time::{Duration, Instant},
+};
+
+use async_graphql::dataloader::{DataLoader, Loader};
+use futures_util::{StreamExt, stream};
+
+use crate::{
+    adapters::{AdapterError, CallContext, Departments, Fresh, Source},
+    domain::{
+        IdNumber, RegionCode,
+        views::{
+            AssistanceRecord, EmploymentView, MedicalInsuranceView, RegistrationView,
+            SocialInsuranceView,
+        },
+    },
+};
+
+/// A department's answer for one person.
+pub type Answer<T> = Result<Fresh<T>, AdapterError>;
+
+// Villages with at least this many residents on a page are asked for as a whole.
+const VILLAGE_WALK_FROM: usize = 8;
+const FAN_OUT: usize = 16;
+
+/// How each department fared in one request, for the response's `extensions`.
+#[derive(Default)]
+pub struct DepartmentOutcomes {
+    outcomes: Mutex<BTreeMap<&'static str, (String, Duration)>>,
+}
+
+impl DepartmentOutcomes {
+    fn note(
+        &self,
+        department: &'static str,
+        answers: impl IntoIterator<Item = Option<Result<Source, ErrorOutcome>>>,
+        elapsed: Duration,
+    ) {
+        let mut worst: Option<String> = None;
+        for answer in answers.into_iter().flatten() {
+            let outcome = match answer {
+                Ok(Source::Stale) => "served_stale".to_owned(),
+                Ok(_) => "ok".to_owned(),
+                Err(err) => err.0,
+            };
+            if worst.as_deref().is_none_or(|w| rank(&outcome) > rank(w)) {
+                worst = Some(outcome);
+            }
+        }
+        let outcome = worst.unwrap_or_else(|| "ok".to_owned());
+        let mut map = self.outcomes.lock().unwrap_or_else(|p| p.into_inner());
+        let entry = map
+            .entry(department)
+            .or_insert_with(|| (outcome.clone(), Duration::ZERO));
+        if rank(&outcome) > rank(&entry.0) {
+            entry.0 = outcome;
+        }
+        entry.1 = entry.1.max(elapsed);
+    }
+
+    /// `(department, outcome, milliseconds)` of every department the request touched.
+    pub fn summary(&self) -> Vec<(&'static str, String, u64)> {
+        let map = self.outcomes.lock().unwrap_or_else(|p| p.into_inner());
+        map.iter()
+            .map(|(d, (o, t))| (*d, o.clone(), t.as_millis() as u64))
+            .collect()
+    }
+}
+
+struct ErrorOutcome(String);
+
+fn error_outcome(err: &AdapterError) -> ErrorOutcome {
+    ErrorOutcome(format!("{:?}", err.kind()).to_ascii_lowercase())
+}
+
+fn rank(outcome: &str) -> u8 {
+    match outcome {
+        "ok" => 0,
+        "served_stale" => 1,
+        _ => 2,
+    }
+}
+
+fn observe<T>(answer: &Answer<T>) -> Option<Result<Source, ErrorOutcome>> {
+    Some(match answer {
+        Ok(fresh) => Ok(fresh.source),
+        Err(err) => Err(error_outcome(err)),
+    })
+}
+
+/// Shared by the loaders of one request.
+#[derive(Clone)]
+pub struct Upstreams {
+    departments: Arc<Departments>,
+    ctx: Arc<CallContext>,
+    outcomes: Arc<DepartmentOutcomes>,
+}
+
+/// The department loaders of one request.
+pub struct DepartmentLoaders {
+    pub medical: DataLoader<MedicalLoader>,
+    pub social: DataLoader<SocialLoader>,
+    pub employment: DataLoader<EmploymentLoader>,
+    pub civil: DataLoader<CivilLoader>,
+    pub police: DataLoader<PoliceLoader>,
+    pub outcomes: Arc<DepartmentOutcomes>,
+}
+
+impl DepartmentLoaders {
+    pub fn new(departments: Arc<Departments>, deadline: Duration, request_id: &str) -> Self {
+        let outcomes = Arc::new(DepartmentOutcomes::default());
+        let upstreams = Upstreams {
+            departments,
+            ctx: Arc::new(CallContext::with_budget(deadline, request_id)),
+            outcomes: outcomes.clone(),
+        };
+        Self {
+            medical: batched(MedicalLoader(upstreams.clone())),
+            social: batched(SocialLoader(upstreams.clone())),
+            employment: batched(EmploymentLoader(upstreams.clone())),
+            civil: batched(CivilLoader(upstreams.clone())),
+            police: batched(PoliceLoader(upstreams)),
+            outcomes,
+        }
+    }
+}
+
+// A short delay lets one level of a page gather its keys into one batch.
+fn batched<L: Send + Sync + 'static>(loader: L) -> DataLoader<L> {
+    DataLoader::new(loader, tokio::spawn).delay(Duration::from_micros(500))
+}
+
+pub struct MedicalLoader(Upstreams);
+
+impl Loader<IdNumber> for MedicalLoader {
+    type Value = Answer<Option<MedicalInsuranceView>>;
+    type Error = Infallible;
+
+    async fn load(&self, keys: &[IdNumber]) -> Result<HashMap<IdNumber, Self::Value>, Infallible> {
+        let started = Instant::now();
+        let answers = self.0.departments.medical.people(keys, &self.0.ctx).await;
+        self.0.outcomes.note(
+            "medical_insurance",
+            answers.values().map(observe),
+            started.elapsed(),
+        );
+        Ok(answers)
+    }
+}
+
+pub struct SocialLoader(Upstreams);
+
+impl Loader<IdNumber> for SocialLoader {
+    type Value = Answer<Option<SocialInsuranceView>>;
+    type Error = Infallible;
+
+    async fn load(&self, keys: &[IdNumber]) -> Result<HashMap<IdNumber, Self::Value>, Infallible> {
+        let started = Instant::now();
+        let answers = self
+            .0
+            .departments
+            .social
+            .insurances_batch(keys, &self.0.ctx)
+            .await;
+        self.0.outcomes.note(
+            "social_security",
+            answers.values().map(observe),
+            started.elapsed(),
+        );
+        Ok(answers)
+    }
+}
+
+pub struct EmploymentLoader(Upstreams);
+
+impl Loader<IdNumber> for EmploymentLoader {
+    type Value = Answer<Option<EmploymentView>>;
+    type Error = Infallible;
+
+    async fn load(&self, keys: &[IdNumber]) -> Result<HashMap<IdNumber, Self::Value>, Infallible> {
+        let started = Instant::now();
+        let up = &self.0;
+        let answers: HashMap<IdNumber, Self::Value> = stream::iter(keys.iter().copied())
+            .map(|id| async move { (id, up.departments.social.employment(&id, &up.ctx).await) })
+            .buffer_unordered(FAN_OUT)
+            .collect()
+            .await;
+        self.0.outcomes.note(
+            "social_security",
+            answers.values().map(observe),
+            started.elapsed(),
+        );
+        Ok(answers)
+    }
+}
+
+pub struct PoliceLoader(Upstreams);
+
+impl Loader<IdNumber> for PoliceLoader {
+    type Value = Answer<Option<RegistrationView>>;
+    type Error = Infallible;
+
+    async fn load(&self, keys: &[IdNumber]) -> Result<HashMap<IdNumber, Self::Value>, Infallible> {
+        let started = Instant::now();
+        let up = &self.0;
+        let answers: HashMap<IdNumber, Self::Value> = stream::iter(keys.iter().copied())
+            .map(|id| async move { (id, up.departments.police.person(&id, &up.ctx).await) })
+            .buffer_unordered(FAN_OUT)
+            .collect()
+            .await;
+        self.0.outcomes.note(
+            "public_security",
+            answers.values().map(observe),
+            started.elapsed(),
+        );
+        Ok(answers)
+    }
+}
+
+/// A person to ask civil affairs about, with the village they are registered in.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct CivilKey {
+    pub id_number: IdNumber,
+    /// 12-digit code.
+    pub village: String,
+}
+
+pub struct CivilLoader(Upstreams);
+
+impl Loader<CivilKey> for CivilLoader {
+    type Value = Answer<Vec<AssistanceRecord>>;
+    type Error = Infallible;
+
+    async fn load(&self, keys: &[CivilKey]) -> Result<HashMap<CivilKey, Self::Value>, Infallible> {
+        let started = Instant::now();
+        let up = &self.0;
+        let mut by_village: BTreeMap<&str, Vec<&CivilKey>> = BTreeMap::new();
+        for key in keys {
+            by_village
+                .entry(key.village.as_str())
+                .or_default()
+                .push(key);
+        }
+        let mut answers = HashMap::with_capacity(keys.len());
+        let mut singles: Vec<CivilKey> = Vec::new();
+        for (village, members) in by_village {
+            let code = RegionCode::parse(village)
+                .ok()
+                .filter(|_| members.len() >= VILLAGE_WALK_FROM);
+            let Some(code) = code else {
+                singles.extend(members.into_iter().cloned());
+                continue;
+            };
+            let walked = up
+                .departments
+                .civil
+                .assistance_by_village(&code, &up.ctx)
+                .await;
+            for key in members {
+                let answer = walked.as_ref().map_err(Clone::clone).map(|fresh| Fresh {
+                    value: fresh
+                        .value
+                        .iter()
+                        .filter(|r| r.id_number == key.id_number)
+                        .cloned()
+                        .collect(),
+                    source: fresh.source,
+                    as_of: fresh.as_of,
+                });
+                answers.insert(key.clone(), answer);
+            }
+        }
+        let fetched: Vec<(CivilKey, Self::Value)> = stream::iter(singles)
+            .map(|key: CivilKey| async move {
+                let answer = up
+                    .departments
+                    .civil
+                    .assistance_by_id(&key.id_number, &up.ctx)
+                    .await;
+                (key, answer)
+            })
+            .buffer_unordered(FAN_OUT)
+            .collect()
+            .await;
+        answers.extend(fetched);
+        self.0.outcomes.note(
+            "civil_affairs",
+            answers.values().map(observe),
+            started.elapsed(),
+        );
+        Ok(answers)
+    }
+}
