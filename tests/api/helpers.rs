@@ -92,6 +92,7 @@ pub struct GraphqlCall<'a> {
     body: Value,
     token: Option<String>,
     accept: Option<&'static str>,
+    headers: Vec<(&'static str, String)>,
 }
 
 impl GraphqlCall<'_> {
@@ -102,6 +103,17 @@ impl GraphqlCall<'_> {
 
     pub fn bearer(mut self, token: impl Into<String>) -> Self {
         self.token = Some(token.into());
+        self
+    }
+
+    /// Declares the purpose of access (`X-Purpose`).
+    pub fn purpose(mut self, purpose: &str) -> Self {
+        self.headers.push(("x-purpose", purpose.to_owned()));
+        self
+    }
+
+    pub fn header(mut self, name: &'static str, value: &str) -> Self {
+        self.headers.push((name, value.to_owned()));
         self
     }
 
@@ -121,6 +133,9 @@ impl GraphqlCall<'_> {
             "accept",
             self.accept.unwrap_or("application/graphql-response+json"),
         );
+        for (name, value) in &self.headers {
+            request = request.header(*name, value);
+        }
         read(request.send().await.expect("request")).await
     }
 }
@@ -133,7 +148,13 @@ impl TestApp {
             body: json!({ "query": query }),
             token: None,
             accept: None,
+            headers: Vec::new(),
         }
+    }
+
+    /// Like [`graphql`](Self::graphql), for a query built at run time.
+    pub fn graphql_owned(&self, query: String) -> GraphqlCall<'_> {
+        self.graphql(&query)
     }
 
     /// Any request against the hub.
@@ -147,12 +168,27 @@ impl TestApp {
     }
 
     pub fn token_with(&self, role: Role, region: &str, department: Option<Department>) -> String {
+        self.token_for(
+            role,
+            region,
+            department,
+            (role == Role::Resident).then(|| "220122195603020017".to_owned()),
+        )
+    }
+
+    pub fn token_for(
+        &self,
+        role: Role,
+        region: &str,
+        department: Option<Department>,
+        id_number: Option<String>,
+    ) -> String {
         let request = TokenRequest {
             subject: Some("test-user".into()),
             role,
             region: RegionCode::parse(region).unwrap(),
             department,
-            id_number: (role == Role::Resident).then(|| "220122195603020017".to_owned()),
+            id_number,
             ttl: Duration::from_secs(600),
         };
         mint_development_token(&self.settings.auth, &request).unwrap()
@@ -248,4 +284,50 @@ impl Drop for TestDatabase {
         });
         let _ = cleanup.join();
     }
+}
+
+/// The simulators of one township of 农安县 (`per_village` people per village), the hub
+/// pointed at them, and its resident index synchronised from the household register.
+pub async fn spawn_hub_with_departments(
+    per_village: u32,
+    customize: impl FnOnce(&mut Settings),
+) -> (TestApp, cunhub::sim::SimCluster) {
+    let mut generation =
+        cunhub::sim::GenOptions::new(RegionCode::parse(TOWNSHIP).unwrap(), today());
+    generation.people_per_village = per_village;
+    let cluster = cunhub::sim::SimCluster::start(cunhub::sim::SimOptions::new(generation))
+        .await
+        .unwrap();
+    let app = spawn_app_with(|settings| {
+        cunhub::sync::departments_for_simulators(&mut settings.departments, &cluster);
+        settings.departments.defaults.backoff = Duration::from_millis(20);
+        settings.departments.medical_insurance.division = Some("220122".into());
+        customize(settings);
+    })
+    .await;
+    sync(&app, TOWNSHIP).await;
+    (app, cluster)
+}
+
+/// The township the department tests live in.
+pub const TOWNSHIP: &str = "220122101";
+
+/// The date the test population is generated for.
+pub fn today() -> chrono::NaiveDate {
+    chrono::Local::now().date_naive()
+}
+
+/// Synchronises `region` into the app's index, as `cunhub sync` does.
+pub async fn sync(app: &TestApp, region: &str) -> cunhub::sync::SyncReport {
+    let vault = cunhub::store::id_vault::IdVault::from_settings(&app.settings.privacy).unwrap();
+    let departments = cunhub::adapters::Departments::new(&app.settings.departments).unwrap();
+    cunhub::sync::from_register(
+        &app.db,
+        &vault,
+        &departments,
+        &RegionCode::parse(region).unwrap(),
+        |_, _| {},
+    )
+    .await
+    .unwrap()
 }

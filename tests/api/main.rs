@@ -11,4 +11,5 @@ mod divisions;
 mod graphql_http;
 mod limits;
 mod regions;
+mod residents;
 mod schema_file;
