@@ -35,13 +35,20 @@ const FULL_VIEW: &str = r#"query($n: String!) { residentByIdNumber(idNumber: $n)
 } }"#;
 
 fn main() {
-    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
     runtime.block_on(run());
 }
 
 async fn run() {
     let dir = tempfile::tempdir().unwrap();
-    let mut generation = GenOptions::new(RegionCode::parse(TOWNSHIP).unwrap(), chrono::Local::now().date_naive());
+    let mut generation = GenOptions::new(
+        RegionCode::parse(TOWNSHIP).unwrap(),
+        chrono::Local::now().date_naive(),
+    );
     generation.people_per_village = 245;
     let mut options = SimOptions::new(generation);
     options.workers = 2;
@@ -52,24 +59,53 @@ async fn run() {
     });
     let cluster = SimCluster::start(options).await.unwrap();
     // Medical insurance keeps its platform's own limit of 16 calls in flight.
-    cluster.knobs(Sim::MedicalInsurance).unwrap().patch(&json!({ "max_in_flight": 16 })).unwrap();
+    cluster
+        .knobs(Sim::MedicalInsurance)
+        .unwrap()
+        .patch(&json!({ "max_in_flight": 16 }))
+        .unwrap();
     let config = dir.path().join("cunhub.toml");
     std::fs::write(&config, config_file(&cluster, dir.path())).unwrap();
 
     let exe = env!("CARGO_BIN_EXE_cunhub");
     let sync_started = Instant::now();
-    let sync = Command::new(exe).arg("--config").arg(&config).args(["sync", "--region", TOWNSHIP]).output().unwrap();
-    assert!(sync.status.success(), "{}", String::from_utf8_lossy(&sync.stderr));
-    println!("sync of {TOWNSHIP}: {} ({:.1} s)", String::from_utf8_lossy(&sync.stdout).trim(), sync_started.elapsed().as_secs_f64());
+    let sync = Command::new(exe)
+        .arg("--config")
+        .arg(&config)
+        .args(["sync", "--region", TOWNSHIP])
+        .output()
+        .unwrap();
+    assert!(
+        sync.status.success(),
+        "{}",
+        String::from_utf8_lossy(&sync.stderr)
+    );
+    println!(
+        "sync of {TOWNSHIP}: {} ({:.1} s)",
+        String::from_utf8_lossy(&sync.stdout).trim(),
+        sync_started.elapsed().as_secs_f64()
+    );
 
     let mut hub = Hub::start(exe, &config);
-    let client = reqwest::Client::builder().pool_max_idle_per_host(64).build().unwrap();
+    let client = reqwest::Client::builder()
+        .pool_max_idle_per_host(64)
+        .build()
+        .unwrap();
     let token = token();
-    let people: Vec<String> = cluster.population.people.iter().map(|p| p.id_number.as_str().to_owned()).collect();
+    let people: Vec<String> = cluster
+        .population
+        .people
+        .iter()
+        .map(|p| p.id_number.as_str().to_owned())
+        .collect();
 
     // The slowest department asked directly: the floor the hub cannot beat.
     let direct = direct_medical_latency(&client, &cluster, &people[..200]).await;
-    println!("\nmedical insurance asked directly (1101, 200 calls): p50 {:.2} ms, p99 {:.2} ms", pct(&direct, 50.0), pct(&direct, 99.0));
+    println!(
+        "\nmedical insurance asked directly (1101, 200 calls): p50 {:.2} ms, p99 {:.2} ms",
+        pct(&direct, 50.0),
+        pct(&direct, 99.0)
+    );
 
     // 1. One resident, all four departments, cache cold for each person.
     let mut single = Vec::new();
@@ -81,7 +117,11 @@ async fn run() {
     }
     let (p50, p99) = (pct(&single, 50.0), pct(&single, 99.0));
     println!("\none resident, four departments (300 people, each asked once):");
-    println!("  latency p50 {p50:.2} ms, p99 {:.2} ms, max {:.2} ms", p99, pct(&single, 100.0));
+    println!(
+        "  latency p50 {p50:.2} ms, p99 {:.2} ms, max {:.2} ms",
+        p99,
+        pct(&single, 100.0)
+    );
     println!(
         "  overhead over the slowest department (asked directly): p50 {:.2} ms, p99 {:.2} ms",
         p50 - pct(&direct, 50.0),
@@ -108,14 +148,24 @@ async fn run() {
         let body = query(&client, &hub.url, &token, &q, json!({})).await;
         pages.push(started.elapsed().as_secs_f64() * 1000.0);
         assert!(body.get("errors").is_none(), "{body}");
-        assert_eq!(body["data"]["residents"]["nodes"].as_array().unwrap().len(), 100);
+        assert_eq!(
+            body["data"]["residents"]["nodes"].as_array().unwrap().len(),
+            100
+        );
         calls.push(Sim::ALL.map(|d| cluster.knobs(d).unwrap().stats().requests));
     }
     println!("\na page of 100 residents, all departments (5 pages of 5 villages):");
-    println!("  latency p50 {:.1} ms, max {:.1} ms", pct(&pages, 50.0), pct(&pages, 100.0));
+    println!(
+        "  latency p50 {:.1} ms, max {:.1} ms",
+        pct(&pages, 50.0),
+        pct(&pages, 100.0)
+    );
     for (i, d) in Sim::ALL.iter().enumerate() {
         let per_page: Vec<u64> = calls.iter().map(|c| c[i]).collect();
-        println!("  upstream calls to {:<18} per page: {per_page:?}", d.code());
+        println!(
+            "  upstream calls to {:<18} per page: {per_page:?}",
+            d.code()
+        );
     }
 
     // 3. Requests per second at a fixed concurrency (cache on: people asked repeatedly).
@@ -147,12 +197,29 @@ async fn run() {
         all.extend(task.await.unwrap());
     }
     let seconds = started.elapsed().as_secs_f64();
-    println!("\nthroughput, {concurrency} concurrent clients for {}s, one resident with four departments (500 people, cache on):", duration.as_secs());
-    println!("  {:.0} requests/s, p50 {:.2} ms, p99 {:.2} ms", all.len() as f64 / seconds, pct(&all, 50.0), pct(&all, 99.0));
+    println!(
+        "\nthroughput, {concurrency} concurrent clients for {}s, one resident with four departments (500 people, cache on):",
+        duration.as_secs()
+    );
+    println!(
+        "  {:.0} requests/s, p50 {:.2} ms, p99 {:.2} ms",
+        all.len() as f64 / seconds,
+        pct(&all, 50.0),
+        pct(&all, 99.0)
+    );
 
     let (rss, peak) = hub.memory();
-    println!("\nhub resident memory: {:.1} MiB now, {:.1} MiB peak", rss as f64 / 1024.0, peak as f64 / 1024.0);
-    let verify = Command::new(exe).arg("--config").arg(&config).args(["audit", "verify"]).output().unwrap();
+    println!(
+        "\nhub resident memory: {:.1} MiB now, {:.1} MiB peak",
+        rss as f64 / 1024.0,
+        peak as f64 / 1024.0
+    );
+    let verify = Command::new(exe)
+        .arg("--config")
+        .arg(&config)
+        .args(["audit", "verify"])
+        .output()
+        .unwrap();
     println!("audit: {}", String::from_utf8_lossy(&verify.stdout).trim());
     hub.stop();
     cluster.stop().await;
@@ -223,7 +290,11 @@ struct Hub {
 
 impl Hub {
     fn start(exe: &str, config: &std::path::Path) -> Self {
-        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
         let child = Command::new(exe)
             .arg("--config")
             .arg(config)
@@ -243,7 +314,8 @@ impl Hub {
 
     /// VmRSS and VmHWM in KiB.
     fn memory(&self) -> (u64, u64) {
-        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id())).unwrap_or_default();
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id()))
+            .unwrap_or_default();
         let field = |name: &str| {
             status
                 .lines()
@@ -261,7 +333,13 @@ impl Hub {
     }
 }
 
-async fn query(client: &reqwest::Client, url: &str, token: &str, q: &str, variables: Value) -> Value {
+async fn query(
+    client: &reqwest::Client,
+    url: &str,
+    token: &str,
+    q: &str,
+    variables: Value,
+) -> Value {
     client
         .post(format!("{url}/graphql"))
         .bearer_auth(token)
@@ -275,8 +353,15 @@ async fn query(client: &reqwest::Client, url: &str, token: &str, q: &str, variab
         .unwrap()
 }
 
-async fn direct_medical_latency(client: &reqwest::Client, cluster: &SimCluster, people: &[String]) -> Vec<f64> {
-    let url = format!("{}/fsi/api/rsfComIfsService/callService", cluster.base_url(Sim::MedicalInsurance).unwrap());
+async fn direct_medical_latency(
+    client: &reqwest::Client,
+    cluster: &SimCluster,
+    people: &[String],
+) -> Vec<f64> {
+    let url = format!(
+        "{}/fsi/api/rsfComIfsService/callService",
+        cluster.base_url(Sim::MedicalInsurance).unwrap()
+    );
     let mut out = Vec::new();
     for (i, n) in people.iter().enumerate() {
         let envelope = json!({
@@ -286,7 +371,15 @@ async fn direct_medical_latency(client: &reqwest::Client, cluster: &SimCluster, 
             "input": { "data": { "psn_cert_type": "01", "certno": n, "psn_name": "" } }
         });
         let started = Instant::now();
-        client.post(&url).json(&envelope).send().await.unwrap().bytes().await.unwrap();
+        client
+            .post(&url)
+            .json(&envelope)
+            .send()
+            .await
+            .unwrap()
+            .bytes()
+            .await
+            .unwrap();
         out.push(started.elapsed().as_secs_f64() * 1000.0);
     }
     out

@@ -18,6 +18,9 @@ pub struct Cli {
     /// The hub's database, sqlite://FILE?mode=rwc or postgres://... (setting database.url).
     #[arg(long, global = true, value_name = "URL")]
     pub database_url: Option<String>,
+    /// An access policy file replacing the built-in matrix (setting access.policy_file).
+    #[arg(long, global = true, value_name = "FILE")]
+    pub policy: Option<PathBuf>,
     #[command(subcommand)]
     pub command: Command,
 }
@@ -38,6 +41,9 @@ pub enum Command {
     Sim(crate::sim::SimArgs),
     /// Pull household registration of a region into the resident index (resumable).
     Sync(SyncArgs),
+    /// Work with access policy files.
+    #[command(subcommand)]
+    Policy(PolicyCommand),
     /// Work with the access log.
     #[command(subcommand)]
     Audit(AuditCommand),
@@ -48,6 +54,17 @@ pub struct SyncArgs {
     /// The region to synchronise: a county (6 digits), township (9) or village (12).
     #[arg(long)]
     pub region: String,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PolicyCommand {
+    /// Check a policy file and print the matrix it gives, or explain every mistake.
+    Check {
+        /// The TOML policy file.
+        file: PathBuf,
+    },
+    /// Print the built-in policy, as a starting point for a province's own file.
+    Show,
 }
 
 #[derive(Debug, Subcommand)]

@@ -178,6 +178,26 @@ pub const SETTINGS_TABLE: &[(&str, &str, &str)] = &[
         "its OAuth2 client secret (secret)",
     ),
     (
+        "access.policy_file",
+        "CUNHUB_POLICY_FILE",
+        "access policy replacing the built-in matrix",
+    ),
+    (
+        "privacy.lookup_key",
+        "CUNHUB_PRIVACY_LOOKUP_KEY",
+        "HMAC key for ID-number lookups (secret)",
+    ),
+    (
+        "privacy.encryption_keys",
+        "CUNHUB_PRIVACY_ENCRYPTION_KEYS",
+        "ID-number encryption keys by version (secret)",
+    ),
+    (
+        "privacy.encryption_key_version",
+        "CUNHUB_PRIVACY_ENCRYPTION_KEY_VERSION",
+        "key version for new records",
+    ),
+    (
         "log.level",
         "CUNHUB_LOG_LEVEL",
         "tracing filter, e.g. `info` or `cunhub=debug`",
@@ -194,10 +214,19 @@ pub struct Settings {
     pub auth: AuthSettings,
     pub limits: QueryLimits,
     pub privacy: PrivacySettings,
+    pub access: AccessSettings,
     /// The departmental systems: shared defaults and per-department overrides.
     #[serde(skip_serializing)]
     pub departments: crate::adapters::settings::DepartmentsSettings,
     pub log: LogSettings,
+}
+
+/// The access policy in force.
+#[derive(Debug, Clone, Serialize, Deserialize, Default)]
+#[serde(deny_unknown_fields, default)]
+pub struct AccessSettings {
+    /// A TOML policy file replacing the built-in access matrix.
+    pub policy_file: Option<PathBuf>,
 }
 
 /// Keys that protect ID numbers at rest. Both are secrets, redacted from `Debug`.
@@ -369,6 +398,7 @@ impl From<figment::Error> for ConfigError {
 pub struct Overrides {
     pub bind: Option<String>,
     pub database_url: Option<String>,
+    pub policy_file: Option<PathBuf>,
 }
 
 impl Settings {
@@ -390,6 +420,9 @@ impl Settings {
         }
         if let Some(url) = &overrides.database_url {
             figment = figment.merge(("database.url", url));
+        }
+        if let Some(path) = &overrides.policy_file {
+            figment = figment.merge(("access.policy_file", path));
         }
         let settings: Settings = figment.extract()?;
         settings.validate()?;
@@ -565,6 +598,7 @@ mod tests {
         let overrides = Overrides {
             bind: Some("127.0.0.1:9999".into()),
             database_url: Some("sqlite::memory:".into()),
+            policy_file: None,
         };
         let settings = Settings::load(None, &overrides).unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(settings.server.bind, "127.0.0.1:9999");

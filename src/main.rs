@@ -5,11 +5,13 @@ use cunhub::{
     adapters::Departments,
     audit,
     auth::{Role, TokenRequest, mint_development_token},
-    cli::{AuditCommand, Cli, Command, SyncArgs, TokenArgs},
+    cli::{AuditCommand, Cli, Command, PolicyCommand, SyncArgs, TokenArgs},
     config::{Overrides, Settings},
     demo,
     domain::{Department, RegionCode},
-    graphql, sim,
+    graphql,
+    policy::Policy,
+    sim,
     startup::Application,
     store::{self, id_vault::IdVault},
     telemetry,
@@ -34,11 +36,21 @@ async fn run(cli: Cli) -> Result<(), String> {
             return Ok(());
         }
         Command::Sim(args) => return sim::run_cli(args).await.map_err(|e| e.to_string()),
+        Command::Policy(PolicyCommand::Show) => {
+            print!("{}", Policy::built_in_text());
+            return Ok(());
+        }
+        Command::Policy(PolicyCommand::Check { file }) => {
+            let policy = Policy::load(&file).map_err(|e| format!("{}: {e}", file.display()))?;
+            print!("{}: valid\n{}", file.display(), policy.describe());
+            return Ok(());
+        }
         _ => {}
     }
     let overrides = Overrides {
         bind: cli.bind.clone(),
         database_url: cli.database_url.clone(),
+        policy_file: cli.policy.clone(),
     };
     let settings = Settings::load(cli.config.as_deref(), &overrides).map_err(|e| e.to_string())?;
     match cli.command {
@@ -56,7 +68,7 @@ async fn run(cli: Cli) -> Result<(), String> {
             telemetry::init(&log);
             demo::run(settings, args).await.map_err(|e| e.to_string())
         }
-        Command::Schema | Command::Sim(_) => Ok(()),
+        Command::Schema | Command::Sim(_) | Command::Policy(_) => Ok(()),
     }
 }
 

@@ -13,6 +13,7 @@ use crate::{
     config::Settings,
     graphql::{CunhubSchema, Services, build_schema},
     http::{self, metrics::Metrics},
+    policy::{Policy, PolicyError},
     store::{
         self, StoreError,
         id_vault::{IdVault, VaultError},
@@ -42,6 +43,8 @@ pub enum StartupError {
     },
     #[error(transparent)]
     Vault(#[from] VaultError),
+    #[error("access policy: {0}")]
+    Policy(#[from] PolicyError),
     #[error("departments: {0}")]
     Departments(#[from] BuildError),
     #[error("metrics: {0}")]
@@ -83,6 +86,10 @@ impl Application {
             limits: Arc::new(settings.limits.clone()),
             vault: Arc::new(vault),
             departments: Arc::new(Departments::new(&settings.departments)?),
+            policy: Arc::new(match &settings.access.policy_file {
+                Some(path) => Policy::load(path)?,
+                None => Policy::built_in()?,
+            }),
             request_deadline: settings.server.request_deadline,
         };
         let metrics = Metrics::new()?;

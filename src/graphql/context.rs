@@ -13,7 +13,7 @@ use crate::{
         region::RegionLoader,
         resident::{ResidentLoader, departments::DepartmentLoaders},
     },
-    policy::{AccessLog, Caller},
+    policy::{AccessLog, Caller, Policy},
     store::id_vault::IdVault,
 };
 
@@ -25,6 +25,8 @@ pub struct Services {
     pub audit: AuditLog,
     pub vault: Arc<IdVault>,
     pub departments: Arc<Departments>,
+    /// The access matrix in force.
+    pub policy: Arc<Policy>,
     /// The deadline of one request's department calls.
     pub request_deadline: std::time::Duration,
 }

@@ -1,10 +1,7 @@
-//! The access matrix of DOMAIN.md: for each role and field group, read (R), masked (M),
-//! status only (S) or withheld (–).
+//! The vocabulary of the access matrix: field groups and how much of each a caller sees
+//! (read, masked, status only, withheld). The matrix itself is data: see `file`.
 
-use crate::{
-    auth::{Principal, Role},
-    domain::Department,
-};
+use crate::domain::Department;
 
 /// A group of resident fields that the matrix decides on together.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -58,8 +55,12 @@ impl FieldGroup {
         }
     }
 
-    /// The department whose "own dept" rules apply to this group.
-    fn department(self) -> Option<Department> {
+    pub fn parse(value: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|g| g.as_str() == value)
+    }
+
+    /// The department whose "own department" rules apply to this group.
+    pub fn department(self) -> Option<Department> {
         match self {
             Self::MedicalInsurance | Self::MedicalAssistance => Some(Department::MedicalInsurance),
             Self::SocialInsurance | Self::Pension => Some(Department::SocialSecurity),
@@ -81,111 +82,27 @@ pub enum Visibility {
     Withheld,
 }
 
-/// The matrix's cell for `principal` and `group`. A resident reading their own record
-/// reads everything; that case is decided by the caller, who knows whose record it is.
-pub fn visibility(principal: &Principal, group: FieldGroup) -> Visibility {
-    use FieldGroup as G;
-    use Visibility::*;
-    let own_department =
-        principal.department.is_some() && principal.department == group.department();
-    match principal.role {
-        Role::Resident | Role::Admin => Read,
-        Role::VillageAssistant => match group {
-            G::IdNumber | G::RegisteredAddress => Masked,
-            G::MedicalAssistance | G::AssistanceAmounts => Withheld,
-            G::Pension => CertificationDateOnly,
-            _ => Read,
-        },
-        Role::TownshipOfficer => match group {
-            G::IdNumber | G::RegisteredAddress => Masked,
-            G::MedicalAssistance => Withheld,
-            _ => Read,
-        },
-        Role::DepartmentClerk => match group {
-            G::Identity | G::IdNumber | G::Phone | G::HouseholdMembers | G::RegistrationStatus => {
-                Read
-            }
-            G::RegisteredAddress if own_department => Read,
-            G::RegisteredAddress => Withheld,
-            _ if own_department => Read,
-            G::MedicalInsurance | G::SocialInsurance | G::AssistanceProgrammes => StatusOnly,
-            _ => Withheld,
-        },
-        Role::Police => match group {
-            G::Identity
-            | G::IdNumber
-            | G::Phone
-            | G::HouseholdMembers
-            | G::RegistrationStatus
-            | G::RegisteredAddress => Read,
-            _ => Withheld,
-        },
-        Role::Dashboard | Role::Integrator | Role::Auditor => Withheld,
-    }
-}
+impl Visibility {
+    pub const ALL: [Visibility; 5] = [
+        Self::Read,
+        Self::Masked,
+        Self::StatusOnly,
+        Self::CertificationDateOnly,
+        Self::Withheld,
+    ];
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::domain::RegionCode;
-
-    fn principal(role: Role, department: Option<Department>) -> Principal {
-        Principal {
-            subject: "t".into(),
-            role,
-            region: RegionCode::parse("220122").unwrap_or_else(|e| panic!("{e}")),
-            department,
-            id_number: None,
+    /// The word a policy file uses.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Read => "read",
+            Self::Masked => "masked",
+            Self::StatusOnly => "status_only",
+            Self::CertificationDateOnly => "certification_date_only",
+            Self::Withheld => "withheld",
         }
     }
 
-    #[test]
-    fn village_assistants_see_masked_id_numbers_and_no_amounts() {
-        let p = principal(Role::VillageAssistant, None);
-        assert_eq!(visibility(&p, FieldGroup::IdNumber), Visibility::Masked);
-        assert_eq!(
-            visibility(&p, FieldGroup::AssistanceAmounts),
-            Visibility::Withheld
-        );
-        assert_eq!(
-            visibility(&p, FieldGroup::Pension),
-            Visibility::CertificationDateOnly
-        );
-        assert_eq!(
-            visibility(&p, FieldGroup::MedicalInsurance),
-            Visibility::Read
-        );
-    }
-
-    #[test]
-    fn clerks_read_their_own_department_and_only_status_of_others() {
-        let civil = principal(Role::DepartmentClerk, Some(Department::CivilAffairs));
-        assert_eq!(
-            visibility(&civil, FieldGroup::AssistanceAmounts),
-            Visibility::Read
-        );
-        assert_eq!(
-            visibility(&civil, FieldGroup::MedicalInsurance),
-            Visibility::StatusOnly
-        );
-        assert_eq!(
-            visibility(&civil, FieldGroup::MedicalAssistance),
-            Visibility::Withheld
-        );
-        assert_eq!(
-            visibility(&civil, FieldGroup::RegisteredAddress),
-            Visibility::Withheld
-        );
-        let police_clerk = principal(Role::DepartmentClerk, Some(Department::PublicSecurity));
-        assert_eq!(
-            visibility(&police_clerk, FieldGroup::RegisteredAddress),
-            Visibility::Read
-        );
-    }
-
-    #[test]
-    fn dashboards_see_no_personal_data() {
-        let p = principal(Role::Dashboard, None);
-        assert_eq!(visibility(&p, FieldGroup::Identity), Visibility::Withheld);
+    pub fn parse(word: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|v| v.as_str() == word)
     }
 }

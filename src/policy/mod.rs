@@ -3,9 +3,11 @@
 //! decisions are pure, and the audit of each access is collected alongside.
 
 mod access;
+mod file;
 mod matrix;
 mod purpose;
 
 pub use access::{AccessError, AccessLog, Caller};
-pub use matrix::{FieldGroup, Visibility, visibility};
+pub use file::{AlertAccess, MATRIX_ROLES, Policy, PolicyError};
+pub use matrix::{FieldGroup, Visibility};
 pub use purpose::Purpose;

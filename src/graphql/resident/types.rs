@@ -19,7 +19,7 @@ use crate::{
     domain::{self, IdNumber, RegionCode, masking},
     error::{AppError, ResultExt},
     graphql::{context::ContextExt, region::Region},
-    policy::{FieldGroup, Visibility, visibility},
+    policy::{FieldGroup, Visibility},
     store::{
         StoreError,
         id_vault::Sealed,
@@ -70,7 +70,7 @@ impl Resident {
         let seen = if self.own {
             Visibility::Read
         } else {
-            visibility(principal, group)
+            ctx.services()?.policy.visibility(principal, group)
         };
         if seen == Visibility::Withheld {
             request.access.withheld(group);
@@ -372,9 +372,10 @@ impl Resident {
         if self.own {
             return Ok(Vec::new());
         }
+        let policy = &ctx.services()?.policy;
         Ok(FieldGroup::ALL
             .into_iter()
-            .map(|group| (group, visibility(principal, group)))
+            .map(|group| (group, policy.visibility(principal, group)))
             .filter(|(_, seen)| *seen != Visibility::Read)
             .map(|(group, seen)| FieldDisclosure {
                 group: group.into(),
