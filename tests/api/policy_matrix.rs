@@ -1,0 +1,257 @@
+//! The access matrix, proved from the policy itself: for every role and every field
+//! group, a real HTTP query shows read, masked, status-only or withheld exactly as the
+//! policy says — once with the built-in policy, once with a modified policy file.
+
+use std::path::Path;
+
+use cunhub::{
+    auth::{Principal, Role},
+    domain::{Department, RegionCode},
+    policy::{FieldGroup, Policy, Visibility},
+    sim::{SimCluster, population::Registration},
+};
+use serde_json::{Value, json};
+
+use crate::helpers::{TOWNSHIP, TestApp, spawn_hub_with_departments};
+
+const VIEW: &str = r#"query($n: String!) { residentByIdNumber(idNumber: $n) {
+    name idNumber phone household { number }
+    medicalInsurance { enrolments { status accountBalance } assistanceIdentities { kind } }
+    socialInsurance { schemes { kind } disclosure }
+    pension { monthlyAmount lastCertifiedOn disclosure }
+    assistance { programmes { programme householdSize monthlyAmount } }
+    householdRegistration { status registeredAddress }
+} }"#;
+
+async fn view(app: &TestApp, token: &str, id_number: &str) -> Value {
+    let response = app
+        .graphql(VIEW)
+        .variables(json!({ "n": id_number }))
+        .bearer(token)
+        .purpose("SERVICE_HANDLING")
+        .send()
+        .await;
+    assert!(response.body.get("errors").is_none(), "{}", response.body);
+    response.data()["residentByIdNumber"].clone()
+}
+
+/// A resident every group of whose record has something to show.
+async fn subject(app: &TestApp, cluster: &SimCluster) -> (String, String, Value) {
+    let admin = app.token(Role::Admin, "22");
+    let population = &cluster.population;
+    for person in population.people.iter().filter(|p| {
+        matches!(p.registration, Registration::Normal)
+            && p.medical.is_some()
+            && p.social.is_some()
+            && !p.assistance.is_empty()
+    }) {
+        let full = view(app, &admin, person.id_number.as_str()).await;
+        let complete = full["pension"]["lastCertifiedOn"].is_string()
+            && full["pension"]["monthlyAmount"].is_number()
+            && full["assistance"]["programmes"][0]["householdSize"].is_number()
+            && full["assistance"]["programmes"][0]["monthlyAmount"]
+                .as_f64()
+                .is_some_and(|a| a > 0.0)
+            && full["phone"].is_string()
+            && full["medicalInsurance"]["enrolments"][0]["accountBalance"].is_number();
+        if complete {
+            let village = population.village_of(person).code.to_string();
+            return (person.id_number.as_str().to_owned(), village, full);
+        }
+    }
+    panic!("no resident with every group filled in this township");
+}
+
+fn same_or_masked(seen: &Value, full: &Value) -> Visibility {
+    if seen.is_null() {
+        Visibility::Withheld
+    } else if seen == full {
+        Visibility::Read
+    } else if seen.as_str().is_some_and(|s| s.contains('*')) {
+        Visibility::Masked
+    } else {
+        panic!("{seen} is neither {full} nor masked")
+    }
+}
+
+/// What a response shows of `group`, judged against the full (admin) view.
+fn observe(group: FieldGroup, seen: &Value, full: &Value) -> Visibility {
+    use Visibility::*;
+    let present = |v: &Value| if v.is_null() { Withheld } else { Read };
+    match group {
+        FieldGroup::Identity => same_or_masked(&seen["name"], &full["name"]),
+        FieldGroup::IdNumber => same_or_masked(&seen["idNumber"], &full["idNumber"]),
+        FieldGroup::Phone => same_or_masked(&seen["phone"], &full["phone"]),
+        FieldGroup::HouseholdMembers => present(&seen["household"]),
+        FieldGroup::MedicalInsurance => match &seen["medicalInsurance"] {
+            Value::Null => Withheld,
+            m if m["enrolments"][0]["accountBalance"].is_null() => StatusOnly,
+            _ => Read,
+        },
+        FieldGroup::MedicalAssistance => present(&seen["medicalInsurance"]["assistanceIdentities"]),
+        FieldGroup::SocialInsurance => match seen["socialInsurance"]["disclosure"].as_str() {
+            None => Withheld,
+            Some("STATUS_ONLY") => StatusOnly,
+            Some(_) => Read,
+        },
+        FieldGroup::Pension => match &seen["pension"] {
+            Value::Null => Withheld,
+            p if p["monthlyAmount"].is_number() => Read,
+            p if p["disclosure"] == "STATUS_ONLY" => StatusOnly,
+            _ => CertificationDateOnly,
+        },
+        FieldGroup::AssistanceProgrammes => match &seen["assistance"] {
+            Value::Null => Withheld,
+            a if a["programmes"][0]["householdSize"].is_null() => StatusOnly,
+            _ => Read,
+        },
+        FieldGroup::AssistanceAmounts => {
+            present(&seen["assistance"]["programmes"][0]["monthlyAmount"])
+        }
+        FieldGroup::RegistrationStatus => present(&seen["householdRegistration"]["status"]),
+        FieldGroup::RegisteredAddress => same_or_masked(
+            &seen["householdRegistration"]["registeredAddress"],
+            &full["householdRegistration"]["registeredAddress"],
+        ),
+    }
+}
+
+async fn matrix_holds(policy_file: Option<&Path>) -> Vec<(String, Value)> {
+    let file = policy_file.map(Path::to_path_buf);
+    let (app, cluster) = spawn_hub_with_departments(20, move |s| s.access.policy_file = file).await;
+    let policy = match policy_file {
+        Some(path) => Policy::load(path).unwrap(),
+        None => Policy::built_in().unwrap(),
+    };
+    let (id_number, village, full) = subject(&app, &cluster).await;
+    let mut principals = vec![
+        (Role::VillageAssistant, village.clone(), None),
+        (Role::TownshipOfficer, TOWNSHIP.to_owned(), None),
+        (Role::Police, TOWNSHIP.to_owned(), None),
+        (Role::Admin, "22".to_owned(), None),
+    ];
+    for department in [
+        Department::MedicalInsurance,
+        Department::SocialSecurity,
+        Department::CivilAffairs,
+        Department::PublicSecurity,
+    ] {
+        principals.push((Role::DepartmentClerk, "220122".to_owned(), Some(department)));
+    }
+    let mut views = Vec::new();
+    for (role, region, department) in principals {
+        let token = app.token_with(role, &region, department);
+        let seen = view(&app, &token, &id_number).await;
+        let principal = Principal {
+            subject: "matrix".into(),
+            role,
+            region: RegionCode::parse(&region).unwrap(),
+            department,
+            id_number: None,
+        };
+        for group in FieldGroup::ALL {
+            let expected = policy.visibility(&principal, group);
+            assert_eq!(
+                observe(group, &seen, &full),
+                expected,
+                "{role} {department:?} {}",
+                group.as_str()
+            );
+        }
+        views.push((format!("{role}{department:?}"), seen));
+    }
+    // A resident reads every group of their own record.
+    let own = app.token_for(Role::Resident, &village, None, Some(id_number.clone()));
+    let response = app
+        .graphql(VIEW)
+        .variables(json!({ "n": id_number }))
+        .bearer(own)
+        .send()
+        .await;
+    let seen = &response.data()["residentByIdNumber"];
+    for group in FieldGroup::ALL {
+        assert_eq!(
+            observe(group, seen, &full),
+            Visibility::Read,
+            "own record, {}",
+            group.as_str()
+        );
+    }
+    // Roles without personal data get none.
+    for role in [Role::Dashboard, Role::Auditor] {
+        let response = app
+            .graphql(VIEW)
+            .variables(json!({ "n": id_number }))
+            .bearer(app.token(role, "22"))
+            .purpose("AUDIT")
+            .send()
+            .await;
+        assert_eq!(response.error_codes(), ["FORBIDDEN"], "{role}");
+    }
+    views
+}
+
+#[tokio::test]
+async fn every_role_sees_its_row_of_the_built_in_matrix() {
+    matrix_holds(None).await;
+}
+
+#[tokio::test]
+async fn a_changed_policy_file_changes_what_roles_see_without_a_rebuild() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("policy.toml");
+    let text = Policy::built_in_text()
+        .replacen("[roles.village_assistant]\nidentity = \"read\"\nid_number = \"masked\"", "[roles.village_assistant]\nidentity = \"read\"\nid_number = \"read\"", 1)
+        .replacen("medical_insurance = \"read\"\nmedical_assistance = \"withheld\"\nsocial_insurance = \"read\"\npension = \"certification_date_only\"\nassistance_programmes = \"read\"\nassistance_amounts = \"withheld\"",
+                  "medical_insurance = \"status_only\"\nmedical_assistance = \"withheld\"\nsocial_insurance = \"read\"\npension = \"withheld\"\nassistance_programmes = \"read\"\nassistance_amounts = \"read\"", 1)
+        .replace("registered_address = \"read\"\nmedical", "registered_address = \"masked\"\nmedical");
+    assert_ne!(text, Policy::built_in_text());
+    std::fs::write(&path, &text).unwrap();
+    let changed = Policy::load(&path).unwrap();
+    let default = Policy::built_in().unwrap();
+    assert_ne!(
+        changed, default,
+        "the test policy differs from the built-in one"
+    );
+    let views = matrix_holds(Some(&path)).await;
+    let assistant = &views
+        .iter()
+        .find(|(who, _)| who.starts_with("village_assistant"))
+        .unwrap()
+        .1;
+    assert!(
+        !assistant["idNumber"].as_str().unwrap().contains('*'),
+        "the file unmasked the ID number"
+    );
+    assert!(assistant["pension"].is_null());
+}
+
+#[test]
+fn the_policy_check_command_explains_mistakes() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("bad.toml");
+    std::fs::write(
+        &path,
+        Policy::built_in_text().replace("id_number = \"masked\"", "id_number = \"blurred\""),
+    )
+    .unwrap();
+    let exe = env!("CARGO_BIN_EXE_cunhub");
+    let output = std::process::Command::new(exe)
+        .arg("policy")
+        .arg("check")
+        .arg(&path)
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    assert!(String::from_utf8_lossy(&output.stderr).contains("`blurred` is not read"));
+    let good = dir.path().join("good.toml");
+    std::fs::write(&good, Policy::built_in_text()).unwrap();
+    let output = std::process::Command::new(exe)
+        .arg("policy")
+        .arg("check")
+        .arg(&good)
+        .output()
+        .unwrap();
+    assert!(output.status.success());
+    assert!(String::from_utf8_lossy(&output.stdout).contains("village_assistant"));
+}
