@@ -31,8 +31,12 @@ pub enum Command {
     Serve,
     /// Bring the database schema up to date and load the division tree.
     Migrate,
-    /// Print the GraphQL schema (SDL).
-    Schema,
+    /// Print the GraphQL schema (SDL), or the part of it one role can use.
+    Schema {
+        /// Print only what a token of this role can call (`anonymous` for no token).
+        #[arg(long)]
+        role: Option<String>,
+    },
     /// Mint a development token signed with the configured HS256 secret.
     Token(TokenArgs),
     /// Run the department simulators and the hub together on the embedded database.

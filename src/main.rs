@@ -31,8 +31,23 @@ async fn main() -> ExitCode {
 
 async fn run(cli: Cli) -> Result<(), String> {
     match cli.command {
-        Command::Schema => {
+        Command::Schema { role: None } => {
             print!("{}", graphql::sdl());
+            return Ok(());
+        }
+        Command::Schema { role: Some(role) } => {
+            let role = match role.as_str() {
+                "anonymous" => None,
+                name => Some(Role::parse(name).ok_or_else(|| format!("unknown role `{name}`"))?),
+            };
+            let policy = match &cli.policy {
+                Some(path) => Policy::load(path).map_err(|e| e.to_string())?,
+                None => Policy::built_in().map_err(|e| e.to_string())?,
+            };
+            print!(
+                "{}",
+                graphql::role_schema::sdl_for_role(&graphql::sdl(), role, &policy)
+            );
             return Ok(());
         }
         Command::Sim(args) => return sim::run_cli(args).await.map_err(|e| e.to_string()),
@@ -68,7 +83,7 @@ async fn run(cli: Cli) -> Result<(), String> {
             telemetry::init(&log);
             demo::run(settings, args).await.map_err(|e| e.to_string())
         }
-        Command::Schema | Command::Sim(_) | Command::Policy(_) => Ok(()),
+        Command::Schema { .. } | Command::Sim(_) | Command::Policy(_) => Ok(()),
     }
 }
 

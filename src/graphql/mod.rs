@@ -9,6 +9,7 @@ pub mod limits;
 pub mod pagination;
 pub mod region;
 pub mod resident;
+pub mod role_schema;
 pub mod schema;
 
 pub use context::{RequestContext, Services};

@@ -124,3 +124,24 @@ fn migrate_creates_the_sqlite_file_and_is_idempotent() {
         .unwrap();
     assert!(String::from_utf8_lossy(&second.stdout).contains(" 0 regions added"));
 }
+
+#[test]
+fn the_schema_command_prints_what_a_role_can_use() {
+    let integrator = cunhub()
+        .args(["schema", "--role", "integrator"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8(integrator.stdout).unwrap();
+    assert!(text.contains("departmentHealth") && !text.contains("residentByIdNumber"));
+    let anonymous = cunhub()
+        .args(["schema", "--role", "anonymous"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8(anonymous.stdout).unwrap();
+    assert!(text.contains("regions(") && !text.contains("departmentHealth"));
+    let unknown = cunhub()
+        .args(["schema", "--role", "mayor"])
+        .output()
+        .unwrap();
+    assert!(!unknown.status.success());
+}
