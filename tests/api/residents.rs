@@ -455,7 +455,7 @@ async fn a_slow_department_times_out_within_the_deadline() {
 
 #[tokio::test]
 async fn a_page_of_residents_costs_one_batch_call_per_department_that_has_one() {
-    let (app, cluster) = spawn_hub_with_departments(40, |_| {}).await;
+    let (app, cluster) = spawn_hub_with_departments(130, |_| {}).await;
     let village = cluster.population.villages[0].code.to_string();
     for d in [
         Sim::SocialSecurity,
@@ -465,7 +465,7 @@ async fn a_page_of_residents_costs_one_batch_call_per_department_that_has_one() 
         cluster.knobs(d).unwrap().reset_stats();
     }
     let response = app
-        .graphql_owned(format!(r#"{{ residents(region: "{village}", first: 30) {{ nodes {{ name socialInsurance {{ schemes {{ kind }} }} assistance {{ programmes {{ programme }} }} medicalInsurance {{ enrolments {{ scheme }} }} }} }} }}"#))
+        .graphql_owned(format!(r#"{{ residents(region: "{village}", first: 100) {{ nodes {{ name socialInsurance {{ schemes {{ kind }} }} pension {{ lastCertifiedOn }} assistance {{ programmes {{ programme }} }} medicalInsurance {{ enrolments {{ scheme }} }} }} }} }}"#))
         .bearer(admin(&app))
         .purpose("ELIGIBILITY_REVIEW")
         .send()
@@ -476,7 +476,7 @@ async fn a_page_of_residents_costs_one_batch_call_per_department_that_has_one() 
             .as_array()
             .unwrap()
             .len(),
-        30
+        100
     );
     let social = cluster.knobs(Sim::SocialSecurity).unwrap().stats();
     assert_eq!(
@@ -492,7 +492,7 @@ async fn a_page_of_residents_costs_one_batch_call_per_department_that_has_one() 
         civil.by_operation
     );
     let medical = cluster.knobs(Sim::MedicalInsurance).unwrap().stats();
-    assert_eq!(medical.requests, 30);
+    assert_eq!(medical.requests, 100);
     assert!(medical.max_in_flight_seen <= 16);
 }
 

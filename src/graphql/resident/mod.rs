@@ -23,8 +23,9 @@ use crate::{
         context::{ContextExt, RequestContext},
         pagination::{connection_complexity, decode_cursor, encode_cursor, page_size},
     },
+    policy::Visibility,
     store::{
-        id_vault::IdVault,
+        id_vault::{IdVault, Sealed},
         residents::{self, ResidentFilter as StoreFilter, ResidentRecord},
     },
 };
@@ -125,6 +126,25 @@ impl ResidentQuery {
         let (records, has_next) = residents::page(&services.db, &filter, after.as_deref(), limit)
             .await
             .or_graphql()?;
+        let vault = &services.vault;
+        let on_page: Vec<(IdNumber, String)> = records
+            .iter()
+            .filter_map(|r| {
+                let sealed = Sealed {
+                    key_version: u32::try_from(r.key_version).unwrap_or_default(),
+                    ciphertext: r.id_cipher.clone(),
+                };
+                let number = vault
+                    .open(&sealed)
+                    .ok()
+                    .and_then(|n| IdNumber::parse(&n).ok())?;
+                Some((number, r.village_code.clone()))
+            })
+            .collect();
+        departments::prefetch(ctx, &on_page, |group| {
+            services.policy.visibility(principal, group) != Visibility::Withheld
+        })
+        .await;
         let filter = Arc::new(filter);
         Ok(ResidentConnection {
             page_info: PageInfo {

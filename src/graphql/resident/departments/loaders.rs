@@ -10,7 +10,7 @@ use std::{
     time::{Duration, Instant},
 };
 
-use async_graphql::dataloader::{DataLoader, Loader};
+use async_graphql::dataloader::{DataLoader, HashMapCache, Loader};
 use futures_util::{StreamExt, stream};
 
 use crate::{
@@ -106,11 +106,11 @@ pub struct Upstreams {
 
 /// The department loaders of one request.
 pub struct DepartmentLoaders {
-    pub medical: DataLoader<MedicalLoader>,
-    pub social: DataLoader<SocialLoader>,
-    pub employment: DataLoader<EmploymentLoader>,
-    pub civil: DataLoader<CivilLoader>,
-    pub police: DataLoader<PoliceLoader>,
+    pub medical: DataLoader<MedicalLoader, HashMapCache>,
+    pub social: DataLoader<SocialLoader, HashMapCache>,
+    pub employment: DataLoader<EmploymentLoader, HashMapCache>,
+    pub civil: DataLoader<CivilLoader, HashMapCache>,
+    pub police: DataLoader<PoliceLoader, HashMapCache>,
     pub outcomes: Arc<DepartmentOutcomes>,
 }
 
@@ -133,9 +133,12 @@ impl DepartmentLoaders {
     }
 }
 
-// A short delay lets one level of a page gather its keys into one batch.
-fn batched<L: Send + Sync + 'static>(loader: L) -> DataLoader<L> {
-    DataLoader::new(loader, tokio::spawn).delay(Duration::from_micros(500))
+// Loaders cache within their request only (a page prefetched in one batch is then read
+// from it), never across requests or callers. The short delay gathers the keys of one
+// resident's fields; a page does not rely on it, it is prefetched.
+fn batched<L: Send + Sync + 'static>(loader: L) -> DataLoader<L, HashMapCache> {
+    DataLoader::with_cache(loader, tokio::spawn, HashMapCache::default())
+        .delay(Duration::from_micros(100))
 }
 
 pub struct MedicalLoader(Upstreams);
