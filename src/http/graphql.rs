@@ -104,6 +104,7 @@ async fn execute(
     let principal = match state
         .verifier
         .authenticate(header_str(request, header::AUTHORIZATION))
+        .await
     {
         Ok(principal) => principal,
         Err(err) => {
