@@ -61,12 +61,12 @@ async fn run(cli: Cli) -> Result<(), String> {
 }
 
 async fn serve(settings: Settings) -> Result<(), String> {
+    // A hub that would accept tokens anyone can mint does not start (`cunhub demo` is
+    // the way to run on the development secret).
+    settings
+        .check_production()
+        .map_err(|e| format!("refusing to serve: {e}"))?;
     telemetry::init(&settings.log);
-    if settings.uses_development_secret() {
-        tracing::warn!(
-            "tokens are verified with the built-in development secret; set auth.hs256_secret"
-        );
-    }
     let app = Application::build(settings)
         .await
         .map_err(|e| e.to_string())?;

@@ -103,7 +103,7 @@ impl Application {
         let metrics = Metrics::new()?;
         services.departments.register_metrics(metrics.registry())?;
         let state = web::Data::new(AppState {
-            schema: build_schema(services.clone()),
+            schema: build_schema(services.clone(), settings.server.suggestions),
             services,
             verifier: JwtVerifier::from_settings(&settings.auth)?,
             metrics,

@@ -23,9 +23,16 @@ fn builder(limits: Arc<QueryLimits>) -> SchemaBuilder<QueryRoot, EmptyMutation, 
         .extension(AuditFlush)
 }
 
-/// The executable schema with the hub's services.
-pub fn build_schema(services: Services) -> CunhubSchema {
-    builder(services.limits.clone()).data(services).finish()
+/// The executable schema with the hub's services. Without `suggestions`, a validation
+/// error names the unknown field but no similar one ("Did you mean …"), so an anonymous
+/// caller cannot map the schema by guessing.
+pub fn build_schema(services: Services, suggestions: bool) -> CunhubSchema {
+    let builder = builder(services.limits.clone()).data(services);
+    if suggestions {
+        builder.finish()
+    } else {
+        builder.disable_suggestions().finish()
+    }
 }
 
 /// The schema in SDL, as `schema.graphql` holds it.

@@ -10,6 +10,7 @@ mod cli;
 mod divisions;
 mod graphql_http;
 mod limits;
+mod posture;
 mod regions;
 mod residents;
 mod schema_file;
