@@ -336,3 +336,204 @@ async fn the_hub_signs_the_head_at_its_interval() {
     }
     assert_eq!(signed, Some(3));
 }
+
+const LOG_PAGE: &str = r#"query($filter: AuditLogFilter, $order: AuditLogOrder, $after: String) {
+  auditLog(filter: $filter, order: $order, first: 2, after: $after) {
+    totalCount
+    edges { cursor node { id subject role action target outcome fieldGroups departments hash } }
+    pageInfo { hasNextPage endCursor }
+  }
+}"#;
+
+fn ids(response: &crate::helpers::TestResponse) -> Vec<String> {
+    response.data()["auditLog"]["edges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["node"]["id"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+#[tokio::test]
+async fn the_auditor_reads_the_log_in_pages_newest_first() {
+    use cunhub::auth::Role;
+    let app = spawn_app().await;
+    fill(&app, 1, 5).await;
+    let auditor = app.token(Role::Auditor, "22");
+    let filter = serde_json::json!({ "filter": { "action": "resident.read" } });
+    let first = app
+        .graphql(LOG_PAGE)
+        .variables(filter.clone())
+        .bearer(&auditor)
+        .send()
+        .await;
+    assert_eq!(first.error_codes(), Vec::<String>::new(), "{}", first.body);
+    assert_eq!(ids(&first), ["5", "4"]);
+    let log = &first.data()["auditLog"];
+    assert_eq!(log["totalCount"], 5);
+    assert_eq!(
+        log["edges"][0]["node"]["departments"],
+        serde_json::json!(["civil_affairs"])
+    );
+    assert_eq!(log["edges"][0]["node"]["outcome"], "granted");
+    let mut next = filter.clone();
+    next["after"] = log["pageInfo"]["endCursor"].clone();
+    let second = app
+        .graphql(LOG_PAGE)
+        .variables(next)
+        .bearer(&auditor)
+        .send()
+        .await;
+    assert_eq!(ids(&second), ["3", "2"]);
+    let mut oldest = filter.clone();
+    oldest["order"] = serde_json::json!("OLDEST_FIRST");
+    let oldest = app
+        .graphql(LOG_PAGE)
+        .variables(oldest)
+        .bearer(&auditor)
+        .send()
+        .await;
+    assert_eq!(ids(&oldest), ["1", "2"]);
+    // A cursor of one order is not replayed in the other.
+    let mut replay = filter;
+    replay["order"] = serde_json::json!("OLDEST_FIRST");
+    replay["after"] = log["pageInfo"]["endCursor"].clone();
+    let replay = app
+        .graphql(LOG_PAGE)
+        .variables(replay)
+        .bearer(&auditor)
+        .send()
+        .await;
+    assert_eq!(replay.error_codes(), ["INVALID_CURSOR"]);
+}
+
+#[tokio::test]
+async fn the_log_filters_by_subject_outcome_target_and_time() {
+    use cunhub::auth::Role;
+    let app = spawn_app().await;
+    fill(&app, 3, 2).await;
+    // A refused and a missed access, through the API.
+    let assistant = app.token(Role::VillageAssistant, "220122101201");
+    app.graphql(r#"{ resident(id: "R0") { name } }"#)
+        .bearer(&assistant)
+        .send()
+        .await;
+    app.graphql(r#"{ resident(id: "R0") { name } }"#)
+        .bearer(&assistant)
+        .purpose("SERVICE_HANDLING")
+        .send()
+        .await;
+    let admin = app.token(Role::Admin, "22");
+    let count = |filter: serde_json::Value| {
+        let call = app
+            .graphql("query($f: AuditLogFilter) { auditLog(filter: $f) { totalCount } }")
+            .variables(serde_json::json!({ "f": filter }))
+            .bearer(&admin);
+        async move {
+            let response = call.send().await;
+            assert_eq!(
+                response.error_codes(),
+                Vec::<String>::new(),
+                "{}",
+                response.body
+            );
+            response.data()["auditLog"]["totalCount"].as_u64().unwrap()
+        }
+    };
+    assert_eq!(count(serde_json::json!({ "subject": "user-1" })).await, 2);
+    assert_eq!(count(serde_json::json!({ "outcome": "refused" })).await, 1);
+    assert_eq!(
+        count(serde_json::json!({ "outcome": "refused:purpose_required" })).await,
+        1
+    );
+    assert_eq!(
+        count(serde_json::json!({ "outcome": "not_found", "target": "R0" })).await,
+        1
+    );
+    assert_eq!(
+        count(serde_json::json!({ "role": "village_assistant", "action": "resident.read" })).await,
+        7 // six reads and the refusal
+    );
+    let future = (chrono::Utc::now() + chrono::Duration::hours(1)).to_rfc3339();
+    assert_eq!(count(serde_json::json!({ "from": future })).await, 0);
+    assert_eq!(
+        count(serde_json::json!({ "until": future, "action": "resident.lookup" })).await,
+        1
+    );
+}
+
+#[tokio::test]
+async fn reading_the_log_is_itself_audited() {
+    use cunhub::auth::Role;
+    let app = spawn_app().await;
+    fill(&app, 1, 3).await;
+    let auditor = app.token(Role::Auditor, "22");
+    app.graphql(LOG_PAGE)
+        .variables(serde_json::json!({ "filter": { "subject": "user-0" } }))
+        .bearer(&auditor)
+        .send()
+        .await;
+    let response = app
+        .graphql(LOG_PAGE)
+        .variables(
+            serde_json::json!({ "filter": { "action": "audit.read" }, "order": "OLDEST_FIRST" }),
+        )
+        .bearer(&auditor)
+        .send()
+        .await;
+    let first = &response.data()["auditLog"]["edges"][0]["node"];
+    assert_eq!(first["role"], "auditor");
+    assert_eq!(first["subject"], "test-user");
+    assert_eq!(first["target"], "audit_log:subject=user-0");
+    assert_eq!(first["fieldGroups"], serde_json::json!(["count=2"]));
+    assert_eq!(verify(&app.db).await.unwrap().broken, None);
+}
+
+#[tokio::test]
+async fn only_the_auditor_and_admin_read_the_log() {
+    use cunhub::{auth::Role, domain::Department};
+    let app = spawn_app().await;
+    fill(&app, 1, 2).await;
+    let query = "{ auditLog { edges { node { subject target } } } }";
+    let anonymous = app.graphql(query).send().await;
+    assert_eq!(anonymous.error_codes(), ["UNAUTHENTICATED"]);
+    assert!(!anonymous.body.to_string().contains("user-0"));
+    for role in Role::ALL {
+        let department = role.needs_department().then_some(Department::CivilAffairs);
+        let token = app.token_with(role, "22", department);
+        let response = app
+            .graphql(query)
+            .bearer(&token)
+            .purpose("AUDIT")
+            .send()
+            .await;
+        if matches!(role, Role::Auditor | Role::Admin) {
+            assert_eq!(
+                response.error_codes(),
+                Vec::<String>::new(),
+                "{role}: {}",
+                response.body
+            );
+        } else {
+            assert_eq!(response.error_codes(), ["FORBIDDEN"], "{role}");
+            assert!(!response.body.to_string().contains("user-0"), "{role}");
+        }
+    }
+    // The refusals are in the log too.
+    let refused = audit_record::Entity::find()
+        .all(&app.db)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|r| r.action == "audit.read" && r.outcome.starts_with("refused"))
+        .count();
+    assert_eq!(refused, 1 + Role::ALL.len() - 2);
+    // And nothing in the API writes to it.
+    assert!(!cunhub::graphql::sdl().contains("type Mutation"));
+    let mutation = app
+        .graphql("mutation { deleteAuditLog }")
+        .bearer(app.token(Role::Admin, "22"))
+        .send()
+        .await;
+    assert!(!mutation.error_codes().is_empty());
+}
