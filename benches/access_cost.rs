@@ -52,16 +52,20 @@ async fn run() {
     )
     .unwrap();
     println!("per request:");
-    per_op(
+    let n = 20_000;
+    let started = Instant::now();
+    for _ in 0..n {
+        std::hint::black_box(verifier.verify(&token).await.unwrap());
+    }
+    let each = started.elapsed() / n;
+    println!(
+        "{:<58} {:>8.2} µs",
         "verify the bearer token (HS256, pinned, exp/nbf/iss/aud)",
-        20_000,
-        || {
-            std::hint::black_box(verifier.verify(&token).unwrap());
-        },
+        each.as_secs_f64() * 1e6
     );
 
     let policy = Policy::built_in().unwrap();
-    let principal: Principal = verifier.verify(&token).unwrap();
+    let principal: Principal = verifier.verify(&token).await.unwrap();
     per_op(
         "decide all 12 field groups of one resident",
         200_000,

@@ -43,6 +43,16 @@ pub const SETTINGS_TABLE: &[(&str, &str, &str)] = &[
         "serve GraphiQL at /graphiql",
     ),
     (
+        "server.introspection",
+        "CUNHUB_INTROSPECTION",
+        "answer `__schema`/`__type` queries of anonymous callers",
+    ),
+    (
+        "server.suggestions",
+        "CUNHUB_SUGGESTIONS",
+        "suggest field names (\"Did you mean …\") in errors",
+    ),
+    (
         "server.request_deadline",
         "CUNHUB_REQUEST_DEADLINE",
         "deadline of a request's department calls",
@@ -83,9 +93,34 @@ pub const SETTINGS_TABLE: &[(&str, &str, &str)] = &[
         "PEM public key for RS256/ES256 tokens",
     ),
     (
+        "auth.jwks_url",
+        "CUNHUB_AUTH_JWKS_URL",
+        "JWKS of RS256/ES256 keys, selected by `kid`",
+    ),
+    (
+        "auth.jwks_refresh",
+        "CUNHUB_AUTH_JWKS_REFRESH",
+        "shortest time between two fetches of the JWKS",
+    ),
+    (
         "auth.leeway",
         "CUNHUB_AUTH_LEEWAY",
         "clock skew allowed on exp and nbf",
+    ),
+    (
+        "audit.checkpoint_key",
+        "CUNHUB_AUDIT_CHECKPOINT_KEY",
+        "HMAC key signing audit checkpoints (secret)",
+    ),
+    (
+        "audit.checkpoint_key_version",
+        "CUNHUB_AUDIT_CHECKPOINT_KEY_VERSION",
+        "version recorded with each checkpoint",
+    ),
+    (
+        "audit.checkpoint_interval",
+        "CUNHUB_AUDIT_CHECKPOINT_INTERVAL",
+        "how often the chain head is signed",
     ),
     (
         "limits.max_depth",
@@ -212,6 +247,7 @@ pub struct Settings {
     pub server: ServerSettings,
     pub database: DatabaseSettings,
     pub auth: AuthSettings,
+    pub audit: AuditSettings,
     pub limits: QueryLimits,
     pub privacy: PrivacySettings,
     pub access: AccessSettings,
@@ -253,7 +289,14 @@ pub struct ServerSettings {
     #[serde(with = "humantime_serde")]
     pub shutdown_timeout: Duration,
     pub workers: usize,
+    /// Serve GraphiQL at `/graphiql`; off in production.
     pub graphiql: bool,
+    /// Answer introspection (`__schema`, `__type`) for anonymous callers; authenticated
+    /// callers may always introspect.
+    pub introspection: bool,
+    /// Suggest field and type names ("Did you mean …") in validation errors, which
+    /// otherwise let an anonymous caller map the schema.
+    pub suggestions: bool,
     /// The deadline of one GraphQL request's department calls, retries included.
     #[serde(with = "humantime_serde")]
     pub request_deadline: Duration,
@@ -266,7 +309,9 @@ impl Default for ServerSettings {
             body_limit: 256 * 1024,
             shutdown_timeout: Duration::from_secs(30),
             workers: 0,
-            graphiql: true,
+            graphiql: false,
+            introspection: false,
+            suggestions: false,
             request_deadline: Duration::from_millis(2500),
         }
     }
@@ -300,6 +345,12 @@ pub struct AuthSettings {
     #[serde(skip_serializing)]
     pub hs256_secret: Option<SecretString>,
     pub public_key_file: Option<PathBuf>,
+    /// A JWKS document of RS256/ES256 public keys, chosen by the token's `kid`.
+    pub jwks_url: Option<String>,
+    /// The shortest time between two fetches of the JWKS: an unknown `kid` refetches it
+    /// at most this often.
+    #[serde(with = "humantime_serde")]
+    pub jwks_refresh: Duration,
     #[serde(with = "humantime_serde")]
     pub leeway: Duration,
 }
@@ -312,6 +363,8 @@ impl Default for AuthSettings {
             algorithms: vec!["HS256".into()],
             hs256_secret: None,
             public_key_file: None,
+            jwks_url: None,
+            jwks_refresh: Duration::from_secs(60),
             leeway: Duration::from_secs(30),
         }
     }
@@ -323,6 +376,31 @@ impl AuthSettings {
         self.hs256_secret
             .clone()
             .unwrap_or_else(|| SecretString::from(DEVELOPMENT_SECRET))
+    }
+}
+
+/// Signed checkpoints of the audit chain.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct AuditSettings {
+    /// HMAC-SHA256 key (base64, 32 bytes), kept outside the database, that signs the
+    /// chain head. Redacted in `Debug` and never serialised back out.
+    #[serde(skip_serializing)]
+    pub checkpoint_key: Option<SecretString>,
+    /// The version recorded with each checkpoint, so that a rotated key is named.
+    pub checkpoint_key_version: u32,
+    /// How often the chain head is signed (only when it moved).
+    #[serde(with = "humantime_serde")]
+    pub checkpoint_interval: Duration,
+}
+
+impl Default for AuditSettings {
+    fn default() -> Self {
+        Self {
+            checkpoint_key: None,
+            checkpoint_key_version: 1,
+            checkpoint_interval: Duration::from_secs(60),
+        }
     }
 }
 
@@ -460,11 +538,12 @@ impl Settings {
         for alg in &self.auth.algorithms {
             match alg.as_str() {
                 "HS256" => {}
-                "RS256" | "ES256" if self.auth.public_key_file.is_some() => {}
+                "RS256" | "ES256"
+                    if self.auth.public_key_file.is_some() || self.auth.jwks_url.is_some() => {}
                 "RS256" | "ES256" => {
                     return bad(
                         "auth.public_key_file",
-                        format!("{alg} needs a public key file"),
+                        format!("{alg} needs a public key file or auth.jwks_url"),
                     );
                 }
                 other => {
@@ -480,6 +559,18 @@ impl Settings {
         }
         if self.auth.audience.is_empty() {
             return bad("auth.audience", "must not be empty".into());
+        }
+        if let Some(url) = &self.auth.jwks_url {
+            match url::Url::parse(url) {
+                Ok(parsed) if matches!(parsed.scheme(), "http" | "https") => {}
+                _ => return bad("auth.jwks_url", format!("`{url}` is not an http(s) URL")),
+            }
+        }
+        if self.auth.jwks_refresh < Duration::from_secs(1) {
+            return bad("auth.jwks_refresh", "at least 1s".into());
+        }
+        if self.audit.checkpoint_interval < Duration::from_secs(1) {
+            return bad("audit.checkpoint_interval", "at least 1s".into());
         }
         if self.auth.leeway > Duration::from_secs(300) {
             return bad("auth.leeway", "at most 5 minutes".into());
@@ -515,6 +606,31 @@ impl Settings {
     /// Whether tokens are signed with the well-known development secret.
     pub fn uses_development_secret(&self) -> bool {
         self.auth.algorithms.iter().any(|a| a == "HS256") && self.auth.hs256_secret.is_none()
+    }
+
+    /// What `cunhub serve` demands beyond [`validate`](Self::validate): a real key to
+    /// verify tokens with. The demo, which runs on the development secret, skips it.
+    pub fn check_production(&self) -> Result<(), ConfigError> {
+        let auth = &self.auth;
+        if auth.hs256_secret.is_none() && auth.public_key_file.is_none() && auth.jwks_url.is_none()
+        {
+            return Err(ConfigError::Setting {
+                key: "auth.hs256_secret",
+                reason: "no token verification key is configured; set auth.hs256_secret \
+                         (HS256), auth.public_key_file or auth.jwks_url (RS256/ES256)"
+                    .into(),
+            });
+        }
+        if self.uses_development_secret() {
+            return Err(ConfigError::Setting {
+                key: "auth.hs256_secret",
+                reason: "HS256 is listed in auth.algorithms but no secret is set, so tokens \
+                         would be verified with the public development secret; set \
+                         auth.hs256_secret or remove HS256 from auth.algorithms"
+                    .into(),
+            });
+        }
+        Ok(())
     }
 }
 
@@ -591,6 +707,37 @@ mod tests {
         assert!(!format!("{settings:?}").contains("super-secret-value"));
         let secret = settings.auth.hs256_secret_or_development();
         assert_eq!(secret.expose_secret(), "super-secret-value");
+    }
+
+    #[test]
+    fn production_needs_a_real_verification_key() {
+        let mut settings = Settings::default();
+        let err = settings.check_production().err().map(|e| e.to_string());
+        assert!(
+            err.as_deref()
+                .is_some_and(|e| e.contains("auth.hs256_secret") && e.contains("no token")),
+            "{err:?}"
+        );
+        settings.auth.jwks_url = Some("https://idp.example/jwks.json".into());
+        let err = settings.check_production().err().map(|e| e.to_string());
+        assert!(
+            err.as_deref()
+                .is_some_and(|e| e.contains("development secret")),
+            "{err:?}"
+        );
+        settings.auth.algorithms = vec!["RS256".into()];
+        assert!(settings.validate().is_ok());
+        assert!(settings.check_production().is_ok());
+        settings.auth.algorithms = vec!["HS256".into()];
+        settings.auth.jwks_url = None;
+        settings.auth.hs256_secret = Some(SecretString::from("a-real-secret"));
+        assert!(settings.check_production().is_ok());
+    }
+
+    #[test]
+    fn production_posture_is_the_default() {
+        let server = ServerSettings::default();
+        assert!(!server.graphiql && !server.introspection && !server.suggestions);
     }
 
     #[test]

@@ -74,6 +74,11 @@ pub async fn run(mut settings: Settings, args: DemoArgs) -> Result<(), DemoError
         .map_err(|e| DemoError::Simulators(e.to_string()))?;
     reporter.abort();
     crate::sync::departments_for_simulators(&mut settings.departments, &cluster);
+    // The demo is for exploring: GraphiQL, introspection and suggestions stay on, and it
+    // runs on the development secret so that the printed tokens work.
+    settings.server.graphiql = true;
+    settings.server.introspection = true;
+    settings.server.suggestions = true;
 
     let app = Application::build(settings.clone()).await?;
     let address = app.address();

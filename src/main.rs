@@ -88,12 +88,12 @@ async fn run(cli: Cli) -> Result<(), String> {
 }
 
 async fn serve(settings: Settings) -> Result<(), String> {
+    // A hub that would accept tokens anyone can mint does not start (`cunhub demo` is
+    // the way to run on the development secret).
+    settings
+        .check_production()
+        .map_err(|e| format!("refusing to serve: {e}"))?;
     telemetry::init(&settings.log);
-    if settings.uses_development_secret() {
-        tracing::warn!(
-            "tokens are verified with the built-in development secret; set auth.hs256_secret"
-        );
-    }
     let app = Application::build(settings)
         .await
         .map_err(|e| e.to_string())?;
@@ -156,16 +156,36 @@ async fn verify_audit(settings: Settings) -> Result<(), String> {
         .await
         .map_err(|e| e.to_string())?;
     store::migrate(&db).await.map_err(|e| e.to_string())?;
-    let report = audit::verify(&db).await.map_err(|e| e.to_string())?;
+    let key = audit::CheckpointKey::from_settings(&settings.audit).map_err(|e| e.to_string())?;
+    if key.is_development() {
+        eprintln!(
+            "cunhub: warning: checking checkpoints with the development key; set audit.checkpoint_key"
+        );
+    }
+    let report = audit::verify_with_key(&db, &key)
+        .await
+        .map_err(|e| e.to_string())?;
     match report.broken {
         None => {
-            println!("audit chain intact: {} records", report.records);
+            println!(
+                "audit chain intact: {} records; {} checkpoints verify (key version {}), {} records after the newest checkpoint",
+                report.records,
+                report.checkpoints,
+                key.version(),
+                report.unsigned_records()
+            );
             Ok(())
         }
-        Some(link) => Err(format!(
-            "audit chain broken at record {}: {} ({} records before it verify)",
-            link.id, link.reason, report.records
-        )),
+        Some(link) => match link.checkpoint {
+            None => Err(format!(
+                "audit chain broken at record {}: {} ({} records before it verify)",
+                link.id, link.reason, report.records
+            )),
+            Some(_) => Err(format!(
+                "audit checkpoint broken: {} ({} records verify as a chain, {} checkpoints before it verify)",
+                link.reason, report.records, report.checkpoints
+            )),
+        },
     }
 }
 

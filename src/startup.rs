@@ -8,7 +8,7 @@ use sea_orm::DatabaseConnection;
 
 use crate::{
     adapters::{BuildError, Departments},
-    audit::AuditLog,
+    audit::{self, AuditLog, CheckpointKey, CheckpointKeyError},
     auth::{AuthError, JwtVerifier},
     config::Settings,
     graphql::{CunhubSchema, Services, build_schema},
@@ -49,12 +49,16 @@ pub enum StartupError {
     Departments(#[from] BuildError),
     #[error("metrics: {0}")]
     Metrics(#[from] prometheus::Error),
+    #[error(transparent)]
+    CheckpointKey(#[from] CheckpointKeyError),
 }
 
 /// A bound, not yet running, hub.
 pub struct Application {
     address: std::net::SocketAddr,
     server: Server,
+    db: DatabaseConnection,
+    checkpoint_key: Arc<CheckpointKey>,
 }
 
 impl Application {
@@ -80,9 +84,20 @@ impl Application {
                 "ID numbers are sealed with the built-in development keys; set privacy.lookup_key and privacy.encryption_keys"
             );
         }
+        let checkpoint_key = Arc::new(CheckpointKey::from_settings(&settings.audit)?);
+        if checkpoint_key.is_development() {
+            tracing::warn!(
+                "audit checkpoints are signed with the built-in development key; set audit.checkpoint_key"
+            );
+        }
+        audit::spawn_checkpoints(
+            db.clone(),
+            checkpoint_key.clone(),
+            settings.audit.checkpoint_interval,
+        );
         let services = Services {
             audit: AuditLog::spawn(db.clone()),
-            db,
+            db: db.clone(),
             limits: Arc::new(settings.limits.clone()),
             vault: Arc::new(vault),
             departments: Arc::new(Departments::new(&settings.departments)?),
@@ -95,7 +110,7 @@ impl Application {
         let metrics = Metrics::new()?;
         services.departments.register_metrics(metrics.registry())?;
         let state = web::Data::new(AppState {
-            schema: build_schema(services.clone()),
+            schema: build_schema(services.clone(), settings.server.suggestions),
             services,
             verifier: JwtVerifier::from_settings(&settings.auth)?,
             metrics,
@@ -124,6 +139,8 @@ impl Application {
         Ok(Self {
             address,
             server: server.run(),
+            db,
+            checkpoint_key,
         })
     }
 
@@ -132,8 +149,13 @@ impl Application {
         self.address
     }
 
-    /// Serves until SIGTERM or SIGINT, then lets in-flight requests finish.
+    /// Serves until SIGTERM or SIGINT, then lets in-flight requests finish and signs
+    /// the final chain head.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        self.server.await
+        let result = self.server.await;
+        if let Err(err) = audit::sign_head(&self.db, &self.checkpoint_key).await {
+            tracing::warn!(error = %err, "final audit checkpoint not signed");
+        }
+        result
     }
 }

@@ -6,7 +6,8 @@ use sha2::{Digest, Sha256};
 /// The `prev_hash` of the first record.
 pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
 
-/// The fields of a record as they are hashed.
+/// The fields of a record as they are hashed. Public so that verification tools (and
+/// tests forging a recomputed chain) hash exactly as the writer does.
 pub struct Hashed<'a> {
     pub id: i64,
     pub recorded_at: &'a str,
@@ -25,6 +26,7 @@ pub struct Hashed<'a> {
 }
 
 impl Hashed<'_> {
+    /// The record's hash, hex.
     pub fn hash(&self) -> String {
         let canonical = serde_json::json!([
             self.id,

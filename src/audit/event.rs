@@ -99,6 +99,14 @@ impl AuditEvent {
         }
     }
 
+    /// The audit log was read: `filter` says which part, `count` how many records.
+    pub fn audit_read(actor: &Actor, filter: &str, count: usize) -> Self {
+        Self {
+            field_groups: vec![format!("count={count}")],
+            ..Self::new(actor, "audit.read", filter, Outcome::Granted)
+        }
+    }
+
     /// Personal data was asked for and refused before anything was read.
     pub fn refused(actor: &Actor, action: &'static str, target: &str, reason: &str) -> Self {
         Self::new(actor, action, target, Outcome::Refused(reason.to_owned()))

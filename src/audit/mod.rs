@@ -1,14 +1,20 @@
 //! The access log: every read of personal data, granted or refused, appended to a hash
-//! chain before the response leaves. Verification walks the chain and names the first
+//! chain before the response leaves. The chain head is signed at intervals
+//! (checkpoints). Verification walks the chain and the checkpoints and names the first
 //! broken link.
 
-mod chain;
+pub mod chain;
+mod checkpoint;
 mod event;
+mod key;
+pub mod query;
 mod verify;
 mod writer;
 
+pub use checkpoint::{checkpoint_message, sign_head, spawn_checkpoints};
 pub use event::{Actor, AuditEvent, Outcome};
-pub use verify::{BrokenLink, VerifyReport, verify};
+pub use key::{CheckpointKey, CheckpointKeyError};
+pub use verify::{BrokenLink, VerifyReport, verify, verify_with_key};
 pub use writer::AuditLog;
 
 /// The log could not be written; no personal data may be returned.

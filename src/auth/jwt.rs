@@ -9,7 +9,7 @@ use jsonwebtoken::{
 use secrecy::ExposeSecret;
 use serde::{Deserialize, Serialize};
 
-use super::{Principal, Role};
+use super::{Principal, Role, jwks::JwksKeys};
 use crate::{
     config::AuthSettings,
     domain::{Department, RegionCode},
@@ -43,6 +43,10 @@ pub enum AuthError {
     Signing(String),
     #[error("the verification key could not be loaded: {0}")]
     Key(String),
+    #[error("the token names a signing key (`kid`) this hub does not know")]
+    UnknownKey,
+    #[error("the identity provider's key set could not be fetched; try again")]
+    KeySetUnavailable,
 }
 
 impl AuthError {
@@ -60,6 +64,8 @@ impl AuthError {
             Self::MissingClaim(_) => "MISSING_CLAIM",
             Self::InvalidClaim { .. } => "INVALID_CLAIM",
             Self::Signing(_) | Self::Key(_) => "SERVER_KEY",
+            Self::UnknownKey => "UNKNOWN_KEY",
+            Self::KeySetUnavailable => "KEY_SET_UNAVAILABLE",
         }
     }
 }
@@ -89,9 +95,14 @@ pub struct Claims {
     pub iat: Option<u64>,
 }
 
-/// Verifies bearer tokens against the configured keys.
+/// Verifies bearer tokens against the configured keys: the HS256 secret, one static
+/// public key, and the keys of a JWKS URL.
 pub struct JwtVerifier {
+    /// The pinned algorithm list: a token naming any other is refused.
+    algorithms: Vec<Algorithm>,
+    /// Keys that need no `kid`: the HS256 secret and the public key file.
     keys: Vec<(Algorithm, DecodingKey)>,
+    jwks: Option<JwksKeys>,
     issuer: String,
     audience: String,
     leeway: Duration,
@@ -102,6 +113,7 @@ impl JwtVerifier {
     /// error at startup, not at the first request.
     pub fn from_settings(settings: &AuthSettings) -> Result<Self, AuthError> {
         let mut keys = Vec::new();
+        let mut algorithms = Vec::new();
         let public_pem = match &settings.public_key_file {
             Some(path) => Some(
                 std::fs::read(path)
@@ -119,9 +131,20 @@ impl JwtVerifier {
                     )
                 }
                 "RS256" | "ES256" => {
-                    let pem = public_pem
-                        .as_deref()
-                        .ok_or_else(|| AuthError::Key(format!("{name} needs a public key file")))?;
+                    let alg = if name == "RS256" {
+                        Algorithm::RS256
+                    } else {
+                        Algorithm::ES256
+                    };
+                    let Some(pem) = public_pem.as_deref() else {
+                        if settings.jwks_url.is_none() {
+                            return Err(AuthError::Key(format!(
+                                "{name} needs a public key file or a JWKS URL"
+                            )));
+                        }
+                        algorithms.push(alg);
+                        continue;
+                    };
                     if name == "RS256" {
                         let key = DecodingKey::from_rsa_pem(pem)
                             .map_err(|e| AuthError::Key(format!("RS256 key: {e}")))?;
@@ -134,10 +157,24 @@ impl JwtVerifier {
                 }
                 other => return Err(AuthError::Key(format!("unsupported algorithm {other}"))),
             };
+            algorithms.push(alg);
             keys.push((alg, key));
         }
+        let jwks = match &settings.jwks_url {
+            Some(url) => {
+                let accepted = algorithms
+                    .iter()
+                    .copied()
+                    .filter(|a| matches!(a, Algorithm::RS256 | Algorithm::ES256))
+                    .collect();
+                Some(JwksKeys::new(url.clone(), settings.jwks_refresh, accepted)?)
+            }
+            None => None,
+        };
         Ok(Self {
+            algorithms,
             keys,
+            jwks,
             issuer: settings.issuer.clone(),
             audience: settings.audience.clone(),
             leeway: settings.leeway,
@@ -145,7 +182,7 @@ impl JwtVerifier {
     }
 
     /// Verifies an `Authorization` header value. `Ok(None)` only when there is no header.
-    pub fn authenticate(&self, header: Option<&str>) -> Result<Option<Principal>, AuthError> {
+    pub async fn authenticate(&self, header: Option<&str>) -> Result<Option<Principal>, AuthError> {
         let Some(header) = header else {
             return Ok(None);
         };
@@ -155,21 +192,22 @@ impl JwtVerifier {
             .map(str::trim)
             .filter(|t| !t.is_empty())
             .ok_or(AuthError::MalformedHeader)?;
-        self.verify(token).map(Some)
+        self.verify(token).await.map(Some)
     }
 
     /// Verifies a token and turns its claims into a principal.
-    pub fn verify(&self, token: &str) -> Result<Principal, AuthError> {
-        // The header names the algorithm; only a listed one selects a key, so a token
-        // cannot pick `none` or use a public key as an HMAC secret.
+    pub async fn verify(&self, token: &str) -> Result<Principal, AuthError> {
+        // The header names the algorithm; only a listed one selects a key, and HS256
+        // only ever selects the secret, so a token cannot pick `none` or use a public
+        // key as an HMAC secret.
         let header = decode_header(token).map_err(|_| AuthError::Malformed)?;
-        let (alg, key) = self
-            .keys
-            .iter()
-            .find(|(alg, _)| *alg == header.alg)
-            .ok_or(AuthError::UnlistedAlgorithm)?;
-        let mut validation = Validation::new(*alg);
-        validation.algorithms = vec![*alg];
+        let alg = header.alg;
+        if !self.algorithms.contains(&alg) {
+            return Err(AuthError::UnlistedAlgorithm);
+        }
+        let key = self.key_for(alg, header.kid.as_deref()).await?;
+        let mut validation = Validation::new(alg);
+        validation.algorithms = vec![alg];
         validation.leeway = self.leeway.as_secs();
         validation.validate_exp = true;
         validation.validate_nbf = true;
@@ -179,7 +217,7 @@ impl JwtVerifier {
             .collect::<HashSet<_>>();
         validation.set_issuer(&[&self.issuer]);
         validation.set_audience(&[&self.audience]);
-        let data = decode::<Claims>(token, key, &validation).map_err(|err| match err.kind() {
+        let data = decode::<Claims>(token, &key, &validation).map_err(|err| match err.kind() {
             ErrorKind::ExpiredSignature => AuthError::Expired,
             ErrorKind::ImmatureSignature => AuthError::NotYetValid,
             ErrorKind::InvalidIssuer => AuthError::WrongIssuer,
@@ -189,6 +227,22 @@ impl JwtVerifier {
             _ => AuthError::Malformed,
         })?;
         principal_from(data.claims)
+    }
+
+    /// The key of a listed algorithm: a `kid` of an asymmetric token selects a JWKS key
+    /// (when a JWKS URL is configured); otherwise the static key of that algorithm.
+    async fn key_for(&self, alg: Algorithm, kid: Option<&str>) -> Result<DecodingKey, AuthError> {
+        if alg != Algorithm::HS256
+            && let (Some(kid), Some(jwks)) = (kid, &self.jwks)
+        {
+            return jwks.key(kid, alg).await;
+        }
+        self.keys
+            .iter()
+            .find(|(a, _)| *a == alg)
+            .map(|(_, key)| key.clone())
+            // Listed, but only served through the JWKS: a token without `kid`.
+            .ok_or(AuthError::UnknownKey)
     }
 }
 
@@ -298,12 +352,15 @@ mod tests {
         }
     }
 
-    #[test]
-    fn a_minted_token_verifies_into_its_principal() {
+    #[tokio::test]
+    async fn a_minted_token_verifies_into_its_principal() {
         let token = mint_development_token(&settings(), &request(Role::VillageAssistant))
             .unwrap_or_else(|e| panic!("{e}"));
         let verifier = JwtVerifier::from_settings(&settings()).unwrap_or_else(|e| panic!("{e}"));
-        let principal = verifier.verify(&token).unwrap_or_else(|e| panic!("{e}"));
+        let principal = verifier
+            .verify(&token)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(principal.role, Role::VillageAssistant);
         assert_eq!(principal.region.as_str(), "220122101201");
     }
@@ -314,16 +371,16 @@ mod tests {
         assert_eq!(err, Some(AuthError::MissingClaim("dept")));
     }
 
-    #[test]
-    fn a_missing_header_is_anonymous_but_a_bad_one_is_refused() {
+    #[tokio::test]
+    async fn a_missing_header_is_anonymous_but_a_bad_one_is_refused() {
         let verifier = JwtVerifier::from_settings(&settings()).unwrap_or_else(|e| panic!("{e}"));
-        assert_eq!(verifier.authenticate(None), Ok(None));
+        assert_eq!(verifier.authenticate(None).await, Ok(None));
         assert_eq!(
-            verifier.authenticate(Some("Basic abc")),
+            verifier.authenticate(Some("Basic abc")).await,
             Err(AuthError::MalformedHeader)
         );
         assert_eq!(
-            verifier.authenticate(Some("Bearer not.a.jwt")),
+            verifier.authenticate(Some("Bearer not.a.jwt")).await,
             Err(AuthError::Malformed)
         );
     }

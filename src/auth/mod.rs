@@ -1,6 +1,7 @@
 //! Identity at the edge: a bearer token is verified once per request and becomes a
 //! [`Principal`]. What a principal may see is the policy's business, not this module's.
 
+mod jwks;
 mod jwt;
 mod principal;
 

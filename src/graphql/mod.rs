@@ -3,6 +3,7 @@
 //! driver directly.
 
 pub mod audit_flush;
+pub mod audit_log;
 pub mod context;
 pub mod health;
 pub mod limits;

@@ -5,15 +5,15 @@ use std::sync::Arc;
 use async_graphql::{EmptyMutation, EmptySubscription, MergedObject, Schema, SchemaBuilder};
 
 use super::{
-    Services, audit_flush::AuditFlush, health::HealthQuery, limits::DocumentLimits,
-    region::RegionQuery, resident::ResidentQuery,
+    Services, audit_flush::AuditFlush, audit_log::AuditLogQuery, health::HealthQuery,
+    limits::DocumentLimits, region::RegionQuery, resident::ResidentQuery,
 };
 use crate::config::QueryLimits;
 
 /// The root of every query.
 #[derive(MergedObject, Default)]
 #[graphql(name = "Query")]
-pub struct QueryRoot(RegionQuery, ResidentQuery, HealthQuery);
+pub struct QueryRoot(RegionQuery, ResidentQuery, HealthQuery, AuditLogQuery);
 
 pub type CunhubSchema = Schema<QueryRoot, EmptyMutation, EmptySubscription>;
 
@@ -23,9 +23,16 @@ fn builder(limits: Arc<QueryLimits>) -> SchemaBuilder<QueryRoot, EmptyMutation, 
         .extension(AuditFlush)
 }
 
-/// The executable schema with the hub's services.
-pub fn build_schema(services: Services) -> CunhubSchema {
-    builder(services.limits.clone()).data(services).finish()
+/// The executable schema with the hub's services. Without `suggestions`, a validation
+/// error names the unknown field but no similar one ("Did you mean …"), so an anonymous
+/// caller cannot map the schema by guessing.
+pub fn build_schema(services: Services, suggestions: bool) -> CunhubSchema {
+    let builder = builder(services.limits.clone()).data(services);
+    if suggestions {
+        builder.finish()
+    } else {
+        builder.disable_suggestions().finish()
+    }
 }
 
 /// The schema in SDL, as `schema.graphql` holds it.

@@ -9,7 +9,10 @@ use actix_web::{
 };
 use async_graphql::{
     Variables,
-    parser::{parse_query, types::OperationType},
+    parser::{
+        parse_query,
+        types::{ExecutableDocument, OperationType, Selection, SelectionSet},
+    },
 };
 use futures_util::StreamExt;
 use serde_json::{Map, Value};
@@ -104,6 +107,7 @@ async fn execute(
     let principal = match state
         .verifier
         .authenticate(header_str(request, header::AUTHORIZATION))
+        .await
     {
         Ok(principal) => principal,
         Err(err) => {
@@ -124,6 +128,9 @@ async fn execute(
             return response;
         }
     };
+    // Anonymous callers may not introspect unless the settings allow it; whoever holds a
+    // token may (the schema is no secret to its users, only to strangers).
+    let refuse_introspection = principal.is_none() && !state.settings.server.introspection;
     let request_id = request
         .extensions()
         .get::<RequestId>()
@@ -143,6 +150,17 @@ async fn execute(
     }
     if let Some(variables) = params.variables {
         gql = gql.variables(Variables::from_json(variables));
+    }
+    if refuse_introspection {
+        if asks_introspection(&gql.query, state.settings.limits.max_tokens) {
+            let refusal = async_graphql::Response::from_errors(vec![error::request_error(
+                ErrorCode::Forbidden,
+                "introspection is not available to anonymous callers: send a bearer token",
+            )]);
+            return respond(state, refusal, format);
+        }
+        // Also at execution, for documents too odd to inspect here.
+        gql = gql.disable_introspection();
     }
     let context = RequestContext::new(caller, &state.services);
     let response = state.schema.execute(gql.data(context)).await;
@@ -276,6 +294,39 @@ fn selects_mutation(params: &GraphqlParams, max_tokens: usize) -> bool {
             None => true,
         });
     selected.is_some_and(|(_, op)| op.node.ty != OperationType::Query)
+}
+
+/// Whether a document selects `__schema` or `__type` at the root of any operation
+/// (through fragments too). Unparsable documents are left to the executor.
+fn asks_introspection(query: &str, max_tokens: usize) -> bool {
+    if count_tokens(query, max_tokens) > max_tokens {
+        return false;
+    }
+    let Ok(document) = parse_query(query) else {
+        return false;
+    };
+    document
+        .operations
+        .iter()
+        .any(|(_, op)| selects_meta(&document, &op.node.selection_set.node, 0))
+}
+
+fn selects_meta(document: &ExecutableDocument, set: &SelectionSet, depth: usize) -> bool {
+    // Fragments may (invalidly) spread each other in a cycle; the executor rejects
+    // those, so a bounded look is enough here.
+    if depth > 16 {
+        return false;
+    }
+    set.items.iter().any(|item| match &item.node {
+        Selection::Field(field) => matches!(field.node.name.node.as_str(), "__schema" | "__type"),
+        Selection::InlineFragment(inline) => {
+            selects_meta(document, &inline.node.selection_set.node, depth + 1)
+        }
+        Selection::FragmentSpread(spread) => document
+            .fragments
+            .get(&spread.node.fragment_name.node)
+            .is_some_and(|f| selects_meta(document, &f.node.selection_set.node, depth + 1)),
+    })
 }
 
 const PURPOSE: header::HeaderName = header::HeaderName::from_static("x-purpose");

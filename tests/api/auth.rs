@@ -221,3 +221,200 @@ async fn the_public_key_used_as_an_hmac_secret_is_refused() {
     .unwrap();
     refused_with(&app, &token, "BAD_SIGNATURE").await;
 }
+
+/// A JWKS endpoint on 127.0.0.1:0 serving `keys`, counting its fetches.
+struct JwksServer {
+    url: String,
+    keys: std::sync::Arc<std::sync::Mutex<Vec<Value>>>,
+    fetches: std::sync::Arc<std::sync::atomic::AtomicUsize>,
+}
+
+impl JwksServer {
+    async fn start(keys: Vec<Value>) -> Self {
+        use actix_web::{App, HttpResponse, HttpServer, web};
+        let shared = std::sync::Arc::new(std::sync::Mutex::new(keys));
+        let fetches = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = format!("http://{}/jwks.json", listener.local_addr().unwrap());
+        let (served, counted) = (shared.clone(), fetches.clone());
+        let server = HttpServer::new(move || {
+            let (served, counted) = (served.clone(), counted.clone());
+            App::new().route(
+                "/jwks.json",
+                web::get().to(move || {
+                    let (served, counted) = (served.clone(), counted.clone());
+                    async move {
+                        counted.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                        let keys = served.lock().unwrap().clone();
+                        HttpResponse::Ok().json(json!({ "keys": keys }))
+                    }
+                }),
+            )
+        })
+        .workers(1)
+        .listen(listener)
+        .unwrap()
+        .run();
+        tokio::spawn(server);
+        Self {
+            url,
+            keys: shared,
+            fetches,
+        }
+    }
+
+    fn fetches(&self) -> usize {
+        self.fetches.load(std::sync::atomic::Ordering::SeqCst)
+    }
+}
+
+/// A JWK from the fixtures, named `kid`.
+fn jwk(file: &str, kid: &str) -> Value {
+    let mut jwk: Value =
+        serde_json::from_str(&std::fs::read_to_string(format!("tests/fixtures/{file}")).unwrap())
+            .unwrap();
+    jwk["kid"] = json!(kid);
+    jwk
+}
+
+fn signed(app: &TestApp, alg: Algorithm, kid: Option<&str>, private_pem: &str) -> String {
+    let mut header = Header::new(alg);
+    header.kid = kid.map(str::to_owned);
+    let pem = std::fs::read(format!("tests/fixtures/{private_pem}")).unwrap();
+    let key = match alg {
+        Algorithm::ES256 => EncodingKey::from_ec_pem(&pem).unwrap(),
+        _ => EncodingKey::from_rsa_pem(&pem).unwrap(),
+    };
+    encode(&header, &claims(app), &key).unwrap()
+}
+
+async fn spawn_with_jwks(jwks: &JwksServer, algorithms: &[&str]) -> TestApp {
+    let url = jwks.url.clone();
+    let algorithms: Vec<String> = algorithms.iter().map(|a| a.to_string()).collect();
+    spawn_app_with(move |s| {
+        s.auth.algorithms = algorithms;
+        s.auth.jwks_url = Some(url);
+        s.auth.jwks_refresh = std::time::Duration::from_secs(1);
+        s.auth.hs256_secret = Some("a-test-secret".to_owned().into());
+    })
+    .await
+}
+
+#[tokio::test]
+async fn a_jwks_key_verifies_tokens_by_kid() {
+    let jwks = JwksServer::start(vec![jwk("rsa_public.jwk.json", "k1")]).await;
+    let app = spawn_with_jwks(&jwks, &["RS256"]).await;
+    let token = signed(&app, Algorithm::RS256, Some("k1"), "rsa_private.pem");
+    for _ in 0..3 {
+        let response = app.graphql(QUERY).bearer(&token).send().await;
+        assert_eq!(response.status, StatusCode::OK, "{}", response.body);
+    }
+    assert_eq!(jwks.fetches(), 1, "the key set is cached");
+    // The right kid, the wrong key.
+    let forged = signed(&app, Algorithm::RS256, Some("k1"), "rsa_other_private.pem");
+    refused_with(&app, &forged, "BAD_SIGNATURE").await;
+    // A token without kid has no static key to fall back on.
+    let bare = signed(&app, Algorithm::RS256, None, "rsa_private.pem");
+    refused_with(&app, &bare, "UNKNOWN_KEY").await;
+}
+
+#[tokio::test]
+async fn an_unknown_kid_is_refused_and_refetches_at_most_once_per_interval() {
+    let jwks = JwksServer::start(vec![jwk("rsa_public.jwk.json", "k1")]).await;
+    let app = spawn_with_jwks(&jwks, &["RS256"]).await;
+    let first = signed(&app, Algorithm::RS256, Some("k1"), "rsa_private.pem");
+    assert_eq!(
+        app.graphql(QUERY).bearer(&first).send().await.status,
+        StatusCode::OK
+    );
+    let rotated = signed(&app, Algorithm::RS256, Some("k2"), "rsa_other_private.pem");
+    refused_with(&app, &rotated, "UNKNOWN_KEY").await;
+    // The provider rotates; within the interval the hub does not ask again.
+    jwks.keys
+        .lock()
+        .unwrap()
+        .push(jwk("rsa_other_public.jwk.json", "k2"));
+    for _ in 0..5 {
+        refused_with(&app, &rotated, "UNKNOWN_KEY").await;
+    }
+    assert_eq!(jwks.fetches(), 1);
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    let response = app.graphql(QUERY).bearer(&rotated).send().await;
+    assert_eq!(response.status, StatusCode::OK, "{}", response.body);
+    assert_eq!(jwks.fetches(), 2);
+    refused_with(
+        &app,
+        &signed(&app, Algorithm::RS256, Some("made-up"), "rsa_private.pem"),
+        "UNKNOWN_KEY",
+    )
+    .await;
+    assert_eq!(
+        jwks.fetches(),
+        2,
+        "a made-up kid right after a fetch fetches nothing"
+    );
+}
+
+#[tokio::test]
+async fn hs256_signed_with_the_jwks_public_key_is_refused() {
+    let jwks = JwksServer::start(vec![jwk("rsa_public.jwk.json", "k1")]).await;
+    let public = std::fs::read_to_string("tests/fixtures/rsa_public.pem").unwrap();
+    let n = jwk("rsa_public.jwk.json", "k1")["n"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let forge = |app: &TestApp, secret: &str| {
+        let mut header = Header::new(Algorithm::HS256);
+        header.kid = Some("k1".into());
+        encode(
+            &header,
+            &claims(app),
+            &EncodingKey::from_secret(secret.as_bytes()),
+        )
+        .unwrap()
+    };
+    // Only RS256 listed: HS256 is not an option at all.
+    let app = spawn_with_jwks(&jwks, &["RS256"]).await;
+    refused_with(&app, &forge(&app, &public), "UNLISTED_ALGORITHM").await;
+    // Both listed: HS256 only ever means the configured secret, whatever the kid says.
+    let app = spawn_with_jwks(&jwks, &["RS256", "HS256"]).await;
+    refused_with(&app, &forge(&app, &public), "BAD_SIGNATURE").await;
+    refused_with(&app, &forge(&app, &n), "BAD_SIGNATURE").await;
+}
+
+#[tokio::test]
+async fn unlisted_algorithms_are_refused_with_jwks() {
+    let jwks = JwksServer::start(vec![jwk("rsa_public.jwk.json", "k1")]).await;
+    let app = spawn_with_jwks(&jwks, &["RS256"]).await;
+    refused_with(
+        &app,
+        &signed(&app, Algorithm::RS384, Some("k1"), "rsa_private.pem"),
+        "UNLISTED_ALGORITHM",
+    )
+    .await;
+    refused_with(
+        &app,
+        &signed(&app, Algorithm::ES256, Some("k1"), "ec_private.pem"),
+        "UNLISTED_ALGORITHM",
+    )
+    .await;
+    assert_eq!(
+        jwks.fetches(),
+        0,
+        "an unlisted algorithm never reaches the key set"
+    );
+}
+
+#[tokio::test]
+async fn an_unreachable_jwks_is_a_clear_refusal() {
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}/jwks.json", closed.local_addr().unwrap());
+    drop(closed);
+    let app = spawn_app_with(move |s| {
+        s.auth.algorithms = vec!["RS256".into()];
+        s.auth.jwks_url = Some(url);
+    })
+    .await;
+    let token = signed(&app, Algorithm::RS256, Some("k1"), "rsa_private.pem");
+    refused_with(&app, &token, "KEY_SET_UNAVAILABLE").await;
+}

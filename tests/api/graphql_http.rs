@@ -3,7 +3,7 @@
 use reqwest::{Method, StatusCode};
 use serde_json::json;
 
-use crate::helpers::{read, spawn_app};
+use crate::helpers::{read, spawn_app, spawn_app_with};
 
 const QUERY: &str = r#"{ region(code: "22") { name } }"#;
 
@@ -286,7 +286,8 @@ async fn unknown_routes_are_json_404() {
 
 #[tokio::test]
 async fn health_readiness_and_graphiql_answer() {
-    let app = spawn_app().await;
+    // GraphiQL is off by default (tests/api/posture.rs); here it is enabled.
+    let app = spawn_app_with(|s| s.server.graphiql = true).await;
     let alive = read(app.request(Method::GET, "/healthz").send().await.unwrap()).await;
     assert_eq!(alive.status, StatusCode::OK);
     let ready = read(app.request(Method::GET, "/readyz").send().await.unwrap()).await;

@@ -2,7 +2,7 @@
 
 use reqwest::StatusCode;
 
-use crate::helpers::spawn_app;
+use crate::helpers::{spawn_app, spawn_app_with};
 
 #[tokio::test]
 async fn deep_queries_are_refused() {
@@ -65,7 +65,8 @@ async fn too_many_tokens_are_refused_before_parsing() {
 
 #[tokio::test]
 async fn tooling_introspection_still_works() {
-    let app = spawn_app().await;
+    // Anonymous introspection is off by default (tests/api/posture.rs); here it is enabled.
+    let app = spawn_app_with(|s| s.server.introspection = true).await;
     let type_ref = "kind name ofType { kind name ofType { kind name ofType { kind name ofType { kind name ofType { kind name ofType { kind name ofType { kind name } } } } } } }";
     let query = format!(
         "query IntrospectionQuery {{ __schema {{ queryType {{ name }} types {{ kind name description fields(includeDeprecated: true) {{ name args {{ name type {{ {type_ref} }} }} type {{ {type_ref} }} }} }} }} }}"

@@ -11,6 +11,7 @@ mod divisions;
 mod graphql_http;
 mod limits;
 mod policy_matrix;
+mod posture;
 mod regions;
 mod residents;
 mod schema_file;
