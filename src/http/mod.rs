@@ -7,6 +7,7 @@ pub mod metrics;
 mod negotiate;
 mod observe;
 mod problem;
+mod ws;
 
 use actix_web::web;
 
@@ -16,6 +17,11 @@ pub use observe::{RequestId, observe};
 pub fn routes(cfg: &mut web::ServiceConfig, graphiql: bool) {
     cfg.service(
         web::resource("/graphql")
+            .route(
+                web::get()
+                    .guard(actix_web::guard::Header("upgrade", "websocket"))
+                    .to(ws::socket),
+            )
             .route(web::post().to(graphql::post))
             .route(web::get().to(graphql::get))
             .default_service(web::to(problem::method_not_allowed)),

@@ -15,3 +15,4 @@ mod posture;
 mod regions;
 mod residents;
 mod schema_file;
+mod websocket;

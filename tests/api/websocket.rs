@@ -1,0 +1,159 @@
+//! GraphQL over WebSocket: token and purpose in `connection_init`, the protocol's close
+//! codes, and the same door and audit as over HTTP.
+
+use std::time::{Duration, Instant};
+
+use cunhub::{auth::Role, sim::population::Registration};
+use futures_util::{SinkExt, StreamExt};
+use serde_json::{Value, json};
+use tokio_tungstenite::{
+    connect_async,
+    tungstenite::{Message, client::IntoClientRequest, protocol::frame::coding::CloseCode},
+};
+
+use crate::helpers::{TestApp, spawn_app, spawn_hub_with_departments};
+
+type Socket =
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
+async fn open(app: &TestApp) -> Socket {
+    let url = format!("{}/graphql", app.address.replace("http://", "ws://"));
+    let mut request = url.into_client_request().unwrap();
+    request.headers_mut().insert(
+        "sec-websocket-protocol",
+        "graphql-transport-ws".parse().unwrap(),
+    );
+    let (socket, response) = connect_async(request).await.unwrap();
+    assert_eq!(
+        response.headers()["sec-websocket-protocol"],
+        "graphql-transport-ws"
+    );
+    socket
+}
+
+async fn next_json(socket: &mut Socket) -> Value {
+    loop {
+        match tokio::time::timeout(Duration::from_secs(15), socket.next())
+            .await
+            .unwrap()
+            .unwrap()
+            .unwrap()
+        {
+            Message::Text(text) => return serde_json::from_str(text.as_str()).unwrap(),
+            Message::Close(frame) => return json!({ "closed": frame.map(|f| u16::from(f.code)) }),
+            _ => {}
+        }
+    }
+}
+
+async fn send(socket: &mut Socket, message: Value) {
+    socket
+        .send(Message::text(message.to_string()))
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn token_and_purpose_travel_in_connection_init() {
+    let (app, cluster) = spawn_hub_with_departments(5, |_| {}).await;
+    let person = cluster
+        .population
+        .people
+        .iter()
+        .find(|p| matches!(p.registration, Registration::Normal))
+        .unwrap();
+    let mut socket = open(&app).await;
+    let token = app.token(Role::Admin, "22");
+    send(&mut socket, json!({ "type": "connection_init", "payload": { "token": token, "purpose": "VISIT", "caseRef": "SR-7" } })).await;
+    assert_eq!(next_json(&mut socket).await["type"], "connection_ack");
+    let query = format!(
+        r#"{{ residentByIdNumber(idNumber: "{}") {{ name medicalInsurance {{ freshness {{ source }} }} }} }}"#,
+        person.id_number.as_str()
+    );
+    send(
+        &mut socket,
+        json!({ "id": "1", "type": "subscribe", "payload": { "query": query } }),
+    )
+    .await;
+    let next = next_json(&mut socket).await;
+    assert_eq!(next["type"], "next", "{next}");
+    assert_eq!(
+        next["payload"]["data"]["residentByIdNumber"]["name"],
+        person.name.to_string().as_str()
+    );
+    assert_eq!(next_json(&mut socket).await["type"], "complete");
+    let report = cunhub::audit::verify(&app.db).await.unwrap();
+    assert!(report.records >= 1);
+    use sea_orm::{EntityTrait, QueryOrder};
+    let last = entities::audit_record::Entity::find()
+        .order_by_desc(entities::audit_record::Column::Id)
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (
+            last.action.as_str(),
+            last.purpose.as_deref(),
+            last.case_ref.as_deref()
+        ),
+        ("resident.read", Some("VISIT"), Some("SR-7"))
+    );
+}
+
+#[tokio::test]
+async fn a_socket_without_purpose_gets_no_personal_data() {
+    let (app, cluster) = spawn_hub_with_departments(5, |_| {}).await;
+    let person = &cluster.population.people[0];
+    let mut socket = open(&app).await;
+    send(
+        &mut socket,
+        json!({ "type": "connection_init", "payload": { "token": app.token(Role::Admin, "22") } }),
+    )
+    .await;
+    assert_eq!(next_json(&mut socket).await["type"], "connection_ack");
+    let query = format!(
+        r#"{{ residentByIdNumber(idNumber: "{}") {{ name }} }}"#,
+        person.id_number.as_str()
+    );
+    send(
+        &mut socket,
+        json!({ "id": "1", "type": "subscribe", "payload": { "query": query } }),
+    )
+    .await;
+    let next = next_json(&mut socket).await;
+    assert_eq!(
+        next["payload"]["errors"][0]["extensions"]["code"], "PURPOSE_REQUIRED",
+        "{next}"
+    );
+    assert!(next["payload"]["data"]["residentByIdNumber"].is_null());
+}
+
+#[tokio::test]
+async fn a_refused_init_closes_with_4403() {
+    let app = spawn_app().await;
+    let mut socket = open(&app).await;
+    send(
+        &mut socket,
+        json!({ "type": "connection_init", "payload": { "token": "forged.token.here" } }),
+    )
+    .await;
+    assert_eq!(next_json(&mut socket).await, json!({ "closed": 4403 }));
+}
+
+#[tokio::test]
+async fn a_socket_that_never_initialises_closes_with_4408() {
+    let app = spawn_app().await;
+    let mut socket = open(&app).await;
+    let started = Instant::now();
+    assert_eq!(next_json(&mut socket).await, json!({ "closed": 4408 }));
+    assert!(started.elapsed() < Duration::from_secs(12));
+    let _ = CloseCode::Normal;
+}
+
+#[tokio::test]
+async fn a_socket_without_the_subprotocol_is_refused() {
+    let app = spawn_app().await;
+    let url = format!("{}/graphql", app.address.replace("http://", "ws://"));
+    assert!(connect_async(url).await.is_err());
+}
