@@ -148,24 +148,45 @@ fn print_guide(
     println!("  GraphiQL   http://{address}/graphiql");
     println!("  GraphQL    http://{address}/graphql");
     println!("  database   {}\n", settings.database.url);
-    println!("Development tokens (1 hour), scoped to real places of {scope}:");
+    // A villager of the demo village, for the sample queries and the resident's token.
+    let population = &cluster.population;
+    // Preferably one every department knows, so each role's row of the matrix shows.
+    let in_village = |p: &&crate::sim::population::Person| {
+        p.is_normal() && population.village_of(p).code == places.village
+    };
+    let sample = population
+        .people
+        .iter()
+        .filter(in_village)
+        .find(|p| !p.assistance.is_empty() && p.social.is_some() && p.medical.is_some())
+        .or_else(|| population.people.iter().find(in_village))
+        .or_else(|| population.people.iter().find(|p| p.is_normal()));
+    let sample_id = sample
+        .map(|p| p.id_number.as_str().to_owned())
+        .unwrap_or_default();
+    let person = format!(
+        r#"residentByIdNumber(idNumber: "{sample_id}") {{ name idNumber phone medicalInsurance {{ enrolments {{ scheme status accountBalance }} freshness {{ source }} }} pension {{ monthlyAmount lastCertifiedOn }} assistance {{ programmes {{ programme status monthlyAmount }} }} householdRegistration {{ status registeredAddress idCard {{ expired }} }} disclosure {{ group disclosure }} }}"#
+    );
+    let county = &places.county;
+    println!(
+        "Development tokens (1 hour) for each role, scoped to real places of {scope}, each with a query"
+    );
+    println!(
+        "to paste into GraphiQL (set the headers `Authorization: Bearer TOKEN` and `X-Purpose: SERVICE_HANDLING`):"
+    );
+    let roles: [(Role, RegionCode, Option<Department>, String); 9] = [
+        (Role::Resident, places.village.clone(), None, format!("{{ {person} }}")),
+        (Role::VillageAssistant, places.village.clone(), None, format!("{{ {person} }}")),
+        (Role::TownshipOfficer, places.township.clone(), None, format!("{{ {person} }}")),
+        (Role::DepartmentClerk, county.clone(), Some(Department::CivilAffairs), format!("{{ {person} }}")),
+        (Role::Police, places.township.clone(), None, format!("{{ {person} }}")),
+        (Role::Dashboard, RegionCode::parse("22")?, None, format!("{{ region(code: \"{county}\") {{ name children {{ totalCount }} }} }}")),
+        (Role::Integrator, county.clone(), Some(Department::PublicSecurity), "{ departmentHealth { department breaker latencyP50Ms errors rateLimited lastSuccess } }".to_owned()),
+        (Role::Auditor, RegionCode::parse("22")?, None, "{ auditLog(first: 5) { nodes { recordedAt subject role purpose action target outcome } } }".to_owned()),
+        (Role::Admin, RegionCode::parse("22")?, None, format!("{{ {person} }}")),
+    ];
     let mut assistant_token = String::new();
-    for (role, region, department) in [
-        (Role::VillageAssistant, &places.village, None),
-        (Role::TownshipOfficer, &places.township, None),
-        (
-            Role::DepartmentClerk,
-            &places.county,
-            Some(Department::CivilAffairs),
-        ),
-        (Role::Police, &places.township, None),
-        (
-            Role::Integrator,
-            &places.county,
-            Some(Department::PublicSecurity),
-        ),
-        (Role::Admin, &RegionCode::parse("22")?, None),
-    ] {
+    for (role, region, department, query) in roles {
         let token = mint_development_token(
             &settings.auth,
             &TokenRequest {
@@ -173,16 +194,19 @@ fn print_guide(
                 role,
                 region: region.clone(),
                 department,
-                id_number: None,
+                id_number: (role == Role::Resident).then(|| sample_id.clone()),
                 ttl: Duration::from_secs(3600),
             },
         )?;
-        println!("\n  {role} ({region}):\n  {token}");
+        let department = department.map(|d| format!(", {d}")).unwrap_or_default();
+        println!("\n  {role} ({region}{department})\n    token  {token}\n    query  {query}");
         if role == Role::VillageAssistant {
             assistant_token = token;
         }
     }
-    println!("\nTry, as the village assistant (the resident index fills within seconds):");
+    println!(
+        "\nThe same from a terminal, as the village assistant (the resident index fills within seconds):"
+    );
     println!(
         "  curl -s http://{address}/graphql -H 'content-type: application/json' -H 'X-Purpose: SERVICE_HANDLING' \\\n    -H 'authorization: Bearer {assistant_token}' \\\n    -d '{{\"query\":\"{{ residents(region: \\\"{}\\\", first: 3) {{ nodes {{ name age idNumber medicalInsurance {{ enrolments {{ scheme status }} freshness {{ source }} }} }} }} }}\"}}'\n",
         places.village
