@@ -5,7 +5,7 @@ use std::sync::Arc;
 use async_graphql::{EmptyMutation, EmptySubscription, MergedObject, Schema, SchemaBuilder};
 
 use super::{
-    Services, audit_flush::AuditFlush, health::HealthQuery, limits::DocumentLimits,
+    Services, alerts::AlertQuery, audit_flush::AuditFlush, health::HealthQuery, limits::DocumentLimits,
     region::RegionQuery, resident::ResidentQuery,
 };
 use crate::config::QueryLimits;
@@ -13,7 +13,7 @@ use crate::config::QueryLimits;
 /// The root of every query.
 #[derive(MergedObject, Default)]
 #[graphql(name = "Query")]
-pub struct QueryRoot(RegionQuery, ResidentQuery, HealthQuery);
+pub struct QueryRoot(RegionQuery, ResidentQuery, HealthQuery, AlertQuery);
 
 pub type CunhubSchema = Schema<QueryRoot, EmptyMutation, EmptySubscription>;
 
