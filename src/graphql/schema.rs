@@ -5,8 +5,8 @@ use std::sync::Arc;
 use async_graphql::{EmptyMutation, EmptySubscription, MergedObject, Schema, SchemaBuilder};
 
 use super::{
-    Services, alerts::AlertQuery, audit_flush::AuditFlush, health::HealthQuery, limits::DocumentLimits,
-    region::RegionQuery, resident::ResidentQuery,
+    Services, alerts::AlertQuery, audit_flush::AuditFlush, health::HealthQuery,
+    limits::DocumentLimits, region::RegionQuery, resident::ResidentQuery,
 };
 use crate::config::QueryLimits;
 

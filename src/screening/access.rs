@@ -46,6 +46,7 @@ impl AlertScope {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
     use crate::domain::RegionCode;

@@ -407,5 +407,6 @@ fn enrolment_term(status: EnrolmentStatus) -> &'static str {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 #[path = "rules_tests.rs"]
 mod tests;

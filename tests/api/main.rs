@@ -13,3 +13,4 @@ mod limits;
 mod regions;
 mod residents;
 mod schema_file;
+mod screening;

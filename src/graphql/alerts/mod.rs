@@ -42,10 +42,14 @@ impl AlertQuery {
     async fn alerts(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "A division code of 2 to 12 digits: alerts of residents registered within it.")]
+        #[graphql(
+            desc = "A division code of 2 to 12 digits: alerts of residents registered within it."
+        )]
         region: String,
         #[graphql(desc = "Only alerts of this kind.")] kind: Option<AlertKind>,
-        #[graphql(desc = "How many alerts to return (default 20, at most the configured page size).")]
+        #[graphql(
+            desc = "How many alerts to return (default 20, at most the configured page size)."
+        )]
         first: Option<i32>,
         #[graphql(desc = "Return the alerts after this cursor.")] after: Option<String>,
     ) -> async_graphql::Result<AlertConnection> {
