@@ -48,6 +48,9 @@ pub enum Command {
     /// Work with access policy files.
     #[command(subcommand)]
     Policy(PolicyCommand),
+    /// Run the cross-department checks over a region's residents and store the findings
+    /// (resumable; within the configured share of each department).
+    Screen(ScreenArgs),
     /// Work with the access log.
     #[command(subcommand)]
     Audit(AuditCommand),
@@ -58,6 +61,16 @@ pub struct SyncArgs {
     /// The region to synchronise: a county (6 digits), township (9) or village (12).
     #[arg(long)]
     pub region: String,
+}
+
+#[derive(Debug, Args)]
+pub struct ScreenArgs {
+    /// The region to screen: a code prefix, e.g. 22 (the province) or 220122 (a county).
+    #[arg(long)]
+    pub region: String,
+    /// Stop after this many villages; the next run resumes there.
+    #[arg(long)]
+    pub max_villages: Option<u64>,
 }
 
 #[derive(Debug, Subcommand)]

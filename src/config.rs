@@ -233,6 +233,41 @@ pub const SETTINGS_TABLE: &[(&str, &str, &str)] = &[
         "key version for new records",
     ),
     (
+        "screening.interval",
+        "CUNHUB_SCREENING_INTERVAL",
+        "time between scheduled screening runs in `serve` (0: none)",
+    ),
+    (
+        "screening.region",
+        "CUNHUB_SCREENING_REGION",
+        "region the scheduled runs screen",
+    ),
+    (
+        "screening.share",
+        "CUNHUB_SCREENING_SHARE",
+        "share of each department's calls in flight a run may hold",
+    ),
+    (
+        "screening.assumed_capacity",
+        "CUNHUB_SCREENING_ASSUMED_CAPACITY",
+        "calls in flight assumed where a department sets no max_in_flight",
+    ),
+    (
+        "screening.rate_per_sec",
+        "CUNHUB_SCREENING_RATE_PER_SEC",
+        "calls per second a run may make to each department (0: uncapped)",
+    ),
+    (
+        "screening.elderly_age",
+        "CUNHUB_SCREENING_ELDERLY_AGE",
+        "age from which the old-age allowance is owed",
+    ),
+    (
+        "screening.lease",
+        "CUNHUB_SCREENING_LEASE",
+        "how long a run holds its region without renewal",
+    ),
+    (
         "log.level",
         "CUNHUB_LOG_LEVEL",
         "tracing filter, e.g. `info` or `cunhub=debug`",
@@ -254,6 +289,8 @@ pub struct Settings {
     /// The departmental systems: shared defaults and per-department overrides.
     #[serde(skip_serializing)]
     pub departments: crate::adapters::settings::DepartmentsSettings,
+    /// Region-wide cross-department checks: schedule and share of the departments.
+    pub screening: crate::screening::ScreeningSettings,
     pub log: LogSettings,
 }
 
@@ -587,6 +624,9 @@ impl Settings {
             if value == 0 {
                 return bad(key, "must be at least 1".into());
             }
+        }
+        if let Some((key, reason)) = self.screening.problem() {
+            return bad(key, reason);
         }
         if let Err(err) = self.departments.validate() {
             return Err(ConfigError::Invalid(format!("departments: {err}")));

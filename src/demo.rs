@@ -132,6 +132,19 @@ async fn background_sync(settings: Settings, scope: RegionCode) -> Result<(), St
         report.moved_out,
         report.deceased
     );
+    // Then the cross-department checks of the whole scope; alerts appear village by village.
+    let screening = crate::screening::Background {
+        db,
+        vault: std::sync::Arc::new(vault),
+        departments: std::sync::Arc::new(departments),
+        department_settings: settings.departments.clone(),
+        settings: settings.screening.clone(),
+    };
+    eprintln!("screening {scope}: alerts appear as villages are done");
+    match screening.run_once(&scope).await {
+        Ok(report) => eprintln!("{}", crate::screening::summary(&report)),
+        Err(err) => eprintln!("screening: {err}"),
+    }
     Ok(())
 }
 

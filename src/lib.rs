@@ -11,6 +11,7 @@ pub mod error;
 pub mod graphql;
 pub mod http;
 pub mod policy;
+pub mod screening;
 pub mod sim;
 pub mod startup;
 pub mod store;

@@ -5,7 +5,7 @@ use cunhub::{
     adapters::Departments,
     audit,
     auth::{Role, TokenRequest, mint_development_token},
-    cli::{AuditCommand, Cli, Command, PolicyCommand, SyncArgs, TokenArgs},
+    cli::{AuditCommand, Cli, Command, PolicyCommand, ScreenArgs, SyncArgs, TokenArgs},
     config::{Overrides, Settings},
     demo,
     domain::{Department, RegionCode},
@@ -74,6 +74,7 @@ async fn run(cli: Cli) -> Result<(), String> {
         Command::Token(args) => token(&settings, args),
         Command::Audit(AuditCommand::Verify) => verify_audit(settings).await,
         Command::Sync(args) => synchronise(settings, args).await,
+        Command::Screen(args) => screen(settings, args).await,
         Command::Demo(args) => {
             let mut log = settings.log.clone();
             // The demo's own output is the guide; keep the servers' start-up chatter out.
@@ -148,6 +149,46 @@ async fn synchronise(settings: Settings, args: SyncArgs) -> Result<(), String> {
         report.moved_out,
         report.deceased
     );
+    Ok(())
+}
+
+async fn screen(settings: Settings, args: ScreenArgs) -> Result<(), String> {
+    telemetry::init(&settings.log);
+    let region = RegionCode::parse(&args.region).map_err(|e| format!("--region: {e}"))?;
+    let db = store::connect(&settings.database)
+        .await
+        .map_err(|e| e.to_string())?;
+    store::migrate(&db).await.map_err(|e| e.to_string())?;
+    let vault = IdVault::from_settings(&settings.privacy).map_err(|e| e.to_string())?;
+    let departments = Departments::new(&settings.departments).map_err(|e| e.to_string())?;
+    let bar = indicatif::ProgressBar::new(0);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template(
+            "{spinner} {pos}/{len} villages [{bar:40}] {msg} eta {eta}",
+        )
+        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+    );
+    let screener = cunhub::screening::Screener {
+        db: &db,
+        vault: &vault,
+        departments: &departments,
+        department_settings: &settings.departments,
+        settings: &settings.screening,
+    };
+    let options = cunhub::screening::RunOptions {
+        max_villages: args.max_villages,
+        today: None,
+    };
+    let report = screener
+        .run(&region, &options, |p| {
+            bar.set_length(p.villages_total);
+            bar.set_position(p.villages_done);
+            bar.set_message(format!("{} residents, {} alerts", p.residents, p.alerts));
+        })
+        .await;
+    bar.finish_and_clear();
+    let report = report.map_err(|e| format!("{e} (run the same command again to resume)"))?;
+    println!("{}", cunhub::screening::summary(&report));
     Ok(())
 }
 

@@ -106,7 +106,22 @@ impl Application {
                 None => Policy::built_in()?,
             }),
             request_deadline: settings.server.request_deadline,
+            elderly_age: settings.screening.elderly_age,
         };
+        if !settings.screening.interval.is_zero()
+            && let Ok(runtime) = tokio::runtime::Handle::try_current()
+        {
+            // Scheduled runs share the interactive requests' adapters: their share is
+            // taken from the same pool of calls in flight.
+            let background = crate::screening::Background {
+                db: services.db.clone(),
+                vault: services.vault.clone(),
+                departments: services.departments.clone(),
+                department_settings: settings.departments.clone(),
+                settings: settings.screening.clone(),
+            };
+            runtime.spawn(background.every_interval());
+        }
         let metrics = Metrics::new()?;
         services.departments.register_metrics(metrics.registry())?;
         let state = web::Data::new(AppState {

@@ -6,6 +6,7 @@ pub use sea_orm_migration::prelude::*;
 mod m20261128_000001_create_region;
 mod m20261128_000002_create_audit_record;
 mod m20261128_000003_create_resident_index;
+mod m20261128_000004_create_alerts;
 mod m20261128_000005_create_audit_checkpoint;
 
 pub struct Migrator;
@@ -17,6 +18,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261128_000001_create_region::Migration),
             Box::new(m20261128_000002_create_audit_record::Migration),
             Box::new(m20261128_000003_create_resident_index::Migration),
+            Box::new(m20261128_000004_create_alerts::Migration),
             Box::new(m20261128_000005_create_audit_checkpoint::Migration),
         ]
     }

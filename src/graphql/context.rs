@@ -29,6 +29,8 @@ pub struct Services {
     pub policy: Arc<Policy>,
     /// The deadline of one request's department calls.
     pub request_deadline: std::time::Duration,
+    /// Age from which a resident's live alerts expect the old-age allowance.
+    pub elderly_age: u32,
 }
 
 /// Per-request data: the caller, what it read, and the request's own loaders, so nothing

@@ -2,6 +2,7 @@
 //! through [`context::ContextExt`]; they never talk to a department or the database
 //! driver directly.
 
+pub mod alerts;
 pub mod audit_flush;
 pub mod audit_log;
 pub mod context;

@@ -5,15 +5,21 @@ use std::sync::Arc;
 use async_graphql::{EmptyMutation, EmptySubscription, MergedObject, Schema, SchemaBuilder};
 
 use super::{
-    Services, audit_flush::AuditFlush, audit_log::AuditLogQuery, health::HealthQuery,
-    limits::DocumentLimits, region::RegionQuery, resident::ResidentQuery,
+    Services, alerts::AlertQuery, audit_flush::AuditFlush, audit_log::AuditLogQuery,
+    health::HealthQuery, limits::DocumentLimits, region::RegionQuery, resident::ResidentQuery,
 };
 use crate::config::QueryLimits;
 
 /// The root of every query.
 #[derive(MergedObject, Default)]
 #[graphql(name = "Query")]
-pub struct QueryRoot(RegionQuery, ResidentQuery, HealthQuery, AuditLogQuery);
+pub struct QueryRoot(
+    RegionQuery,
+    ResidentQuery,
+    HealthQuery,
+    AuditLogQuery,
+    AlertQuery,
+);
 
 pub type CunhubSchema = Schema<QueryRoot, EmptyMutation, EmptySubscription>;
 

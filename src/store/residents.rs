@@ -77,6 +77,8 @@ pub struct ResidentFilter {
     /// Born on or before.
     pub born_until: Option<NaiveDate>,
     pub status: Option<IndexStatus>,
+    /// Carrying a stored alert of this kind that this scope may see.
+    pub alert: Option<(crate::screening::AlertKind, crate::screening::AlertScope)>,
 }
 
 /// Inserts or updates `records`, stamping them with `generation`, and counts what changed.
@@ -290,6 +292,9 @@ fn condition(filter: &ResidentFilter) -> Condition {
     }
     if let Some(status) = filter.status {
         condition = condition.add(resident::Column::Status.eq(status.as_str()));
+    }
+    if let Some((kind, scope)) = filter.alert {
+        condition = condition.add(crate::screening::findings::residents_with(kind, scope));
     }
     condition
 }

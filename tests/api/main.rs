@@ -15,4 +15,5 @@ mod posture;
 mod regions;
 mod residents;
 mod schema_file;
+mod screening;
 mod websocket;

@@ -643,3 +643,51 @@ async fn integrators_see_their_departments_health_and_no_one_else_does() {
         .unwrap();
     assert!(metrics.contains("department_attempts_total"), "{metrics}");
 }
+
+#[tokio::test]
+async fn an_interrupted_sync_resumes_where_it_stopped() {
+    let (app, cluster) = spawn_hub_with_departments(10, |_| {}).await;
+    let expected = cluster.population.people.len() as u64;
+    // A fresh index of the same register: the first run stops after two pages.
+    let fresh =
+        crate::helpers::spawn_app_with(|s| s.departments = app.settings.departments.clone()).await;
+    let vault = cunhub::store::id_vault::IdVault::from_settings(&fresh.settings.privacy).unwrap();
+    let departments = cunhub::adapters::Departments::new(&fresh.settings.departments).unwrap();
+    let region = cunhub::domain::RegionCode::parse(TOWNSHIP).unwrap();
+    let pages = std::sync::atomic::AtomicU32::new(0);
+    let interrupted = cunhub::sync::run(
+        &fresh.db,
+        &vault,
+        &region,
+        |cursor: Option<String>| {
+            let n = pages.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            let departments = &departments;
+            let region = &region;
+            async move {
+                if n == 2 {
+                    return Err(cunhub::adapters::AdapterError::Timeout {
+                        department: cunhub::domain::Department::PublicSecurity,
+                    });
+                }
+                let ctx = cunhub::adapters::CallContext::new(Duration::from_secs(10));
+                departments
+                    .police
+                    .village_page(region, cursor.as_deref(), 100, &ctx)
+                    .await
+            }
+        },
+        |_, _| {},
+    )
+    .await;
+    assert!(interrupted.is_err());
+    let resumed = sync(&fresh, TOWNSHIP).await;
+    assert!(resumed.resumed);
+    assert_eq!(
+        (resumed.seen, resumed.added),
+        (expected, expected),
+        "the first two pages are not read twice into the counts"
+    );
+    let again = sync(&fresh, TOWNSHIP).await;
+    assert!(!again.resumed);
+    assert_eq!((again.seen, again.added, again.changed), (expected, 0, 0));
+}

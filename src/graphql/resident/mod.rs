@@ -6,6 +6,7 @@ pub mod departments;
 mod loader;
 mod types;
 
+pub use departments::CivilKey;
 pub use loader::ResidentLoader;
 pub use types::{Household, Resident};
 
@@ -123,6 +124,16 @@ impl ResidentQuery {
             prefix.as_str().to_owned(),
             chrono::Local::now().date_naive(),
         );
+        // Stored alerts only, and only those the caller may see.
+        let filter = StoreFilter {
+            alert: filter.alert.map(|(kind, _)| {
+                (
+                    kind,
+                    crate::screening::AlertScope::of(&services.policy, principal),
+                )
+            }),
+            ..filter
+        };
         let (records, has_next) = residents::page(&services.db, &filter, after.as_deref(), limit)
             .await
             .or_graphql()?;
@@ -236,6 +247,9 @@ pub struct ResidentFilter {
     pub max_age: Option<i32>,
     /// With this registration status.
     pub registration_status: Option<RegistrationStatus>,
+    /// Carrying an alert of this kind, as the latest screening run found (stored
+    /// findings; alerts the caller may not see never match).
+    pub alert_kind: Option<crate::graphql::alerts::AlertKind>,
 }
 
 impl ResidentFilter {
@@ -252,6 +266,9 @@ impl ResidentFilter {
                 .and_then(|age| years_ago(age + 1))
                 .and_then(|d| d.succ_opt()),
             status: self.registration_status.map(Into::into),
+            alert: self
+                .alert_kind
+                .map(|k| (k.into(), crate::screening::AlertScope::Nothing)),
         }
     }
 }
@@ -259,7 +276,7 @@ impl ResidentFilter {
 /// The door every personal-data resolver passes: an authenticated caller whose role may
 /// read personal data, with a declared purpose (residents excepted). A refusal is
 /// audited like a read.
-fn door<'c>(
+pub(crate) fn door<'c>(
     ctx: &'c Context<'_>,
     action: &'static str,
 ) -> async_graphql::Result<&'c RequestContext> {
@@ -305,7 +322,7 @@ fn is_own(principal: &Option<Principal>, vault: &IdVault, record: &ResidentRecor
 }
 
 /// The part of `region` inside the caller's scope, if any.
-fn narrow(principal: &Principal, region: &RegionCode) -> Option<RegionCode> {
+pub(crate) fn narrow(principal: &Principal, region: &RegionCode) -> Option<RegionCode> {
     if principal.region.contains(region) {
         Some(region.clone())
     } else if region.contains(&principal.region) {

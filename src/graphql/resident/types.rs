@@ -37,6 +37,11 @@ pub struct Resident {
 }
 
 impl Resident {
+    /// A resident listed for a caller who is not this resident.
+    pub(crate) fn listed(record: Arc<ResidentRecord>) -> Self {
+        Self { record, own: false }
+    }
+
     /// The resident's ID number, opened from the index for a department call.
     fn opened_id_number(&self, ctx: &Context<'_>) -> async_graphql::Result<IdNumber> {
         let sealed = Sealed {
@@ -358,6 +363,18 @@ impl Resident {
         Ok(fresh
             .value
             .map(|view| HouseholdRegistration::from_view(&view, address.into(), today, freshness)))
+    }
+
+    /// Cross-department checks this resident fails, checked now against the four
+    /// departments, each with the facts behind it. Null where the caller's role sees no
+    /// alerts; police see expired ID cards only, a department clerk those involving
+    /// their department.
+    async fn alerts(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<Option<Vec<crate::graphql::alerts::Alert>>> {
+        let id_number = self.opened_id_number(ctx)?;
+        crate::graphql::alerts::live(ctx, &self.record, id_number, self.own).await
     }
 
     /// How much of each field group the caller sees of this resident; groups seen in

@@ -1,0 +1,240 @@
+//! Alerts of the cross-department checks: stored findings of screening runs listed by
+//! region (never a department call on the request path), and a resident's alerts
+//! computed live. Both pass the personal-data door, show what the caller's role may see
+//! (`screening::AlertScope`), and record what they showed in the access log.
+
+mod types;
+
+pub use types::{Alert, AlertFact, AlertKind};
+
+use async_graphql::{Context, Object, connection::PageInfo};
+
+use crate::{
+    auth::Role,
+    domain::{IdNumber, RegionCode},
+    error::{AppError, ResultExt},
+    graphql::{
+        context::{ContextExt, RequestContext},
+        pagination::{connection_complexity, decode_cursor, encode_cursor, page_size},
+        resident::{CivilKey, door, narrow},
+    },
+    policy::FieldGroup,
+    screening::{
+        self, AlertScope,
+        findings::{self, AlertFilter},
+        rules::{RuleSettings, Views},
+    },
+    store::{StoreError, residents::ResidentRecord},
+};
+
+const CURSOR_KIND: &str = "alert";
+
+/// Queries of the findings of screening runs.
+#[derive(Default)]
+pub struct AlertQuery;
+
+#[Object]
+impl AlertQuery {
+    /// Alerts found by the latest screening runs in a region, each saying when it was
+    /// screened. Only alerts the caller's role may see are listed (police: expired ID
+    /// cards; a department clerk: those involving their department), within their region.
+    #[graphql(complexity = "connection_complexity(first, child_complexity)")]
+    async fn alerts(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(
+            desc = "A division code of 2 to 12 digits: alerts of residents registered within it."
+        )]
+        region: String,
+        #[graphql(desc = "Only alerts of this kind.")] kind: Option<AlertKind>,
+        #[graphql(
+            desc = "How many alerts to return (default 20, at most the configured page size)."
+        )]
+        first: Option<i32>,
+        #[graphql(desc = "Return the alerts after this cursor.")] after: Option<String>,
+    ) -> async_graphql::Result<AlertConnection> {
+        let request = door(ctx, "alerts.list")?;
+        let principal = request
+            .caller
+            .personal_access()
+            .map_err(AppError::from)
+            .or_graphql()?;
+        if principal.role == Role::Resident {
+            request.access.refused("alerts.list", "forbidden");
+            return Err(AppError::Forbidden).or_graphql();
+        }
+        let region = RegionCode::parse(&region)
+            .map_err(AppError::from)
+            .or_graphql()?;
+        let services = ctx.services()?;
+        let limit = page_size(first, &services.limits).or_graphql()?;
+        let after = after
+            .as_deref()
+            .map(|c| decode_cursor(CURSOR_KIND, c))
+            .transpose()
+            .or_graphql()?;
+        let scope = AlertScope::of(&ctx.services()?.policy, principal);
+        let Some(prefix) = narrow(principal, &region) else {
+            return Ok(empty_connection());
+        };
+        let filter = AlertFilter {
+            region_prefix: prefix.as_str().to_owned(),
+            kind: kind.map(Into::into),
+            scope,
+        };
+        let (stored, has_next) = findings::page(&services.db, &filter, after.as_deref(), limit)
+            .await
+            .or_graphql()?;
+        for alert in &stored {
+            record_reads(request, &alert.resident_id, alert.kind, &alert.facts);
+        }
+        let filter = std::sync::Arc::new(filter);
+        Ok(AlertConnection {
+            page_info: PageInfo {
+                has_previous_page: after.is_some(),
+                has_next_page: has_next,
+                start_cursor: stored.first().map(|a| encode_cursor(CURSOR_KIND, &a.id)),
+                end_cursor: stored.last().map(|a| encode_cursor(CURSOR_KIND, &a.id)),
+            },
+            edges: stored
+                .into_iter()
+                .map(|a| AlertEdge {
+                    cursor: encode_cursor(CURSOR_KIND, &a.id),
+                    node: Alert {
+                        resident_id: a.resident_id,
+                        kind: a.kind,
+                        facts: a.facts,
+                        checked_at: a.screened_at,
+                        live: false,
+                    },
+                })
+                .collect(),
+            total: Box::new(move |ctx| {
+                let filter = filter.clone();
+                let db = ctx.services().map(|s| s.db.clone());
+                Box::pin(async move { findings::count(&db?, &filter).await.or_graphql() })
+            }),
+        })
+    }
+}
+
+crate::connection_types!(
+    AlertConnection,
+    AlertEdge,
+    Alert,
+    "alerts",
+    "A page of alerts (a Relay connection).",
+    "An alert in a page, with its cursor."
+);
+
+fn empty_connection() -> AlertConnection {
+    AlertConnection {
+        edges: Vec::new(),
+        page_info: PageInfo {
+            has_previous_page: false,
+            has_next_page: false,
+            start_cursor: None,
+            end_cursor: None,
+        },
+        total: Box::new(|_| Box::pin(async { Ok(0) })),
+    }
+}
+
+/// A resident's alerts, checked now against the four departments through the request's
+/// loaders. `None` where the caller's role sees no alerts (a resident's own record too).
+pub(crate) async fn live(
+    ctx: &Context<'_>,
+    record: &ResidentRecord,
+    id_number: IdNumber,
+    own: bool,
+) -> async_graphql::Result<Option<Vec<Alert>>> {
+    let request = ctx.request()?;
+    let principal = request
+        .caller
+        .personal_access()
+        .map_err(AppError::from)
+        .or_graphql()?;
+    let scope = AlertScope::of(&ctx.services()?.policy, principal);
+    if own || scope == AlertScope::Nothing {
+        return Ok(None);
+    }
+    let loaders = &request.departments;
+    let civil_key = CivilKey {
+        id_number,
+        village: record.village_code.clone(),
+    };
+    let (police, medical, social, civil) = futures_util::join!(
+        loaders.police.load_one(id_number),
+        loaders.medical.load_one(id_number),
+        loaders.social.load_one(id_number),
+        loaders.civil.load_one(civil_key),
+    );
+    let registration = answer(police)?;
+    let medical = answer(medical)?;
+    let social = answer(social)?;
+    let assistance = answer(civil)?;
+    let views = Views {
+        registration: registration.as_ref(),
+        medical: medical.as_ref(),
+        social: social.as_ref(),
+        assistance: &assistance,
+    };
+    let rules = RuleSettings {
+        today: chrono::Local::now().date_naive(),
+        elderly_age: ctx.services()?.elderly_age,
+    };
+    let now = chrono::Utc::now();
+    let shown: Vec<Alert> = screening::rules::evaluate(&id_number, &views, &rules)
+        .into_iter()
+        .filter(|f| scope.admits(f))
+        .map(|f| {
+            record_reads(request, &record.id, f.kind, &f.facts);
+            Alert {
+                resident_id: record.id.clone(),
+                kind: f.kind,
+                facts: f.facts,
+                checked_at: now,
+                live: true,
+            }
+        })
+        .collect();
+    Ok(Some(shown))
+}
+
+fn answer<T>(
+    loaded: Result<
+        Option<crate::graphql::resident::departments::loaders::Answer<T>>,
+        std::convert::Infallible,
+    >,
+) -> async_graphql::Result<T> {
+    match loaded {
+        Ok(Some(Ok(fresh))) => Ok(fresh.value),
+        Ok(Some(Err(err))) => Err(AppError::Department(err)).or_graphql(),
+        Ok(None) | Err(_) => Err(AppError::from(StoreError::Data(
+            "a department answer went missing".into(),
+        )))
+        .or_graphql(),
+    }
+}
+
+/// An alert shows what its departments said: each is recorded as a read of the field
+/// group it comes from.
+fn record_reads(
+    request: &RequestContext,
+    resident: &str,
+    kind: screening::AlertKind,
+    facts: &[screening::Fact],
+) {
+    for fact in facts {
+        let group = match fact.department.as_str() {
+            "medical_insurance" => FieldGroup::MedicalInsurance,
+            "social_security" => FieldGroup::Pension,
+            "civil_affairs" => FieldGroup::AssistanceProgrammes,
+            _ if kind == screening::AlertKind::IdCardExpired => FieldGroup::RegisteredAddress,
+            _ => FieldGroup::RegistrationStatus,
+        };
+        request
+            .access
+            .read(resident, group, Some(fact.department.as_str()));
+    }
+}

@@ -1,0 +1,56 @@
+//! Screening: the cross-department checks of DOMAIN.md ("policy finds the person"),
+//! computed live for one resident ([`rules`]) and region-wide by resumable background
+//! runs ([`Screener`]) that store their findings with the time of the run and keep to a
+//! share of each department's capacity ([`fair`]).
+
+pub mod access;
+pub mod fair;
+pub mod findings;
+pub mod rules;
+mod run;
+pub mod schedule;
+mod settings;
+pub mod village;
+
+pub use access::AlertScope;
+pub use rules::{AlertKind, Fact, Finding};
+pub use run::{Progress, RunOptions, ScreenError, ScreenReport, Screener};
+pub use schedule::Background;
+pub use settings::ScreeningSettings;
+
+/// A run's report as the command line prints it: counts, then each department's rate
+/// and calls in flight against what the run was allowed.
+pub fn summary(report: &ScreenReport) -> String {
+    let mut text = format!(
+        "{}: {} villages, {} residents screened, {} alerts{}{} in {:.1} s",
+        report.region,
+        report.villages,
+        report.residents,
+        report.alerts,
+        if report.resumed { " (resumed)" } else { "" },
+        if report.finished {
+            ""
+        } else {
+            " — stopped early; run again to resume"
+        },
+        report.elapsed.as_secs_f64()
+    );
+    for lane in &report.lanes {
+        let allowed = lane
+            .allowed_per_sec
+            .map_or_else(|| "uncapped".to_owned(), |r| format!("{r:.0}/s allowed"));
+        text.push_str(&format!(
+            "\n  {:<18} {:>8} calls {:>9} persons {:>8.1} calls/s ({allowed}, {:.0} %)  in flight {} of {} allowed  backoffs {}",
+            lane.department.as_str(),
+            lane.calls,
+            lane.persons,
+            lane.calls_per_sec,
+            lane.allowed_per_sec
+                .map_or(0.0, |r| 100.0 * lane.calls_per_sec / r),
+            lane.peak_in_flight,
+            lane.allowed_in_flight,
+            lane.backoffs
+        ));
+    }
+    text
+}
