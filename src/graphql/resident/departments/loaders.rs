@@ -134,11 +134,10 @@ impl DepartmentLoaders {
 }
 
 // Loaders cache within their request only (a page prefetched in one batch is then read
-// from it), never across requests or callers. The short delay gathers the keys of one
-// resident's fields; a page does not rely on it, it is prefetched.
+// from it), never across requests or callers. No delay: the loader's task runs only once
+// the resolvers of a resident have all been polled (and asked), and a page is prefetched.
 fn batched<L: Send + Sync + 'static>(loader: L) -> DataLoader<L, HashMapCache> {
-    DataLoader::with_cache(loader, tokio::spawn, HashMapCache::default())
-        .delay(Duration::from_micros(100))
+    DataLoader::with_cache(loader, tokio::spawn, HashMapCache::default()).delay(Duration::ZERO)
 }
 
 pub struct MedicalLoader(Upstreams);
