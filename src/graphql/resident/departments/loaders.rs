@@ -104,6 +104,34 @@ pub struct Upstreams {
     outcomes: Arc<DepartmentOutcomes>,
 }
 
+impl Upstreams {
+    /// Asks a department about each person, at most `FAN_OUT` at a time, for departments
+    /// without a batch call; notes how the department fared.
+    async fn one_by_one<T, F, Fut>(
+        &self,
+        department: &'static str,
+        keys: &[IdNumber],
+        ask: F,
+    ) -> HashMap<IdNumber, Answer<T>>
+    where
+        F: Fn(IdNumber) -> Fut,
+        Fut: std::future::Future<Output = Answer<T>>,
+    {
+        let started = Instant::now();
+        let answers: HashMap<IdNumber, Answer<T>> = stream::iter(keys.iter().copied())
+            .map(|id| {
+                let answer = ask(id);
+                async move { (id, answer.await) }
+            })
+            .buffer_unordered(FAN_OUT)
+            .collect()
+            .await;
+        self.outcomes
+            .note(department, answers.values().map(observe), started.elapsed());
+        answers
+    }
+}
+
 /// The department loaders of one request.
 pub struct DepartmentLoaders {
     pub medical: DataLoader<MedicalLoader, HashMapCache>,
@@ -188,19 +216,12 @@ impl Loader<IdNumber> for EmploymentLoader {
     type Error = Infallible;
 
     async fn load(&self, keys: &[IdNumber]) -> Result<HashMap<IdNumber, Self::Value>, Infallible> {
-        let started = Instant::now();
         let up = &self.0;
-        let answers: HashMap<IdNumber, Self::Value> = stream::iter(keys.iter().copied())
-            .map(|id| async move { (id, up.departments.social.employment(&id, &up.ctx).await) })
-            .buffer_unordered(FAN_OUT)
-            .collect()
-            .await;
-        self.0.outcomes.note(
-            "social_security",
-            answers.values().map(observe),
-            started.elapsed(),
-        );
-        Ok(answers)
+        Ok(up
+            .one_by_one("social_security", keys, |id| async move {
+                up.departments.social.employment(&id, &up.ctx).await
+            })
+            .await)
     }
 }
 
@@ -211,19 +232,12 @@ impl Loader<IdNumber> for PoliceLoader {
     type Error = Infallible;
 
     async fn load(&self, keys: &[IdNumber]) -> Result<HashMap<IdNumber, Self::Value>, Infallible> {
-        let started = Instant::now();
         let up = &self.0;
-        let answers: HashMap<IdNumber, Self::Value> = stream::iter(keys.iter().copied())
-            .map(|id| async move { (id, up.departments.police.person(&id, &up.ctx).await) })
-            .buffer_unordered(FAN_OUT)
-            .collect()
-            .await;
-        self.0.outcomes.note(
-            "public_security",
-            answers.values().map(observe),
-            started.elapsed(),
-        );
-        Ok(answers)
+        Ok(up
+            .one_by_one("public_security", keys, |id| async move {
+                up.departments.police.person(&id, &up.ctx).await
+            })
+            .await)
     }
 }
 
