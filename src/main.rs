@@ -79,7 +79,7 @@ async fn run(cli: Cli) -> Result<(), String> {
             let mut log = settings.log.clone();
             // The demo's own output is the guide; keep the servers' start-up chatter out.
             if log.level == "info" {
-                log.level = "warn,cunhub=info".into();
+                log.level = "warn,cunhub=info,cunhub::http=warn".into();
             }
             telemetry::init(&log);
             demo::run(settings, args).await.map_err(|e| e.to_string())
