@@ -73,7 +73,7 @@ pub async fn run(mut settings: Settings, args: DemoArgs) -> Result<(), DemoError
         .map_err(|e| DemoError::Simulators(e.to_string()))?
         .map_err(|e| DemoError::Simulators(e.to_string()))?;
     reporter.abort();
-    crate::sync::departments_for_simulators(&mut settings.departments, &cluster);
+    cluster.configure(&mut settings.departments);
     // The demo is for exploring: GraphiQL, introspection and suggestions stay on, and it
     // runs on the development secret so that the printed tokens work.
     settings.server.graphiql = true;

@@ -186,6 +186,25 @@ impl SimCluster {
     }
 }
 
+impl SimCluster {
+    /// Points the hub's department settings at these simulators, with their credentials
+    /// (what `cunhub demo` and the tests do).
+    pub fn configure(&self, settings: &mut crate::adapters::DepartmentsSettings) {
+        use secrecy::SecretString;
+        let url = |d| self.base_url(d).unwrap_or_default().to_owned();
+        settings.medical_insurance.base_url = url(Department::MedicalInsurance);
+        settings.social_security.base_url = url(Department::SocialSecurity);
+        settings.social_security.api_key =
+            Some(SecretString::from(self.credentials.social_api_key.clone()));
+        settings.civil_affairs.base_url = url(Department::CivilAffairs);
+        settings.public_security.base_url = url(Department::PublicSecurity);
+        settings.public_security.client_id = Some(self.credentials.police_client_id.clone());
+        settings.public_security.client_secret = Some(SecretString::from(
+            self.credentials.police_client_secret.clone(),
+        ));
+    }
+}
+
 /// Villages generated so far, for a progress display.
 #[derive(Debug, Default)]
 pub struct GenerationProgress {

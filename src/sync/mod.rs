@@ -237,24 +237,3 @@ fn record_of(vault: &IdVault, entry: &RegistrationView) -> ResidentRecord {
         content_hash: hex::encode(Sha256::digest(content.to_string().as_bytes())),
     }
 }
-
-/// Points the departments at running simulators (the demo and the tests do this).
-pub fn departments_for_simulators(
-    settings: &mut crate::adapters::DepartmentsSettings,
-    cluster: &crate::sim::SimCluster,
-) {
-    use crate::sim::Department as Sim;
-    use secrecy::SecretString;
-    let url = |d| cluster.base_url(d).unwrap_or_default().to_owned();
-    settings.medical_insurance.base_url = url(Sim::MedicalInsurance);
-    settings.social_security.base_url = url(Sim::SocialSecurity);
-    settings.social_security.api_key = Some(SecretString::from(
-        cluster.credentials.social_api_key.clone(),
-    ));
-    settings.civil_affairs.base_url = url(Sim::CivilAffairs);
-    settings.public_security.base_url = url(Sim::PublicSecurity);
-    settings.public_security.client_id = Some(cluster.credentials.police_client_id.clone());
-    settings.public_security.client_secret = Some(SecretString::from(
-        cluster.credentials.police_client_secret.clone(),
-    ));
-}

@@ -299,7 +299,7 @@ pub async fn spawn_hub_with_departments(
         .await
         .unwrap();
     let app = spawn_app_with(|settings| {
-        cunhub::sync::departments_for_simulators(&mut settings.departments, &cluster);
+        cluster.configure(&mut settings.departments);
         settings.departments.defaults.backoff = Duration::from_millis(20);
         settings.departments.medical_insurance.division = Some("220122".into());
         customize(settings);

@@ -37,7 +37,7 @@ async fn spawn_township() -> (TestApp, SimCluster) {
         .await
         .unwrap();
     let app = spawn_app_with(|settings| {
-        cunhub::sync::departments_for_simulators(&mut settings.departments, &cluster);
+        cluster.configure(&mut settings.departments);
         settings.departments.defaults.backoff = Duration::from_millis(20);
         settings.departments.medical_insurance.division = Some("220122".into());
     })
