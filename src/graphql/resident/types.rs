@@ -1,6 +1,9 @@
 use std::sync::Arc;
 
-use async_graphql::{Context, ID, Object, SimpleObject};
+use async_graphql::{
+    Context, ID, Object, SimpleObject,
+    dataloader::{DataLoader, HashMapCache, Loader},
+};
 use chrono::{Datelike, NaiveDate};
 
 use super::codes::{
@@ -57,6 +60,19 @@ impl Resident {
         IdNumber::parse(&number)
             .map_err(AppError::from)
             .or_graphql()
+    }
+
+    /// Asks a department about this resident through the request's loader.
+    async fn ask<L, T>(
+        &self,
+        ctx: &Context<'_>,
+        loader: &DataLoader<L, HashMapCache>,
+    ) -> async_graphql::Result<Fresh<T>>
+    where
+        L: Loader<IdNumber, Value = Answer<T>, Error = std::convert::Infallible>,
+        T: Clone + Send + Sync + 'static,
+    {
+        answer(loader.load_one(self.opened_id_number(ctx)?).await)
     }
 
     /// Decides a field group for the caller and records the read (or the withholding).
@@ -204,13 +220,7 @@ impl Resident {
         if seen == Visibility::Withheld {
             return Ok(None);
         }
-        let fresh = answer(
-            ctx.request()?
-                .departments
-                .police
-                .load_one(self.opened_id_number(ctx)?)
-                .await,
-        )?;
+        let fresh = self.ask(ctx, &ctx.request()?.departments.police).await?;
         let phone = fresh.value.and_then(|view| view.phone);
         Ok(phone.map(|p| {
             if seen == Visibility::Read {
@@ -231,13 +241,7 @@ impl Resident {
         if seen == Visibility::Withheld {
             return Ok(None);
         }
-        let fresh = answer(
-            ctx.request()?
-                .departments
-                .medical
-                .load_one(self.opened_id_number(ctx)?)
-                .await,
-        )?;
+        let fresh = self.ask(ctx, &ctx.request()?.departments.medical).await?;
         let freshness = Freshness::of(&fresh);
         let Some(view) = fresh.value else {
             return Ok(None);
@@ -264,13 +268,7 @@ impl Resident {
         if seen == Visibility::Withheld {
             return Ok(None);
         }
-        let fresh = answer(
-            ctx.request()?
-                .departments
-                .social
-                .load_one(self.opened_id_number(ctx)?)
-                .await,
-        )?;
+        let fresh = self.ask(ctx, &ctx.request()?.departments.social).await?;
         let freshness = Freshness::of(&fresh);
         Ok(fresh
             .value
@@ -284,13 +282,7 @@ impl Resident {
         if seen == Visibility::Withheld {
             return Ok(None);
         }
-        let fresh = answer(
-            ctx.request()?
-                .departments
-                .social
-                .load_one(self.opened_id_number(ctx)?)
-                .await,
-        )?;
+        let fresh = self.ask(ctx, &ctx.request()?.departments.social).await?;
         let freshness = Freshness::of(&fresh);
         Ok(fresh
             .value
@@ -304,13 +296,9 @@ impl Resident {
         if matches!(seen, Visibility::Withheld | Visibility::StatusOnly) {
             return Ok(None);
         }
-        let fresh = answer(
-            ctx.request()?
-                .departments
-                .employment
-                .load_one(self.opened_id_number(ctx)?)
-                .await,
-        )?;
+        let fresh = self
+            .ask(ctx, &ctx.request()?.departments.employment)
+            .await?;
         let freshness = Freshness::of(&fresh);
         Ok(fresh
             .value
@@ -351,13 +339,7 @@ impl Resident {
             return Ok(None);
         }
         let address = self.disclose(ctx, FieldGroup::RegisteredAddress, Some("public_security"))?;
-        let fresh = answer(
-            ctx.request()?
-                .departments
-                .police
-                .load_one(self.opened_id_number(ctx)?)
-                .await,
-        )?;
+        let fresh = self.ask(ctx, &ctx.request()?.departments.police).await?;
         let freshness = Freshness::of(&fresh);
         let today = chrono::Local::now().date_naive();
         Ok(fresh
