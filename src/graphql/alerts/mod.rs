@@ -10,13 +10,12 @@ pub use types::{Alert, AlertFact, AlertKind};
 use async_graphql::{Context, Object, connection::PageInfo};
 
 use crate::{
-    auth::Role,
-    domain::{IdNumber, RegionCode},
+    domain::IdNumber,
     error::{AppError, ResultExt},
     graphql::{
         context::{ContextExt, RequestContext},
         pagination::{connection_complexity, decode_cursor, encode_cursor, page_size},
-        resident::{CivilKey, door, narrow},
+        resident::{CivilKey, listing_door},
     },
     policy::FieldGroup,
     screening::{
@@ -53,19 +52,8 @@ impl AlertQuery {
         first: Option<i32>,
         #[graphql(desc = "Return the alerts after this cursor.")] after: Option<String>,
     ) -> async_graphql::Result<AlertConnection> {
-        let request = door(ctx, "alerts.list")?;
-        let principal = request
-            .caller
-            .personal_access()
-            .map_err(AppError::from)
-            .or_graphql()?;
-        if principal.role == Role::Resident {
-            request.access.refused("alerts.list", "forbidden");
-            return Err(AppError::Forbidden).or_graphql();
-        }
-        let region = RegionCode::parse(&region)
-            .map_err(AppError::from)
-            .or_graphql()?;
+        let (principal, region) = listing_door(ctx, "alerts.list", &region)?;
+        let request = ctx.request()?;
         let services = ctx.services()?;
         let limit = page_size(first, &services.limits).or_graphql()?;
         let after = after
@@ -74,7 +62,7 @@ impl AlertQuery {
             .transpose()
             .or_graphql()?;
         let scope = AlertScope::of(&ctx.services()?.policy, principal);
-        let Some(prefix) = narrow(principal, &region) else {
+        let Some(prefix) = region else {
             return Ok(empty_connection());
         };
         let filter = AlertFilter {

@@ -97,19 +97,7 @@ impl ResidentQuery {
         first: Option<i32>,
         #[graphql(desc = "Return the residents after this cursor.")] after: Option<String>,
     ) -> async_graphql::Result<ResidentConnection> {
-        let request = door(ctx, "residents.list")?;
-        let principal = request
-            .caller
-            .personal_access()
-            .map_err(AppError::from)
-            .or_graphql()?;
-        if principal.role == Role::Resident {
-            request.access.refused("residents.list", "forbidden");
-            return Err(AppError::Forbidden).or_graphql();
-        }
-        let region = RegionCode::parse(&region)
-            .map_err(AppError::from)
-            .or_graphql()?;
+        let (principal, region) = listing_door(ctx, "residents.list", &region)?;
         let services = ctx.services()?;
         let limit = page_size(first, &services.limits).or_graphql()?;
         let after = after
@@ -117,7 +105,7 @@ impl ResidentQuery {
             .map(|c| decode_cursor(CURSOR_KIND, c))
             .transpose()
             .or_graphql()?;
-        let Some(prefix) = narrow(principal, &region) else {
+        let Some(prefix) = region else {
             return Ok(empty_connection());
         };
         let filter = filter.unwrap_or_default().into_store(
@@ -286,6 +274,30 @@ pub(crate) fn door<'c>(
         return Err(AppError::from(err)).or_graphql();
     }
     Ok(request)
+}
+
+/// The door of a region-wide listing: the personal-data door, no listings for a
+/// resident's own token, and the part of `region` inside the caller's scope (`None`:
+/// nothing of theirs, which lists nobody rather than failing).
+pub(crate) fn listing_door<'c>(
+    ctx: &'c Context<'_>,
+    action: &'static str,
+    region: &str,
+) -> async_graphql::Result<(&'c Principal, Option<RegionCode>)> {
+    let request = door(ctx, action)?;
+    let principal = request
+        .caller
+        .personal_access()
+        .map_err(AppError::from)
+        .or_graphql()?;
+    if principal.role == Role::Resident {
+        request.access.refused(action, "forbidden");
+        return Err(AppError::Forbidden).or_graphql();
+    }
+    let region = RegionCode::parse(region)
+        .map_err(AppError::from)
+        .or_graphql()?;
+    Ok((principal, narrow(principal, &region)))
 }
 
 /// A found record, if the caller may see it; a miss and an out-of-scope record answer
