@@ -268,6 +268,26 @@ pub const SETTINGS_TABLE: &[(&str, &str, &str)] = &[
         "how long a run holds its region without renewal",
     ),
     (
+        "workflow.accept_days",
+        "CUNHUB_WORKFLOW_ACCEPT_DAYS",
+        "working days the township has to accept a reported need",
+    ),
+    (
+        "workflow.township_days",
+        "CUNHUB_WORKFLOW_TOWNSHIP_DAYS",
+        "working days the township has to resolve or route an accepted request",
+    ),
+    (
+        "workflow.village_days",
+        "CUNHUB_WORKFLOW_VILLAGE_DAYS",
+        "working days the village has to confirm or resubmit",
+    ),
+    (
+        "workflow.overdue_check_interval",
+        "CUNHUB_WORKFLOW_OVERDUE_CHECK_INTERVAL",
+        "how often steps past their deadline are escalated",
+    ),
+    (
         "log.level",
         "CUNHUB_LOG_LEVEL",
         "tracing filter, e.g. `info` or `cunhub=debug`",
@@ -291,6 +311,8 @@ pub struct Settings {
     pub departments: crate::adapters::settings::DepartmentsSettings,
     /// Region-wide cross-department checks: schedule and share of the departments.
     pub screening: crate::screening::ScreeningSettings,
+    /// Service-request deadlines and escalation.
+    pub workflow: crate::workflow::WorkflowSettings,
     pub log: LogSettings,
 }
 
@@ -626,6 +648,9 @@ impl Settings {
             }
         }
         if let Some((key, reason)) = self.screening.problem() {
+            return bad(key, reason);
+        }
+        if let Some((key, reason)) = self.workflow.problem() {
             return bad(key, reason);
         }
         if let Err(err) = self.departments.validate() {

@@ -10,6 +10,7 @@ use crate::{
     domain::{IdNumberError, RegionCodeError},
     policy::AccessError,
     store::StoreError,
+    workflow::{WorkflowError, idempotency::KeyError},
 };
 
 /// Stable machine codes, frozen by tests: clients switch on these.
@@ -42,6 +43,9 @@ pub enum ErrorCode {
     PayloadTooLarge,
     MethodNotAllowed,
     NotFound,
+    Conflict,
+    InvalidTransition,
+    IdempotencyKeyReused,
 }
 
 impl ErrorCode {
@@ -74,6 +78,9 @@ impl ErrorCode {
             Self::PayloadTooLarge => "PAYLOAD_TOO_LARGE",
             Self::MethodNotAllowed => "METHOD_NOT_ALLOWED",
             Self::NotFound => "NOT_FOUND",
+            Self::Conflict => "CONFLICT",
+            Self::InvalidTransition => "INVALID_TRANSITION",
+            Self::IdempotencyKeyReused => "IDEMPOTENCY_KEY_REUSED",
         }
     }
 }
@@ -97,6 +104,17 @@ pub enum AppError {
     Department(#[from] AdapterError),
     #[error(transparent)]
     Store(Arc<StoreError>),
+    #[error(transparent)]
+    Workflow(Arc<WorkflowError>),
+}
+
+impl From<WorkflowError> for AppError {
+    fn from(err: WorkflowError) -> Self {
+        match err {
+            WorkflowError::Store(err) => Self::Store(Arc::new(err)),
+            other => Self::Workflow(Arc::new(other)),
+        }
+    }
 }
 
 impl From<StoreError> for AppError {
@@ -131,6 +149,20 @@ impl AppError {
                 ErrorCode::DatabaseUnavailable
             }
             Self::Store(_) => ErrorCode::Internal,
+            Self::Workflow(err) => match &**err {
+                WorkflowError::NotFound(_) => ErrorCode::NotFound,
+                WorkflowError::Forbidden(_) => ErrorCode::Forbidden,
+                WorkflowError::Transition(_) => ErrorCode::InvalidTransition,
+                WorkflowError::Conflict { .. } => ErrorCode::Conflict,
+                WorkflowError::Key(KeyError::Reused) => ErrorCode::IdempotencyKeyReused,
+                WorkflowError::Key(KeyError::Malformed)
+                | WorkflowError::BadInput(_)
+                | WorkflowError::Item(_) => ErrorCode::BadUserInput,
+                WorkflowError::Store(err) if matches!(err, StoreError::Unavailable(_)) => {
+                    ErrorCode::DatabaseUnavailable
+                }
+                WorkflowError::Store(_) => ErrorCode::Internal,
+            },
         }
     }
 
@@ -141,6 +173,9 @@ impl AppError {
                 "the hub's database is unavailable; try again".into()
             }
             Self::Store(_) => "internal error".into(),
+            Self::Workflow(err) if matches!(**err, WorkflowError::Store(_)) => {
+                "internal error".into()
+            }
             other => other.to_string(),
         }
     }
@@ -158,10 +193,21 @@ impl ErrorExtensions for AppError {
             Self::Department(err) => Some(err.department().as_str()),
             _ => None,
         };
+        // A conflict tells the client which version to reload to.
+        let current_version = match self {
+            Self::Workflow(err) => match &**err {
+                WorkflowError::Conflict { current, .. } => Some(*current),
+                _ => None,
+            },
+            _ => None,
+        };
         async_graphql::Error::new(self.public_message()).extend_with(|_, ext| {
             ext.set("code", code.as_str());
             if let Some(department) = department {
                 ext.set("department", department);
+            }
+            if let Some(version) = current_version {
+                ext.set("currentVersion", version);
             }
         })
     }

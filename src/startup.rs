@@ -18,6 +18,7 @@ use crate::{
         self, StoreError,
         id_vault::{IdVault, VaultError},
     },
+    workflow::{Clock, Workflow},
 };
 
 /// What every handler shares.
@@ -77,6 +78,16 @@ impl Application {
         settings: Settings,
         db: DatabaseConnection,
     ) -> Result<Self, StartupError> {
+        Self::build_with_clock(settings, db, Clock::system())
+    }
+
+    /// As [`Self::build_with_database`], with deadlines counted on `clock` (which a test
+    /// moves forward across holidays).
+    pub fn build_with_clock(
+        settings: Settings,
+        db: DatabaseConnection,
+        clock: Clock,
+    ) -> Result<Self, StartupError> {
         let settings = Arc::new(settings);
         let vault = IdVault::from_settings(&settings.privacy)?;
         if vault.uses_development_keys() {
@@ -95,19 +106,30 @@ impl Application {
             checkpoint_key.clone(),
             settings.audit.checkpoint_interval,
         );
+        let policy = Arc::new(match &settings.access.policy_file {
+            Some(path) => Policy::load(path)?,
+            None => Policy::built_in()?,
+        });
+        let workflow = Workflow::new(
+            db.clone(),
+            policy.clone(),
+            clock,
+            settings.workflow.step_limits(),
+        );
         let services = Services {
             audit: AuditLog::spawn(db.clone()),
             db: db.clone(),
             limits: Arc::new(settings.limits.clone()),
             vault: Arc::new(vault),
             departments: Arc::new(Departments::new(&settings.departments)?),
-            policy: Arc::new(match &settings.access.policy_file {
-                Some(path) => Policy::load(path)?,
-                None => Policy::built_in()?,
-            }),
+            policy,
             request_deadline: settings.server.request_deadline,
             elderly_age: settings.screening.elderly_age,
+            workflow: workflow.clone(),
         };
+        if let Ok(runtime) = tokio::runtime::Handle::try_current() {
+            runtime.spawn(workflow.escalate_every(settings.workflow.overdue_check_interval));
+        }
         if !settings.screening.interval.is_zero()
             && let Ok(runtime) = tokio::runtime::Handle::try_current()
         {

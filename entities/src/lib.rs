@@ -2,9 +2,16 @@
 //! schema is designed separately for its readers.
 
 pub mod alert;
+pub mod alert_follow_up;
 pub mod audit_checkpoint;
 pub mod audit_record;
+pub mod calendar_day;
+pub mod catalogue_item;
+pub mod idempotency_key;
 pub mod region;
+pub mod request_event;
 pub mod resident;
 pub mod screening_run;
+pub mod service_request;
 pub mod sync_state;
+pub mod visit;

@@ -8,6 +8,7 @@ mod m20261128_000002_create_audit_record;
 mod m20261128_000003_create_resident_index;
 mod m20261128_000004_create_alerts;
 mod m20261128_000005_create_audit_checkpoint;
+mod m20261128_000006_create_village_services;
 
 pub struct Migrator;
 
@@ -20,6 +21,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261128_000003_create_resident_index::Migration),
             Box::new(m20261128_000004_create_alerts::Migration),
             Box::new(m20261128_000005_create_audit_checkpoint::Migration),
+            Box::new(m20261128_000006_create_village_services::Migration),
         ]
     }
 }

@@ -107,6 +107,11 @@ impl AuditEvent {
         }
     }
 
+    /// The caller changed something in village services (`action` on `target`).
+    pub fn acted(actor: &Actor, action: &'static str, target: &str) -> Self {
+        Self::new(actor, action, target, Outcome::Granted)
+    }
+
     /// Personal data was asked for and refused before anything was read.
     pub fn refused(actor: &Actor, action: &'static str, target: &str, reason: &str) -> Self {
         Self::new(actor, action, target, Outcome::Refused(reason.to_owned()))

@@ -31,6 +31,8 @@ pub struct Services {
     pub request_deadline: std::time::Duration,
     /// Age from which a resident's live alerts expect the old-age allowance.
     pub elderly_age: u32,
+    /// Village services: catalogue, service requests, visits, alert follow-up.
+    pub workflow: crate::workflow::Workflow,
 }
 
 /// Per-request data: the caller, what it read, and the request's own loaders, so nothing

@@ -13,6 +13,7 @@ pub mod region;
 pub mod resident;
 pub mod role_schema;
 pub mod schema;
+pub mod workflow;
 
 pub use context::{RequestContext, Services};
 pub use schema::{CunhubSchema, build_schema, sdl};

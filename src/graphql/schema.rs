@@ -2,11 +2,18 @@
 
 use std::sync::Arc;
 
-use async_graphql::{EmptyMutation, EmptySubscription, MergedObject, Schema, SchemaBuilder};
+use async_graphql::{EmptySubscription, MergedObject, Schema, SchemaBuilder};
 
 use super::{
-    Services, alerts::AlertQuery, audit_flush::AuditFlush, audit_log::AuditLogQuery,
-    health::HealthQuery, limits::DocumentLimits, region::RegionQuery, resident::ResidentQuery,
+    Services,
+    alerts::AlertQuery,
+    audit_flush::AuditFlush,
+    audit_log::AuditLogQuery,
+    health::HealthQuery,
+    limits::DocumentLimits,
+    region::RegionQuery,
+    resident::ResidentQuery,
+    workflow::{CatalogueMutation, CatalogueQuery, ServiceRequestMutation, ServiceRequestQuery},
 };
 use crate::config::QueryLimits;
 
@@ -19,14 +26,25 @@ pub struct QueryRoot(
     HealthQuery,
     AuditLogQuery,
     AlertQuery,
+    CatalogueQuery,
+    ServiceRequestQuery,
 );
 
-pub type CunhubSchema = Schema<QueryRoot, EmptyMutation, EmptySubscription>;
+/// The root of every mutation. Each takes an idempotency key.
+#[derive(MergedObject, Default)]
+#[graphql(name = "Mutation")]
+pub struct MutationRoot(ServiceRequestMutation, CatalogueMutation);
 
-fn builder(limits: Arc<QueryLimits>) -> SchemaBuilder<QueryRoot, EmptyMutation, EmptySubscription> {
-    Schema::build(QueryRoot::default(), EmptyMutation, EmptySubscription)
-        .extension(DocumentLimits(limits))
-        .extension(AuditFlush)
+pub type CunhubSchema = Schema<QueryRoot, MutationRoot, EmptySubscription>;
+
+fn builder(limits: Arc<QueryLimits>) -> SchemaBuilder<QueryRoot, MutationRoot, EmptySubscription> {
+    Schema::build(
+        QueryRoot::default(),
+        MutationRoot::default(),
+        EmptySubscription,
+    )
+    .extension(DocumentLimits(limits))
+    .extension(AuditFlush)
 }
 
 /// The executable schema with the hub's services. Without `suggestions`, a validation

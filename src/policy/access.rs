@@ -124,6 +124,9 @@ impl Caller {
 #[derive(Default)]
 struct Collected {
     reads: BTreeMap<String, (BTreeSet<String>, BTreeSet<FieldGroup>)>,
+    /// Village-services records read about a resident (`service_request`, `visit`, …).
+    records: BTreeMap<String, BTreeSet<&'static str>>,
+    actions: Vec<(&'static str, String)>,
     misses: Vec<(String, Outcome)>,
     refusals: Vec<(&'static str, String)>,
     withheld: BTreeSet<FieldGroup>,
@@ -157,6 +160,22 @@ impl AccessLog {
         });
     }
 
+    /// A village-services record about a resident was read (its notes may say anything
+    /// about them, so it is personal data like a field group).
+    pub fn record_read(&self, resident: &str, kind: &'static str) {
+        self.with(|c| {
+            c.records
+                .entry(resident.to_owned())
+                .or_default()
+                .insert(kind);
+        });
+    }
+
+    /// The caller changed something (`action` on `target`), e.g. moved a request along.
+    pub fn acted(&self, action: &'static str, target: &str) {
+        self.with(|c| c.actions.push((action, target.to_owned())));
+    }
+
     /// A field group was withheld from the caller (listed once in the response).
     pub fn withheld(&self, group: FieldGroup) {
         self.with(|c| c.withheld.insert(group));
@@ -181,14 +200,26 @@ impl AccessLog {
     pub fn drain(&self, actor: &Actor) -> Vec<AuditEvent> {
         let collected = self.with(std::mem::take);
         let mut events = Vec::new();
-        for (resident, (departments, groups)) in collected.reads {
-            let groups = groups.into_iter().map(|g| g.as_str().to_owned()).collect();
+        let mut reads = collected.reads;
+        for resident in collected.records.keys() {
+            reads.entry(resident.clone()).or_default();
+        }
+        let mut records = collected.records;
+        for (resident, (departments, groups)) in reads {
+            let mut groups: Vec<String> =
+                groups.into_iter().map(|g| g.as_str().to_owned()).collect();
+            if let Some(kinds) = records.remove(&resident) {
+                groups.extend(kinds.into_iter().map(str::to_owned));
+            }
             events.push(AuditEvent::resident_read(
                 actor,
                 &resident,
                 departments.into_iter().collect(),
                 groups,
             ));
+        }
+        for (action, target) in collected.actions {
+            events.push(AuditEvent::acted(actor, action, &target));
         }
         for (key, outcome) in collected.misses {
             events.push(AuditEvent::resident_lookup_missed(actor, &key, outcome));

@@ -5,7 +5,10 @@ use std::collections::{BTreeMap, HashMap};
 
 use serde::Deserialize;
 
-use super::{FieldGroup, Visibility};
+use super::{
+    FieldGroup, Visibility,
+    work::{RecordScope, WORK_ROLES, WorkAccess, WorkAction},
+};
 use crate::{
     auth::{Principal, Role},
     domain::Department,
@@ -53,6 +56,7 @@ enum Rule {
 pub struct Policy {
     cells: HashMap<(Role, FieldGroup), Rule>,
     alerts: HashMap<Role, AlertAccess>,
+    work: HashMap<Role, WorkAccess>,
 }
 
 #[derive(Deserialize)]
@@ -61,6 +65,16 @@ struct FileForm {
     roles: BTreeMap<String, BTreeMap<String, CellForm>>,
     #[serde(default)]
     alerts: BTreeMap<String, AlertForm>,
+    #[serde(default)]
+    work: BTreeMap<String, WorkForm>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct WorkForm {
+    records: String,
+    #[serde(default)]
+    actions: Vec<String>,
 }
 
 #[derive(Deserialize)]
@@ -162,8 +176,13 @@ impl Policy {
             };
             alerts.insert(role, access);
         }
+        let work = compile_work(&form.work, &mut problems);
         if problems.is_empty() {
-            Ok(Self { cells, alerts })
+            Ok(Self {
+                cells,
+                alerts,
+                work,
+            })
         } else {
             Err(PolicyError(problems))
         }
@@ -202,6 +221,21 @@ impl Policy {
         self.alerts.get(&role).cloned().unwrap_or(AlertAccess::None)
     }
 
+    /// What `role` sees of and may do in village services.
+    pub fn work(&self, role: Role) -> WorkAccess {
+        self.work
+            .get(&role)
+            .cloned()
+            .unwrap_or_else(WorkAccess::nothing)
+    }
+
+    /// Whether `role` may take `action` (the region and department checks come on top).
+    pub fn may(&self, role: Role, action: WorkAction) -> bool {
+        self.work
+            .get(&role)
+            .is_some_and(|w| w.actions.contains(&action))
+    }
+
     /// The matrix as a table, one line per role (for `cunhub policy check`).
     pub fn describe(&self) -> String {
         let mut out = String::new();
@@ -231,8 +265,68 @@ impl Policy {
                 out.push_str(&format!("  {:<22} {cell}\n", group.as_str()));
             }
         }
+        out.push_str("village services\n");
+        for role in WORK_ROLES {
+            let work = self.work(role);
+            let actions: Vec<&str> = work.actions.iter().map(|a| a.as_str()).collect();
+            out.push_str(&format!(
+                "  {:<22} sees {}; may {}\n",
+                role.as_str(),
+                work.records.as_str(),
+                if actions.is_empty() {
+                    "do nothing".to_owned()
+                } else {
+                    actions.join(", ")
+                }
+            ));
+        }
         out
     }
+}
+
+/// Every role needs a `[work.ROLE]` row, so that a forgotten one is a mistake rather than
+/// a role silently locked out (or let in).
+fn compile_work(
+    form: &BTreeMap<String, WorkForm>,
+    problems: &mut Vec<String>,
+) -> HashMap<Role, WorkAccess> {
+    let mut work = HashMap::new();
+    for (role_name, row) in form {
+        let Some(role) = Role::parse(role_name) else {
+            problems.push(format!("[work.{role_name}]: not a role"));
+            continue;
+        };
+        let Some(records) = RecordScope::parse(&row.records) else {
+            problems.push(format!(
+                "[work.{role_name}] records: `{}` is not none, own, region or routed_to_own_department",
+                row.records
+            ));
+            continue;
+        };
+        let mut actions = std::collections::BTreeSet::new();
+        for name in &row.actions {
+            match WorkAction::parse(name) {
+                Some(action) => {
+                    actions.insert(action);
+                }
+                None => problems.push(format!(
+                    "[work.{role_name}] actions: `{name}` is not an action (use {})",
+                    WorkAction::ALL
+                        .iter()
+                        .map(|a| a.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )),
+            }
+        }
+        work.insert(role, WorkAccess { records, actions });
+    }
+    for role in WORK_ROLES {
+        if !form.contains_key(role.as_str()) {
+            problems.push(format!("[work.{}] is missing", role.as_str()));
+        }
+    }
+    work
 }
 
 fn compile(cell: &CellForm) -> Result<Rule, String> {

@@ -6,8 +6,10 @@ mod access;
 mod file;
 mod matrix;
 mod purpose;
+mod work;
 
 pub use access::{AccessError, AccessLog, Caller};
 pub use file::{AlertAccess, MATRIX_ROLES, Policy, PolicyError};
 pub use matrix::{FieldGroup, Visibility};
 pub use purpose::Purpose;
+pub use work::{RecordScope, WORK_ROLES, WorkAccess, WorkAction};

@@ -53,6 +53,10 @@ pub async fn connect(settings: &DatabaseSettings) -> Result<DatabaseConnection, 
 pub async fn migrate(db: &DatabaseConnection) -> Result<MigrationReport, StoreError> {
     Migrator::up(db, None).await?;
     let regions_added = divisions::ensure_loaded(db).await?;
+    crate::workflow::calendar::seed(db)
+        .await
+        .map_err(|e| StoreError::Data(e.to_string()))?;
+    crate::workflow::catalogue::seed(db).await?;
     Ok(MigrationReport { regions_added })
 }
 

@@ -40,6 +40,11 @@ pub struct Resident {
 }
 
 impl Resident {
+    /// A resident as `own` says: read by themselves, or by someone else.
+    pub(crate) fn seen(record: Arc<ResidentRecord>, own: bool) -> Self {
+        Self { record, own }
+    }
+
     /// A resident listed for a caller who is not this resident.
     pub(crate) fn listed(record: Arc<ResidentRecord>) -> Self {
         Self { record, own: false }

@@ -1,0 +1,180 @@
+//! The codes of village services as GraphQL enums, each value with its Chinese term.
+
+use async_graphql::Enum;
+
+use crate::{
+    domain::Department as DomainDepartment,
+    workflow::{
+        catalogue::{Level, Mode},
+        lifecycle::{Action, Level as Turn, Status},
+        requests::{AuthorisationMethod as DomainMethod, EventKind},
+    },
+};
+
+macro_rules! mirror {
+    ($doc:literal $name:ident <=> $domain:ty { $($variant:ident => $dvariant:path : $vdoc:literal),+ $(,)? }) => {
+        #[doc = $doc]
+        #[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
+        pub enum $name {
+            $( #[doc = $vdoc] $variant ),+
+        }
+
+        impl From<$domain> for $name {
+            fn from(value: $domain) -> Self {
+                match value {
+                    $( $dvariant => Self::$variant ),+
+                }
+            }
+        }
+
+        impl From<$name> for $domain {
+            fn from(value: $name) -> Self {
+                match value {
+                    $( $name::$variant => $dvariant ),+
+                }
+            }
+        }
+    };
+}
+
+mirror!("Where a service request stands (办理状态)." ServiceRequestStatus <=> Status {
+    Reported => Status::Reported: "已上报: reported by the village, waiting for the township.",
+    Accepted => Status::Accepted: "乡镇已受理: the township took it on, to resolve or route.",
+    ResolvedByTownship => Status::ResolvedByTownship: "乡镇已办结: solved by the township; the village confirms.",
+    Routed => Status::Routed: "已派单（吹哨）: routed to a county department, which responds.",
+    Responded => Status::Responded: "部门已反馈（报到）: the department responded; the village confirms.",
+    Resolved => Status::Resolved: "已办结: the village confirmed the need is met.",
+    Returned => Status::Returned: "已退回: sent back to the village for more information.",
+    Rejected => Status::Rejected: "已驳回: refused, with a reason.",
+});
+
+mirror!("An action that moves a service request along." ServiceRequestAction <=> Action {
+    Accept => Action::Accept: "受理: the township takes a reported need on.",
+    ResolveByTownship => Action::ResolveByTownship: "乡镇办结: the township solves it itself.",
+    Route => Action::Route: "派单（吹哨）: the township routes it to a county department.",
+    Respond => Action::Respond: "反馈（报到）: the department reports what it did.",
+    ReturnToTownship => Action::ReturnToTownship: "退回乡镇: the department sends it back to the township.",
+    Return => Action::Return: "退回村: the township sends it back to the village.",
+    Resubmit => Action::Resubmit: "重新上报: the village sends a returned request again.",
+    Reject => Action::Reject: "驳回: the township or the department refuses it.",
+    ConfirmResolved => Action::ConfirmResolved: "确认办结: the village confirms the need is met.",
+});
+
+/// Who acts next on a service request (当前办理层级).
+#[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
+pub enum ServiceLevel {
+    /// 村: the village assistant.
+    Village,
+    /// 乡镇: the township officer.
+    Township,
+    /// 县级部门: the county department it was routed to.
+    Department,
+}
+
+impl From<Turn> for ServiceLevel {
+    fn from(value: Turn) -> Self {
+        match value {
+            Turn::Village => Self::Village,
+            Turn::Township => Self::Township,
+            Turn::Department => Self::Department,
+        }
+    }
+}
+
+/// What happened on a service request's timeline (办理记录).
+#[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
+pub enum ServiceRequestEventKind {
+    /// 上报: the village opened it.
+    Opened,
+    /// 受理.
+    Accepted,
+    /// 乡镇办结.
+    ResolvedByTownship,
+    /// 派单（吹哨）.
+    Routed,
+    /// 部门反馈（报到）.
+    Responded,
+    /// 退回乡镇.
+    ReturnedToTownship,
+    /// 退回村.
+    Returned,
+    /// 重新上报.
+    Resubmitted,
+    /// 驳回.
+    Rejected,
+    /// 确认办结.
+    Resolved,
+    /// 超时督办: the step passed its deadline and was escalated.
+    Escalated,
+}
+
+impl From<EventKind> for ServiceRequestEventKind {
+    fn from(value: EventKind) -> Self {
+        match value {
+            EventKind::Opened => Self::Opened,
+            EventKind::Escalated => Self::Escalated,
+            EventKind::Transition(action) => match action {
+                Action::Accept => Self::Accepted,
+                Action::ResolveByTownship => Self::ResolvedByTownship,
+                Action::Route => Self::Routed,
+                Action::Respond => Self::Responded,
+                Action::ReturnToTownship => Self::ReturnedToTownship,
+                Action::Return => Self::Returned,
+                Action::Resubmit => Self::Resubmitted,
+                Action::Reject => Self::Rejected,
+                Action::ConfirmResolved => Self::Resolved,
+            },
+        }
+    }
+}
+
+mirror!("How a village handles a service for a villager (办理方式)." HandlingMode <=> Mode {
+    Proxy => Mode::Proxy: "帮办代办: the assistant handles it on the villager's behalf.",
+    Video => Mode::Video: "视频办: by video call with the department.",
+    Online => Mode::Online: "全程网办: fully online.",
+    InVillage => Mode::InVillage: "不出村: in the village, without travelling.",
+});
+
+/// Who issued a catalogue item (目录层级).
+#[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
+pub enum CatalogueLevel {
+    /// 省级参考目录: the province's reference list.
+    ProvincialReference,
+    /// 市级指导目录: a prefecture's guidance list.
+    MunicipalGuidance,
+    /// 县级基本目录: a county's basic list.
+    CountyBasic,
+}
+
+impl From<Level> for CatalogueLevel {
+    fn from(value: Level) -> Self {
+        match value {
+            Level::ProvincialReference => Self::ProvincialReference,
+            Level::MunicipalGuidance => Self::MunicipalGuidance,
+            Level::CountyBasic => Self::CountyBasic,
+        }
+    }
+}
+
+mirror!("A county department a service request can be routed to (县级部门)." Department <=> DomainDepartment {
+    MedicalInsurance => DomainDepartment::MedicalInsurance: "医疗保障局: medical insurance.",
+    SocialSecurity => DomainDepartment::SocialSecurity: "人力资源和社会保障局: human resources and social security.",
+    CivilAffairs => DomainDepartment::CivilAffairs: "民政局: civil affairs.",
+    PublicSecurity => DomainDepartment::PublicSecurity: "公安局: public security.",
+    VeteransAffairs => DomainDepartment::VeteransAffairs: "退役军人事务局: veterans affairs.",
+    Health => DomainDepartment::Health: "卫生健康局: health.",
+    Agriculture => DomainDepartment::Agriculture: "农业农村局: agriculture and rural affairs.",
+    Justice => DomainDepartment::Justice: "司法局: justice.",
+    EmergencyManagement => DomainDepartment::EmergencyManagement: "应急管理局: emergency management.",
+    Education => DomainDepartment::Education: "教育局: education.",
+    Housing => DomainDepartment::Housing: "住房和城乡建设局: housing and construction.",
+    Transport => DomainDepartment::Transport: "交通运输局: transport.",
+    Postal => DomainDepartment::Postal: "邮政管理局: postal services.",
+});
+
+mirror!("How a villager authorised a proxy-handled request (授权方式)." AuthorisationMethod <=> DomainMethod {
+    Written => DomainMethod::Written: "书面授权: a signed authorisation form.",
+    Fingerprint => DomainMethod::Fingerprint: "按手印: a fingerprint on the form.",
+    Video => DomainMethod::Video: "视频授权: recorded on a video call.",
+    InPersonWitnessed => DomainMethod::InPersonWitnessed: "当面授权（有见证）: in person, witnessed.",
+});

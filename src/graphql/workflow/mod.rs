@@ -1,0 +1,95 @@
+//! Village services in the schema: the catalogue, service requests and their work lists.
+
+mod catalogue;
+mod door;
+mod enums;
+mod requests;
+
+pub use catalogue::{CatalogueItem, CatalogueQuery};
+pub use enums::*;
+pub use requests::{
+    ServiceRequest, ServiceRequestEvent, ServiceRequestMutation, ServiceRequestQuery,
+};
+
+use async_graphql::{Context, Object};
+
+use crate::error::{AppError, ResultExt};
+use catalogue::{AddCatalogueItemInput, CatalogueItemPayload, RetireCatalogueItemInput};
+
+/// Changing the catalogue (admins, within their region).
+#[derive(Default)]
+pub struct CatalogueMutation;
+
+#[Object]
+impl CatalogueMutation {
+    /// Adds an item to the catalogue, issued by the province, a prefecture or a county.
+    async fn add_catalogue_item(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The new item.")] input: AddCatalogueItemInput,
+    ) -> async_graphql::Result<CatalogueItemPayload> {
+        let principal = admin_door(ctx, "catalogue.add")?;
+        let workflow = &crate::graphql::context::ContextExt::services(ctx)?.workflow;
+        let done = workflow
+            .add_item(principal, input.to_new_item(), &input.idempotency_key)
+            .await
+            .map_err(AppError::from)
+            .or_graphql()?;
+        record(ctx, "catalogue.add", &done.value.code, done.replayed)?;
+        Ok(CatalogueItemPayload {
+            item: done.value.into(),
+            replayed: done.replayed,
+        })
+    }
+
+    /// Retires an item: it stays readable on the requests that name it, but takes no new
+    /// ones.
+    async fn retire_catalogue_item(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The item to retire.")] input: RetireCatalogueItemInput,
+    ) -> async_graphql::Result<CatalogueItemPayload> {
+        let principal = admin_door(ctx, "catalogue.retire")?;
+        let workflow = &crate::graphql::context::ContextExt::services(ctx)?.workflow;
+        let done = workflow
+            .retire_item(principal, input.code.trim(), &input.idempotency_key)
+            .await
+            .map_err(AppError::from)
+            .or_graphql()?;
+        record(ctx, "catalogue.retire", &done.value.code, done.replayed)?;
+        Ok(CatalogueItemPayload {
+            item: done.value.into(),
+            replayed: done.replayed,
+        })
+    }
+}
+
+/// The catalogue is not personal data: any authenticated caller reaches the workflow,
+/// which checks the `manage_catalogue` action.
+fn admin_door<'c>(
+    ctx: &'c Context<'_>,
+    action: &'static str,
+) -> async_graphql::Result<&'c crate::auth::Principal> {
+    let request = crate::graphql::context::ContextExt::request(ctx)?;
+    match request.caller.principal.as_ref() {
+        Some(principal) => Ok(principal),
+        None => {
+            request.access.refused(action, "unauthenticated");
+            Err(AppError::from(crate::policy::AccessError::Unauthenticated)).or_graphql()
+        }
+    }
+}
+
+fn record(
+    ctx: &Context<'_>,
+    action: &'static str,
+    target: &str,
+    replayed: bool,
+) -> async_graphql::Result<()> {
+    if !replayed {
+        crate::graphql::context::ContextExt::request(ctx)?
+            .access
+            .acted(action, target);
+    }
+    Ok(())
+}
