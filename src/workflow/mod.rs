@@ -200,6 +200,20 @@ impl Workflow {
         if let Some(done) = self.replay(&attempt).await? {
             return Ok(done);
         }
+        // Whatever fails, a concurrent attempt under the same key may have succeeded
+        // meanwhile: then its result is this attempt's too.
+        match self.open_once(principal, input, &attempt).await {
+            Ok(done) => Ok(done),
+            Err(err) => self.replay_or(&attempt, err).await,
+        }
+    }
+
+    async fn open_once(
+        &self,
+        principal: &Principal,
+        input: OpenRequest,
+        attempt: &Attempt,
+    ) -> Result<Done<Request>, WorkflowError> {
         if !self.policy.may(principal.role, WorkAction::OpenRequest) {
             return Err(WorkflowError::Forbidden(format!(
                 "the role `{}` cannot open service requests",
@@ -272,16 +286,8 @@ impl Workflow {
             Ok::<_, StoreError>((request, event))
         }
         .await;
-        let (request, event) = match written {
-            Ok(written) => written,
-            Err(err) => {
-                drop(txn);
-                return self.replay_or(&attempt, err.into()).await;
-            }
-        };
-        if let Err(err) = txn.commit().await {
-            return self.replay_or(&attempt, err.into()).await;
-        }
+        let (request, event) = written?;
+        txn.commit().await?;
         self.events.publish(RequestChange {
             request: request.clone(),
             event,
@@ -316,6 +322,18 @@ impl Workflow {
         if let Some(done) = self.replay(&attempt).await? {
             return Ok(done);
         }
+        match self.act_once(principal, input, &attempt).await {
+            Ok(done) => Ok(done),
+            Err(err) => self.replay_or(&attempt, err).await,
+        }
+    }
+
+    async fn act_once(
+        &self,
+        principal: &Principal,
+        input: TakeAction,
+        attempt: &Attempt,
+    ) -> Result<Done<Request>, WorkflowError> {
         let request = requests::find(&self.db, &input.request_id)
             .await?
             .filter(|r| self.sees(principal, r, None))
@@ -377,16 +395,8 @@ impl Workflow {
             Ok::<_, ChangeError>(applied)
         }
         .await;
-        let (request, event) = match written {
-            Ok(written) => written,
-            Err(err) => {
-                drop(txn);
-                return self.replay_or(&attempt, err.into()).await;
-            }
-        };
-        if let Err(err) = txn.commit().await {
-            return self.replay_or(&attempt, err.into()).await;
-        }
+        let (request, event) = written?;
+        txn.commit().await?;
         self.events.publish(RequestChange {
             request: request.clone(),
             event,

@@ -44,7 +44,7 @@ impl Workflow {
                 to: request.status,
                 department: None,
                 note: format!(
-                    "the {} step was due {since} (China time); escalated to {}",
+                    "the {} step was due by {since} (China time); escalated to {}",
                     level.as_str(),
                     level.escalates_to()
                 ),

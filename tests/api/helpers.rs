@@ -8,6 +8,7 @@ use cunhub::{
     domain::{Department, RegionCode},
     startup::Application,
     store,
+    workflow::Clock,
 };
 use reqwest::{StatusCode, header::HeaderMap};
 use sea_orm::{ConnectionTrait, Database, DatabaseConnection};
@@ -17,6 +18,8 @@ pub struct TestApp {
     pub address: String,
     pub settings: Settings,
     pub db: DatabaseConnection,
+    /// The hub's clock for deadlines: tests move it across holidays.
+    pub clock: Clock,
     _database: TestDatabase,
 }
 
@@ -37,13 +40,16 @@ pub async fn spawn_app_with(customize: impl FnOnce(&mut Settings)) -> TestApp {
     customize(&mut settings);
     let db = store::connect(&settings.database).await.expect("connect");
     store::migrate(&db).await.expect("migrate");
-    let app = Application::build_with_database(settings.clone(), db.clone()).expect("build");
+    let clock = Clock::system();
+    let app =
+        Application::build_with_clock(settings.clone(), db.clone(), clock.clone()).expect("build");
     let address = format!("http://{}", app.address());
     tokio::spawn(app.run_until_stopped());
     TestApp {
         address,
         settings,
         db,
+        clock,
         _database: database,
     }
 }

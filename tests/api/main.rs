@@ -17,3 +17,4 @@ mod residents;
 mod schema_file;
 mod screening;
 mod websocket;
+mod workflow;
