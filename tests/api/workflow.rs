@@ -966,3 +966,158 @@ async fn a_county_sees_the_provincial_its_prefectures_and_its_own_items() {
     assert_eq!(refused.error_codes(), vec!["BAD_USER_INPUT"]);
     assert!(!codes("220122").await.contains(&"JL-MZ-008".to_owned()));
 }
+
+/// The caller's level in the lifecycle, as the hub binds roles to turns.
+fn level(role: Role) -> Option<cunhub::workflow::lifecycle::Level> {
+    use cunhub::workflow::lifecycle::Level;
+    match role {
+        Role::VillageAssistant => Some(Level::Village),
+        Role::TownshipOfficer => Some(Level::Township),
+        Role::DepartmentClerk => Some(Level::Department),
+        _ => None,
+    }
+}
+
+/// Every role × every request action × every open status, expected from the policy file
+/// alone: allowed where the role's `[work]` row lists the action, it is the role's turn
+/// and the lifecycle has the transition; refused (changing nothing) everywhere else.
+async fn work_matrix_holds(policy_file: Option<&std::path::Path>) {
+    use cunhub::{
+        policy::{Policy, WorkAction},
+        workflow::{
+            lifecycle::{Action, Status},
+            work_action,
+        },
+    };
+    let path = policy_file.map(std::path::Path::to_path_buf);
+    let w = world(move |s| s.access.policy_file = path).await;
+    let policy = match policy_file {
+        Some(path) => Policy::load(path).unwrap(),
+        None => Policy::built_in().unwrap(),
+    };
+    let roles: Vec<(Role, Option<Department>, String)> = vec![
+        (Role::VillageAssistant, None, w.village.clone()),
+        (Role::TownshipOfficer, None, TOWNSHIP.into()),
+        (
+            Role::DepartmentClerk,
+            Some(Department::CivilAffairs),
+            "220122".into(),
+        ),
+        (
+            Role::DepartmentClerk,
+            Some(Department::Health),
+            "220122".into(),
+        ),
+        (Role::Police, None, TOWNSHIP.into()),
+        (Role::Admin, None, "22".into()),
+    ];
+    let purposeless = [
+        Role::Dashboard,
+        Role::Integrator,
+        Role::Auditor,
+        Role::Resident,
+    ];
+    let statuses = [
+        ("REPORTED", Status::Reported),
+        ("ACCEPTED", Status::Accepted),
+        ("ROUTED", Status::Routed),
+        ("RESPONDED", Status::Responded),
+        ("RESOLVED_BY_TOWNSHIP", Status::ResolvedByTownship),
+        ("RETURNED", Status::Returned),
+    ];
+    let mut checked = 0;
+    for (status_name, status) in statuses {
+        let (shared, shared_version) = request_in(&w, status_name).await;
+        for action in Action::ALL {
+            for (role, dept, region) in &roles {
+                let principal_dept = *dept;
+                let allowed = policy.may(*role, work_action(action))
+                    && level(*role).is_some()
+                    && level(*role) == status.next_actor()
+                    && cunhub::workflow::lifecycle::apply(status, action).is_ok()
+                    && (level(*role) != Some(cunhub::workflow::lifecycle::Level::Department)
+                        || principal_dept == Some(Department::CivilAffairs));
+                let token = token(&w.app, "matrix", *role, region, *dept);
+                let dept_arg = (action == Action::Route).then_some("HEALTH");
+                let key = format!("m-{}", uuid::Uuid::new_v4().simple());
+                let (id, version) = if allowed {
+                    request_in(&w, status_name).await
+                } else {
+                    (shared.clone(), shared_version)
+                };
+                let response = w
+                    .act(
+                        &token,
+                        &id,
+                        version,
+                        action.code(),
+                        "matrix",
+                        dept_arg,
+                        &key,
+                    )
+                    .await;
+                assert_eq!(
+                    response.error_codes().is_empty(),
+                    allowed,
+                    "{role} {dept:?} {} on {status_name}: {:?}",
+                    action.code(),
+                    response.body
+                );
+                checked += 1;
+            }
+        }
+        let stored = service_request::Entity::find_by_id(shared.clone())
+            .one(&w.app.db)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(i64::from(stored.version), shared_version);
+    }
+    for (role, dept, region) in &roles {
+        let token = token(&w.app, "matrix", *role, region, *dept);
+        let key = format!("m-open-{}", uuid::Uuid::new_v4().simple());
+        let response = w.open(&token, &w.resident, "JL-MZ-003", &key).await;
+        assert_eq!(
+            response.error_codes().is_empty(),
+            policy.may(*role, WorkAction::OpenRequest),
+            "{role} opening: {:?}",
+            response.body
+        );
+    }
+    for role in purposeless {
+        let dept = role.needs_department().then_some(Department::CivilAffairs);
+        let token = token(&w.app, "matrix", role, &w.village, dept);
+        let response = w
+            .open(&token, &w.resident, "JL-MZ-003", "m-open-none-1")
+            .await;
+        assert!(
+            !response.error_codes().is_empty(),
+            "{role} opened a request"
+        );
+    }
+    assert!(checked >= 6 * 9 * 6);
+}
+
+#[tokio::test]
+async fn the_work_matrix_follows_the_built_in_policy() {
+    work_matrix_holds(None).await;
+}
+
+#[tokio::test]
+async fn a_changed_policy_file_changes_who_may_act() {
+    // The township may no longer reject, nor the department send back to the township.
+    let text = cunhub::policy::Policy::built_in_text()
+        .replace(
+            "\"route\", \"return\", \"reject\", \"acknowledge_alert\"",
+            "\"route\", \"return\", \"acknowledge_alert\"",
+        )
+        .replace(
+            "actions = [\"respond\", \"return_to_township\", \"reject\"]",
+            "actions = [\"respond\", \"reject\"]",
+        );
+    assert_ne!(text, cunhub::policy::Policy::built_in_text());
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("policy.toml");
+    std::fs::write(&path, text).unwrap();
+    work_matrix_holds(Some(&path)).await;
+}
