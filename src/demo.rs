@@ -79,6 +79,8 @@ pub async fn run(mut settings: Settings, args: DemoArgs) -> Result<(), DemoError
     settings.server.graphiql = true;
     settings.server.introspection = true;
     settings.server.suggestions = true;
+    // Overdue steps are looked for often, so that an escalation shows within seconds.
+    settings.workflow.overdue_check_interval = Duration::from_secs(10);
 
     let app = Application::build(settings.clone()).await?;
     let address = app.address();
@@ -88,8 +90,9 @@ pub async fn run(mut settings: Settings, args: DemoArgs) -> Result<(), DemoError
     // The resident index fills in the background; the hub answers meanwhile.
     let sync_settings = settings.clone();
     let sync_scope = scope.clone();
+    let village = places.village.clone();
     tokio::spawn(async move {
-        if let Err(err) = background_sync(sync_settings, sync_scope).await {
+        if let Err(err) = background_sync(sync_settings, sync_scope, village).await {
             eprintln!("resident index: {err}");
         }
     });
@@ -102,7 +105,11 @@ pub async fn run(mut settings: Settings, args: DemoArgs) -> Result<(), DemoError
     }
 }
 
-async fn background_sync(settings: Settings, scope: RegionCode) -> Result<(), String> {
+async fn background_sync(
+    settings: Settings,
+    scope: RegionCode,
+    village: RegionCode,
+) -> Result<(), String> {
     let db = crate::store::connect(&settings.database)
         .await
         .map_err(|e| e.to_string())?;
@@ -132,6 +139,12 @@ async fn background_sync(settings: Settings, scope: RegionCode) -> Result<(), St
         report.moved_out,
         report.deceased
     );
+    match seed_overdue_request(&db, &village).await {
+        Ok(id) => eprintln!(
+            "service request {id}: reported a week ago in {village} and never accepted; the overdue sweep escalates it within seconds"
+        ),
+        Err(err) => eprintln!("service requests: {err}"),
+    }
     // Then the cross-department checks of the whole scope; alerts appear village by village.
     let screening = crate::screening::Background {
         db,
@@ -146,6 +159,62 @@ async fn background_sync(settings: Settings, scope: RegionCode) -> Result<(), St
         Err(err) => eprintln!("screening: {err}"),
     }
     Ok(())
+}
+
+/// A request the demo village reported a week ago and the township never accepted: its
+/// history is written as of then, so the running hub finds the step overdue and escalates
+/// it on its own. Idempotent across demo runs on the same database.
+async fn seed_overdue_request(
+    db: &sea_orm::DatabaseConnection,
+    village: &RegionCode,
+) -> Result<String, String> {
+    use crate::{
+        auth::Principal,
+        store::residents::{self, IndexStatus, ResidentFilter},
+        workflow::{Clock, OpenRequest, Workflow, catalogue::Mode, lifecycle::StepLimits},
+    };
+    let filter = ResidentFilter {
+        region_prefix: village.as_str().to_owned(),
+        status: Some(IndexStatus::Normal),
+        ..ResidentFilter::default()
+    };
+    let (found, _) = residents::page(db, &filter, None, 1)
+        .await
+        .map_err(|e| e.to_string())?;
+    let resident = found
+        .into_iter()
+        .next()
+        .ok_or_else(|| format!("no resident in {village} to report a need for"))?;
+    let a_week_ago = Clock::system();
+    a_week_ago.advance(-chrono::Duration::days(7));
+    let policy = crate::policy::Policy::built_in().map_err(|e| e.to_string())?;
+    let history = Workflow::new(
+        db.clone(),
+        std::sync::Arc::new(policy),
+        a_week_ago,
+        StepLimits::default(),
+    );
+    let assistant = Principal {
+        subject: format!("demo-{}", Role::VillageAssistant),
+        role: Role::VillageAssistant,
+        region: village.clone(),
+        department: None,
+        id_number: None,
+    };
+    let request = OpenRequest {
+        resident_id: resident.id,
+        catalogue_code: "JL-MZ-006".into(),
+        mode: Mode::InVillage,
+        description: "高龄津贴申领: reported a week ago, still waiting for the township".into(),
+        authorisation: None,
+        alert_id: None,
+        visit_id: None,
+    };
+    let done = history
+        .open(&assistant, request, "demo-seed-overdue-request-1")
+        .await
+        .map_err(|e| e.to_string())?;
+    Ok(done.value.id)
 }
 
 fn print_guide(
