@@ -1,6 +1,9 @@
 //! `cunhub demo`: the four department simulators and the hub in one process, on the
 //! embedded SQLite database. The hub answers within seconds; the population is
-//! generated in the background, with its progress shown.
+//! generated in the background, with its progress shown. Unless told not to, it then
+//! plays the village-services walkthrough (see [`walkthrough`]).
+
+mod walkthrough;
 
 use std::time::Duration;
 
@@ -24,6 +27,9 @@ pub struct DemoArgs {
     /// Average people per village or community.
     #[arg(long, default_value_t = 245)]
     pub people_per_village: u32,
+    /// Do not play the village-services walkthrough once the first alerts are in.
+    #[arg(long)]
+    pub no_walkthrough: bool,
 }
 
 /// Why the demo could not start.
@@ -96,6 +102,27 @@ pub async fn run(mut settings: Settings, args: DemoArgs) -> Result<(), DemoError
             eprintln!("resident index: {err}");
         }
     });
+
+    if !args.no_walkthrough {
+        let settings = settings.clone();
+        let (village, township, county) = (
+            places.village.clone(),
+            places.township.clone(),
+            places.county.clone(),
+        );
+        tokio::spawn(async move {
+            let stage = walkthrough::Stage {
+                settings: &settings,
+                address,
+                village,
+                township,
+                county,
+            };
+            if let Err(err) = walkthrough::run(stage).await {
+                eprintln!("walkthrough stopped: {err}");
+            }
+        });
+    }
 
     let outcome = server.await;
     cluster.stop().await;
