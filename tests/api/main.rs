@@ -16,4 +16,5 @@ mod regions;
 mod residents;
 mod schema_file;
 mod screening;
+mod subscriptions;
 mod websocket;
