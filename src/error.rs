@@ -158,9 +158,7 @@ impl AppError {
                 WorkflowError::Key(KeyError::Malformed)
                 | WorkflowError::BadInput(_)
                 | WorkflowError::Item(_) => ErrorCode::BadUserInput,
-                WorkflowError::Store(err) if matches!(err, StoreError::Unavailable(_)) => {
-                    ErrorCode::DatabaseUnavailable
-                }
+                WorkflowError::Store(StoreError::Unavailable(_)) => ErrorCode::DatabaseUnavailable,
                 WorkflowError::Store(_) => ErrorCode::Internal,
             },
         }

@@ -95,6 +95,14 @@ pub struct Claims {
     pub iat: Option<u64>,
 }
 
+/// A verified token: who it names, and the moment the hub stops accepting it.
+#[derive(Debug, Clone)]
+pub struct VerifiedToken {
+    pub principal: Principal,
+    /// `exp` plus the allowed clock skew (`auth.leeway`).
+    pub accepted_until: chrono::DateTime<chrono::Utc>,
+}
+
 /// Verifies bearer tokens against the configured keys: the HS256 secret, one static
 /// public key, and the keys of a JWKS URL.
 pub struct JwtVerifier {
@@ -197,6 +205,15 @@ impl JwtVerifier {
 
     /// Verifies a token and turns its claims into a principal.
     pub async fn verify(&self, token: &str) -> Result<Principal, AuthError> {
+        self.verify_token(token)
+            .await
+            .map(|verified| verified.principal)
+    }
+
+    /// Verifies a token and tells, with the principal, until when the hub accepts it
+    /// (its `exp` plus the allowed clock skew): a connection that outlives its token is
+    /// closed at that moment.
+    pub async fn verify_token(&self, token: &str) -> Result<VerifiedToken, AuthError> {
         // The header names the algorithm; only a listed one selects a key, and HS256
         // only ever selects the secret, so a token cannot pick `none` or use a public
         // key as an HMAC secret.
@@ -226,7 +243,20 @@ impl JwtVerifier {
             ErrorKind::MissingRequiredClaim(claim) => AuthError::MissingClaim(static_claim(claim)),
             _ => AuthError::Malformed,
         })?;
-        principal_from(data.claims)
+        let exp = data.claims.exp.ok_or(AuthError::MissingClaim("exp"))?;
+        let leeway = chrono::TimeDelta::from_std(self.leeway).unwrap_or_default();
+        let accepted_until = i64::try_from(exp)
+            .ok()
+            .and_then(|exp| chrono::DateTime::from_timestamp(exp, 0))
+            .and_then(|exp| exp.checked_add_signed(leeway))
+            .ok_or_else(|| AuthError::InvalidClaim {
+                claim: "exp",
+                reason: "not a representable time".into(),
+            })?;
+        Ok(VerifiedToken {
+            principal: principal_from(data.claims)?,
+            accepted_until,
+        })
     }
 
     /// The key of a listed algorithm: a `kid` of an asymmetric token selects a JWKS key

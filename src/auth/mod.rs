@@ -5,5 +5,7 @@ mod jwks;
 mod jwt;
 mod principal;
 
-pub use jwt::{AuthError, Claims, JwtVerifier, TokenRequest, mint_development_token};
+pub use jwt::{
+    AuthError, Claims, JwtVerifier, TokenRequest, VerifiedToken, mint_development_token,
+};
 pub use principal::{Principal, Role};

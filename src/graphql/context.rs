@@ -39,7 +39,8 @@ pub struct Services {
 /// cached in a loader outlives the request or crosses from one caller to another.
 pub struct RequestContext {
     pub caller: Caller,
-    pub access: AccessLog,
+    /// Shared with whoever writes it to the audit log once the response is ready.
+    pub access: Arc<AccessLog>,
     pub regions: DataLoader<RegionLoader>,
     pub residents: DataLoader<ResidentLoader>,
     pub departments: DepartmentLoaders,
@@ -55,11 +56,19 @@ impl RequestContext {
         Self {
             departments,
             caller,
-            access: AccessLog::default(),
+            access: Arc::default(),
             regions: RegionLoader::data_loader(services.db.clone()),
             residents: ResidentLoader::data_loader(services.db.clone()),
         }
     }
+}
+
+/// Marks an operation over a socket: each of its executions (a query's one, every event a
+/// subscription pushes) runs with a [`RequestContext`] of its own, so that what one event
+/// read is audited before that event leaves, and no loader cache or department deadline
+/// lasts as long as the subscription.
+pub struct LiveOperation {
+    pub caller: Caller,
 }
 
 /// Typed access to the context, without `unwrap` on missing data.

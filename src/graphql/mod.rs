@@ -15,5 +15,5 @@ pub mod role_schema;
 pub mod schema;
 pub mod workflow;
 
-pub use context::{RequestContext, Services};
+pub use context::{LiveOperation, RequestContext, Services};
 pub use schema::{CunhubSchema, build_schema, sdl};

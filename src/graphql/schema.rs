@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use async_graphql::{EmptySubscription, MergedObject, Schema, SchemaBuilder};
+use async_graphql::{MergedObject, MergedSubscription, Schema, SchemaBuilder};
 
 use super::{
     Services,
@@ -13,7 +13,10 @@ use super::{
     limits::DocumentLimits,
     region::RegionQuery,
     resident::ResidentQuery,
-    workflow::{CatalogueMutation, CatalogueQuery, ServiceRequestMutation, ServiceRequestQuery},
+    workflow::{
+        CatalogueMutation, CatalogueQuery, ServiceRequestMutation, ServiceRequestQuery,
+        ServiceRequestSubscription,
+    },
 };
 use crate::config::QueryLimits;
 
@@ -35,13 +38,18 @@ pub struct QueryRoot(
 #[graphql(name = "Mutation")]
 pub struct MutationRoot(ServiceRequestMutation, CatalogueMutation);
 
-pub type CunhubSchema = Schema<QueryRoot, MutationRoot, EmptySubscription>;
+/// The root of every subscription (over WebSocket, graphql-transport-ws).
+#[derive(MergedSubscription, Default)]
+#[graphql(name = "Subscription")]
+pub struct SubscriptionRoot(ServiceRequestSubscription);
 
-fn builder(limits: Arc<QueryLimits>) -> SchemaBuilder<QueryRoot, MutationRoot, EmptySubscription> {
+pub type CunhubSchema = Schema<QueryRoot, MutationRoot, SubscriptionRoot>;
+
+fn builder(limits: Arc<QueryLimits>) -> SchemaBuilder<QueryRoot, MutationRoot, SubscriptionRoot> {
     Schema::build(
         QueryRoot::default(),
         MutationRoot::default(),
-        EmptySubscription,
+        SubscriptionRoot::default(),
     )
     .extension(DocumentLimits(limits))
     .extension(AuditFlush)

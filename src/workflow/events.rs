@@ -4,7 +4,8 @@
 
 use std::sync::Arc;
 
-use tokio::sync::broadcast;
+use futures_util::{Stream, stream};
+use tokio::sync::broadcast::{self, error::RecvError};
 
 use super::requests::{Event, Request};
 
@@ -34,6 +35,25 @@ impl EventBus {
 
     pub fn subscribe(&self) -> broadcast::Receiver<Arc<RequestChange>> {
         self.sender.subscribe()
+    }
+
+    /// Every change from now on, as a stream that ends only with the bus. A subscriber
+    /// that falls behind by more than the bus holds skips the changes it missed.
+    pub fn changes(&self) -> impl Stream<Item = Arc<RequestChange>> + Send + use<> {
+        stream::unfold(self.subscribe(), |mut receiver| async move {
+            loop {
+                match receiver.recv().await {
+                    Ok(change) => return Some((change, receiver)),
+                    Err(RecvError::Lagged(skipped)) => {
+                        tracing::warn!(
+                            skipped,
+                            "a live subscriber fell behind and skipped changes"
+                        );
+                    }
+                    Err(RecvError::Closed) => return None,
+                }
+            }
+        })
     }
 }
 

@@ -365,6 +365,26 @@ pub struct RequestFilter {
 }
 
 impl RequestFilter {
+    /// Whether `request` is one the filter selects: the condition of [`page`], for a
+    /// request at hand (a live change) rather than in the database.
+    pub fn matches(&self, request: &Request) -> bool {
+        request.village_code.starts_with(&self.region_prefix)
+            && self
+                .department
+                .is_none_or(|d| request.department == Some(d))
+            && self
+                .resident_id
+                .as_ref()
+                .is_none_or(|r| *r == request.resident_id)
+            && (self.statuses.is_empty() || self.statuses.contains(&request.status))
+            && self.overdue.is_none_or(|o| o == request.overdue)
+            && self.updated_since.is_none_or(|t| request.updated_at >= t)
+            && self
+                .catalogue_code
+                .as_ref()
+                .is_none_or(|c| *c == request.catalogue_code)
+    }
+
     fn condition(&self) -> Condition {
         let mut condition = Condition::all()
             .add(service_request::Column::VillageCode.starts_with(&self.region_prefix));

@@ -16,5 +16,6 @@ mod regions;
 mod residents;
 mod schema_file;
 mod screening;
+mod subscriptions;
 mod websocket;
 mod workflow;

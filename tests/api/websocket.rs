@@ -13,10 +13,10 @@ use tokio_tungstenite::{
 
 use crate::helpers::{TestApp, spawn_app, spawn_hub_with_departments};
 
-type Socket =
+pub(crate) type Socket =
     tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
 
-async fn open(app: &TestApp) -> Socket {
+pub(crate) async fn open(app: &TestApp) -> Socket {
     let url = format!("{}/graphql", app.address.replace("http://", "ws://"));
     let mut request = url.into_client_request().unwrap();
     request.headers_mut().insert(
@@ -31,7 +31,7 @@ async fn open(app: &TestApp) -> Socket {
     socket
 }
 
-async fn next_json(socket: &mut Socket) -> Value {
+pub(crate) async fn next_json(socket: &mut Socket) -> Value {
     loop {
         match tokio::time::timeout(Duration::from_secs(15), socket.next())
             .await
@@ -46,7 +46,7 @@ async fn next_json(socket: &mut Socket) -> Value {
     }
 }
 
-async fn send(socket: &mut Socket, message: Value) {
+pub(crate) async fn send(socket: &mut Socket, message: Value) {
     socket
         .send(Message::text(message.to_string()))
         .await

@@ -81,6 +81,7 @@ impl CatalogueQuery {
     /// The catalogue items that apply in a region: the province's, its prefecture's and
     /// its county's, in code order.
     #[graphql(complexity = "connection_complexity(first, child_complexity)")]
+    #[allow(clippy::too_many_arguments)] // one per GraphQL argument
     async fn catalogue(
         &self,
         ctx: &Context<'_>,

@@ -3,10 +3,12 @@
 mod catalogue;
 mod door;
 mod enums;
+mod live;
 mod requests;
 
 pub use catalogue::{CatalogueItem, CatalogueQuery};
 pub use enums::*;
+pub use live::{ServiceRequestChange, ServiceRequestChangeFilter, ServiceRequestSubscription};
 pub use requests::{
     ServiceRequest, ServiceRequestEvent, ServiceRequestMutation, ServiceRequestQuery,
 };

@@ -368,7 +368,10 @@ impl WorkCaller<'_> {
 
     /// The store filter of a work list within the caller's scope; `None` when the caller
     /// sees nothing of it.
-    fn filter(&self, asked: &ServiceRequestFilter) -> async_graphql::Result<Option<RequestFilter>> {
+    pub(super) fn filter(
+        &self,
+        asked: &ServiceRequestFilter,
+    ) -> async_graphql::Result<Option<RequestFilter>> {
         let principal = self.principal;
         let region = match &asked.region {
             Some(code) => {

@@ -1,0 +1,55 @@
+//! Runs the operations of one socket for the caller its `connection_init` established.
+
+use std::sync::{Arc, OnceLock};
+
+use async_graphql::{Data, Executor, Request, Response};
+use futures_util::{StreamExt, stream::BoxStream};
+
+use super::{gate, init::Session};
+use crate::graphql::{CunhubSchema, LiveOperation, RequestContext, Services};
+
+/// Each operation gets a request context of its own (for what it does before it executes,
+/// such as a subscription's door), and each of its executions, every pushed event
+/// included, one more ([`LiveOperation`]).
+#[derive(Clone)]
+pub struct SocketExecutor {
+    pub schema: CunhubSchema,
+    pub services: Services,
+    pub session: Arc<OnceLock<Session>>,
+}
+
+impl SocketExecutor {
+    fn caller(&self) -> crate::policy::Caller {
+        self.session
+            .get()
+            .map(|s| s.caller.clone())
+            .unwrap_or_default()
+    }
+}
+
+impl Executor for SocketExecutor {
+    async fn execute(&self, request: Request) -> Response {
+        let context = RequestContext::new(self.caller(), &self.services);
+        self.schema.execute(request.data(context)).await
+    }
+
+    fn execute_stream(
+        &self,
+        request: Request,
+        session_data: Option<Arc<Data>>,
+    ) -> BoxStream<'static, Response> {
+        let caller = self.caller();
+        let context = RequestContext::new(caller.clone(), &self.services);
+        let access = context.access.clone();
+        let responses = self
+            .schema
+            .execute_stream_with_session_data(
+                request.data(context).data(LiveOperation {
+                    caller: caller.clone(),
+                }),
+                session_data.unwrap_or_default(),
+            )
+            .boxed();
+        gate::audited(responses, access, caller, self.services.audit.clone())
+    }
+}
