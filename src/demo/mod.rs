@@ -80,6 +80,7 @@ pub async fn run(mut settings: Settings, args: DemoArgs) -> Result<(), DemoError
         .map_err(|e| DemoError::Simulators(e.to_string()))?;
     reporter.abort();
     cluster.configure(&mut settings.departments);
+    declare_capacity(&cluster, &mut settings);
     // The demo is for exploring: GraphiQL, introspection and suggestions stay on, and it
     // runs on the development secret so that the printed tokens work.
     settings.server.graphiql = true;
@@ -129,6 +130,32 @@ pub async fn run(mut settings: Settings, args: DemoArgs) -> Result<(), DemoError
     match outcome {
         Ok(result) => Ok(result?),
         Err(err) => Err(std::io::Error::other(err.to_string()).into()),
+    }
+}
+
+/// Calls in flight the demo's medical insurance simulator takes (the real platform's
+/// default is 16); the hub bounds all its callers to the same, and a screening run takes
+/// its share of it.
+const DEMO_MEDICAL_IN_FLIGHT: u32 = 32;
+/// Calls a second a demo screening run may make to each department. The simulators set
+/// no rate limit of their own and answer on this machine, so the production default
+/// (sized for real departments) would only make the demo wait.
+const DEMO_SCREENING_RATE: f64 = 5000.0;
+
+/// The capacity the demo declares for its simulators, unless the settings say otherwise:
+/// the medical simulator's calls in flight, the hub's bound on them, and the screening
+/// run's rate cap. The run still keeps to its share, so interactive calls keep room.
+fn declare_capacity(cluster: &SimCluster, settings: &mut Settings) {
+    let medical = &mut settings.departments.medical_insurance;
+    let in_flight = *medical.max_in_flight.get_or_insert(DEMO_MEDICAL_IN_FLIGHT);
+    if let Some(knobs) = cluster.knobs(sim::Department::MedicalInsurance) {
+        let mut declared = knobs.get();
+        declared.max_in_flight = in_flight;
+        knobs.set(declared);
+    }
+    let screening = &mut settings.screening;
+    if screening.rate_per_sec == crate::screening::ScreeningSettings::default().rate_per_sec {
+        screening.rate_per_sec = DEMO_SCREENING_RATE;
     }
 }
 

@@ -246,7 +246,13 @@ impl KnobHandle {
         let knobs = self.get();
         self.with_stats(|s| {
             s.requests += 1;
-            *s.by_operation.entry(operation.to_owned()).or_default() += 1;
+            // The operation's name is allocated once, on its first call.
+            match s.by_operation.get_mut(operation) {
+                Some(count) => *count += 1,
+                None => {
+                    s.by_operation.insert(operation.to_owned(), 1);
+                }
+            }
         });
         if knobs.outage != Outage::None {
             self.with_stats(|s| s.outages += 1);

@@ -263,8 +263,14 @@ pub async fn count(db: &impl ConnectionTrait, filter: &ResidentFilter) -> Result
 }
 
 fn condition(filter: &ResidentFilter) -> Condition {
-    let mut condition =
-        Condition::all().add(resident::Column::VillageCode.starts_with(&filter.region_prefix));
+    // A whole village code asks by equality: a prefix `LIKE` cannot use the village index
+    // on SQLite, so one village's page would scan the whole index of the province.
+    let region = if filter.region_prefix.len() == 12 {
+        resident::Column::VillageCode.eq(filter.region_prefix.as_str())
+    } else {
+        resident::Column::VillageCode.starts_with(&filter.region_prefix)
+    };
+    let mut condition = Condition::all().add(region);
     if let Some(fragment) = filter.name_contains.as_deref().filter(|s| !s.is_empty()) {
         let escaped: String = fragment
             .chars()

@@ -1,6 +1,6 @@
 //! `cunhub sync`: pulls household registration of a region, page by page, into the
-//! hub's resident index. Each page and the run's position are committed together, so an
-//! interrupted run resumes where it stopped; a finished run marks residents it no longer
+//! hub's resident index. A few pages at a time and the run's position are committed
+//! together, so an interrupted run resumes where it stopped; a finished run marks residents it no longer
 //! saw as moved out.
 
 use std::{future::Future, time::Instant};
@@ -54,6 +54,8 @@ impl From<sea_orm::DbErr> for SyncError {
 
 /// Registrations asked for per page.
 pub const PAGE_SIZE: u32 = 500;
+/// Registrations written per transaction, at least (the last one may hold fewer).
+const COMMIT_RECORDS: usize = 5_000;
 
 /// Synchronises `region` from the household register of public security, reporting
 /// `(seen, total)` after each page.
@@ -111,35 +113,42 @@ where
         None => (1, None, SyncReport::default(), Utc::now()),
     };
     let clock = Instant::now();
+    // Pages are written a few at a time: with random resident ids every transaction
+    // rewrites most of the index pages it touches, so fewer, larger transactions write
+    // far less. Only these pages are held in memory.
+    let mut pending: Vec<ResidentRecord> = Vec::new();
     loop {
-        let page = fetch(cursor.clone()).await?;
-        let records: Vec<ResidentRecord> = page
-            .items
-            .iter()
-            .map(|entry| record_of(vault, entry))
-            .collect();
-        let now = Utc::now();
-        let txn = db.begin().await?;
-        let counts = residents::upsert(&txn, &records, generation, now).await?;
-        add(&mut report, counts, records.len() as u64);
+        let page = match fetch(cursor.clone()).await {
+            Ok(page) => page,
+            Err(err) => {
+                // What was read before the failure is kept: the next run resumes after it.
+                let write = Write {
+                    generation,
+                    key: &key,
+                    region,
+                    cursor: cursor.clone(),
+                    started_at,
+                    finished: false,
+                };
+                write.commit(db, &mut pending, &mut report).await?;
+                return Err(err.into());
+            }
+        };
+        pending.extend(page.items.iter().map(|entry| record_of(vault, entry)));
         report.pages += 1;
         let finished = page.next_cursor.is_none();
-        if finished {
-            report.moved_out +=
-                residents::mark_unseen_moved_out(&txn, region.as_str(), generation).await?;
+        if finished || pending.len() >= COMMIT_RECORDS {
+            let write = Write {
+                generation,
+                key: &key,
+                region,
+                cursor: page.next_cursor.clone(),
+                started_at,
+                finished,
+            };
+            write.commit(db, &mut pending, &mut report).await?;
+            progress(report.seen, Some(page.total));
         }
-        save_state(
-            &txn,
-            &key,
-            generation,
-            page.next_cursor.clone(),
-            started_at,
-            finished.then_some(now),
-            &report,
-        )
-        .await?;
-        txn.commit().await?;
-        progress(report.seen, Some(page.total));
         match page.next_cursor {
             Some(next) => cursor = Some(next),
             None => break,
@@ -147,6 +156,57 @@ where
     }
     tracing::info!(region = %region, seen = report.seen, added = report.added, elapsed_ms = clock.elapsed().as_millis() as u64, "resident index synchronised");
     Ok(report)
+}
+
+/// One transaction of a run: the pages read since the last one and the run's position.
+struct Write<'a> {
+    generation: i64,
+    key: &'a str,
+    region: &'a RegionCode,
+    /// Where the next run starts.
+    cursor: Option<String>,
+    started_at: chrono::DateTime<Utc>,
+    /// The region's last page: residents not seen are marked moved out.
+    finished: bool,
+}
+
+impl Write<'_> {
+    async fn commit(
+        &self,
+        db: &DatabaseConnection,
+        pending: &mut Vec<ResidentRecord>,
+        report: &mut SyncReport,
+    ) -> Result<(), SyncError> {
+        if pending.is_empty() && !self.finished {
+            return Ok(());
+        }
+        let now = Utc::now();
+        let mut counted = *report;
+        let txn = db.begin().await?;
+        for chunk in pending.chunks(PAGE_SIZE as usize) {
+            let counts = residents::upsert(&txn, chunk, self.generation, now).await?;
+            add(&mut counted, counts, chunk.len() as u64);
+        }
+        if self.finished {
+            counted.moved_out +=
+                residents::mark_unseen_moved_out(&txn, self.region.as_str(), self.generation)
+                    .await?;
+        }
+        save_state(
+            &txn,
+            self.key,
+            self.generation,
+            self.cursor.clone(),
+            self.started_at,
+            self.finished.then_some(now),
+            &counted,
+        )
+        .await?;
+        txn.commit().await?;
+        *report = counted;
+        pending.clear();
+        Ok(())
+    }
 }
 
 fn add(report: &mut SyncReport, counts: UpsertCounts, seen: u64) {

@@ -4,6 +4,7 @@ use std::sync::Arc;
 
 use actix_web::{HttpResponse, web};
 use chrono::{Local, NaiveDate};
+use serde::Deserialize;
 
 use super::wire::*;
 use crate::domain::IdNumber;
@@ -47,13 +48,20 @@ pub(super) async fn call_service(
         Local::now().format("%Y%m%d%H%M%S"),
         knobs.next_sequence() % 1_000_000
     );
-    // Not JSON at all: the platform's gateway refuses it before any transaction.
-    let Ok(value) = serde_json::from_slice::<serde_json::Value>(&body) else {
+    // One parse: a syntax error means the body is not JSON at all, which the platform's
+    // gateway refuses before any transaction; a JSON body of the wrong shape is the
+    // transaction's own format error.
+    let request: Result<Request, _> = serde_json::from_slice(&body);
+    if let Err(e) = &request
+        && matches!(
+            e.classify(),
+            serde_json::error::Category::Syntax | serde_json::error::Category::Eof
+        )
+    {
         return HttpResponse::BadRequest()
             .content_type("text/plain;charset=UTF-8")
             .body("请求报文不是合法的JSON");
-    };
-    let request: Result<Request, _> = serde_json::from_value(value);
+    }
     let operation = request
         .as_ref()
         .map_or_else(|_| "invalid".to_owned(), |r| r.infno.clone());
@@ -112,8 +120,11 @@ fn person_info(
     received: &str,
     refmsgid: String,
 ) -> Response {
-    let data = request.input.get("data").cloned().unwrap_or_default();
-    let query: PersonQuery = match serde_json::from_value(data) {
+    let data = request
+        .input
+        .get("data")
+        .unwrap_or(&serde_json::Value::Null);
+    let query = match PersonQuery::deserialize(data) {
         Ok(q) => q,
         Err(e) => return failure(received, refmsgid, format!("入参[input.data]格式错误：{e}")),
     };
