@@ -154,7 +154,10 @@ impl AppError {
                 WorkflowError::Forbidden(_) => ErrorCode::Forbidden,
                 WorkflowError::Transition(_) => ErrorCode::InvalidTransition,
                 WorkflowError::Conflict { .. } => ErrorCode::Conflict,
-                WorkflowError::Key(KeyError::Reused) => ErrorCode::IdempotencyKeyReused,
+                WorkflowError::Key(KeyError::Reused) | WorkflowError::IdReused { .. } => {
+                    ErrorCode::IdempotencyKeyReused
+                }
+                WorkflowError::Stale(_) => ErrorCode::Conflict,
                 WorkflowError::Key(KeyError::Malformed)
                 | WorkflowError::BadInput(_)
                 | WorkflowError::Item(_) => ErrorCode::BadUserInput,

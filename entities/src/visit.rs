@@ -18,6 +18,9 @@ pub struct Model {
     pub recorded_at: DateTimeUtc,
     /// The service request opened from this visit, if any.
     pub request_id: Option<String>,
+    /// SHA-256 of what was sent for the visit (and the request it opened): a resend under
+    /// the same id is the same visit only if this matches.
+    pub fingerprint: String,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -9,6 +9,7 @@ mod m20261128_000003_create_resident_index;
 mod m20261128_000004_create_alerts;
 mod m20261128_000005_create_audit_checkpoint;
 mod m20261128_000006_create_village_services;
+mod m20261128_000007_visit_fingerprint;
 
 pub struct Migrator;
 
@@ -22,6 +23,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261128_000004_create_alerts::Migration),
             Box::new(m20261128_000005_create_audit_checkpoint::Migration),
             Box::new(m20261128_000006_create_village_services::Migration),
+            Box::new(m20261128_000007_visit_fingerprint::Migration),
         ]
     }
 }

@@ -15,7 +15,7 @@ use super::{
     resident::ResidentQuery,
     workflow::{
         CatalogueMutation, CatalogueQuery, ServiceRequestMutation, ServiceRequestQuery,
-        ServiceRequestSubscription,
+        ServiceRequestSubscription, VisitMutation, VisitQuery,
     },
 };
 use crate::config::QueryLimits;
@@ -31,12 +31,13 @@ pub struct QueryRoot(
     AlertQuery,
     CatalogueQuery,
     ServiceRequestQuery,
+    VisitQuery,
 );
 
 /// The root of every mutation. Each takes an idempotency key.
 #[derive(MergedObject, Default)]
 #[graphql(name = "Mutation")]
-pub struct MutationRoot(ServiceRequestMutation, CatalogueMutation);
+pub struct MutationRoot(ServiceRequestMutation, CatalogueMutation, VisitMutation);
 
 /// The root of every subscription (over WebSocket, graphql-transport-ws).
 #[derive(MergedSubscription, Default)]

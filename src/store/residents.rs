@@ -79,6 +79,8 @@ pub struct ResidentFilter {
     pub status: Option<IndexStatus>,
     /// Carrying a stored alert of this kind that this scope may see.
     pub alert: Option<(crate::screening::AlertKind, crate::screening::AlertScope)>,
+    /// With no visit on or after this day (for this key group, if given).
+    pub not_visited_since: Option<(NaiveDate, Option<crate::workflow::visits::KeyGroup>)>,
 }
 
 /// Inserts or updates `records`, stamping them with `generation`, and counts what changed.
@@ -301,6 +303,11 @@ fn condition(filter: &ResidentFilter) -> Condition {
     }
     if let Some((kind, scope)) = filter.alert {
         condition = condition.add(crate::screening::findings::residents_with(kind, scope));
+    }
+    if let Some((since, group)) = filter.not_visited_since {
+        condition = condition.add(crate::workflow::visits::residents_not_visited_since(
+            since, group,
+        ));
     }
     condition
 }

@@ -8,9 +8,12 @@ pub mod clock;
 pub mod events;
 pub mod idempotency;
 pub mod lifecycle;
+mod opening;
 pub mod overdue;
+pub mod record_visit;
 pub mod requests;
 pub mod settings;
+pub mod visits;
 
 use std::sync::Arc;
 
@@ -26,12 +29,13 @@ use crate::{
     auth::{Principal, Role},
     domain::Department,
     policy::{Policy, RecordScope, WorkAction},
-    store::{StoreError, residents},
+    store::StoreError,
 };
 use catalogue::{Item, ItemError, Mode, NewItem};
 use idempotency::{Attempt, Earlier, KeyError};
 use lifecycle::{Action, Level, Status, StepLimits, TransitionError};
-use requests::{Actor, Change, ChangeError, EventKind, NewRequest, Request};
+use opening::CheckedRequest;
+use requests::{Actor, Change, ChangeError, EventKind, Request};
 
 /// Why a workflow operation was refused.
 #[derive(Debug, thiserror::Error)]
@@ -49,6 +53,12 @@ pub enum WorkflowError {
     Conflict { expected: i32, current: i32 },
     #[error(transparent)]
     Key(#[from] KeyError),
+    /// A client-generated id already names a record with other content.
+    #[error("the {what} id {id} was already used for a {what} with other content")]
+    IdReused { what: &'static str, id: String },
+    /// The record changed between reading and writing it (another caller acted first).
+    #[error("the {0} changed meanwhile: reload it and decide again")]
+    Stale(&'static str),
     #[error("{0}")]
     BadInput(String),
     #[error(transparent)]
@@ -214,70 +224,8 @@ impl Workflow {
         input: OpenRequest,
         attempt: &Attempt,
     ) -> Result<Done<Request>, WorkflowError> {
-        if !self.policy.may(principal.role, WorkAction::OpenRequest) {
-            return Err(WorkflowError::Forbidden(format!(
-                "the role `{}` cannot open service requests",
-                principal.role
-            )));
-        }
-        let resident = residents::find(&self.db, &input.resident_id)
-            .await?
-            .filter(|r| r.village_code.starts_with(principal.region.as_str()))
-            .ok_or(WorkflowError::NotFound("resident"))?;
-        let item = catalogue::find(&self.db, &input.catalogue_code)
-            .await?
-            .filter(|i| resident.village_code.starts_with(i.region.as_str()))
-            .ok_or(WorkflowError::NotFound("catalogue item"))?;
-        if item.retired_at.is_some() {
-            return Err(WorkflowError::BadInput(format!(
-                "the catalogue item {} is retired: open the request against its successor",
-                item.code
-            )));
-        }
-        if !item.modes.contains(&input.mode) {
-            return Err(WorkflowError::BadInput(format!(
-                "{} is not handled by {} (it offers {})",
-                item.code,
-                input.mode,
-                item.modes
-                    .iter()
-                    .map(|m| m.code())
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            )));
-        }
-        if input.mode == Mode::Proxy && input.authorisation.is_none() {
-            return Err(WorkflowError::BadInput(
-                "a proxy-handled request records the villager's authorisation (who, how, when)"
-                    .into(),
-            ));
-        }
-        if let Some(auth) = &input.authorisation
-            && (auth.by.trim().is_empty() || auth.at > self.clock.now())
-        {
-            return Err(WorkflowError::BadInput(
-                "an authorisation names who gave it and when, not in the future".into(),
-            ));
-        }
-        let description = input.description.trim();
-        if description.is_empty() || description.chars().count() > 2000 {
-            return Err(WorkflowError::BadInput(
-                "describe the need in 1 to 2000 characters".into(),
-            ));
-        }
+        let CheckedRequest { new, due } = self.check_open(principal, input).await?;
         let now = self.clock.now();
-        let due = self.due(Status::Reported, item.time_limit_days).await?;
-        let new = NewRequest {
-            id: new_id("sr"),
-            resident_id: resident.id.clone(),
-            village_code: resident.village_code.clone(),
-            catalogue_code: item.code.clone(),
-            mode: input.mode,
-            description: description.to_owned(),
-            authorisation: input.authorisation,
-            alert_id: input.alert_id,
-            visit_id: input.visit_id,
-        };
         let actor = actor(principal);
         let txn = self.db.begin().await?;
         let written = async {

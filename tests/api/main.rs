@@ -3,6 +3,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod helpers;
+mod village;
 
 mod audit;
 mod auth;
@@ -17,5 +18,6 @@ mod residents;
 mod schema_file;
 mod screening;
 mod subscriptions;
+mod visits;
 mod websocket;
 mod workflow;

@@ -108,9 +108,12 @@ impl ResidentQuery {
         let Some(prefix) = region else {
             return Ok(empty_connection());
         };
-        let filter = filter.unwrap_or_default().into_store(
+        let filter = filter.unwrap_or_default();
+        filter.check().or_graphql()?;
+        let filter = filter.into_store(
             prefix.as_str().to_owned(),
             chrono::Local::now().date_naive(),
+            services.workflow.clock.today(),
         );
         // Stored alerts only, and only those the caller may see.
         let filter = StoreFilter {
@@ -144,6 +147,13 @@ impl ResidentQuery {
             services.policy.visibility(principal, group) != Visibility::Withheld
         })
         .await;
+        if filter.not_visited_since.is_some() {
+            // The list says something about each resident's visits.
+            let access = &ctx.request()?.access;
+            for record in &records {
+                access.record_read(&record.id, "visit");
+            }
+        }
         let filter = Arc::new(filter);
         Ok(ResidentConnection {
             page_info: PageInfo {
@@ -238,10 +248,36 @@ pub struct ResidentFilter {
     /// Carrying an alert of this kind, as the latest screening run found (stored
     /// findings; alerts the caller may not see never match).
     pub alert_kind: Option<crate::graphql::alerts::AlertKind>,
+    /// Not visited (走访) within this many days (1 to 3660): no visit recorded on or
+    /// after today minus this many days. Combine with `visitKeyGroup`, `minAge` or
+    /// `alertKind` to find the key-group residents due a visit.
+    pub not_visited_within_days: Option<i32>,
+    /// With `notVisitedWithinDays`: count only visits made for this key group.
+    pub visit_key_group: Option<crate::graphql::workflow::KeyGroup>,
 }
 
 impl ResidentFilter {
-    fn into_store(self, region_prefix: String, today: NaiveDate) -> StoreFilter {
+    /// Checks what the store cannot: a sensible visit window.
+    fn check(&self) -> Result<(), AppError> {
+        match self.not_visited_within_days {
+            Some(days) if !(1..=3660).contains(&days) => Err(AppError::BadUserInput(format!(
+                "`notVisitedWithinDays` is 1 to 3660 days, got {days}"
+            ))),
+            None if self.visit_key_group.is_some() => Err(AppError::BadUserInput(
+                "`visitKeyGroup` goes with `notVisitedWithinDays`".into(),
+            )),
+            _ => Ok(()),
+        }
+    }
+
+    /// The store's filter; ages count from `today` (local), visit windows from
+    /// `visit_day` (the workflow clock's day in China).
+    fn into_store(
+        self,
+        region_prefix: String,
+        today: NaiveDate,
+        visit_day: NaiveDate,
+    ) -> StoreFilter {
         let years_ago =
             |years: i32| today.checked_sub_months(Months::new(12 * years.clamp(0, 200) as u32));
         StoreFilter {
@@ -257,6 +293,10 @@ impl ResidentFilter {
             alert: self
                 .alert_kind
                 .map(|k| (k.into(), crate::screening::AlertScope::Nothing)),
+            not_visited_since: self.not_visited_within_days.and_then(|days| {
+                let since = visit_day.checked_sub_days(chrono::Days::new(days.max(0) as u64))?;
+                Some((since, self.visit_key_group.map(Into::into)))
+            }),
         }
     }
 }
@@ -356,7 +396,7 @@ mod tests {
             max_age: Some(85),
             ..ResidentFilter::default()
         }
-        .into_store("220122".into(), today);
+        .into_store("220122".into(), today, today);
         assert_eq!(filter.born_until, NaiveDate::from_ymd_opt(1946, 11, 28));
         assert_eq!(filter.born_from, NaiveDate::from_ymd_opt(1940, 11, 29));
         assert_eq!(

@@ -178,3 +178,14 @@ mirror!("How a villager authorised a proxy-handled request (授权方式)." Auth
     Video => DomainMethod::Video: "视频授权: recorded on a video call.",
     InPersonWitnessed => DomainMethod::InPersonWitnessed: "当面授权（有见证）: in person, witnessed.",
 });
+
+mirror!("A key group a village visits and monitors (重点人群)." KeyGroup <=> crate::workflow::visits::KeyGroup {
+    ElderlyLivingAlone => crate::workflow::visits::KeyGroup::ElderlyLivingAlone: "独居老人: an elderly person living alone.",
+    SeverelyDisabled => crate::workflow::visits::KeyGroup::SeverelyDisabled: "重度残疾人: a person with a grade 1 or 2 disability.",
+    AssistanceRecipient => crate::workflow::visits::KeyGroup::AssistanceRecipient: "低保/特困对象: a recipient of dibao or extremely-poor support.",
+    PovertyMonitoring => crate::workflow::visits::KeyGroup::PovertyMonitoring: "防返贫监测对象: monitored for falling back into poverty.",
+    LeftBehindElderly => crate::workflow::visits::KeyGroup::LeftBehindElderly: "农村留守老人: an elderly person whose children work away.",
+    LeftBehindChild => crate::workflow::visits::KeyGroup::LeftBehindChild: "农村留守儿童: a child whose parents work away.",
+    EntitledGroup => crate::workflow::visits::KeyGroup::EntitledGroup: "优抚对象: a veteran or other person entitled to preferential treatment.",
+    Other => crate::workflow::visits::KeyGroup::Other: "其他: another resident the village keeps an eye on.",
+});

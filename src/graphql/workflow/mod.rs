@@ -1,17 +1,21 @@
-//! Village services in the schema: the catalogue, service requests and their work lists.
+//! Village services in the schema: the catalogue, service requests and their work lists,
+//! visits.
 
 mod catalogue;
-mod door;
+pub(crate) mod door;
 mod enums;
 mod live;
 mod requests;
+mod visits;
 
 pub use catalogue::{CatalogueItem, CatalogueQuery};
 pub use enums::*;
 pub use live::{ServiceRequestChange, ServiceRequestChangeFilter, ServiceRequestSubscription};
 pub use requests::{
-    ServiceRequest, ServiceRequestEvent, ServiceRequestMutation, ServiceRequestQuery,
+    AuthorisationInput, ServiceRequest, ServiceRequestEvent, ServiceRequestMutation,
+    ServiceRequestQuery,
 };
+pub use visits::{Visit, VisitMutation, VisitQuery, VisitRequestInput};
 
 use async_graphql::{Context, Object};
 
