@@ -6,7 +6,7 @@ use async_graphql::{MergedObject, MergedSubscription, Schema, SchemaBuilder};
 
 use super::{
     Services,
-    alerts::AlertQuery,
+    alerts::{AlertFollowUpMutation, AlertQuery},
     audit_flush::AuditFlush,
     audit_log::AuditLogQuery,
     health::HealthQuery,
@@ -37,7 +37,12 @@ pub struct QueryRoot(
 /// The root of every mutation. Each takes an idempotency key.
 #[derive(MergedObject, Default)]
 #[graphql(name = "Mutation")]
-pub struct MutationRoot(ServiceRequestMutation, CatalogueMutation, VisitMutation);
+pub struct MutationRoot(
+    ServiceRequestMutation,
+    CatalogueMutation,
+    VisitMutation,
+    AlertFollowUpMutation,
+);
 
 /// The root of every subscription (over WebSocket, graphql-transport-ws).
 #[derive(MergedSubscription, Default)]

@@ -14,7 +14,10 @@ use super::{
     access::AlertScope,
     rules::{AlertKind, Fact, Finding},
 };
-use crate::store::StoreError;
+use crate::{
+    store::StoreError,
+    workflow::follow_up::{self, FollowUpState},
+};
 
 /// A finding as stored, with the time of the run that found it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -24,7 +27,22 @@ pub struct StoredAlert {
     pub village_code: String,
     pub kind: AlertKind,
     pub facts: Vec<Fact>,
+    /// The facts as stored (JSON): what a follow-up compares to tell whether they changed.
+    pub facts_json: String,
     pub screened_at: DateTime<Utc>,
+}
+
+impl StoredAlert {
+    /// The departments whose answers the alert rests on.
+    pub fn departments(&self) -> Vec<&str> {
+        let mut seen: Vec<&str> = Vec::new();
+        for fact in &self.facts {
+            if !seen.contains(&fact.department.as_str()) {
+                seen.push(fact.department.as_str());
+            }
+        }
+        seen
+    }
 }
 
 /// A finding of a run about to be stored.
@@ -41,6 +59,10 @@ pub struct AlertFilter {
     pub region_prefix: String,
     pub kind: Option<AlertKind>,
     pub scope: AlertScope,
+    /// Only alerts whose follow-up is in one of these states; none: all but the dismissed.
+    pub follow_up: Vec<FollowUpState>,
+    /// Only alerts found by a run, or followed up, at or after this time.
+    pub updated_since: Option<DateTime<Utc>>,
 }
 
 /// Replaces the stored findings of `village` with `alerts`, all stamped `screened_at`.
@@ -106,6 +128,15 @@ pub async fn page(
     Ok((alerts, has_next))
 }
 
+/// One stored alert by id.
+pub async fn find(db: &impl ConnectionTrait, id: &str) -> Result<Option<StoredAlert>, StoreError> {
+    alert::Entity::find_by_id(id.to_owned())
+        .one(db)
+        .await?
+        .map(to_stored)
+        .transpose()
+}
+
 /// How many stored alerts match.
 pub async fn count(db: &impl ConnectionTrait, filter: &AlertFilter) -> Result<u64, StoreError> {
     Ok(alert::Entity::find()
@@ -130,14 +161,15 @@ pub async fn all_in(
         .collect()
 }
 
-/// The condition "the resident carries a stored alert of `kind` the caller may see", for
-/// the resident listing.
+/// The condition "the resident carries a stored alert of `kind` the caller may see, not
+/// dismissed as a false positive on the same facts", for the resident listing.
 pub fn residents_with(kind: AlertKind, scope: AlertScope) -> Condition {
     let mut query = sea_orm::sea_query::Query::select();
     query
         .column(alert::Column::ResidentId)
         .from(alert::Entity)
-        .and_where(alert::Column::Kind.eq(kind.code()));
+        .and_where(alert::Column::Kind.eq(kind.code()))
+        .and_where(follow_up::dismissed().not());
     if let AlertScope::Involving(d) = scope {
         query.and_where(alert::Column::Departments.like(format!("%,{},%", d.as_str())));
     }
@@ -158,6 +190,10 @@ fn condition(filter: &AlertFilter) -> Condition {
         Condition::all().add(alert::Column::VillageCode.starts_with(&filter.region_prefix));
     if let Some(kind) = filter.kind {
         condition = condition.add(alert::Column::Kind.eq(kind.code()));
+    }
+    condition = condition.add(follow_up::in_states(&filter.follow_up));
+    if let Some(since) = filter.updated_since {
+        condition = condition.add(follow_up::changed_since(since));
     }
     match filter.scope {
         AlertScope::All => condition,
@@ -180,6 +216,7 @@ fn to_stored(model: alert::Model) -> Result<StoredAlert, StoreError> {
         village_code: model.village_code,
         kind,
         facts,
+        facts_json: model.facts,
         screened_at: model.screened_at,
     })
 }

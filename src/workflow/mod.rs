@@ -2,10 +2,12 @@
 //! county department under working-day deadlines, visits and alert follow-up. This module
 //! decides and stores; `graphql` only translates.
 
+pub mod alert_actions;
 pub mod calendar;
 pub mod catalogue;
 pub mod clock;
 pub mod events;
+pub mod follow_up;
 pub mod idempotency;
 pub mod lifecycle;
 mod opening;

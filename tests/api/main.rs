@@ -5,6 +5,7 @@
 mod helpers;
 mod village;
 
+mod alert_follow_up;
 mod audit;
 mod auth;
 mod cli;

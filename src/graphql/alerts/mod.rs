@@ -3,11 +3,16 @@
 //! computed live. Both pass the personal-data door, show what the caller's role may see
 //! (`screening::AlertScope`), and record what they showed in the access log.
 
+mod follow_up;
 mod types;
 
+pub use follow_up::{AlertFollowUp, AlertFollowUpMutation};
 pub use types::{Alert, AlertFact, AlertKind};
 
+use std::collections::HashMap;
+
 use async_graphql::{Context, Object, connection::PageInfo};
+use chrono::{DateTime, Utc};
 
 use crate::{
     domain::IdNumber,
@@ -16,6 +21,7 @@ use crate::{
         context::{ContextExt, RequestContext},
         pagination::{connection_complexity, decode_cursor, encode_cursor, page_size},
         resident::{CivilKey, listing_door},
+        workflow::AlertFollowUpState,
     },
     policy::FieldGroup,
     screening::{
@@ -24,6 +30,7 @@ use crate::{
         rules::{RuleSettings, Views},
     },
     store::{StoreError, residents::ResidentRecord},
+    workflow::follow_up::{self as follow_ups, FollowUp, FollowUpState},
 };
 
 const CURSOR_KIND: &str = "alert";
@@ -35,9 +42,11 @@ pub struct AlertQuery;
 #[Object]
 impl AlertQuery {
     /// Alerts found by the latest screening runs in a region, each saying when it was
-    /// screened. Only alerts the caller's role may see are listed (police: expired ID
+    /// screened and how it was followed up; alerts dismissed as false positives are left
+    /// out (unless asked for) until their facts change. Only alerts the caller's role may see are listed (police: expired ID
     /// cards; a department clerk: those involving their department), within their region.
     #[graphql(complexity = "connection_complexity(first, child_complexity)")]
+    #[allow(clippy::too_many_arguments)] // each is a GraphQL argument
     async fn alerts(
         &self,
         ctx: &Context<'_>,
@@ -46,6 +55,15 @@ impl AlertQuery {
         )]
         region: String,
         #[graphql(desc = "Only alerts of this kind.")] kind: Option<AlertKind>,
+        #[graphql(
+            name = "followUp",
+            desc = "Only alerts whose follow-up is in one of these states (the work list of alerts to follow up: [OPEN]). Without it, every alert but those dismissed as false positives."
+        )]
+        follow_up: Option<Vec<AlertFollowUpState>>,
+        #[graphql(
+            desc = "Only alerts found by a screening run, or followed up, at or after this time (for incremental sync)."
+        )]
+        updated_since: Option<DateTime<Utc>>,
         #[graphql(
             desc = "How many alerts to return (default 20, at most the configured page size)."
         )]
@@ -69,6 +87,12 @@ impl AlertQuery {
             region_prefix: prefix.as_str().to_owned(),
             kind: kind.map(Into::into),
             scope,
+            follow_up: follow_up
+                .into_iter()
+                .flatten()
+                .map(FollowUpState::from)
+                .collect(),
+            updated_since,
         };
         let (stored, has_next) = findings::page(&services.db, &filter, after.as_deref(), limit)
             .await
@@ -76,6 +100,13 @@ impl AlertQuery {
         for alert in &stored {
             record_reads(request, &alert.resident_id, alert.kind, &alert.facts);
         }
+        let ids: Vec<String> = stored.iter().map(|a| a.id.clone()).collect();
+        let mut follow_ups: HashMap<String, FollowUp> = follow_ups::find_many(&services.db, &ids)
+            .await
+            .or_graphql()?
+            .into_iter()
+            .map(|f| (f.alert_id.clone(), f))
+            .collect();
         let filter = std::sync::Arc::new(filter);
         Ok(AlertConnection {
             page_info: PageInfo {
@@ -88,12 +119,9 @@ impl AlertQuery {
                 .into_iter()
                 .map(|a| AlertEdge {
                     cursor: encode_cursor(CURSOR_KIND, &a.id),
-                    node: Alert {
-                        resident_id: a.resident_id,
-                        kind: a.kind,
-                        facts: a.facts,
-                        checked_at: a.screened_at,
-                        live: false,
+                    node: {
+                        let follow_up = follow_ups.remove(&a.id);
+                        Alert::stored(a, follow_up)
                     },
                 })
                 .collect(),
@@ -172,17 +200,34 @@ pub(crate) async fn live(
         elderly_age: ctx.services()?.elderly_age,
     };
     let now = chrono::Utc::now();
-    let shown: Vec<Alert> = screening::rules::evaluate(&id_number, &views, &rules)
+    let found: Vec<_> = screening::rules::evaluate(&id_number, &views, &rules)
         .into_iter()
         .filter(|f| scope.admits(f))
-        .map(|f| {
+        .collect();
+    let ids: Vec<String> = found
+        .iter()
+        .map(|f| format!("{}:{}", record.id, f.kind.code()))
+        .collect();
+    let mut follow_ups: HashMap<String, FollowUp> =
+        follow_ups::find_many(&ctx.services()?.db, &ids)
+            .await
+            .or_graphql()?
+            .into_iter()
+            .map(|f| (f.alert_id.clone(), f))
+            .collect();
+    let shown: Vec<Alert> = found
+        .into_iter()
+        .zip(ids)
+        .map(|(f, id)| {
             record_reads(request, &record.id, f.kind, &f.facts);
             Alert {
                 resident_id: record.id.clone(),
                 kind: f.kind,
+                facts_json: serde_json::to_string(&f.facts).unwrap_or_default(),
                 facts: f.facts,
                 checked_at: now,
                 live: true,
+                follow_up: follow_ups.remove(&id),
             }
         })
         .collect();

@@ -5,10 +5,12 @@ use std::sync::Arc;
 use async_graphql::{Context, Enum, ID, Object, SimpleObject};
 use chrono::{DateTime, Utc};
 
+use super::follow_up::AlertFollowUp;
 use crate::{
     error::{AppError, ResultExt},
     graphql::{context::ContextExt, resident::Resident},
     screening::{self, Fact},
+    workflow::follow_up::FollowUp,
 };
 
 /// A cross-department check (政策找人, "policy finds the person").
@@ -90,6 +92,10 @@ pub struct Alert {
     pub(super) checked_at: DateTime<Utc>,
     /// Read live for this request (not from a screening run).
     pub(super) live: bool,
+    /// The facts as JSON, to compare with those a follow-up was decided on.
+    pub(super) facts_json: String,
+    /// What was done about it, if anything.
+    pub(super) follow_up: Option<FollowUp>,
 }
 
 /// A resident failing a cross-department check, with the departments' facts behind it.
@@ -133,6 +139,12 @@ impl Alert {
         self.live
     }
 
+    /// What the village or township did about it (处置): acknowledged, dismissed as a
+    /// false positive, or turned into a service request; OPEN while nobody has acted.
+    async fn follow_up(&self) -> AlertFollowUp {
+        AlertFollowUp::of(self.follow_up.as_ref(), &self.facts_json)
+    }
+
     /// The resident concerned (as the caller may see them).
     async fn resident(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Resident>> {
         let record = ctx
@@ -143,5 +155,23 @@ impl Alert {
             .map_err(AppError::from)
             .or_graphql()?;
         Ok(record.map(|r: Arc<_>| Resident::listed(r)))
+    }
+}
+
+impl Alert {
+    /// A stored finding of a screening run, with its follow-up.
+    pub(crate) fn stored(
+        alert: screening::findings::StoredAlert,
+        follow_up: Option<FollowUp>,
+    ) -> Self {
+        Self {
+            resident_id: alert.resident_id,
+            kind: alert.kind,
+            facts: alert.facts,
+            checked_at: alert.screened_at,
+            live: false,
+            facts_json: alert.facts_json,
+            follow_up,
+        }
     }
 }
