@@ -38,16 +38,17 @@ pub struct Stage<'a> {
     pub county: RegionCode,
 }
 
-/// The catalogue item and county department that follow up an alert of `kind`.
-fn follow_up_of(kind: &str) -> (&'static str, Department) {
+/// The catalogue item, the county department and the handling mode (one the item
+/// offers) that follow up an alert of `kind`.
+fn follow_up_of(kind: &str) -> (&'static str, Department, &'static str) {
     match kind {
-        "ASSISTANCE_NOT_INSURED" => ("JL-YB-001", Department::MedicalInsurance),
-        "ELDERLY_NO_ALLOWANCE" => ("JL-MZ-006", Department::CivilAffairs),
-        "SEVERE_DISABILITY_NO_NURSING" => ("JL-MZ-005", Department::CivilAffairs),
-        "PENSION_CERT_OVERDUE" => ("JL-RS-002", Department::SocialSecurity),
-        "DECEASED_STILL_PAID" => ("JL-GA-003", Department::PublicSecurity),
-        "ID_CARD_EXPIRED" => ("JL-GA-001", Department::PublicSecurity),
-        _ => ("JL-GA-002", Department::PublicSecurity),
+        "ASSISTANCE_NOT_INSURED" => ("JL-YB-001", Department::MedicalInsurance, "PROXY"),
+        "ELDERLY_NO_ALLOWANCE" => ("JL-MZ-006", Department::CivilAffairs, "PROXY"),
+        "SEVERE_DISABILITY_NO_NURSING" => ("JL-MZ-005", Department::CivilAffairs, "PROXY"),
+        "PENSION_CERT_OVERDUE" => ("JL-RS-002", Department::SocialSecurity, "IN_VILLAGE"),
+        "DECEASED_STILL_PAID" => ("JL-GA-003", Department::PublicSecurity, "PROXY"),
+        "ID_CARD_EXPIRED" => ("JL-GA-001", Department::PublicSecurity, "PROXY"),
+        _ => ("JL-GA-002", Department::PublicSecurity, "PROXY"),
     }
 }
 
@@ -136,7 +137,7 @@ pub async fn run(stage: Stage<'_>) -> Result<(), WalkthroughError> {
         tokio::time::sleep(Duration::from_secs(2)).await;
     };
     let kind = alert["kind"].as_str().unwrap_or_default().to_owned();
-    let (item, department) = follow_up_of(&kind);
+    let (item, department, mode) = follow_up_of(&kind);
     say(&format!(
         "walkthrough: alert {kind} for {} in {}",
         alert["resident"]["name"].as_str().unwrap_or("?"),
@@ -175,8 +176,14 @@ pub async fn run(stage: Stage<'_>) -> Result<(), WalkthroughError> {
                 "idempotencyKey": format!("demo-walkthrough-{}", alert["id"].as_str().unwrap_or_default().replace(|c: char| !c.is_ascii_alphanumeric(), "-")),
                 "alertId": alert["id"],
                 "catalogueCode": item,
-                "mode": "IN_VILLAGE",
+                "mode": mode,
                 "description": format!("followed up from the alert {kind}"),
+                // Handled on the villager's behalf: they signed the authorisation form.
+                "authorisation": (mode == "PROXY").then(|| json!({
+                    "by": alert["resident"]["name"],
+                    "method": "WRITTEN",
+                    "at": chrono::Utc::now().to_rfc3339(),
+                })),
             }}),
         )
         .await?;
