@@ -81,7 +81,7 @@ impl AlertQuery {
             .or_graphql()?;
         let scope = AlertScope::of(&ctx.services()?.policy, principal);
         let Some(prefix) = region else {
-            return Ok(empty_connection());
+            return Ok(AlertConnection::empty());
         };
         let filter = AlertFilter {
             region_prefix: prefix.as_str().to_owned(),
@@ -142,19 +142,6 @@ crate::connection_types!(
     "A page of alerts (a Relay connection).",
     "An alert in a page, with its cursor."
 );
-
-fn empty_connection() -> AlertConnection {
-    AlertConnection {
-        edges: Vec::new(),
-        page_info: PageInfo {
-            has_previous_page: false,
-            has_next_page: false,
-            start_cursor: None,
-            end_cursor: None,
-        },
-        total: Box::new(|_| Box::pin(async { Ok(0) })),
-    }
-}
 
 /// A resident's alerts, checked now against the four departments through the request's
 /// loaders. `None` where the caller's role sees no alerts (a resident's own record too).

@@ -106,7 +106,7 @@ impl ResidentQuery {
             .transpose()
             .or_graphql()?;
         let Some(prefix) = region else {
-            return Ok(empty_connection());
+            return Ok(ResidentConnection::empty());
         };
         let filter = filter.unwrap_or_default();
         filter.check().or_graphql()?;
@@ -218,19 +218,6 @@ crate::connection_types!(
     "A page of residents (a Relay connection).",
     "A resident in a page, with its cursor."
 );
-
-fn empty_connection() -> ResidentConnection {
-    ResidentConnection {
-        edges: Vec::new(),
-        page_info: PageInfo {
-            has_previous_page: false,
-            has_next_page: false,
-            start_cursor: None,
-            end_cursor: None,
-        },
-        total: Box::new(|_| Box::pin(async { Ok(0) })),
-    }
-}
 
 /// Conditions on the residents a list returns.
 #[derive(InputObject, Default)]

@@ -296,7 +296,7 @@ impl ServiceRequestQuery {
             .transpose()
             .or_graphql()?;
         let Some(store_filter) = caller.filter(&filter)? else {
-            return Ok(empty());
+            return Ok(ServiceRequestConnection::empty());
         };
         let (requests, has_next) =
             store::page(&services.db, &store_filter, after.as_deref(), limit)
@@ -331,19 +331,6 @@ impl ServiceRequestQuery {
                 Box::pin(async move { store::count(&db?, &filter).await.or_graphql() })
             }),
         })
-    }
-}
-
-fn empty() -> ServiceRequestConnection {
-    ServiceRequestConnection {
-        edges: Vec::new(),
-        page_info: PageInfo {
-            has_previous_page: false,
-            has_next_page: false,
-            start_cursor: None,
-            end_cursor: None,
-        },
-        total: Box::new(|_| Box::pin(async { Ok(0) })),
     }
 }
 

@@ -182,7 +182,7 @@ impl VisitQuery {
             None => None,
         };
         let Some(store_filter) = caller.visit_filter(&filter.unwrap_or_default())? else {
-            return Ok(empty());
+            return Ok(VisitConnection::empty());
         };
         let (visits, has_next) = store::page(&services.db, &store_filter, after.as_ref(), limit)
             .await
@@ -213,19 +213,6 @@ impl VisitQuery {
                 Box::pin(async move { store::count(&db?, &filter).await.or_graphql() })
             }),
         })
-    }
-}
-
-fn empty() -> VisitConnection {
-    VisitConnection {
-        edges: Vec::new(),
-        page_info: PageInfo {
-            has_previous_page: false,
-            has_next_page: false,
-            start_cursor: None,
-            end_cursor: None,
-        },
-        total: Box::new(|_| Box::pin(async { Ok(0) })),
     }
 }
 
