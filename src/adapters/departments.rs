@@ -1,8 +1,14 @@
-//! The four adapters built from the settings, for the rest of the hub to hold (one per
-//! application, shared behind an `Arc`).
+//! The departments' capabilities built from the settings, for the rest of the hub to
+//! hold (one per application, shared behind an `Arc`). Each capability is a trait object:
+//! the rest of the hub asks through [`super::capabilities`], never a department's
+//! adapter, so a stand-in source can replace one field of a built [`Departments`].
 
 use std::sync::Arc;
 
+use super::capabilities::{
+    AssistanceLookup, EmploymentLookup, HouseholdRegister, MedicalInsuranceLookup,
+    SocialInsuranceLookup,
+};
 use super::civil::CivilAdapter;
 use super::medical::{DEFAULT_IN_FLIGHT, MedicalAdapter};
 use super::police::PoliceAdapter;
@@ -23,18 +29,28 @@ pub enum BuildError {
     Client { department: Department },
 }
 
-/// The adapters of the four departments with systems.
-#[derive(Debug)]
+/// What the four departments with systems can be asked, one capability per field.
+/// Health and metrics always describe the departments built from the settings.
 pub struct Departments {
-    /// 医保
-    pub medical: MedicalAdapter,
-    /// 人社
-    pub social: SocialAdapter,
-    /// 民政
-    pub civil: CivilAdapter,
-    /// 公安
-    pub police: PoliceAdapter,
+    /// Medical insurance enrolments (医保).
+    pub medical: Arc<dyn MedicalInsuranceLookup>,
+    /// Social insurance and pension (人社).
+    pub social: Arc<dyn SocialInsuranceLookup>,
+    /// Employment registration and training (人社).
+    pub employment: Arc<dyn EmploymentLookup>,
+    /// Social assistance, by person or by village (民政).
+    pub civil: Arc<dyn AssistanceLookup>,
+    /// The household register: lookups and region listings (公安).
+    pub police: Arc<dyn HouseholdRegister>,
     upstreams: Vec<Arc<Upstream>>,
+}
+
+impl std::fmt::Debug for Departments {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Departments")
+            .field("upstreams", &self.upstreams)
+            .finish_non_exhaustive()
+    }
 }
 
 impl Departments {
@@ -65,17 +81,25 @@ impl Departments {
         let social = upstream(Department::SocialSecurity, &settings.social_security)?;
         let civil = upstream(Department::CivilAffairs, &settings.civil_affairs)?;
         let police = upstream(Department::PublicSecurity, &settings.public_security)?;
+        let upstreams = vec![
+            medical.clone(),
+            social.clone(),
+            civil.clone(),
+            police.clone(),
+        ];
+        // One adapter answers both of social security's capabilities (one API key, one
+        // pool of calls).
+        let social = Arc::new(SocialAdapter::new(
+            social,
+            settings.social_security.api_key.clone(),
+        ));
         Ok(Self {
-            upstreams: vec![
-                medical.clone(),
-                social.clone(),
-                civil.clone(),
-                police.clone(),
-            ],
-            medical: MedicalAdapter::new(medical, &settings.medical_insurance),
-            social: SocialAdapter::new(social, settings.social_security.api_key.clone()),
-            civil: CivilAdapter::new(civil),
-            police: PoliceAdapter::new(police, &settings.public_security),
+            medical: Arc::new(MedicalAdapter::new(medical, &settings.medical_insurance)),
+            employment: social.clone(),
+            social,
+            civil: Arc::new(CivilAdapter::new(civil)),
+            police: Arc::new(PoliceAdapter::new(police, &settings.public_security)),
+            upstreams,
         })
     }
 

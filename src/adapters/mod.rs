@@ -3,10 +3,14 @@
 //! Protocol quirks stay inside each department's module; the public API speaks only the
 //! hub's own types ([`crate::domain::views`]) and [`AdapterError`].
 //!
+//! What the hub asks of a department is one trait per capability ([`capabilities`]);
+//! the department adapters implement them.
+//!
 //! Build a [`Departments`] from [`DepartmentsSettings`], give every call a
 //! [`CallContext`] (the request's deadline and id), and read each answer's freshness
 //! from [`Fresh`].
 
+pub mod capabilities;
 pub mod civil;
 pub mod context;
 pub(crate) mod decode;
@@ -18,6 +22,10 @@ pub mod settings;
 pub mod social;
 pub(crate) mod upstream;
 
+pub use capabilities::{
+    AssistanceLookup, EmploymentLookup, HouseholdRegister, InsurancesResult,
+    MedicalInsuranceLookup, MedicalResult, SocialInsuranceLookup,
+};
 pub use civil::CivilAdapter;
 pub use context::CallContext;
 pub use departments::{BuildError, Departments};

@@ -5,8 +5,10 @@ mod wire;
 
 use std::sync::Arc;
 
+use async_trait::async_trait;
 use reqwest::header::CONTENT_TYPE;
 
+use super::capabilities::AssistanceLookup;
 use super::context::CallContext;
 use super::error::{AdapterError, Rejection};
 use super::social::safe_code;
@@ -39,8 +41,36 @@ impl CivilAdapter {
         }
     }
 
+    async fn query(
+        &self,
+        ctx: &CallContext,
+        operation: &'static str,
+        params: &[(&str, &str)],
+    ) -> Result<wire::SoapAnswer, AdapterError> {
+        let url = self.upstream.url(PATH)?;
+        let body = wire::request(operation, params);
+        self.upstream
+            .call(
+                ctx,
+                operation,
+                Retry::SafeRead,
+                |client| {
+                    Ok(client
+                        .post(url.clone())
+                        .header(CONTENT_TYPE, "text/xml; charset=GBK")
+                        .header("SOAPAction", wire::action(operation))
+                        .body(body.clone()))
+                },
+                read,
+            )
+            .await
+    }
+}
+
+#[async_trait]
+impl AssistanceLookup for CivilAdapter {
     /// A person's assistance records (empty when civil affairs has none).
-    pub async fn assistance_by_id(
+    async fn assistance_by_id(
         &self,
         id_number: &IdNumber,
         ctx: &CallContext,
@@ -55,7 +85,7 @@ impl CivilAdapter {
 
     /// Every assistance record of a village or community (12-digit code), walking all
     /// pages within the call's deadline.
-    pub async fn assistance_by_village(
+    async fn assistance_by_village(
         &self,
         village: &RegionCode,
         ctx: &CallContext,
@@ -98,31 +128,6 @@ impl CivilAdapter {
             Ok(all)
         };
         self.by_village.get_or_fetch(code.clone(), live).await
-    }
-
-    async fn query(
-        &self,
-        ctx: &CallContext,
-        operation: &'static str,
-        params: &[(&str, &str)],
-    ) -> Result<wire::SoapAnswer, AdapterError> {
-        let url = self.upstream.url(PATH)?;
-        let body = wire::request(operation, params);
-        self.upstream
-            .call(
-                ctx,
-                operation,
-                Retry::SafeRead,
-                |client| {
-                    Ok(client
-                        .post(url.clone())
-                        .header(CONTENT_TYPE, "text/xml; charset=GBK")
-                        .header("SOAPAction", wire::action(operation))
-                        .body(body.clone()))
-                },
-                read,
-            )
-            .await
     }
 }
 

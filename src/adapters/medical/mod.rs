@@ -8,25 +8,26 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
+use async_trait::async_trait;
 use chrono::Local;
 use futures_util::StreamExt;
 
+use super::capabilities::MedicalInsuranceLookup;
 use super::context::CallContext;
 use super::decode;
 use super::error::{AdapterError, Rejection};
 use super::settings::DepartmentSettings;
-use super::upstream::cache::{AnswerCache, Fresh};
+use super::upstream::cache::AnswerCache;
 use super::upstream::{Answer, Retry, Upstream};
 use crate::domain::views::MedicalInsuranceView;
 use crate::domain::{Department, IdNumber};
+
+pub use super::capabilities::MedicalResult;
 
 const DEPARTMENT: Department = Department::MedicalInsurance;
 const PATH: &str = "/fsi/api/rsfComIfsService/callService";
 /// Calls in flight when the settings leave it open: the platform's own default limit.
 pub const DEFAULT_IN_FLIGHT: u32 = 16;
-
-/// One person's medical insurance, as a fan-out answers it.
-pub type MedicalResult = Result<Fresh<Option<MedicalInsuranceView>>, AdapterError>;
 
 /// The envelope fields the hub sends as a caller of the platform.
 #[derive(Debug, Clone)]
@@ -74,43 +75,6 @@ impl MedicalAdapter {
         }
     }
 
-    /// A person's enrolments and assistance identities; `None` if the platform has no
-    /// insured person with this number.
-    pub async fn person(&self, id_number: &IdNumber, ctx: &CallContext) -> MedicalResult {
-        let id = id_number.as_str();
-        let live = async {
-            let url = self.upstream.url(PATH)?;
-            self.upstream
-                .call(
-                    ctx,
-                    "1101",
-                    Retry::SafeRead,
-                    // A new msgid per attempt: the platform wants each message unique.
-                    |client| Ok(client.post(url.clone()).json(&self.envelope(id))),
-                    read,
-                )
-                .await
-        };
-        self.cache.get_or_fetch(*id_number, live).await
-    }
-
-    /// Many people, at most the configured calls in flight (16 by default) — the
-    /// platform has no batch transaction. Each person gets their own result.
-    pub async fn people(
-        &self,
-        id_numbers: &[IdNumber],
-        ctx: &CallContext,
-    ) -> HashMap<IdNumber, MedicalResult> {
-        let mut unique: Vec<IdNumber> = id_numbers.to_vec();
-        unique.sort_unstable();
-        unique.dedup();
-        futures_util::stream::iter(unique)
-            .map(|id| async move { (id, self.person(&id, ctx).await) })
-            .buffer_unordered(self.fan_out)
-            .collect()
-            .await
-    }
-
     fn envelope<'a>(&'a self, id: &'a str) -> wire::Request<'a> {
         let now = Local::now();
         let sequence = self.sequence.fetch_add(1, Ordering::Relaxed) % 10_000;
@@ -138,6 +102,46 @@ impl MedicalAdapter {
                 },
             },
         }
+    }
+}
+
+#[async_trait]
+impl MedicalInsuranceLookup for MedicalAdapter {
+    /// A person's enrolments and assistance identities; `None` if the platform has no
+    /// insured person with this number.
+    async fn person(&self, id_number: &IdNumber, ctx: &CallContext) -> MedicalResult {
+        let id = id_number.as_str();
+        let live = async {
+            let url = self.upstream.url(PATH)?;
+            self.upstream
+                .call(
+                    ctx,
+                    "1101",
+                    Retry::SafeRead,
+                    // A new msgid per attempt: the platform wants each message unique.
+                    |client| Ok(client.post(url.clone()).json(&self.envelope(id))),
+                    read,
+                )
+                .await
+        };
+        self.cache.get_or_fetch(*id_number, live).await
+    }
+
+    /// Many people, at most the configured calls in flight (16 by default) — the
+    /// platform has no batch transaction. Each person gets their own result.
+    async fn people(
+        &self,
+        id_numbers: &[IdNumber],
+        ctx: &CallContext,
+    ) -> HashMap<IdNumber, MedicalResult> {
+        let mut unique: Vec<IdNumber> = id_numbers.to_vec();
+        unique.sort_unstable();
+        unique.dedup();
+        futures_util::stream::iter(unique)
+            .map(|id| async move { (id, self.person(&id, ctx).await) })
+            .buffer_unordered(self.fan_out)
+            .collect()
+            .await
     }
 }
 

@@ -7,10 +7,12 @@ mod wire;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use async_trait::async_trait;
 use secrecy::{ExposeSecret, SecretString};
 use serde::de::DeserializeOwned;
 
 use self::token::{Token, TokenCache};
+use super::capabilities::HouseholdRegister;
 use super::context::CallContext;
 use super::decode::{self, FieldError};
 use super::error::{AdapterError, Rejection};
@@ -52,70 +54,6 @@ impl PoliceAdapter {
             tokens: TokenCache::default(),
             upstream,
         }
-    }
-
-    /// A person's registration; `None` if the register has no such person.
-    pub async fn person(
-        &self,
-        id_number: &IdNumber,
-        ctx: &CallContext,
-    ) -> Result<Fresh<Option<RegistrationView>>, AdapterError> {
-        let query = [("sfzh", id_number.to_string())];
-        let live = async {
-            let found: Option<wire::Ry> =
-                self.get(ctx, "persons", "/hjxx/v2/persons", &query).await?;
-            found.map(convert).transpose()
-        };
-        self.persons.get_or_fetch(*id_number, live).await
-    }
-
-    /// A household and its members; `None` if the register has no such household.
-    pub async fn household(
-        &self,
-        number: &str,
-        ctx: &CallContext,
-    ) -> Result<Fresh<Option<HouseholdView>>, AdapterError> {
-        let number = number.trim().to_owned();
-        if number.len() != 16 || !number.bytes().all(|b| b.is_ascii_digit()) {
-            return Err(invalid("a household number has 16 digits"));
-        }
-        let path = format!("/hjxx/v2/households/{number}");
-        let live = async move {
-            let found: Option<wire::Hu> = self.get(ctx, "households", &path, &[]).await?;
-            found
-                .map(|h| HouseholdView::try_from(h).map_err(|e| e.into_error(DEPARTMENT)))
-                .transpose()
-        };
-        self.households.get_or_fetch(number, live).await
-    }
-
-    /// One page of the register of a village (12 digits), township (9) or county (6),
-    /// from `cursor` (`None` for the first page); `limit` 1–500. Never cached: this is
-    /// how `cunhub sync` walks a region.
-    pub async fn village_page(
-        &self,
-        region: &RegionCode,
-        cursor: Option<&str>,
-        limit: u32,
-        ctx: &CallContext,
-    ) -> Result<RegistrationPage, AdapterError> {
-        let code = region.as_str();
-        if ![6, 9, 12].contains(&code.len()) {
-            return Err(invalid(
-                "the register lists by county, township or village code",
-            ));
-        }
-        let mut query = vec![("limit", limit.clamp(1, MAX_PAGE).to_string())];
-        if let Some(cursor) = cursor.filter(|c| !c.is_empty()) {
-            query.push(("cursor", cursor.to_owned()));
-        }
-        let path = format!("/hjxx/v2/villages/{code}/persons");
-        let page: Option<wire::Page> = self.get(ctx, "villagePersons", &path, &query).await?;
-        let page = page.ok_or(AdapterError::Rejected {
-            department: DEPARTMENT,
-            reason: Rejection::Status(404),
-        })?;
-        RegistrationPage::try_from(page).map_err(|e| e.into_error(DEPARTMENT))
     }
 
     /// A GET with the bearer token; on a 401 the token is renewed once and the call
@@ -218,6 +156,73 @@ impl PoliceAdapter {
             renew_at: asked + token::renew_after(lifetime, self.refresh_before),
             generation: self.tokens.next_generation(),
         })
+    }
+}
+
+#[async_trait]
+impl HouseholdRegister for PoliceAdapter {
+    /// A person's registration; `None` if the register has no such person.
+    async fn person(
+        &self,
+        id_number: &IdNumber,
+        ctx: &CallContext,
+    ) -> Result<Fresh<Option<RegistrationView>>, AdapterError> {
+        let query = [("sfzh", id_number.to_string())];
+        let live = async {
+            let found: Option<wire::Ry> =
+                self.get(ctx, "persons", "/hjxx/v2/persons", &query).await?;
+            found.map(convert).transpose()
+        };
+        self.persons.get_or_fetch(*id_number, live).await
+    }
+
+    /// A household and its members; `None` if the register has no such household.
+    async fn household(
+        &self,
+        number: &str,
+        ctx: &CallContext,
+    ) -> Result<Fresh<Option<HouseholdView>>, AdapterError> {
+        let number = number.trim().to_owned();
+        if number.len() != 16 || !number.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(invalid("a household number has 16 digits"));
+        }
+        let path = format!("/hjxx/v2/households/{number}");
+        let live = async move {
+            let found: Option<wire::Hu> = self.get(ctx, "households", &path, &[]).await?;
+            found
+                .map(|h| HouseholdView::try_from(h).map_err(|e| e.into_error(DEPARTMENT)))
+                .transpose()
+        };
+        self.households.get_or_fetch(number, live).await
+    }
+
+    /// One page of the register of a village (12 digits), township (9) or county (6),
+    /// from `cursor` (`None` for the first page); `limit` 1–500. Never cached: this is
+    /// how `cunhub sync` walks a region.
+    async fn village_page(
+        &self,
+        region: &RegionCode,
+        cursor: Option<&str>,
+        limit: u32,
+        ctx: &CallContext,
+    ) -> Result<RegistrationPage, AdapterError> {
+        let code = region.as_str();
+        if ![6, 9, 12].contains(&code.len()) {
+            return Err(invalid(
+                "the register lists by county, township or village code",
+            ));
+        }
+        let mut query = vec![("limit", limit.clamp(1, MAX_PAGE).to_string())];
+        if let Some(cursor) = cursor.filter(|c| !c.is_empty()) {
+            query.push(("cursor", cursor.to_owned()));
+        }
+        let path = format!("/hjxx/v2/villages/{code}/persons");
+        let page: Option<wire::Page> = self.get(ctx, "villagePersons", &path, &query).await?;
+        let page = page.ok_or(AdapterError::Rejected {
+            department: DEPARTMENT,
+            reason: Rejection::Status(404),
+        })?;
+        RegistrationPage::try_from(page).map_err(|e| e.into_error(DEPARTMENT))
     }
 }
 

@@ -6,10 +6,12 @@ mod wire;
 use std::collections::HashMap;
 use std::sync::Arc;
 
+use async_trait::async_trait;
 use futures_util::future::join_all;
 use secrecy::{ExposeSecret, SecretString};
 use serde::de::DeserializeOwned;
 
+use super::capabilities::{EmploymentLookup, SocialInsuranceLookup};
 use super::context::CallContext;
 use super::decode::{self, FieldError};
 use super::error::{AdapterError, Rejection};
@@ -18,13 +20,12 @@ use super::upstream::{Answer, Retry, Upstream};
 use crate::domain::views::{EmploymentView, SocialInsuranceView};
 use crate::domain::{Department, IdNumber};
 
+pub use super::capabilities::InsurancesResult;
+
 const DEPARTMENT: Department = Department::SocialSecurity;
 
 /// People per batch call, the platform's limit.
 pub const MAX_BATCH: usize = 100;
-
-/// One person's insurances as a batch answers them.
-pub type InsurancesResult = Result<Fresh<Option<SocialInsuranceView>>, AdapterError>;
 
 /// The social security adapter.
 #[derive(Debug)]
@@ -54,74 +55,6 @@ impl SocialAdapter {
             .ok_or(AdapterError::NotConfigured {
                 department: DEPARTMENT,
             })
-    }
-
-    /// A person's insurance schemes and pension; `None` if the platform has no record.
-    pub async fn insurances(&self, id_number: &IdNumber, ctx: &CallContext) -> InsurancesResult {
-        let id = *id_number;
-        let path = format!("/api/v1/persons/{id}/insurances");
-        let live = async move {
-            let url = self.upstream.url(&path)?;
-            let person: Option<wire::PersonInsurances> = self
-                .upstream
-                .call(
-                    ctx,
-                    "insurances",
-                    Retry::SafeRead,
-                    |client| {
-                        Ok(client
-                            .get(url.clone())
-                            .query(&[("page", "1"), ("pageSize", "100")])
-                            .header("X-Api-Key", self.key()?))
-                    },
-                    read::<wire::PersonInsurances>,
-                )
-                .await?;
-            person.map(convert).transpose()
-        };
-        self.insurances.get_or_fetch(id, live).await
-    }
-
-    /// Many people's insurances: fresh cache entries first, the rest in batch calls of
-    /// [`MAX_BATCH`] made in parallel. Each person gets their own result: a failed batch
-    /// fails only its people (served stale from the cache where possible).
-    pub async fn insurances_batch(
-        &self,
-        id_numbers: &[IdNumber],
-        ctx: &CallContext,
-    ) -> HashMap<IdNumber, InsurancesResult> {
-        let mut results = HashMap::new();
-        let mut wanted: Vec<IdNumber> = id_numbers.to_vec();
-        wanted.sort_unstable();
-        wanted.dedup();
-        wanted.retain(|id| match self.insurances.fresh(id) {
-            Some(hit) => {
-                results.insert(*id, Ok(hit));
-                false
-            }
-            None => true,
-        });
-        let chunks: Vec<&[IdNumber]> = wanted.chunks(MAX_BATCH).collect();
-        let answers = join_all(chunks.iter().map(|chunk| self.batch_call(chunk, ctx))).await;
-        for (chunk, answer) in chunks.into_iter().zip(answers) {
-            for id in chunk {
-                let result = match &answer {
-                    Ok(found) => {
-                        let value = found.get(id).cloned().unwrap_or_else(|| {
-                            Err(AdapterError::decode(
-                                DEPARTMENT,
-                                "a batch answer left an asked person out",
-                            ))
-                        });
-                        value.map(|v| self.insurances.put(*id, v))
-                    }
-                    Err(e) => Err(e.clone()),
-                };
-                let result = result.or_else(|e| self.insurances.stale(id).ok_or(e));
-                results.insert(*id, result);
-            }
-        }
-        results
     }
 
     /// One batch call: each asked person found (converted, or a decode failure of their
@@ -167,9 +100,83 @@ impl SocialAdapter {
         }
         Ok(found)
     }
+}
 
+#[async_trait]
+impl SocialInsuranceLookup for SocialAdapter {
+    /// A person's insurance schemes and pension; `None` if the platform has no record.
+    async fn insurances(&self, id_number: &IdNumber, ctx: &CallContext) -> InsurancesResult {
+        let id = *id_number;
+        let path = format!("/api/v1/persons/{id}/insurances");
+        let live = async move {
+            let url = self.upstream.url(&path)?;
+            let person: Option<wire::PersonInsurances> = self
+                .upstream
+                .call(
+                    ctx,
+                    "insurances",
+                    Retry::SafeRead,
+                    |client| {
+                        Ok(client
+                            .get(url.clone())
+                            .query(&[("page", "1"), ("pageSize", "100")])
+                            .header("X-Api-Key", self.key()?))
+                    },
+                    read::<wire::PersonInsurances>,
+                )
+                .await?;
+            person.map(convert).transpose()
+        };
+        self.insurances.get_or_fetch(id, live).await
+    }
+
+    /// Many people's insurances: fresh cache entries first, the rest in batch calls of
+    /// [`MAX_BATCH`] made in parallel. Each person gets their own result: a failed batch
+    /// fails only its people (served stale from the cache where possible).
+    async fn insurances_batch(
+        &self,
+        id_numbers: &[IdNumber],
+        ctx: &CallContext,
+    ) -> HashMap<IdNumber, InsurancesResult> {
+        let mut results = HashMap::new();
+        let mut wanted: Vec<IdNumber> = id_numbers.to_vec();
+        wanted.sort_unstable();
+        wanted.dedup();
+        wanted.retain(|id| match self.insurances.fresh(id) {
+            Some(hit) => {
+                results.insert(*id, Ok(hit));
+                false
+            }
+            None => true,
+        });
+        let chunks: Vec<&[IdNumber]> = wanted.chunks(MAX_BATCH).collect();
+        let answers = join_all(chunks.iter().map(|chunk| self.batch_call(chunk, ctx))).await;
+        for (chunk, answer) in chunks.into_iter().zip(answers) {
+            for id in chunk {
+                let result = match &answer {
+                    Ok(found) => {
+                        let value = found.get(id).cloned().unwrap_or_else(|| {
+                            Err(AdapterError::decode(
+                                DEPARTMENT,
+                                "a batch answer left an asked person out",
+                            ))
+                        });
+                        value.map(|v| self.insurances.put(*id, v))
+                    }
+                    Err(e) => Err(e.clone()),
+                };
+                let result = result.or_else(|e| self.insurances.stale(id).ok_or(e));
+                results.insert(*id, result);
+            }
+        }
+        results
+    }
+}
+
+#[async_trait]
+impl EmploymentLookup for SocialAdapter {
     /// Employment registration and training; `None` if the platform has no record.
-    pub async fn employment(
+    async fn employment(
         &self,
         id_number: &IdNumber,
         ctx: &CallContext,

@@ -219,7 +219,7 @@ impl Loader<IdNumber> for EmploymentLoader {
         let up = &self.0;
         Ok(up
             .one_by_one("social_security", keys, |id| async move {
-                up.departments.social.employment(&id, &up.ctx).await
+                up.departments.employment.employment(&id, &up.ctx).await
             })
             .await)
     }
@@ -315,3 +315,8 @@ impl Loader<CivilKey> for CivilLoader {
         Ok(answers)
     }
 }
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+#[path = "loaders_tests.rs"]
+mod tests;
