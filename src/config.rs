@@ -108,6 +108,11 @@ pub const SETTINGS_TABLE: &[(&str, &str, &str)] = &[
         "clock skew allowed on exp and nbf",
     ),
     (
+        "auth.max_token_lifetime",
+        "CUNHUB_AUTH_MAX_TOKEN_LIFETIME",
+        "longest lifetime a token may have (exp minus iat)",
+    ),
+    (
         "audit.checkpoint_key",
         "CUNHUB_AUDIT_CHECKPOINT_KEY",
         "HMAC key signing audit checkpoints (secret)",
@@ -412,6 +417,10 @@ pub struct AuthSettings {
     pub jwks_refresh: Duration,
     #[serde(with = "humantime_serde")]
     pub leeway: Duration,
+    /// The longest lifetime a token may have, from its `iat` (else `nbf`, else now) to
+    /// its `exp`: a stolen long-lived token is refused, not honoured for months.
+    #[serde(with = "humantime_serde")]
+    pub max_token_lifetime: Duration,
 }
 
 impl Default for AuthSettings {
@@ -425,6 +434,7 @@ impl Default for AuthSettings {
             jwks_url: None,
             jwks_refresh: Duration::from_secs(60),
             leeway: Duration::from_secs(30),
+            max_token_lifetime: Duration::from_secs(12 * 3600),
         }
     }
 }
@@ -633,6 +643,9 @@ impl Settings {
         }
         if self.auth.leeway > Duration::from_secs(300) {
             return bad("auth.leeway", "at most 5 minutes".into());
+        }
+        if self.auth.max_token_lifetime < Duration::from_secs(60) {
+            return bad("auth.max_token_lifetime", "at least 1m".into());
         }
         let limits = &self.limits;
         for (key, value) in [
