@@ -187,6 +187,53 @@ async fn a_malformed_id_number_says_what_is_wrong() {
     }
 }
 
+/// A number with the right check character over `first17`.
+fn with_check(first17: &str) -> String {
+    let mut digits = [0u8; 17];
+    digits.copy_from_slice(first17.as_bytes());
+    format!(
+        "{first17}{}",
+        cunhub::domain::id_number::check_character(&digits)
+    )
+}
+
+#[tokio::test]
+async fn a_future_birth_date_or_a_development_zone_code_is_named_not_a_silent_miss() {
+    let app = crate::helpers::spawn_app().await;
+    let query = "query($n: String!) { residentByIdNumber(idNumber: $n) { name } }";
+    let tomorrow = cunhub::domain::id_number::china_today()
+        .succ_opt()
+        .unwrap()
+        .format("%Y%m%d");
+    for (number, words) in [
+        (with_check("22012220991231001"), "2099-12-31 in the ID number"),
+        (with_check(&format!("220122{tomorrow}001")), "lies in the future"),
+        (with_check("22017119800101001"), "220171"),
+        (with_check("22017119800101001"), "development zone"),
+    ] {
+        let response = app
+            .graphql(query)
+            .variables(json!({ "n": number }))
+            .bearer(admin(&app))
+            .purpose("VISIT")
+            .send()
+            .await;
+        assert_eq!(response.error_codes(), ["INVALID_ID_NUMBER"], "{number}");
+        let message = response.body["errors"][0]["message"].as_str().unwrap();
+        assert!(message.contains(words), "{number}: {message}");
+    }
+    // A former county code (公主岭市 under 四平) is a valid number: unregistered here, so null.
+    let response = app
+        .graphql(query)
+        .variables(json!({ "n": with_check("22038119800101001") }))
+        .bearer(admin(&app))
+        .purpose("VISIT")
+        .send()
+        .await;
+    assert!(response.body.get("errors").is_none(), "{}", response.body);
+    assert!(response.data()["residentByIdNumber"].is_null());
+}
+
 #[tokio::test]
 async fn another_villages_resident_answers_like_nobody_by_every_path() {
     let (app, cluster) = spawn_hub_with_departments(10, |_| {}).await;
