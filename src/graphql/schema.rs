@@ -10,6 +10,7 @@ use super::{
     audit_flush::AuditFlush,
     audit_log::AuditLogQuery,
     health::HealthQuery,
+    date_arguments::DateArguments,
     limits::DocumentLimits,
     region::RegionQuery,
     resident::ResidentQuery,
@@ -58,6 +59,7 @@ fn builder(limits: Arc<QueryLimits>) -> SchemaBuilder<QueryRoot, MutationRoot, S
         SubscriptionRoot::default(),
     )
     .extension(DocumentLimits(limits))
+    .extension(DateArguments)
     .extension(AuditFlush)
 }
 

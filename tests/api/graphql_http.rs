@@ -338,3 +338,72 @@ async fn metrics_count_requests_and_error_codes() {
     );
     assert!(text.contains("cunhub_http_request_duration_seconds_bucket"));
 }
+
+#[tokio::test]
+async fn a_malformed_date_argument_is_a_validation_error_naming_it() {
+    let app = spawn_app().await;
+    let token = app.token(cunhub::auth::Role::VillageAssistant, "220122101201");
+    let refused = |response: &crate::helpers::TestResponse, argument: &str| {
+        assert_eq!(response.status, StatusCode::BAD_REQUEST, "{}", response.body);
+        assert_eq!(response.error_codes(), ["GRAPHQL_VALIDATION_FAILED"]);
+        let message = response.body["errors"][0]["message"].as_str().unwrap();
+        assert!(
+            message.contains(&format!(r#"argument "{argument}""#)),
+            "{message}"
+        );
+        assert!(response.body.get("data").is_none());
+    };
+    // Written in the document, inside an input object.
+    let response = app
+        .graphql(r#"{ serviceRequests(filter: { updatedSince: "yesterday" }) { totalCount } }"#)
+        .bearer(&token)
+        .purpose("SERVICE_HANDLING")
+        .send()
+        .await;
+    refused(&response, "filter.updatedSince");
+    assert!(
+        response.body["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("yesterday")
+    );
+    // Passed as a variable, as a whole input object or as the scalar itself.
+    let response = app
+        .graphql("query($f: ServiceRequestFilter!) { serviceRequests(filter: $f) { totalCount } }")
+        .variables(json!({ "f": { "updatedSince": "2026-13-01T00:00:00Z" } }))
+        .bearer(&token)
+        .purpose("SERVICE_HANDLING")
+        .send()
+        .await;
+    refused(&response, "filter.updatedSince");
+    let response = app
+        .graphql(
+            r#"query($s: DateTime) { alerts(region: "220122101201", updatedSince: $s) { totalCount } }"#,
+        )
+        .variables(json!({ "s": "last tuesday" }))
+        .bearer(&token)
+        .purpose("SERVICE_HANDLING")
+        .send()
+        .await;
+    refused(&response, "updatedSince");
+    // A date (NaiveDate) too.
+    let response = app
+        .graphql(r#"{ visits(filter: { visitedSince: "30/11/2026" }) { totalCount } }"#)
+        .bearer(&token)
+        .purpose("VISIT")
+        .send()
+        .await;
+    refused(&response, "filter.visitedSince");
+    // Well-formed values run.
+    let response = app
+        .graphql(
+            r#"{ serviceRequests(filter: { updatedSince: "2026-11-30T08:00:00+08:00" }) { totalCount }
+                 visits(filter: { visitedSince: "2026-11-30" }) { totalCount } }"#,
+        )
+        .bearer(&token)
+        .purpose("SERVICE_HANDLING")
+        .send()
+        .await;
+    assert_eq!(response.status, StatusCode::OK, "{}", response.body);
+    assert!(response.body.get("errors").is_none(), "{}", response.body);
+}
