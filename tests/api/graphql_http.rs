@@ -407,3 +407,45 @@ async fn a_malformed_date_argument_is_a_validation_error_naming_it() {
     assert_eq!(response.status, StatusCode::OK, "{}", response.body);
     assert!(response.body.get("errors").is_none(), "{}", response.body);
 }
+
+#[tokio::test]
+async fn a_case_reference_too_long_or_with_control_characters_is_refused() {
+    use sea_orm::{EntityTrait, PaginatorTrait, QueryOrder};
+    let app = spawn_app().await;
+    let admin = app.token(cunhub::auth::Role::Admin, "22");
+    let query = r#"{ residentByIdNumber(idNumber: "220122195603020017") { name } }"#;
+    for bad in ["x".repeat(129), "SR-7\tDROP".to_owned()] {
+        let response = app
+            .graphql(query)
+            .bearer(&admin)
+            .purpose("VISIT")
+            .header("x-case-ref", &bad)
+            .send()
+            .await;
+        assert_eq!(response.status, StatusCode::BAD_REQUEST, "{bad}");
+        assert_eq!(response.error_codes(), ["INVALID_CASE_REF"], "{bad}");
+        assert!(response.body.get("data").is_none());
+    }
+    let audited = entities::audit_record::Entity::find()
+        .count(&app.db)
+        .await
+        .unwrap();
+    assert_eq!(audited, 0, "the refused reads never ran");
+    // The longest reference is read and recorded as it is.
+    let longest = format!("SR-{}", "9".repeat(125));
+    let response = app
+        .graphql(query)
+        .bearer(&admin)
+        .purpose("VISIT")
+        .header("x-case-ref", &longest)
+        .send()
+        .await;
+    assert_eq!(response.status, StatusCode::OK, "{}", response.body);
+    let last = entities::audit_record::Entity::find()
+        .order_by_desc(entities::audit_record::Column::Id)
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(last.case_ref.as_deref(), Some(longest.as_str()));
+}

@@ -142,6 +142,20 @@ async fn a_refused_init_closes_with_4403() {
 }
 
 #[tokio::test]
+async fn a_bad_case_reference_refuses_the_init_with_4403() {
+    let app = spawn_app().await;
+    let token = app.token(Role::Admin, "22");
+    for case_ref in ["x".repeat(129), "SR-7\u{7}".to_owned()] {
+        let mut socket = open(&app).await;
+        send(&mut socket, json!({ "type": "connection_init", "payload": { "token": token, "purpose": "VISIT", "caseRef": case_ref } })).await;
+        assert_eq!(next_json(&mut socket).await, json!({ "closed": 4403 }), "{case_ref:?}");
+    }
+    let mut socket = open(&app).await;
+    send(&mut socket, json!({ "type": "connection_init", "payload": { "token": token, "purpose": "VISIT", "caseRef": "x".repeat(128) } })).await;
+    assert_eq!(next_json(&mut socket).await["type"], "connection_ack");
+}
+
+#[tokio::test]
 async fn a_socket_that_never_initialises_closes_with_4408() {
     let app = spawn_app().await;
     let mut socket = open(&app).await;

@@ -3,7 +3,11 @@
 
 use chrono::{DateTime, Utc};
 
-use crate::{policy::Caller, startup::AppState};
+use crate::{
+    error::AppError,
+    policy::{self, Caller},
+    startup::AppState,
+};
 
 /// The caller of a socket and the moment its token stops being accepted.
 #[derive(Clone)]
@@ -14,7 +18,8 @@ pub struct Session {
 }
 
 /// The session a `connection_init` payload establishes:
-/// `{ "token": "…", "purpose": "VISIT", "caseRef": "…" }`. A bad token refuses the socket.
+/// `{ "token": "…", "purpose": "VISIT", "caseRef": "…" }`. A bad token or case reference
+/// refuses the socket.
 pub async fn session_from(
     state: &AppState,
     payload: &serde_json::Value,
@@ -32,14 +37,15 @@ pub async fn session_from(
         None => None,
     };
     let accepted_until = verified.as_ref().map(|v| v.accepted_until);
+    let case_ref = policy::case_ref(text("caseRef").as_deref().map(str::as_bytes)).map_err(|err| {
+        let err = AppError::from(err);
+        async_graphql::Error::new(format!("Forbidden: {}: {err}", err.code().as_str()))
+    })?;
     Ok(Session {
         caller: Caller {
             principal: verified.map(|v| v.principal),
             declared_purpose: text("purpose"),
-            // A case reference goes to the audit log as it is: short and printable.
-            case_ref: text("caseRef").filter(|r| {
-                (1..=128).contains(&r.len()) && r.chars().all(|c| c.is_ascii_graphic())
-            }),
+            case_ref,
             request_id,
         },
         accepted_until,
