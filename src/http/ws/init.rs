@@ -25,8 +25,18 @@ pub async fn session_from(
     payload: &serde_json::Value,
     request_id: String,
 ) -> async_graphql::Result<Session> {
-    let text = |key: &str| payload.get(key).and_then(|v| v.as_str()).map(str::to_owned);
-    let verified = match text("token") {
+    let refused = |why: String| async_graphql::Error::new(format!("Forbidden: {why}"));
+    if !(payload.is_object() || payload.is_null()) {
+        return Err(refused("the connection_init payload must be an object".into()));
+    }
+    // A token, purpose or case reference of another type is refused, never read as
+    // absent: a socket meant to be authenticated must not run anonymously.
+    let text = |key: &str| match payload.get(key) {
+        None => Ok(None),
+        Some(serde_json::Value::String(value)) => Ok(Some(value.clone())),
+        Some(_) => Err(refused(format!("`{key}` must be a string"))),
+    };
+    let verified = match text("token")? {
         Some(token) => Some(
             state
                 .verifier
@@ -37,14 +47,15 @@ pub async fn session_from(
         None => None,
     };
     let accepted_until = verified.as_ref().map(|v| v.accepted_until);
-    let case_ref = policy::case_ref(text("caseRef").as_deref().map(str::as_bytes)).map_err(|err| {
-        let err = AppError::from(err);
-        async_graphql::Error::new(format!("Forbidden: {}: {err}", err.code().as_str()))
-    })?;
+    let case_ref = policy::case_ref(text("caseRef")?.as_deref().map(str::as_bytes))
+        .map_err(|err| {
+            let err = AppError::from(err);
+            refused(format!("{}: {err}", err.code().as_str()))
+        })?;
     Ok(Session {
         caller: Caller {
             principal: verified.map(|v| v.principal),
-            declared_purpose: text("purpose"),
+            declared_purpose: text("purpose")?,
             case_ref,
             request_id,
         },
