@@ -23,6 +23,11 @@ pub const SETTINGS_TABLE: &[(&str, &str, &str)] = &[
         "address and port the hub listens on",
     ),
     (
+        "server.metrics_bind",
+        "CUNHUB_METRICS_BIND",
+        "operators' listener for /metrics (empty or `off`: none)",
+    ),
+    (
         "server.body_limit",
         "CUNHUB_BODY_LIMIT",
         "largest request body in bytes",
@@ -349,6 +354,9 @@ pub struct PrivacySettings {
 #[serde(deny_unknown_fields, default)]
 pub struct ServerSettings {
     pub bind: String,
+    /// The operators' listener, serving `/metrics` apart from the public one (the figures
+    /// show every department's health); empty or `off` serves no metrics at all.
+    pub metrics_bind: String,
     pub body_limit: usize,
     #[serde(with = "humantime_serde")]
     pub shutdown_timeout: Duration,
@@ -370,6 +378,7 @@ impl Default for ServerSettings {
     fn default() -> Self {
         Self {
             bind: "127.0.0.1:8080".into(),
+            metrics_bind: "127.0.0.1:9090".into(),
             body_limit: 256 * 1024,
             shutdown_timeout: Duration::from_secs(30),
             workers: 0,
@@ -378,6 +387,14 @@ impl Default for ServerSettings {
             suggestions: false,
             request_deadline: Duration::from_millis(2500),
         }
+    }
+}
+
+impl ServerSettings {
+    /// Where `/metrics` is served, unless switched off.
+    pub fn metrics_bind(&self) -> Option<&str> {
+        let bind = self.metrics_bind.trim();
+        (!bind.is_empty() && !bind.eq_ignore_ascii_case("off")).then_some(bind)
     }
 }
 
@@ -583,6 +600,14 @@ impl Settings {
             return bad(
                 "server.bind",
                 format!("`{}` is not HOST:PORT", self.server.bind),
+            );
+        }
+        if let Some(bind) = self.server.metrics_bind()
+            && bind.parse::<SocketAddr>().is_err()
+        {
+            return bad(
+                "server.metrics_bind",
+                format!("`{bind}` is not HOST:PORT, empty or off"),
             );
         }
         if self.server.body_limit < 1024 {

@@ -312,14 +312,7 @@ async fn metrics_count_requests_and_error_codes() {
     let app = spawn_app().await;
     app.graphql(QUERY).send().await;
     app.graphql("{ nonsense }").send().await;
-    let text = app
-        .request(Method::GET, "/metrics")
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let text = app.metrics().await;
     assert!(
         text.contains(
             r#"cunhub_http_requests_total{method="POST",route="/graphql",status="200"} 1"#
@@ -448,4 +441,30 @@ async fn a_case_reference_too_long_or_with_control_characters_is_refused() {
         .unwrap()
         .unwrap();
     assert_eq!(last.case_ref.as_deref(), Some(longest.as_str()));
+}
+
+#[tokio::test]
+async fn metrics_are_served_on_the_operators_listener_only() {
+    let app = spawn_app().await;
+    let public = read(app.request(Method::GET, "/metrics").send().await.unwrap()).await;
+    assert_eq!(public.status, StatusCode::NOT_FOUND);
+    assert_eq!(public.error_codes(), ["NOT_FOUND"]);
+    let text = app.metrics().await;
+    assert!(text.contains("cunhub_department_configured"), "{text}");
+    // The operators' listener serves nothing else.
+    let operator = app.metrics_address.clone().unwrap();
+    let graphql = reqwest::Client::new()
+        .post(format!("{operator}/graphql"))
+        .json(&json!({ "query": QUERY }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(graphql.status(), StatusCode::NOT_FOUND);
+    // Switched off, no listener at all.
+    for off in ["off", ""] {
+        let app = spawn_app_with(|s| s.server.metrics_bind = off.into()).await;
+        assert!(app.metrics_address.is_none());
+        let public = app.request(Method::GET, "/metrics").send().await.unwrap();
+        assert_eq!(public.status(), StatusCode::NOT_FOUND);
+    }
 }
