@@ -160,14 +160,12 @@ impl Application {
             source,
         };
         let metrics = match settings.server.metrics_bind() {
-            Some(bind) => Some(
-                http::metrics::operator_server(state.clone(), bind).map_err(|source| {
-                    StartupError::Bind {
-                        address: format!("{bind} (server.metrics_bind)"),
-                        source,
-                    }
-                })?,
-            ),
+            Some(bind) => Some(http::metrics::operator_server(state.clone(), bind).map_err(
+                |source| StartupError::Bind {
+                    address: format!("{bind} (server.metrics_bind)"),
+                    source,
+                },
+            )?),
             None => None,
         };
         let listener = TcpListener::bind(&settings.server.bind).map_err(bind_error)?;

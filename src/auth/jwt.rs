@@ -254,7 +254,13 @@ impl JwtVerifier {
             _ => AuthError::Malformed,
         })?;
         let exp = data.claims.exp.ok_or(AuthError::MissingClaim("exp"))?;
-        check_lifetime(&data.claims, exp, unix_now(), self.leeway, self.max_lifetime)?;
+        check_lifetime(
+            &data.claims,
+            exp,
+            unix_now(),
+            self.leeway,
+            self.max_lifetime,
+        )?;
         let leeway = chrono::TimeDelta::from_std(self.leeway).unwrap_or_default();
         let accepted_until = i64::try_from(exp)
             .ok()
@@ -472,7 +478,8 @@ mod tests {
         };
         let (now, hour, skew) = (1_000_000, 3600, Duration::from_secs(30));
         let max = Duration::from_secs(12 * 3600);
-        let check = |c: &Claims, exp| check_lifetime(c, exp, now, skew, max).map_err(|e| e.reason());
+        let check =
+            |c: &Claims, exp| check_lifetime(c, exp, now, skew, max).map_err(|e| e.reason());
         // From iat, although nbf is later.
         let c = claims(Some(now - 2 * hour), Some(now));
         assert_eq!(check(&c, now + 11 * hour), Err("LIFETIME_TOO_LONG"));

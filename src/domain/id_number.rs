@@ -92,7 +92,9 @@ impl IdNumber {
         let birth = parse_birth_date(date_text)
             .ok_or_else(|| IdNumberError::ImpossibleBirthDate(format_date_text(date_text)))?;
         if birth > today {
-            return Err(IdNumberError::BirthDateInFuture(format_date_text(date_text)));
+            return Err(IdNumberError::BirthDateInFuture(format_date_text(
+                date_text,
+            )));
         }
         if &input[14..17] == "000" {
             return Err(IdNumberError::ZeroSequence);

@@ -10,9 +10,7 @@ use std::{collections::HashMap, sync::Arc, sync::Mutex};
 
 use async_graphql::{
     InputType, Name, Positioned, ServerError, ValidationResult, Value, Variables,
-    extensions::{
-        Extension, ExtensionContext, ExtensionFactory, NextParseQuery, NextValidation,
-    },
+    extensions::{Extension, ExtensionContext, ExtensionFactory, NextParseQuery, NextValidation},
     parser::types::{ExecutableDocument, Field, OperationDefinition, Selection, SelectionSet},
     registry::{MetaType, MetaTypeName, Registry},
 };
@@ -126,10 +124,8 @@ impl Check<'_> {
                     self.selection_set(on, &inline.node.selection_set.node, variables, depth + 1);
                 }
                 Selection::FragmentSpread(spread) => {
-                    if let Some(fragment) = self
-                        .document
-                        .fragments
-                        .get(&spread.node.fragment_name.node)
+                    if let Some(fragment) =
+                        self.document.fragments.get(&spread.node.fragment_name.node)
                     {
                         let on = fragment.node.type_condition.node.on.node.as_str();
                         self.selection_set(

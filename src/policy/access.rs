@@ -276,10 +276,7 @@ mod case_ref_tests {
         assert_eq!(case_ref(Some(b"  ")), Ok(None));
         assert_eq!(case_ref(Some(b"SR-7")), Ok(Some("SR-7".into())));
         let chinese = "走访-2026-001";
-        assert_eq!(
-            case_ref(Some(chinese.as_bytes())),
-            Ok(Some(chinese.into()))
-        );
+        assert_eq!(case_ref(Some(chinese.as_bytes())), Ok(Some(chinese.into())));
         let longest = "x".repeat(128);
         assert_eq!(case_ref(Some(longest.as_bytes())), Ok(Some(longest)));
         assert_eq!(

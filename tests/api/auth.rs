@@ -121,11 +121,16 @@ async fn a_token_living_longer_than_the_maximum_is_refused() {
 
 #[tokio::test]
 async fn the_maximum_lifetime_is_a_setting() {
-    let app = spawn_app_with(|s| s.auth.max_token_lifetime = std::time::Duration::from_secs(300))
-        .await;
+    let app =
+        spawn_app_with(|s| s.auth.max_token_lifetime = std::time::Duration::from_secs(300)).await;
     let mut ten_minutes = claims(&app);
     ten_minutes["exp"] = json!(now() + 600);
-    refused_with(&app, &hs256(&ten_minutes, dev_secret()), "LIFETIME_TOO_LONG").await;
+    refused_with(
+        &app,
+        &hs256(&ten_minutes, dev_secret()),
+        "LIFETIME_TOO_LONG",
+    )
+    .await;
     let mut five_minutes = claims(&app);
     five_minutes["exp"] = json!(now() + 300);
     let response = app
@@ -502,5 +507,12 @@ fn the_token_command_refuses_a_lifetime_beyond_the_maximum() {
         .output()
         .unwrap();
     assert!(!output.status.success(), "the setting lowers the maximum");
-    assert!(cunhub().args(["--ttl", "1h"]).output().unwrap().status.success());
+    assert!(
+        cunhub()
+            .args(["--ttl", "1h"])
+            .output()
+            .unwrap()
+            .status
+            .success()
+    );
 }

@@ -337,7 +337,12 @@ async fn a_malformed_date_argument_is_a_validation_error_naming_it() {
     let app = spawn_app().await;
     let token = app.token(cunhub::auth::Role::VillageAssistant, "220122101201");
     let refused = |response: &crate::helpers::TestResponse, argument: &str| {
-        assert_eq!(response.status, StatusCode::BAD_REQUEST, "{}", response.body);
+        assert_eq!(
+            response.status,
+            StatusCode::BAD_REQUEST,
+            "{}",
+            response.body
+        );
         assert_eq!(response.error_codes(), ["GRAPHQL_VALIDATION_FAILED"]);
         let message = response.body["errors"][0]["message"].as_str().unwrap();
         assert!(

@@ -206,8 +206,14 @@ async fn a_future_birth_date_or_a_development_zone_code_is_named_not_a_silent_mi
         .unwrap()
         .format("%Y%m%d");
     for (number, words) in [
-        (with_check("22012220991231001"), "2099-12-31 in the ID number"),
-        (with_check(&format!("220122{tomorrow}001")), "lies in the future"),
+        (
+            with_check("22012220991231001"),
+            "2099-12-31 in the ID number",
+        ),
+        (
+            with_check(&format!("220122{tomorrow}001")),
+            "lies in the future",
+        ),
         (with_check("22017119800101001"), "220171"),
         (with_check("22017119800101001"), "development zone"),
     ] {
@@ -717,10 +723,15 @@ async fn metrics_show_every_departments_health() {
             format!(r#"cunhub_department_calls_in_flight{{department="{d}"}} 0"#),
             format!(r#"cunhub_department_last_success_timestamp_seconds{{department="{d}"}}"#),
         ] {
-            assert!(metrics.contains(&series), "{series} missing from:\n{metrics}");
+            assert!(
+                metrics.contains(&series),
+                "{series} missing from:\n{metrics}"
+            );
         }
         assert!(
-            !metrics.contains(&format!(r#"cunhub_department_attempts_total{{department="{d}"}} 0"#)),
+            !metrics.contains(&format!(
+                r#"cunhub_department_attempts_total{{department="{d}"}} 0"#
+            )),
             "{d} was asked"
         );
         assert!(
@@ -740,7 +751,9 @@ async fn metrics_show_every_departments_health() {
         .population
         .people
         .iter()
-        .find(|p| p.id_number.as_str() != id_number && matches!(p.registration, Registration::Normal))
+        .find(|p| {
+            p.id_number.as_str() != id_number && matches!(p.registration, Registration::Normal)
+        })
         .unwrap();
     app.graphql(FULL_VIEW)
         .variables(json!({ "n": other.id_number.as_str() }))
@@ -749,7 +762,8 @@ async fn metrics_show_every_departments_health() {
         .send()
         .await;
     let metrics = app.metrics().await;
-    let failed = r#"cunhub_department_last_failure_timestamp_seconds{department="public_security"}"#;
+    let failed =
+        r#"cunhub_department_last_failure_timestamp_seconds{department="public_security"}"#;
     assert!(metrics.contains(failed), "{metrics}");
     assert!(
         !metrics.contains(r#"cunhub_department_errors_total{department="public_security"} 0"#),

@@ -148,7 +148,11 @@ async fn a_bad_case_reference_refuses_the_init_with_4403() {
     for case_ref in ["x".repeat(129), "SR-7\u{7}".to_owned()] {
         let mut socket = open(&app).await;
         send(&mut socket, json!({ "type": "connection_init", "payload": { "token": token, "purpose": "VISIT", "caseRef": case_ref } })).await;
-        assert_eq!(next_json(&mut socket).await, json!({ "closed": 4403 }), "{case_ref:?}");
+        assert_eq!(
+            next_json(&mut socket).await,
+            json!({ "closed": 4403 }),
+            "{case_ref:?}"
+        );
     }
     let mut socket = open(&app).await;
     send(&mut socket, json!({ "type": "connection_init", "payload": { "token": token, "purpose": "VISIT", "caseRef": "x".repeat(128) } })).await;
@@ -175,7 +179,12 @@ async fn a_socket_without_the_subprotocol_is_refused() {
 #[tokio::test]
 async fn a_token_that_is_not_a_string_refuses_the_init_with_4403() {
     let app = spawn_app().await;
-    for token in [json!(42), json!(null), json!({ "token": "x" }), json!(["x"])] {
+    for token in [
+        json!(42),
+        json!(null),
+        json!({ "token": "x" }),
+        json!(["x"]),
+    ] {
         let mut socket = open(&app).await;
         send(
             &mut socket,
@@ -197,7 +206,11 @@ async fn a_token_that_is_not_a_string_refuses_the_init_with_4403() {
     assert_eq!(next_json(&mut socket).await, json!({ "closed": 4403 }));
     // No token at all is an anonymous socket, as before.
     let mut socket = open(&app).await;
-    send(&mut socket, json!({ "type": "connection_init", "payload": {} })).await;
+    send(
+        &mut socket,
+        json!({ "type": "connection_init", "payload": {} }),
+    )
+    .await;
     assert_eq!(next_json(&mut socket).await["type"], "connection_ack");
 }
 
@@ -226,7 +239,9 @@ async fn an_invalid_message_closes_with_4400() {
                 .to_string(),
         ),
         Message::text(json!({ "type": "subscribe", "id": "1" }).to_string()),
-        Message::text(json!({ "type": "subscribe", "payload": { "query": "{ __typename }" } }).to_string()),
+        Message::text(
+            json!({ "type": "subscribe", "payload": { "query": "{ __typename }" } }).to_string(),
+        ),
     ];
     for message in invalid {
         let mut socket = open(&app).await;

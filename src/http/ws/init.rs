@@ -27,7 +27,9 @@ pub async fn session_from(
 ) -> async_graphql::Result<Session> {
     let refused = |why: String| async_graphql::Error::new(format!("Forbidden: {why}"));
     if !(payload.is_object() || payload.is_null()) {
-        return Err(refused("the connection_init payload must be an object".into()));
+        return Err(refused(
+            "the connection_init payload must be an object".into(),
+        ));
     }
     // A token, purpose or case reference of another type is refused, never read as
     // absent: a socket meant to be authenticated must not run anonymously.
@@ -47,8 +49,8 @@ pub async fn session_from(
         None => None,
     };
     let accepted_until = verified.as_ref().map(|v| v.accepted_until);
-    let case_ref = policy::case_ref(text("caseRef")?.as_deref().map(str::as_bytes))
-        .map_err(|err| {
+    let case_ref =
+        policy::case_ref(text("caseRef")?.as_deref().map(str::as_bytes)).map_err(|err| {
             let err = AppError::from(err);
             refused(format!("{}: {err}", err.code().as_str()))
         })?;

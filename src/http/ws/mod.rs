@@ -97,12 +97,12 @@ async fn serve(
     let init_session = session.clone();
     let mut outgoing =
         WebSocket::from_message_stream(executor, incoming, WebSocketProtocols::GraphQLWS)
-        .on_connection_init(move |payload| async move {
-            let established = init::session_from(&init_state, &payload, request_id).await?;
-            let _ = init_session.set(established);
-            Ok(Data::default())
-        })
-        .boxed_local();
+            .on_connection_init(move |payload| async move {
+                let established = init::session_from(&init_state, &payload, request_id).await?;
+                let _ = init_session.set(established);
+                Ok(Data::default())
+            })
+            .boxed_local();
     let wait = tokio::time::sleep(INIT_WAIT);
     tokio::pin!(wait);
     let mut expiry: Option<Pin<Box<Sleep>>> = None;
@@ -143,9 +143,7 @@ async fn serve(
                 return;
             }
             None => {
-                let frame = screen
-                    .violation()
-                    .map(|v| close::frame(v.code, &v.reason));
+                let frame = screen.violation().map(|v| close::frame(v.code, &v.reason));
                 let _ = socket.close(frame).await;
                 return;
             }
