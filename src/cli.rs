@@ -108,7 +108,7 @@ pub struct TokenArgs {
     /// The subject (user id); defaults to dev-ROLE.
     #[arg(long)]
     pub sub: Option<String>,
-    /// How long the token lives, e.g. 30m, 1h, 8h.
+    /// How long the token lives, e.g. 30m, 1h, 8h (at most `auth.max_token_lifetime`).
     #[arg(long, default_value = "1h", value_parser = humantime::parse_duration)]
     pub ttl: Duration,
 }

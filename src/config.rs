@@ -23,6 +23,11 @@ pub const SETTINGS_TABLE: &[(&str, &str, &str)] = &[
         "address and port the hub listens on",
     ),
     (
+        "server.metrics_bind",
+        "CUNHUB_METRICS_BIND",
+        "operators' listener for /metrics (empty or `off`: none)",
+    ),
+    (
         "server.body_limit",
         "CUNHUB_BODY_LIMIT",
         "largest request body in bytes",
@@ -106,6 +111,11 @@ pub const SETTINGS_TABLE: &[(&str, &str, &str)] = &[
         "auth.leeway",
         "CUNHUB_AUTH_LEEWAY",
         "clock skew allowed on exp and nbf",
+    ),
+    (
+        "auth.max_token_lifetime",
+        "CUNHUB_AUTH_MAX_TOKEN_LIFETIME",
+        "longest lifetime a token may have (exp minus iat)",
     ),
     (
         "audit.checkpoint_key",
@@ -344,6 +354,9 @@ pub struct PrivacySettings {
 #[serde(deny_unknown_fields, default)]
 pub struct ServerSettings {
     pub bind: String,
+    /// The operators' listener, serving `/metrics` apart from the public one (the figures
+    /// show every department's health); empty or `off` serves no metrics at all.
+    pub metrics_bind: String,
     pub body_limit: usize,
     #[serde(with = "humantime_serde")]
     pub shutdown_timeout: Duration,
@@ -365,6 +378,7 @@ impl Default for ServerSettings {
     fn default() -> Self {
         Self {
             bind: "127.0.0.1:8080".into(),
+            metrics_bind: "127.0.0.1:9090".into(),
             body_limit: 256 * 1024,
             shutdown_timeout: Duration::from_secs(30),
             workers: 0,
@@ -373,6 +387,14 @@ impl Default for ServerSettings {
             suggestions: false,
             request_deadline: Duration::from_millis(2500),
         }
+    }
+}
+
+impl ServerSettings {
+    /// Where `/metrics` is served, unless switched off.
+    pub fn metrics_bind(&self) -> Option<&str> {
+        let bind = self.metrics_bind.trim();
+        (!bind.is_empty() && !bind.eq_ignore_ascii_case("off")).then_some(bind)
     }
 }
 
@@ -412,6 +434,10 @@ pub struct AuthSettings {
     pub jwks_refresh: Duration,
     #[serde(with = "humantime_serde")]
     pub leeway: Duration,
+    /// The longest lifetime a token may have, from its `iat` (else `nbf`, else now) to
+    /// its `exp`: a stolen long-lived token is refused, not honoured for months.
+    #[serde(with = "humantime_serde")]
+    pub max_token_lifetime: Duration,
 }
 
 impl Default for AuthSettings {
@@ -425,6 +451,7 @@ impl Default for AuthSettings {
             jwks_url: None,
             jwks_refresh: Duration::from_secs(60),
             leeway: Duration::from_secs(30),
+            max_token_lifetime: Duration::from_secs(12 * 3600),
         }
     }
 }
@@ -575,6 +602,14 @@ impl Settings {
                 format!("`{}` is not HOST:PORT", self.server.bind),
             );
         }
+        if let Some(bind) = self.server.metrics_bind()
+            && bind.parse::<SocketAddr>().is_err()
+        {
+            return bad(
+                "server.metrics_bind",
+                format!("`{bind}` is not HOST:PORT, empty or off"),
+            );
+        }
         if self.server.body_limit < 1024 {
             return bad("server.body_limit", "must be at least 1024 bytes".into());
         }
@@ -633,6 +668,9 @@ impl Settings {
         }
         if self.auth.leeway > Duration::from_secs(300) {
             return bad("auth.leeway", "at most 5 minutes".into());
+        }
+        if self.auth.max_token_lifetime < Duration::from_secs(60) {
+            return bad("auth.max_token_lifetime", "at least 1m".into());
         }
         let limits = &self.limits;
         for (key, value) in [

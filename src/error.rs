@@ -8,7 +8,7 @@ use std::sync::Arc;
 use crate::{
     adapters::AdapterError,
     domain::{IdNumberError, RegionCodeError},
-    policy::AccessError,
+    policy::{AccessError, CaseRefError},
     store::StoreError,
     workflow::{WorkflowError, idempotency::KeyError},
 };
@@ -46,6 +46,7 @@ pub enum ErrorCode {
     Conflict,
     InvalidTransition,
     IdempotencyKeyReused,
+    InvalidCaseRef,
 }
 
 impl ErrorCode {
@@ -81,6 +82,7 @@ impl ErrorCode {
             Self::Conflict => "CONFLICT",
             Self::InvalidTransition => "INVALID_TRANSITION",
             Self::IdempotencyKeyReused => "IDEMPOTENCY_KEY_REUSED",
+            Self::InvalidCaseRef => "INVALID_CASE_REF",
         }
     }
 }
@@ -100,6 +102,8 @@ pub enum AppError {
     Access(#[from] AccessError),
     #[error("invalid ID number: {0}")]
     InvalidIdNumber(#[from] IdNumberError),
+    #[error("invalid case reference: {0}")]
+    InvalidCaseRef(#[from] CaseRefError),
     #[error(transparent)]
     Department(#[from] AdapterError),
     #[error(transparent)]
@@ -140,6 +144,7 @@ impl AppError {
             Self::Access(AccessError::Forbidden(_)) => ErrorCode::Forbidden,
             Self::Access(_) => ErrorCode::PurposeRequired,
             Self::InvalidIdNumber(_) => ErrorCode::InvalidIdNumber,
+            Self::InvalidCaseRef(_) => ErrorCode::InvalidCaseRef,
             Self::Department(err) => match err.code() {
                 "DEPARTMENT_TIMEOUT" => ErrorCode::DepartmentTimeout,
                 "DEPARTMENT_UNAVAILABLE" => ErrorCode::DepartmentUnavailable,
@@ -270,6 +275,10 @@ mod tests {
             (AppError::InvalidCursor, "INVALID_CURSOR"),
             (AppError::BadUserInput("x".into()), "BAD_USER_INPUT"),
             (AppError::Forbidden, "FORBIDDEN"),
+            (
+                AppError::InvalidCaseRef(CaseRefError::TooLong(129)),
+                "INVALID_CASE_REF",
+            ),
             (
                 StoreError::Unavailable("x".into()).into(),
                 "DATABASE_UNAVAILABLE",

@@ -58,6 +58,8 @@ pub enum StartupError {
 pub struct Application {
     address: std::net::SocketAddr,
     server: Server,
+    /// The operators' `/metrics` listener, unless switched off.
+    metrics: Option<(std::net::SocketAddr, Server)>,
     db: DatabaseConnection,
     checkpoint_key: Arc<CheckpointKey>,
 }
@@ -157,6 +159,15 @@ impl Application {
             address: settings.server.bind.clone(),
             source,
         };
+        let metrics = match settings.server.metrics_bind() {
+            Some(bind) => Some(http::metrics::operator_server(state.clone(), bind).map_err(
+                |source| StartupError::Bind {
+                    address: format!("{bind} (server.metrics_bind)"),
+                    source,
+                },
+            )?),
+            None => None,
+        };
         let listener = TcpListener::bind(&settings.server.bind).map_err(bind_error)?;
         let address = listener.local_addr().map_err(bind_error)?;
         let graphiql = settings.server.graphiql;
@@ -176,6 +187,7 @@ impl Application {
         Ok(Self {
             address,
             server: server.run(),
+            metrics,
             db,
             checkpoint_key,
         })
@@ -186,10 +198,23 @@ impl Application {
         self.address
     }
 
+    /// The operators' `/metrics` address, unless switched off.
+    pub fn metrics_address(&self) -> Option<std::net::SocketAddr> {
+        self.metrics.as_ref().map(|(address, _)| *address)
+    }
+
     /// Serves until SIGTERM or SIGINT, then lets in-flight requests finish and signs
     /// the final chain head.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        let metrics = self.metrics.map(|(address, server)| {
+            tracing::info!(%address, "metrics for operators");
+            (server.handle(), tokio::spawn(server))
+        });
         let result = self.server.await;
+        if let Some((handle, task)) = metrics {
+            handle.stop(true).await;
+            let _ = task.await;
+        }
         if let Err(err) = audit::sign_head(&self.db, &self.checkpoint_key).await {
             tracing::warn!(error = %err, "final audit checkpoint not signed");
         }

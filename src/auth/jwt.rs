@@ -31,6 +31,12 @@ pub enum AuthError {
     Expired,
     #[error("the token is not valid yet")]
     NotYetValid,
+    #[error("the token's `iat` lies in the future, beyond the allowed clock skew")]
+    IssuedInFuture,
+    #[error(
+        "the token lives {lifetime_secs}s, longer than the {max_secs}s this hub accepts: ask for a shorter-lived one"
+    )]
+    LifetimeTooLong { lifetime_secs: u64, max_secs: u64 },
     #[error("the token was issued by an unknown issuer")]
     WrongIssuer,
     #[error("the token is meant for another audience")]
@@ -59,6 +65,8 @@ impl AuthError {
             Self::BadSignature => "BAD_SIGNATURE",
             Self::Expired => "EXPIRED",
             Self::NotYetValid => "NOT_YET_VALID",
+            Self::IssuedInFuture => "ISSUED_IN_FUTURE",
+            Self::LifetimeTooLong { .. } => "LIFETIME_TOO_LONG",
             Self::WrongIssuer => "WRONG_ISSUER",
             Self::WrongAudience => "WRONG_AUDIENCE",
             Self::MissingClaim(_) => "MISSING_CLAIM",
@@ -114,6 +122,7 @@ pub struct JwtVerifier {
     issuer: String,
     audience: String,
     leeway: Duration,
+    max_lifetime: Duration,
 }
 
 impl JwtVerifier {
@@ -186,6 +195,7 @@ impl JwtVerifier {
             issuer: settings.issuer.clone(),
             audience: settings.audience.clone(),
             leeway: settings.leeway,
+            max_lifetime: settings.max_token_lifetime,
         })
     }
 
@@ -244,6 +254,13 @@ impl JwtVerifier {
             _ => AuthError::Malformed,
         })?;
         let exp = data.claims.exp.ok_or(AuthError::MissingClaim("exp"))?;
+        check_lifetime(
+            &data.claims,
+            exp,
+            unix_now(),
+            self.leeway,
+            self.max_lifetime,
+        )?;
         let leeway = chrono::TimeDelta::from_std(self.leeway).unwrap_or_default();
         let accepted_until = i64::try_from(exp)
             .ok()
@@ -274,6 +291,36 @@ impl JwtVerifier {
             // Listed, but only served through the JWKS: a token without `kid`.
             .ok_or(AuthError::UnknownKey)
     }
+}
+
+fn unix_now() -> u64 {
+    u64::try_from(chrono::Utc::now().timestamp()).unwrap_or(0)
+}
+
+/// A token may live at most `max`, measured from `iat`, else from `nbf`, else from now;
+/// an `iat` in the future beyond the clock skew is a token minted to outlive the rule.
+fn check_lifetime(
+    claims: &Claims,
+    exp: u64,
+    now: u64,
+    leeway: Duration,
+    max: Duration,
+) -> Result<(), AuthError> {
+    if claims
+        .iat
+        .is_some_and(|iat| iat > now.saturating_add(leeway.as_secs()))
+    {
+        return Err(AuthError::IssuedInFuture);
+    }
+    let start = claims.iat.or(claims.nbf).unwrap_or(now);
+    let lifetime = exp.saturating_sub(start);
+    if lifetime > max.as_secs() {
+        return Err(AuthError::LifetimeTooLong {
+            lifetime_secs: lifetime,
+            max_secs: max.as_secs(),
+        });
+    }
+    Ok(())
 }
 
 fn static_claim(claim: &str) -> &'static str {
@@ -338,7 +385,13 @@ pub fn mint_development_token(
     if request.role == Role::Resident && request.id_number.is_none() {
         return Err(AuthError::MissingClaim("id_number"));
     }
-    let now = chrono::Utc::now().timestamp().max(0) as u64;
+    if request.ttl > settings.max_token_lifetime {
+        return Err(AuthError::LifetimeTooLong {
+            lifetime_secs: request.ttl.as_secs(),
+            max_secs: settings.max_token_lifetime.as_secs(),
+        });
+    }
+    let now = unix_now();
     let claims = Claims {
         sub: request
             .subject
@@ -393,6 +446,57 @@ mod tests {
             .unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(principal.role, Role::VillageAssistant);
         assert_eq!(principal.region.as_str(), "220122101201");
+    }
+
+    #[test]
+    fn a_development_token_may_not_outlive_the_maximum() {
+        let mut long = request(Role::VillageAssistant);
+        long.ttl = Duration::from_secs(13 * 3600);
+        let err = mint_development_token(&settings(), &long).err();
+        assert_eq!(
+            err.map(|e| e.reason()),
+            Some("LIFETIME_TOO_LONG"),
+            "a 13h token under the 12h default"
+        );
+        long.ttl = Duration::from_secs(12 * 3600);
+        assert!(mint_development_token(&settings(), &long).is_ok());
+    }
+
+    #[test]
+    fn lifetime_is_measured_from_iat_then_nbf_then_now() {
+        let claims = |iat: Option<u64>, nbf: Option<u64>| Claims {
+            sub: "u".into(),
+            role: "admin".into(),
+            region: "22".into(),
+            dept: None,
+            id_number: None,
+            iss: None,
+            aud: None,
+            exp: None,
+            nbf,
+            iat,
+        };
+        let (now, hour, skew) = (1_000_000, 3600, Duration::from_secs(30));
+        let max = Duration::from_secs(12 * 3600);
+        let check =
+            |c: &Claims, exp| check_lifetime(c, exp, now, skew, max).map_err(|e| e.reason());
+        // From iat, although nbf is later.
+        let c = claims(Some(now - 2 * hour), Some(now));
+        assert_eq!(check(&c, now + 11 * hour), Err("LIFETIME_TOO_LONG"));
+        assert_eq!(check(&c, now + 10 * hour), Ok(()));
+        // From nbf without iat.
+        let c = claims(None, Some(now - 2 * hour));
+        assert_eq!(check(&c, now + 11 * hour), Err("LIFETIME_TOO_LONG"));
+        // From now without either.
+        let c = claims(None, None);
+        assert_eq!(check(&c, now + 12 * hour), Ok(()));
+        assert_eq!(check(&c, now + 12 * hour + 1), Err("LIFETIME_TOO_LONG"));
+        // An iat within the skew is a clock difference; beyond it, a forgery of age.
+        assert_eq!(check(&claims(Some(now + 30), None), now + hour), Ok(()));
+        assert_eq!(
+            check(&claims(Some(now + 31), None), now + hour),
+            Err("ISSUED_IN_FUTURE")
+        );
     }
 
     #[test]

@@ -25,8 +25,14 @@ pub enum IdNumberError {
     BadCharacter { position: usize, found: char },
     #[error("the address code {0} at the start of the ID number is not a county code")]
     BadAddressCode(String),
+    #[error(
+        "the address code {0} at the start of the ID number is a development zone's statistical code (county part 70 to 79), which never issues ID numbers"
+    )]
+    DevelopmentZoneCode(String),
     #[error("the birth date {0} in the ID number (characters 7 to 14) does not exist")]
     ImpossibleBirthDate(String),
+    #[error("the birth date {0} in the ID number (characters 7 to 14) lies in the future")]
+    BirthDateInFuture(String),
     #[error("the sequence number 000 in the ID number (characters 15 to 17) is never issued")]
     ZeroSequence,
     #[error(
@@ -39,10 +45,21 @@ pub enum IdNumberError {
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct IdNumber([u8; 18]);
 
+/// Today's date in China (UTC+8): a birth date after it has not happened anywhere the
+/// number could have been issued.
+pub fn china_today() -> NaiveDate {
+    (chrono::Utc::now() + chrono::TimeDelta::hours(8)).date_naive()
+}
+
 impl IdNumber {
     /// Parses and fully validates a number. Surrounding whitespace is ignored and a
     /// lower-case `x` is accepted as the check character.
     pub fn parse(input: &str) -> Result<Self, IdNumberError> {
+        Self::parse_as_of(input, china_today())
+    }
+
+    /// As [`parse`](Self::parse), with birth dates after `today` refused.
+    pub fn parse_as_of(input: &str, today: NaiveDate) -> Result<Self, IdNumberError> {
         let input = input.trim();
         let count = input.chars().count();
         if count != 18 {
@@ -66,9 +83,19 @@ impl IdNumber {
         if !(11..=82).contains(&province) || &address[4..] == "00" {
             return Err(IdNumberError::BadAddressCode(address.to_owned()));
         }
+        // GB/T 2260 has no county codes 70-79: statistics give them to development zones,
+        // whose residents are registered, and numbered, under a real county.
+        if address.as_bytes()[4] == b'7' {
+            return Err(IdNumberError::DevelopmentZoneCode(address.to_owned()));
+        }
         let date_text = &input[6..14];
-        parse_birth_date(date_text)
+        let birth = parse_birth_date(date_text)
             .ok_or_else(|| IdNumberError::ImpossibleBirthDate(format_date_text(date_text)))?;
+        if birth > today {
+            return Err(IdNumberError::BirthDateInFuture(format_date_text(
+                date_text,
+            )));
+        }
         if &input[14..17] == "000" {
             return Err(IdNumberError::ZeroSequence);
         }
@@ -307,6 +334,51 @@ mod tests {
             IdNumber::parse("220100195603020017"),
             Err(IdNumberError::BadAddressCode(_))
         ));
+    }
+
+    #[test]
+    fn rejects_development_zone_codes_but_keeps_former_county_codes() {
+        let d = |y, m, day| NaiveDate::from_ymd_opt(y, m, day).unwrap();
+        // 220171 is the statistical code of the 长春经济技术开发区: never an issuing code.
+        let zone = format!("22017119800101001{}", check_character(b"22017119800101001"));
+        let err = IdNumber::parse(&zone).unwrap_err();
+        assert_eq!(err, IdNumberError::DevelopmentZoneCode("220171".into()));
+        assert!(err.to_string().contains("development zone"));
+        for county in ["220170", "220179", "229978"] {
+            assert!(matches!(
+                IdNumber::from_parts(county, d(1980, 1, 1), 1),
+                Err(IdNumberError::DevelopmentZoneCode(_))
+            ));
+        }
+        // 公主岭市 numbers issued under 四平 (220381) stay valid after its move to 长春.
+        let former = IdNumber::from_parts("220381", d(1980, 1, 1), 1).unwrap();
+        assert_eq!(former.address_code(), "220381");
+        assert!(IdNumber::from_parts("220169", d(1980, 1, 1), 1).is_ok());
+        assert!(IdNumber::from_parts("220181", d(1980, 1, 1), 1).is_ok());
+    }
+
+    #[test]
+    fn rejects_a_birth_date_after_today_in_china() {
+        let d = |y, m, day| NaiveDate::from_ymd_opt(y, m, day).unwrap();
+        let text = |birth: NaiveDate| {
+            let first17 = format!("220122{}001", birth.format("%Y%m%d"));
+            let mut digits = [0u8; 17];
+            digits.copy_from_slice(first17.as_bytes());
+            format!("{first17}{}", check_character(&digits))
+        };
+        let today = d(2026, 11, 30);
+        assert!(IdNumber::parse_as_of(&text(today), today).is_ok());
+        let err = IdNumber::parse_as_of(&text(d(2026, 12, 1)), today).unwrap_err();
+        assert_eq!(err, IdNumberError::BirthDateInFuture("2026-12-01".into()));
+        assert!(err.to_string().contains("future"));
+        // The plain parse measures against China's date, a day ahead of UTC in its evening.
+        let tomorrow = china_today().succ_opt().unwrap();
+        assert!(matches!(
+            IdNumber::parse(&text(tomorrow)),
+            Err(IdNumberError::BirthDateInFuture(_))
+        ));
+        assert!(IdNumber::parse(&text(china_today())).is_ok());
+        assert!(china_today() >= chrono::Utc::now().date_naive());
     }
 
     #[test]

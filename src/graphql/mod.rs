@@ -6,6 +6,7 @@ pub mod alerts;
 pub mod audit_flush;
 pub mod audit_log;
 pub mod context;
+pub mod date_arguments;
 pub mod health;
 pub mod limits;
 pub mod pagination;

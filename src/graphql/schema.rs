@@ -9,6 +9,7 @@ use super::{
     alerts::{AlertFollowUpMutation, AlertQuery},
     audit_flush::AuditFlush,
     audit_log::AuditLogQuery,
+    date_arguments::DateArguments,
     health::HealthQuery,
     limits::DocumentLimits,
     region::RegionQuery,
@@ -58,6 +59,7 @@ fn builder(limits: Arc<QueryLimits>) -> SchemaBuilder<QueryRoot, MutationRoot, S
         SubscriptionRoot::default(),
     )
     .extension(DocumentLimits(limits))
+    .extension(DateArguments)
     .extension(AuditFlush)
 }
 

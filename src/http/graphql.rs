@@ -23,9 +23,9 @@ use super::{
     problem::problem,
 };
 use crate::{
-    error::{self, ErrorCode},
+    error::{self, AppError, ErrorCode},
     graphql::{RequestContext, limits::count_tokens},
-    policy::Caller,
+    policy::{self, Caller},
     startup::AppState,
 };
 
@@ -136,12 +136,20 @@ async fn execute(
         .get::<RequestId>()
         .map(|id| id.0.clone())
         .unwrap_or_default();
+    // A case reference the audit log cannot record as declared stops the request.
+    let declared_case = request.headers().get(CASE_REF).map(|v| v.as_bytes());
+    let case_ref = match policy::case_ref(declared_case) {
+        Ok(case_ref) => case_ref,
+        Err(err) => {
+            let err = AppError::from(err);
+            state.metrics.graphql_error(err.code().as_str());
+            return problem(StatusCode::BAD_REQUEST, err.code(), &err.to_string());
+        }
+    };
     let caller = Caller {
         principal,
         declared_purpose: header_str(request, PURPOSE).map(str::to_owned),
-        case_ref: header_str(request, CASE_REF)
-            .filter(|v| is_plain(v))
-            .map(str::to_owned),
+        case_ref,
         request_id,
     };
     let mut gql = async_graphql::Request::new(params.query);
@@ -331,11 +339,6 @@ fn selects_meta(document: &ExecutableDocument, set: &SelectionSet, depth: usize)
 
 const PURPOSE: header::HeaderName = header::HeaderName::from_static("x-purpose");
 const CASE_REF: header::HeaderName = header::HeaderName::from_static("x-case-ref");
-
-// A case reference goes to the audit log as it is: keep it short and printable.
-fn is_plain(value: &str) -> bool {
-    (1..=128).contains(&value.len()) && value.chars().all(|c| c.is_ascii_graphic())
-}
 
 fn header_str(request: &HttpRequest, name: header::HeaderName) -> Option<&str> {
     request.headers().get(name).and_then(|v| v.to_str().ok())

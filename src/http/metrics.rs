@@ -1,7 +1,11 @@
 //! Prometheus metrics of the hub, in a registry of its own (one per application, so that
-//! several hubs in one process, as in the tests, do not collide).
+//! several hubs in one process, as in the tests, do not collide), served on a listener of
+//! their own for operators: they show every department's health, which the public
+//! listener must not.
 
-use actix_web::{HttpResponse, web};
+use std::net::{SocketAddr, TcpListener};
+
+use actix_web::{App, HttpResponse, HttpServer, dev::Server, web};
 use prometheus::{
     Encoder, HistogramOpts, HistogramVec, IntCounterVec, IntGauge, Opts, Registry, TextEncoder,
 };
@@ -97,4 +101,26 @@ pub async fn render(state: web::Data<AppState>) -> HttpResponse {
             HttpResponse::InternalServerError().finish()
         }
     }
+}
+
+/// The operators' listener on `bind`: `/metrics` and nothing else. It ignores signals:
+/// the application stops it once the public listener has drained, so the last scrapes
+/// still see the shutdown.
+pub fn operator_server(
+    state: web::Data<AppState>,
+    bind: &str,
+) -> std::io::Result<(SocketAddr, Server)> {
+    let listener = TcpListener::bind(bind)?;
+    let address = listener.local_addr()?;
+    let server = HttpServer::new(move || {
+        App::new()
+            .app_data(state.clone())
+            .route("/metrics", web::get().to(render))
+            .default_service(web::to(super::not_found))
+    })
+    .workers(1)
+    .disable_signals()
+    .listen(listener)?
+    .run();
+    Ok((address, server))
 }

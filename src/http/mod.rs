@@ -13,7 +13,8 @@ use actix_web::web;
 
 pub use observe::{RequestId, observe};
 
-/// Registers every route of the hub.
+/// Registers every route of the public listener (`/metrics` is on the operators' own,
+/// [`metrics::operator_server`]).
 pub fn routes(cfg: &mut web::ServiceConfig, graphiql: bool) {
     cfg.service(
         web::resource("/graphql")
@@ -27,8 +28,7 @@ pub fn routes(cfg: &mut web::ServiceConfig, graphiql: bool) {
             .default_service(web::to(problem::method_not_allowed)),
     )
     .route("/healthz", web::get().to(health::alive))
-    .route("/readyz", web::get().to(health::ready))
-    .route("/metrics", web::get().to(metrics::render));
+    .route("/readyz", web::get().to(health::ready));
     if graphiql {
         cfg.route("/graphiql", web::get().to(graphiql::page));
     }

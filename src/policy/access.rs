@@ -230,3 +230,67 @@ impl AccessLog {
         events
     }
 }
+
+/// The longest case reference the hub records.
+pub const CASE_REF_MAX_CHARS: usize = 128;
+
+/// Why a case reference (`X-Case-Ref`, a socket's `caseRef`) was refused. It goes to the
+/// audit log as it is, so it is refused rather than trimmed or dropped: a read whose case
+/// cannot be recorded as declared does not proceed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum CaseRefError {
+    #[error("the case reference has {0} characters; at most 128 are allowed")]
+    TooLong(usize),
+    #[error("the case reference contains a control character at position {0}")]
+    ControlCharacter(usize),
+    #[error("the case reference must be UTF-8 text")]
+    NotText,
+}
+
+/// A declared case reference, checked: `None` when none (or only blanks) was declared.
+pub fn case_ref(declared: Option<&[u8]>) -> Result<Option<String>, CaseRefError> {
+    let Some(bytes) = declared else {
+        return Ok(None);
+    };
+    let text = std::str::from_utf8(bytes).map_err(|_| CaseRefError::NotText)?;
+    if text.trim().is_empty() {
+        return Ok(None);
+    }
+    if let Some(position) = text.chars().position(char::is_control) {
+        return Err(CaseRefError::ControlCharacter(position + 1));
+    }
+    let count = text.chars().count();
+    if count > CASE_REF_MAX_CHARS {
+        return Err(CaseRefError::TooLong(count));
+    }
+    Ok(Some(text.to_owned()))
+}
+
+#[cfg(test)]
+mod case_ref_tests {
+    use super::*;
+
+    #[test]
+    fn a_case_reference_is_short_printable_text() {
+        assert_eq!(case_ref(None), Ok(None));
+        assert_eq!(case_ref(Some(b"  ")), Ok(None));
+        assert_eq!(case_ref(Some(b"SR-7")), Ok(Some("SR-7".into())));
+        let chinese = "走访-2026-001";
+        assert_eq!(case_ref(Some(chinese.as_bytes())), Ok(Some(chinese.into())));
+        let longest = "x".repeat(128);
+        assert_eq!(case_ref(Some(longest.as_bytes())), Ok(Some(longest)));
+        assert_eq!(
+            case_ref(Some("x".repeat(129).as_bytes())),
+            Err(CaseRefError::TooLong(129))
+        );
+        assert_eq!(
+            case_ref(Some(b"SR-7\tDROP")),
+            Err(CaseRefError::ControlCharacter(5))
+        );
+        assert_eq!(
+            case_ref(Some(b"SR\x1b[2J")),
+            Err(CaseRefError::ControlCharacter(3))
+        );
+        assert_eq!(case_ref(Some(b"\xff\xfe")), Err(CaseRefError::NotText));
+    }
+}

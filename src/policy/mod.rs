@@ -8,7 +8,7 @@ mod matrix;
 mod purpose;
 mod work;
 
-pub use access::{AccessError, AccessLog, Caller};
+pub use access::{AccessError, AccessLog, Caller, CaseRefError, case_ref};
 pub use file::{AlertAccess, MATRIX_ROLES, Policy, PolicyError};
 pub use matrix::{FieldGroup, Visibility};
 pub use purpose::Purpose;

@@ -90,6 +90,76 @@ async fn expired_and_not_yet_valid_tokens_are_refused() {
 }
 
 #[tokio::test]
+async fn a_token_living_longer_than_the_maximum_is_refused() {
+    let app = spawn_app().await;
+    let hour = 3600;
+    // Exactly the default maximum (12h) is accepted.
+    let mut twelve = claims(&app);
+    twelve["exp"] = json!(now() + 12 * hour);
+    let response = app
+        .graphql(QUERY)
+        .bearer(hs256(&twelve, dev_secret()))
+        .send()
+        .await;
+    assert_eq!(response.status, StatusCode::OK, "{}", response.body);
+    // Measured from iat: issued two hours ago, valid for eleven more.
+    let mut from_iat = claims(&app);
+    from_iat["iat"] = json!(now() - 2 * hour);
+    from_iat["exp"] = json!(now() + 11 * hour);
+    refused_with(&app, &hs256(&from_iat, dev_secret()), "LIFETIME_TOO_LONG").await;
+    // Without iat, from nbf.
+    let mut from_nbf = claims(&app);
+    from_nbf.as_object_mut().unwrap().remove("iat");
+    from_nbf["nbf"] = json!(now() - 2 * hour);
+    from_nbf["exp"] = json!(now() + 11 * hour);
+    refused_with(&app, &hs256(&from_nbf, dev_secret()), "LIFETIME_TOO_LONG").await;
+    // A year-long token.
+    let mut year = claims(&app);
+    year["exp"] = json!(now() + 365 * 24 * hour);
+    refused_with(&app, &hs256(&year, dev_secret()), "LIFETIME_TOO_LONG").await;
+}
+
+#[tokio::test]
+async fn the_maximum_lifetime_is_a_setting() {
+    let app =
+        spawn_app_with(|s| s.auth.max_token_lifetime = std::time::Duration::from_secs(300)).await;
+    let mut ten_minutes = claims(&app);
+    ten_minutes["exp"] = json!(now() + 600);
+    refused_with(
+        &app,
+        &hs256(&ten_minutes, dev_secret()),
+        "LIFETIME_TOO_LONG",
+    )
+    .await;
+    let mut five_minutes = claims(&app);
+    five_minutes["exp"] = json!(now() + 300);
+    let response = app
+        .graphql(QUERY)
+        .bearer(hs256(&five_minutes, dev_secret()))
+        .send()
+        .await;
+    assert_eq!(response.status, StatusCode::OK, "{}", response.body);
+}
+
+#[tokio::test]
+async fn a_token_issued_in_the_future_is_refused() {
+    let app = spawn_app().await;
+    // Beyond the 30s leeway: refused with its own reason, even though nbf and exp pass.
+    let mut ahead = claims(&app);
+    ahead["iat"] = json!(now() + 3600);
+    refused_with(&app, &hs256(&ahead, dev_secret()), "ISSUED_IN_FUTURE").await;
+    // Within the leeway: a clock difference, accepted.
+    let mut skewed = claims(&app);
+    skewed["iat"] = json!(now() + 10);
+    let response = app
+        .graphql(QUERY)
+        .bearer(hs256(&skewed, dev_secret()))
+        .send()
+        .await;
+    assert_eq!(response.status, StatusCode::OK, "{}", response.body);
+}
+
+#[tokio::test]
 async fn a_wrong_signature_or_tampered_payload_is_refused() {
     let app = spawn_app().await;
     refused_with(
@@ -417,4 +487,32 @@ async fn an_unreachable_jwks_is_a_clear_refusal() {
     .await;
     let token = signed(&app, Algorithm::RS256, Some("k1"), "rsa_private.pem");
     refused_with(&app, &token, "KEY_SET_UNAVAILABLE").await;
+}
+
+#[test]
+fn the_token_command_refuses_a_lifetime_beyond_the_maximum() {
+    let cunhub = || {
+        let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_cunhub"));
+        command.env_remove("CUNHUB_TEST_DATABASE_URL");
+        command.args(["token", "--role", "admin", "--region", "22"]);
+        command
+    };
+    let output = cunhub().args(["--ttl", "30d"]).output().unwrap();
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("longer than the 43200s"), "{stderr}");
+    let output = cunhub()
+        .args(["--ttl", "2h"])
+        .env("CUNHUB_AUTH_MAX_TOKEN_LIFETIME", "1h")
+        .output()
+        .unwrap();
+    assert!(!output.status.success(), "the setting lowers the maximum");
+    assert!(
+        cunhub()
+            .args(["--ttl", "1h"])
+            .output()
+            .unwrap()
+            .status
+            .success()
+    );
 }

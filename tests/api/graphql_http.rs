@@ -312,14 +312,7 @@ async fn metrics_count_requests_and_error_codes() {
     let app = spawn_app().await;
     app.graphql(QUERY).send().await;
     app.graphql("{ nonsense }").send().await;
-    let text = app
-        .request(Method::GET, "/metrics")
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let text = app.metrics().await;
     assert!(
         text.contains(
             r#"cunhub_http_requests_total{method="POST",route="/graphql",status="200"} 1"#
@@ -337,4 +330,146 @@ async fn metrics_count_requests_and_error_codes() {
         "{text}"
     );
     assert!(text.contains("cunhub_http_request_duration_seconds_bucket"));
+}
+
+#[tokio::test]
+async fn a_malformed_date_argument_is_a_validation_error_naming_it() {
+    let app = spawn_app().await;
+    let token = app.token(cunhub::auth::Role::VillageAssistant, "220122101201");
+    let refused = |response: &crate::helpers::TestResponse, argument: &str| {
+        assert_eq!(
+            response.status,
+            StatusCode::BAD_REQUEST,
+            "{}",
+            response.body
+        );
+        assert_eq!(response.error_codes(), ["GRAPHQL_VALIDATION_FAILED"]);
+        let message = response.body["errors"][0]["message"].as_str().unwrap();
+        assert!(
+            message.contains(&format!(r#"argument "{argument}""#)),
+            "{message}"
+        );
+        assert!(response.body.get("data").is_none());
+    };
+    // Written in the document, inside an input object.
+    let response = app
+        .graphql(r#"{ serviceRequests(filter: { updatedSince: "yesterday" }) { totalCount } }"#)
+        .bearer(&token)
+        .purpose("SERVICE_HANDLING")
+        .send()
+        .await;
+    refused(&response, "filter.updatedSince");
+    assert!(
+        response.body["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("yesterday")
+    );
+    // Passed as a variable, as a whole input object or as the scalar itself.
+    let response = app
+        .graphql("query($f: ServiceRequestFilter!) { serviceRequests(filter: $f) { totalCount } }")
+        .variables(json!({ "f": { "updatedSince": "2026-13-01T00:00:00Z" } }))
+        .bearer(&token)
+        .purpose("SERVICE_HANDLING")
+        .send()
+        .await;
+    refused(&response, "filter.updatedSince");
+    let response = app
+        .graphql(
+            r#"query($s: DateTime) { alerts(region: "220122101201", updatedSince: $s) { totalCount } }"#,
+        )
+        .variables(json!({ "s": "last tuesday" }))
+        .bearer(&token)
+        .purpose("SERVICE_HANDLING")
+        .send()
+        .await;
+    refused(&response, "updatedSince");
+    // A date (NaiveDate) too.
+    let response = app
+        .graphql(r#"{ visits(filter: { visitedSince: "30/11/2026" }) { totalCount } }"#)
+        .bearer(&token)
+        .purpose("VISIT")
+        .send()
+        .await;
+    refused(&response, "filter.visitedSince");
+    // Well-formed values run.
+    let response = app
+        .graphql(
+            r#"{ serviceRequests(filter: { updatedSince: "2026-11-30T08:00:00+08:00" }) { totalCount }
+                 visits(filter: { visitedSince: "2026-11-30" }) { totalCount } }"#,
+        )
+        .bearer(&token)
+        .purpose("SERVICE_HANDLING")
+        .send()
+        .await;
+    assert_eq!(response.status, StatusCode::OK, "{}", response.body);
+    assert!(response.body.get("errors").is_none(), "{}", response.body);
+}
+
+#[tokio::test]
+async fn a_case_reference_too_long_or_with_control_characters_is_refused() {
+    use sea_orm::{EntityTrait, PaginatorTrait, QueryOrder};
+    let app = spawn_app().await;
+    let admin = app.token(cunhub::auth::Role::Admin, "22");
+    let query = r#"{ residentByIdNumber(idNumber: "220122195603020017") { name } }"#;
+    for bad in ["x".repeat(129), "SR-7\tDROP".to_owned()] {
+        let response = app
+            .graphql(query)
+            .bearer(&admin)
+            .purpose("VISIT")
+            .header("x-case-ref", &bad)
+            .send()
+            .await;
+        assert_eq!(response.status, StatusCode::BAD_REQUEST, "{bad}");
+        assert_eq!(response.error_codes(), ["INVALID_CASE_REF"], "{bad}");
+        assert!(response.body.get("data").is_none());
+    }
+    let audited = entities::audit_record::Entity::find()
+        .count(&app.db)
+        .await
+        .unwrap();
+    assert_eq!(audited, 0, "the refused reads never ran");
+    // The longest reference is read and recorded as it is.
+    let longest = format!("SR-{}", "9".repeat(125));
+    let response = app
+        .graphql(query)
+        .bearer(&admin)
+        .purpose("VISIT")
+        .header("x-case-ref", &longest)
+        .send()
+        .await;
+    assert_eq!(response.status, StatusCode::OK, "{}", response.body);
+    let last = entities::audit_record::Entity::find()
+        .order_by_desc(entities::audit_record::Column::Id)
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(last.case_ref.as_deref(), Some(longest.as_str()));
+}
+
+#[tokio::test]
+async fn metrics_are_served_on_the_operators_listener_only() {
+    let app = spawn_app().await;
+    let public = read(app.request(Method::GET, "/metrics").send().await.unwrap()).await;
+    assert_eq!(public.status, StatusCode::NOT_FOUND);
+    assert_eq!(public.error_codes(), ["NOT_FOUND"]);
+    let text = app.metrics().await;
+    assert!(text.contains("cunhub_department_configured"), "{text}");
+    // The operators' listener serves nothing else.
+    let operator = app.metrics_address.clone().unwrap();
+    let graphql = reqwest::Client::new()
+        .post(format!("{operator}/graphql"))
+        .json(&json!({ "query": QUERY }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(graphql.status(), StatusCode::NOT_FOUND);
+    // Switched off, no listener at all.
+    for off in ["off", ""] {
+        let app = spawn_app_with(|s| s.server.metrics_bind = off.into()).await;
+        assert!(app.metrics_address.is_none());
+        let public = app.request(Method::GET, "/metrics").send().await.unwrap();
+        assert_eq!(public.status(), StatusCode::NOT_FOUND);
+    }
 }

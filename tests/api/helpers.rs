@@ -16,6 +16,8 @@ use serde_json::{Value, json};
 
 pub struct TestApp {
     pub address: String,
+    /// The operators' listener (`/metrics`), unless switched off.
+    pub metrics_address: Option<String>,
     pub settings: Settings,
     pub db: DatabaseConnection,
     /// The hub's clock for deadlines: tests move it across holidays.
@@ -33,6 +35,7 @@ pub async fn spawn_app_with(customize: impl FnOnce(&mut Settings)) -> TestApp {
     let database = TestDatabase::create().await;
     let mut settings = Settings::default();
     settings.server.bind = "127.0.0.1:0".into();
+    settings.server.metrics_bind = "127.0.0.1:0".into();
     settings.server.workers = 1;
     settings.server.shutdown_timeout = Duration::from_secs(1);
     settings.database.url = database.url.clone();
@@ -44,9 +47,11 @@ pub async fn spawn_app_with(customize: impl FnOnce(&mut Settings)) -> TestApp {
     let app =
         Application::build_with_clock(settings.clone(), db.clone(), clock.clone()).expect("build");
     let address = format!("http://{}", app.address());
+    let metrics_address = app.metrics_address().map(|a| format!("http://{a}"));
     tokio::spawn(app.run_until_stopped());
     TestApp {
         address,
+        metrics_address,
         settings,
         db,
         clock,
@@ -166,6 +171,18 @@ impl TestApp {
     /// Any request against the hub.
     pub fn request(&self, method: reqwest::Method, path: &str) -> reqwest::RequestBuilder {
         client().request(method, format!("{}{path}", self.address))
+    }
+
+    /// `/metrics` as an operator's Prometheus scrapes it, on the operators' listener.
+    pub async fn metrics(&self) -> String {
+        let address = self.metrics_address.as_deref().expect("metrics are served");
+        let response = client()
+            .get(format!("{address}/metrics"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::OK);
+        response.text().await.unwrap()
     }
 
     /// A development token for `role` scoped to `region`.

@@ -187,6 +187,59 @@ async fn a_malformed_id_number_says_what_is_wrong() {
     }
 }
 
+/// A number with the right check character over `first17`.
+fn with_check(first17: &str) -> String {
+    let mut digits = [0u8; 17];
+    digits.copy_from_slice(first17.as_bytes());
+    format!(
+        "{first17}{}",
+        cunhub::domain::id_number::check_character(&digits)
+    )
+}
+
+#[tokio::test]
+async fn a_future_birth_date_or_a_development_zone_code_is_named_not_a_silent_miss() {
+    let app = crate::helpers::spawn_app().await;
+    let query = "query($n: String!) { residentByIdNumber(idNumber: $n) { name } }";
+    let tomorrow = cunhub::domain::id_number::china_today()
+        .succ_opt()
+        .unwrap()
+        .format("%Y%m%d");
+    for (number, words) in [
+        (
+            with_check("22012220991231001"),
+            "2099-12-31 in the ID number",
+        ),
+        (
+            with_check(&format!("220122{tomorrow}001")),
+            "lies in the future",
+        ),
+        (with_check("22017119800101001"), "220171"),
+        (with_check("22017119800101001"), "development zone"),
+    ] {
+        let response = app
+            .graphql(query)
+            .variables(json!({ "n": number }))
+            .bearer(admin(&app))
+            .purpose("VISIT")
+            .send()
+            .await;
+        assert_eq!(response.error_codes(), ["INVALID_ID_NUMBER"], "{number}");
+        let message = response.body["errors"][0]["message"].as_str().unwrap();
+        assert!(message.contains(words), "{number}: {message}");
+    }
+    // A former county code (公主岭市 under 四平) is a valid number: unregistered here, so null.
+    let response = app
+        .graphql(query)
+        .variables(json!({ "n": with_check("22038119800101001") }))
+        .bearer(admin(&app))
+        .purpose("VISIT")
+        .send()
+        .await;
+    assert!(response.body.get("errors").is_none(), "{}", response.body);
+    assert!(response.data()["residentByIdNumber"].is_null());
+}
+
 #[tokio::test]
 async fn another_villages_resident_answers_like_nobody_by_every_path() {
     let (app, cluster) = spawn_hub_with_departments(10, |_| {}).await;
@@ -633,15 +686,89 @@ async fn integrators_see_their_departments_health_and_no_one_else_does() {
         .send()
         .await;
     assert_eq!(assistant.error_codes(), ["FORBIDDEN"]);
-    let metrics = app
-        .request(reqwest::Method::GET, "/metrics")
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let metrics = app.metrics().await;
     assert!(metrics.contains("department_attempts_total"), "{metrics}");
+}
+
+#[tokio::test]
+async fn metrics_show_every_departments_health() {
+    let (app, cluster) = spawn_hub_with_departments(5, |_| {}).await;
+    let (id_number, _, _) = well_known(&cluster);
+    let response = app
+        .graphql(FULL_VIEW)
+        .variables(json!({ "n": id_number }))
+        .bearer(admin(&app))
+        .purpose("VISIT")
+        .send()
+        .await;
+    assert!(response.body.get("errors").is_none(), "{}", response.body);
+    let metrics = app.metrics().await;
+    for department in [
+        Department::MedicalInsurance,
+        Department::SocialSecurity,
+        Department::CivilAffairs,
+        Department::PublicSecurity,
+    ] {
+        let d = department.as_str();
+        for series in [
+            format!(r#"cunhub_department_configured{{department="{d}"}} 1"#),
+            format!(r#"cunhub_department_breaker_state{{department="{d}"}} 0"#),
+            format!(r#"cunhub_department_latency_seconds{{department="{d}",quantile="0.5"}}"#),
+            format!(r#"cunhub_department_latency_seconds{{department="{d}",quantile="0.99"}}"#),
+            format!(r#"cunhub_department_attempts_total{{department="{d}"}}"#),
+            format!(r#"cunhub_department_errors_total{{department="{d}"}} 0"#),
+            format!(r#"cunhub_department_rate_limited_total{{department="{d}"}} 0"#),
+            format!(r#"cunhub_department_timeouts_total{{department="{d}"}} 0"#),
+            format!(r#"cunhub_department_short_circuited_total{{department="{d}"}} 0"#),
+            format!(r#"cunhub_department_calls_in_flight{{department="{d}"}} 0"#),
+            format!(r#"cunhub_department_last_success_timestamp_seconds{{department="{d}"}}"#),
+        ] {
+            assert!(
+                metrics.contains(&series),
+                "{series} missing from:\n{metrics}"
+            );
+        }
+        assert!(
+            !metrics.contains(&format!(
+                r#"cunhub_department_attempts_total{{department="{d}"}} 0"#
+            )),
+            "{d} was asked"
+        );
+        assert!(
+            !metrics.contains(&format!(
+                r#"cunhub_department_last_failure_timestamp_seconds{{department="{d}"}}"#
+            )),
+            "{d} never failed"
+        );
+    }
+    // A failing department shows its failure.
+    cluster
+        .knobs(Sim::PublicSecurity)
+        .unwrap()
+        .patch(&json!({ "outage": "unavailable" }))
+        .unwrap();
+    let other = cluster
+        .population
+        .people
+        .iter()
+        .find(|p| {
+            p.id_number.as_str() != id_number && matches!(p.registration, Registration::Normal)
+        })
+        .unwrap();
+    app.graphql(FULL_VIEW)
+        .variables(json!({ "n": other.id_number.as_str() }))
+        .bearer(admin(&app))
+        .purpose("VISIT")
+        .send()
+        .await;
+    let metrics = app.metrics().await;
+    let failed =
+        r#"cunhub_department_last_failure_timestamp_seconds{department="public_security"}"#;
+    assert!(metrics.contains(failed), "{metrics}");
+    assert!(
+        !metrics.contains(r#"cunhub_department_errors_total{department="public_security"} 0"#),
+        "{metrics}"
+    );
 }
 
 #[tokio::test]

@@ -142,6 +142,24 @@ async fn a_refused_init_closes_with_4403() {
 }
 
 #[tokio::test]
+async fn a_bad_case_reference_refuses_the_init_with_4403() {
+    let app = spawn_app().await;
+    let token = app.token(Role::Admin, "22");
+    for case_ref in ["x".repeat(129), "SR-7\u{7}".to_owned()] {
+        let mut socket = open(&app).await;
+        send(&mut socket, json!({ "type": "connection_init", "payload": { "token": token, "purpose": "VISIT", "caseRef": case_ref } })).await;
+        assert_eq!(
+            next_json(&mut socket).await,
+            json!({ "closed": 4403 }),
+            "{case_ref:?}"
+        );
+    }
+    let mut socket = open(&app).await;
+    send(&mut socket, json!({ "type": "connection_init", "payload": { "token": token, "purpose": "VISIT", "caseRef": "x".repeat(128) } })).await;
+    assert_eq!(next_json(&mut socket).await["type"], "connection_ack");
+}
+
+#[tokio::test]
 async fn a_socket_that_never_initialises_closes_with_4408() {
     let app = spawn_app().await;
     let mut socket = open(&app).await;
@@ -156,4 +174,134 @@ async fn a_socket_without_the_subprotocol_is_refused() {
     let app = spawn_app().await;
     let url = format!("{}/graphql", app.address.replace("http://", "ws://"));
     assert!(connect_async(url).await.is_err());
+}
+
+#[tokio::test]
+async fn a_token_that_is_not_a_string_refuses_the_init_with_4403() {
+    let app = spawn_app().await;
+    for token in [
+        json!(42),
+        json!(null),
+        json!({ "token": "x" }),
+        json!(["x"]),
+    ] {
+        let mut socket = open(&app).await;
+        send(
+            &mut socket,
+            json!({ "type": "connection_init", "payload": { "token": token } }),
+        )
+        .await;
+        assert_eq!(
+            next_json(&mut socket).await,
+            json!({ "closed": 4403 }),
+            "{token}: not anonymous"
+        );
+    }
+    let mut socket = open(&app).await;
+    send(
+        &mut socket,
+        json!({ "type": "connection_init", "payload": "a token" }),
+    )
+    .await;
+    assert_eq!(next_json(&mut socket).await, json!({ "closed": 4403 }));
+    // No token at all is an anonymous socket, as before.
+    let mut socket = open(&app).await;
+    send(
+        &mut socket,
+        json!({ "type": "connection_init", "payload": {} }),
+    )
+    .await;
+    assert_eq!(next_json(&mut socket).await["type"], "connection_ack");
+}
+
+#[tokio::test]
+async fn subscribe_before_the_acknowledgement_closes_with_4401() {
+    let app = spawn_app().await;
+    let mut socket = open(&app).await;
+    send(
+        &mut socket,
+        json!({ "id": "1", "type": "subscribe", "payload": { "query": "{ __typename }" } }),
+    )
+    .await;
+    assert_eq!(next_json(&mut socket).await, json!({ "closed": 4401 }));
+}
+
+#[tokio::test]
+async fn an_invalid_message_closes_with_4400() {
+    let app = spawn_app().await;
+    let token = app.token(Role::Admin, "22");
+    let invalid = [
+        Message::text("not json"),
+        Message::text(json!({ "type": "bogus" }).to_string()),
+        // The earlier protocol's message types are not this protocol's.
+        Message::text(
+            json!({ "id": "1", "type": "start", "payload": { "query": "{ __typename }" } })
+                .to_string(),
+        ),
+        Message::text(json!({ "type": "subscribe", "id": "1" }).to_string()),
+        Message::text(
+            json!({ "type": "subscribe", "payload": { "query": "{ __typename }" } }).to_string(),
+        ),
+    ];
+    for message in invalid {
+        let mut socket = open(&app).await;
+        send(
+            &mut socket,
+            json!({ "type": "connection_init", "payload": { "token": token } }),
+        )
+        .await;
+        assert_eq!(next_json(&mut socket).await["type"], "connection_ack");
+        let shown = format!("{message:?}");
+        socket.send(message).await.unwrap();
+        assert_eq!(
+            next_json(&mut socket).await,
+            json!({ "closed": 4400 }),
+            "{shown}"
+        );
+    }
+    // Before the init too: an invalid message is not a refused init.
+    let mut socket = open(&app).await;
+    socket.send(Message::text("{")).await.unwrap();
+    assert_eq!(next_json(&mut socket).await, json!({ "closed": 4400 }));
+}
+
+#[tokio::test]
+async fn a_duplicate_subscription_id_closes_with_4409() {
+    let app = spawn_app().await;
+    let token = app.token(Role::TownshipOfficer, "220122101");
+    let subscription = json!({ "id": "live", "type": "subscribe", "payload": {
+        "query": "subscription { serviceRequestChanged { request { id } } }" } });
+    let mut socket = open(&app).await;
+    send(
+        &mut socket,
+        json!({ "type": "connection_init", "payload": { "token": token, "purpose": "SERVICE_HANDLING" } }),
+    )
+    .await;
+    assert_eq!(next_json(&mut socket).await["type"], "connection_ack");
+    send(&mut socket, subscription.clone()).await;
+    // A finished operation frees its id: a query under another id, twice.
+    for _ in 0..2 {
+        send(
+            &mut socket,
+            json!({ "id": "once", "type": "subscribe", "payload": { "query": "{ __typename }" } }),
+        )
+        .await;
+        assert_eq!(next_json(&mut socket).await["type"], "next");
+        assert_eq!(
+            next_json(&mut socket).await,
+            json!({ "type": "complete", "id": "once" })
+        );
+    }
+    // The client completes the live one, and may reuse its id.
+    send(&mut socket, json!({ "id": "live", "type": "complete" })).await;
+    send(&mut socket, subscription.clone()).await;
+    send(&mut socket, json!({ "type": "ping" })).await;
+    let mut answer = next_json(&mut socket).await;
+    if answer["type"] == "complete" {
+        answer = next_json(&mut socket).await;
+    }
+    assert_eq!(answer["type"], "pong", "{answer}");
+    // While it runs, the same id again closes the socket.
+    send(&mut socket, subscription).await;
+    assert_eq!(next_json(&mut socket).await, json!({ "closed": 4409 }));
 }

@@ -22,6 +22,7 @@ pub(crate) struct HealthCollector {
     short_circuited: IntCounterVec,
     in_flight: IntGaugeVec,
     last_success: GaugeVec,
+    last_failure: GaugeVec,
 }
 
 impl HealthCollector {
@@ -73,6 +74,13 @@ impl HealthCollector {
                 ),
                 dept,
             )?,
+            last_failure: GaugeVec::new(
+                Opts::new(
+                    "department_last_failure_timestamp_seconds",
+                    "Unix time of the last failed attempt",
+                ),
+                dept,
+            )?,
         })
     }
 
@@ -112,10 +120,15 @@ impl HealthCollector {
                     .with_label_values(&d)
                     .set(t.timestamp_millis() as f64 / 1000.0);
             }
+            if let Some((t, _)) = h.last_failure {
+                self.last_failure
+                    .with_label_values(&d)
+                    .set(t.timestamp_millis() as f64 / 1000.0);
+            }
         }
     }
 
-    fn parts(&self) -> [&dyn Collector; 10] {
+    fn parts(&self) -> [&dyn Collector; 11] {
         [
             &self.configured,
             &self.breaker,
@@ -127,6 +140,7 @@ impl HealthCollector {
             &self.short_circuited,
             &self.in_flight,
             &self.last_success,
+            &self.last_failure,
         ]
     }
 }

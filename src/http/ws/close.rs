@@ -1,7 +1,13 @@
-//! How the hub closes a socket. graphql-transport-ws defines 4403 and 4408; the hub adds
-//! 4401 for a token that expires while the socket is open (the protocol's "Unauthorized":
-//! the client must connect again, with a fresh token).
+//! How the hub closes a socket. graphql-transport-ws defines 4400, 4401, 4403, 4408 and
+//! 4409; the hub also closes with 4401 when a token expires while the socket is open (the
+//! protocol's "Unauthorized": the client must connect again, with a fresh token).
 
+/// A message the protocol does not define, or not JSON: Invalid message.
+pub const INVALID_MESSAGE: u16 = 4400;
+/// `subscribe` before the connection was acknowledged: Unauthorized.
+pub const UNAUTHORIZED: u16 = 4401;
+/// `subscribe` with the id of an operation still running: Subscriber already exists.
+pub const DUPLICATE_SUBSCRIPTION: u16 = 4409;
 /// `connection_init` was refused (a bad token): Forbidden.
 pub const INIT_REFUSED: u16 = 4403;
 /// No `connection_init` arrived in time: Connection initialisation timeout.

@@ -3,7 +3,11 @@
 
 use chrono::{DateTime, Utc};
 
-use crate::{policy::Caller, startup::AppState};
+use crate::{
+    error::AppError,
+    policy::{self, Caller},
+    startup::AppState,
+};
 
 /// The caller of a socket and the moment its token stops being accepted.
 #[derive(Clone)]
@@ -14,14 +18,27 @@ pub struct Session {
 }
 
 /// The session a `connection_init` payload establishes:
-/// `{ "token": "…", "purpose": "VISIT", "caseRef": "…" }`. A bad token refuses the socket.
+/// `{ "token": "…", "purpose": "VISIT", "caseRef": "…" }`. A bad token or case reference
+/// refuses the socket.
 pub async fn session_from(
     state: &AppState,
     payload: &serde_json::Value,
     request_id: String,
 ) -> async_graphql::Result<Session> {
-    let text = |key: &str| payload.get(key).and_then(|v| v.as_str()).map(str::to_owned);
-    let verified = match text("token") {
+    let refused = |why: String| async_graphql::Error::new(format!("Forbidden: {why}"));
+    if !(payload.is_object() || payload.is_null()) {
+        return Err(refused(
+            "the connection_init payload must be an object".into(),
+        ));
+    }
+    // A token, purpose or case reference of another type is refused, never read as
+    // absent: a socket meant to be authenticated must not run anonymously.
+    let text = |key: &str| match payload.get(key) {
+        None => Ok(None),
+        Some(serde_json::Value::String(value)) => Ok(Some(value.clone())),
+        Some(_) => Err(refused(format!("`{key}` must be a string"))),
+    };
+    let verified = match text("token")? {
         Some(token) => Some(
             state
                 .verifier
@@ -32,14 +49,16 @@ pub async fn session_from(
         None => None,
     };
     let accepted_until = verified.as_ref().map(|v| v.accepted_until);
+    let case_ref =
+        policy::case_ref(text("caseRef")?.as_deref().map(str::as_bytes)).map_err(|err| {
+            let err = AppError::from(err);
+            refused(format!("{}: {err}", err.code().as_str()))
+        })?;
     Ok(Session {
         caller: Caller {
             principal: verified.map(|v| v.principal),
-            declared_purpose: text("purpose"),
-            // A case reference goes to the audit log as it is: short and printable.
-            case_ref: text("caseRef").filter(|r| {
-                (1..=128).contains(&r.len()) && r.chars().all(|c| c.is_ascii_graphic())
-            }),
+            declared_purpose: text("purpose")?,
+            case_ref,
             request_id,
         },
         accepted_until,

@@ -5,12 +5,15 @@
 //! audited on its own before it is sent.
 //!
 //! Close codes ([`close`]): 4403 a refused init, 4408 no init within the wait, 4401 the
-//! token expired (at its `exp` plus the allowed clock skew, idle or not).
+//! token expired (at its `exp` plus the allowed clock skew, idle or not) or a `subscribe`
+//! before the acknowledgement, 4400 an invalid message, 4409 a `subscribe` reusing the id
+//! of a running operation ([`screen`]).
 
 mod close;
 mod executor;
 mod gate;
 mod init;
+mod screen;
 
 use std::{
     pin::Pin,
@@ -30,6 +33,7 @@ use super::RequestId;
 use crate::startup::AppState;
 use executor::SocketExecutor;
 use init::Session;
+use screen::Screen;
 
 const PROTOCOL: &str = "graphql-transport-ws";
 /// How long a socket may stay open without `connection_init`.
@@ -74,22 +78,31 @@ async fn serve(
         services: state.services.clone(),
         session: session.clone(),
     };
-    let incoming = messages.filter_map(|message| async move {
-        match message {
-            Ok(actix_ws::Message::Text(text)) => Some(text.as_bytes().to_vec()),
-            Ok(actix_ws::Message::Binary(bytes)) => Some(bytes.to_vec()),
-            _ => None,
-        }
-    });
+    let screen = Screen::new(session.clone());
+    let admitted = screen.clone();
+    let incoming = messages
+        .filter_map(|message| async move {
+            match message {
+                Ok(actix_ws::Message::Text(text)) => Some(text.as_bytes().to_vec()),
+                Ok(actix_ws::Message::Binary(bytes)) => Some(bytes.to_vec()),
+                _ => None,
+            }
+        })
+        // The library reads the next message only once the previous one is handled (an
+        // init acknowledged), so the screen sees the session as the protocol means it.
+        .scan((), move |_, bytes| {
+            std::future::ready(admitted.admit(&bytes).map(Ok::<_, serde_json::Error>))
+        });
     let init_state = state.clone();
     let init_session = session.clone();
-    let mut outgoing = WebSocket::new(executor, incoming, WebSocketProtocols::GraphQLWS)
-        .on_connection_init(move |payload| async move {
-            let established = init::session_from(&init_state, &payload, request_id).await?;
-            let _ = init_session.set(established);
-            Ok(Data::default())
-        })
-        .boxed_local();
+    let mut outgoing =
+        WebSocket::from_message_stream(executor, incoming, WebSocketProtocols::GraphQLWS)
+            .on_connection_init(move |payload| async move {
+                let established = init::session_from(&init_state, &payload, request_id).await?;
+                let _ = init_session.set(established);
+                Ok(Data::default())
+            })
+            .boxed_local();
     let wait = tokio::time::sleep(INIT_WAIT);
     tokio::pin!(wait);
     let mut expiry: Option<Pin<Box<Sleep>>> = None;
@@ -114,6 +127,7 @@ async fn serve(
         };
         match next {
             Some(WsMessage::Text(text)) => {
+                screen.sent(&text);
                 if socket.text(text).await.is_err() {
                     return;
                 }
@@ -129,7 +143,8 @@ async fn serve(
                 return;
             }
             None => {
-                let _ = socket.close(None).await;
+                let frame = screen.violation().map(|v| close::frame(v.code, &v.reason));
+                let _ = socket.close(frame).await;
                 return;
             }
         }
