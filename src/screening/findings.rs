@@ -2,7 +2,7 @@
 //! position and lease (`screening_run`).
 
 use chrono::{DateTime, Utc};
-use entities::{alert, resident, screening_run};
+use entities::{alert, screening_run};
 use sea_orm::{
     ActiveValue::Set,
     ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
@@ -15,7 +15,7 @@ use super::{
     rules::{AlertKind, Fact, Finding},
 };
 use crate::{
-    store::StoreError,
+    store::{StoreError, residents::Narrowing},
     workflow::follow_up::{self, FollowUpState},
 };
 
@@ -161,9 +161,9 @@ pub async fn all_in(
         .collect()
 }
 
-/// The condition "the resident carries a stored alert of `kind` the caller may see, not
-/// dismissed as a false positive on the same facts", for the resident listing.
-pub fn residents_with(kind: AlertKind, scope: AlertScope) -> Condition {
+/// The residents carrying a stored alert of `kind` the caller may see, not dismissed as a
+/// false positive on the same facts, for the resident listing.
+pub fn residents_with(kind: AlertKind, scope: AlertScope) -> Narrowing {
     let mut query = sea_orm::sea_query::Query::select();
     query
         .column(alert::Column::ResidentId)
@@ -179,9 +179,9 @@ pub fn residents_with(kind: AlertKind, scope: AlertScope) -> Condition {
         AlertScope::Nothing => false,
     };
     if admitted {
-        Condition::all().add(resident::Column::Id.in_subquery(query.to_owned()))
+        Narrowing::ids_in(query.to_owned())
     } else {
-        Condition::all().add(Expr::val(1).eq(0))
+        Narrowing::nobody()
     }
 }
 
@@ -219,29 +219,6 @@ fn to_stored(model: alert::Model) -> Result<StoredAlert, StoreError> {
         facts_json: model.facts,
         screened_at: model.screened_at,
     })
-}
-
-/// The villages (12-digit codes) of the index within `region_prefix`, after `after`, in
-/// code order.
-pub async fn villages(
-    db: &impl ConnectionTrait,
-    region_prefix: &str,
-    after: Option<&str>,
-) -> Result<Vec<String>, StoreError> {
-    let mut condition =
-        Condition::all().add(resident::Column::VillageCode.starts_with(region_prefix));
-    if let Some(after) = after {
-        condition = condition.add(resident::Column::VillageCode.gt(after));
-    }
-    Ok(resident::Entity::find()
-        .select_only()
-        .column(resident::Column::VillageCode)
-        .distinct()
-        .filter(condition)
-        .order_by_asc(resident::Column::VillageCode)
-        .into_tuple::<String>()
-        .all(db)
-        .await?)
 }
 
 /// A region's run as the database keeps it.

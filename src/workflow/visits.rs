@@ -3,13 +3,16 @@
 //! captured offline keeps it when it is sent later.
 
 use chrono::{DateTime, NaiveDate, Utc};
-use entities::{resident, service_request, visit};
+use entities::{service_request, visit};
 use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
     QuerySelect, TryInsertResult, sea_query::Query,
 };
 
-use crate::{domain::Department, store::StoreError};
+use crate::{
+    domain::Department,
+    store::{StoreError, residents::Narrowing},
+};
 
 /// The key groups a village visits (重点人群).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -204,9 +207,9 @@ pub async fn count(db: &impl ConnectionTrait, filter: &VisitFilter) -> Result<u6
         .await?)
 }
 
-/// The condition "the resident had no visit on or after `since` (for `group`, if
-/// given)", for the resident listing.
-pub fn residents_not_visited_since(since: NaiveDate, group: Option<KeyGroup>) -> Condition {
+/// The residents with no visit on or after `since` (for `group`, if given), for the
+/// resident listing.
+pub fn residents_not_visited_since(since: NaiveDate, group: Option<KeyGroup>) -> Narrowing {
     let mut visited = Query::select();
     visited
         .column(visit::Column::ResidentId)
@@ -215,7 +218,7 @@ pub fn residents_not_visited_since(since: NaiveDate, group: Option<KeyGroup>) ->
     if let Some(group) = group {
         visited.and_where(visit::Column::Kind.eq(group.code()));
     }
-    Condition::all().add(resident::Column::Id.not_in_subquery(visited.to_owned()))
+    Narrowing::ids_not_in(visited.to_owned())
 }
 
 fn to_visit(row: visit::Model) -> Result<Visit, StoreError> {
