@@ -9,8 +9,8 @@ use crate::{
     adapters::AdapterError,
     domain::{IdNumberError, RegionCodeError},
     policy::AccessError,
-    store::StoreError,
-    workflow::{WorkflowError, idempotency::KeyError},
+    store::{StoreError, idempotency::KeyError},
+    workflow::WorkflowError,
 };
 
 /// Stable machine codes, frozen by tests: clients switch on these.

@@ -7,7 +7,6 @@ use sea_orm::TransactionTrait;
 use super::{
     Done, OpenRequest, RequestChange, Workflow, WorkflowError, actor,
     follow_up::{self, FollowUp, FollowUpState},
-    idempotency::Attempt,
     record_visit::VisitRequest,
     requests::{self, Request},
 };
@@ -18,7 +17,10 @@ use crate::{
         AlertScope,
         findings::{self, StoredAlert},
     },
-    store::StoreError,
+    store::{
+        StoreError,
+        idempotency::{self, Attempt},
+    },
 };
 
 /// An alert's follow-up after a mutation, with the alert (if a later run still finds it)
@@ -125,18 +127,13 @@ impl Workflow {
             step.operation(),
             &format!("{alert_id}|{step:?}"),
         )?;
-        if let Some(id) = self.earlier(&attempt).await? {
-            return self.follow_up_replay(&id).await;
-        }
-        // Whatever fails, a concurrent attempt under the same key may have succeeded
-        // meanwhile: then its result is this attempt's too.
-        match self
-            .follow_up_once(principal, alert_id, step, &attempt)
-            .await
-        {
-            Ok(done) => Ok(done),
-            Err(err) => self.follow_up_replay_or(&attempt, err).await,
-        }
+        idempotency::once(
+            &self.db,
+            &attempt,
+            |id| async move { self.follow_up_replay(&id).await },
+            self.follow_up_once(principal, alert_id, step, &attempt),
+        )
+        .await
     }
 
     async fn follow_up_once(
@@ -145,7 +142,7 @@ impl Workflow {
         alert_id: &str,
         step: Step,
         attempt: &Attempt,
-    ) -> Result<Done<FollowedUp>, WorkflowError> {
+    ) -> Result<FollowedUp, WorkflowError> {
         if !self.policy.may(principal.role, step.action()) {
             return Err(WorkflowError::Forbidden(format!(
                 "the role `{}` cannot {}",
@@ -223,17 +220,14 @@ impl Workflow {
             });
             request
         });
-        Ok(Done {
-            value: FollowedUp {
-                follow_up: next,
-                alert: Some(alert),
-                request,
-            },
-            replayed: false,
+        Ok(FollowedUp {
+            follow_up: next,
+            alert: Some(alert),
+            request,
         })
     }
 
-    async fn follow_up_replay(&self, alert_id: &str) -> Result<Done<FollowedUp>, WorkflowError> {
+    async fn follow_up_replay(&self, alert_id: &str) -> Result<FollowedUp, WorkflowError> {
         let follow_up = follow_up::find(&self.db, alert_id)
             .await?
             .ok_or(WorkflowError::NotFound("alert"))?;
@@ -241,26 +235,11 @@ impl Workflow {
             Some(id) => requests::find(&self.db, id).await?,
             None => None,
         };
-        Ok(Done {
-            value: FollowedUp {
-                alert: findings::find(&self.db, alert_id).await?,
-                follow_up,
-                request,
-            },
-            replayed: true,
+        Ok(FollowedUp {
+            alert: findings::find(&self.db, alert_id).await?,
+            follow_up,
+            request,
         })
-    }
-
-    async fn follow_up_replay_or(
-        &self,
-        attempt: &Attempt,
-        err: WorkflowError,
-    ) -> Result<Done<FollowedUp>, WorkflowError> {
-        match self.earlier(attempt).await {
-            Ok(Some(id)) => self.follow_up_replay(&id).await,
-            Ok(None) | Err(WorkflowError::Store(_)) => Err(err),
-            Err(other) => Err(other),
-        }
     }
 }
 

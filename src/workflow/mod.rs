@@ -8,7 +8,6 @@ pub mod catalogue;
 pub mod clock;
 pub mod events;
 pub mod follow_up;
-pub mod idempotency;
 pub mod lifecycle;
 mod opening;
 pub mod overdue;
@@ -27,14 +26,18 @@ pub use clock::Clock;
 pub use events::{EventBus, RequestChange};
 pub use settings::WorkflowSettings;
 
+pub use crate::store::idempotency::Done;
+
 use crate::{
     auth::{Principal, Role},
     domain::Department,
     policy::{Policy, RecordScope, WorkAction},
-    store::StoreError,
+    store::{
+        StoreError,
+        idempotency::{self, Attempt, KeyError},
+    },
 };
 use catalogue::{Item, ItemError, Mode, NewItem};
-use idempotency::{Attempt, Earlier, KeyError};
 use lifecycle::{Action, Level, Status, StepLimits, TransitionError};
 use opening::CheckedRequest;
 use requests::{Actor, Change, ChangeError, EventKind, Request};
@@ -82,13 +85,6 @@ impl From<ChangeError> for WorkflowError {
             ChangeError::Store(err) => Self::Store(err),
         }
     }
-}
-
-/// What a mutation did: its result, and whether it was a replay of an earlier attempt.
-#[derive(Debug, Clone)]
-pub struct Done<T> {
-    pub value: T,
-    pub replayed: bool,
 }
 
 /// The village-services engine shared by every request.
@@ -209,15 +205,13 @@ impl Workflow {
             "openServiceRequest",
             &fingerprint,
         )?;
-        if let Some(done) = self.replay(&attempt).await? {
-            return Ok(done);
-        }
-        // Whatever fails, a concurrent attempt under the same key may have succeeded
-        // meanwhile: then its result is this attempt's too.
-        match self.open_once(principal, input, &attempt).await {
-            Ok(done) => Ok(done),
-            Err(err) => self.replay_or(&attempt, err).await,
-        }
+        idempotency::once(
+            &self.db,
+            &attempt,
+            |id| async move { self.request_replay(&id).await },
+            self.open_once(principal, input, &attempt),
+        )
+        .await
     }
 
     async fn open_once(
@@ -225,7 +219,7 @@ impl Workflow {
         principal: &Principal,
         input: OpenRequest,
         attempt: &Attempt,
-    ) -> Result<Done<Request>, WorkflowError> {
+    ) -> Result<Request, WorkflowError> {
         let CheckedRequest { new, due } = self.check_open(principal, input).await?;
         let now = self.clock.now();
         let actor = actor(principal);
@@ -242,10 +236,7 @@ impl Workflow {
             request: request.clone(),
             event,
         });
-        Ok(Done {
-            value: request,
-            replayed: false,
-        })
+        Ok(request)
     }
 
     /// Takes an action on a request, if it is the caller's turn, role and region.
@@ -269,13 +260,13 @@ impl Workflow {
             "actOnServiceRequest",
             &fingerprint,
         )?;
-        if let Some(done) = self.replay(&attempt).await? {
-            return Ok(done);
-        }
-        match self.act_once(principal, input, &attempt).await {
-            Ok(done) => Ok(done),
-            Err(err) => self.replay_or(&attempt, err).await,
-        }
+        idempotency::once(
+            &self.db,
+            &attempt,
+            |id| async move { self.request_replay(&id).await },
+            self.act_once(principal, input, &attempt),
+        )
+        .await
     }
 
     async fn act_once(
@@ -283,7 +274,7 @@ impl Workflow {
         principal: &Principal,
         input: TakeAction,
         attempt: &Attempt,
-    ) -> Result<Done<Request>, WorkflowError> {
+    ) -> Result<Request, WorkflowError> {
         let request = requests::find(&self.db, &input.request_id)
             .await?
             .filter(|r| self.sees(principal, r, None))
@@ -351,10 +342,7 @@ impl Workflow {
             request: request.clone(),
             event,
         });
-        Ok(Done {
-            value: request,
-            replayed: false,
-        })
+        Ok(request)
     }
 
     /// Only the level whose turn it is acts, with a role the policy lets take the action,
@@ -399,26 +387,11 @@ impl Workflow {
         Ok(())
     }
 
-    /// The result id of an earlier attempt under the same key, if there was one.
-    pub(crate) async fn earlier(&self, attempt: &Attempt) -> Result<Option<String>, WorkflowError> {
-        match attempt.earlier(&self.db).await? {
-            Earlier::None => Ok(None),
-            Earlier::Reused => Err(KeyError::Reused.into()),
-            Earlier::Done(id) => Ok(Some(id)),
-        }
-    }
-
-    async fn replay(&self, attempt: &Attempt) -> Result<Option<Done<Request>>, WorkflowError> {
-        let Some(id) = self.earlier(attempt).await? else {
-            return Ok(None);
-        };
-        let request = requests::find(&self.db, &id)
+    /// A request as an earlier attempt left it.
+    async fn request_replay(&self, id: &str) -> Result<Request, WorkflowError> {
+        requests::find(&self.db, id)
             .await?
-            .ok_or(WorkflowError::NotFound("service request"))?;
-        Ok(Some(Done {
-            value: request,
-            replayed: true,
-        }))
+            .ok_or(WorkflowError::NotFound("service request"))
     }
 
     /// Adds a catalogue item issued within the admin's region.
@@ -434,9 +407,21 @@ impl Workflow {
             "addCatalogueItem",
             &format!("{item:?}"),
         )?;
-        if let Some(code) = self.earlier(&attempt).await? {
-            return self.item_replay(&code).await;
-        }
+        idempotency::once(
+            &self.db,
+            &attempt,
+            |code| async move { self.item_replay(&code).await },
+            self.add_item_once(principal, item, &attempt),
+        )
+        .await
+    }
+
+    async fn add_item_once(
+        &self,
+        principal: &Principal,
+        item: NewItem,
+        attempt: &Attempt,
+    ) -> Result<Item, WorkflowError> {
         self.check_catalogue_manager(principal, &item.region)?;
         item.check()?;
         let now = self.clock.now();
@@ -448,21 +433,9 @@ impl Workflow {
                 item.code
             )));
         }
-        if let Err(err) = attempt.record(&txn, &item.code, now).await {
-            drop(txn);
-            return match self.earlier(&attempt).await? {
-                Some(code) => self.item_replay(&code).await,
-                None => Err(err.into()),
-            };
-        }
+        attempt.record(&txn, &item.code, now).await?;
         txn.commit().await?;
-        let item = catalogue::find(&self.db, &item.code)
-            .await?
-            .ok_or(WorkflowError::NotFound("catalogue item"))?;
-        Ok(Done {
-            value: item,
-            replayed: false,
-        })
+        self.item_replay(&item.code).await
     }
 
     /// Retires a catalogue item issued within the admin's region.
@@ -478,9 +451,21 @@ impl Workflow {
             "retireCatalogueItem",
             code,
         )?;
-        if let Some(code) = self.earlier(&attempt).await? {
-            return self.item_replay(&code).await;
-        }
+        idempotency::once(
+            &self.db,
+            &attempt,
+            |code| async move { self.item_replay(&code).await },
+            self.retire_item_once(principal, code, &attempt),
+        )
+        .await
+    }
+
+    async fn retire_item_once(
+        &self,
+        principal: &Principal,
+        code: &str,
+        attempt: &Attempt,
+    ) -> Result<Item, WorkflowError> {
         let item = catalogue::find(&self.db, code)
             .await?
             .ok_or(WorkflowError::NotFound("catalogue item"))?;
@@ -490,18 +475,9 @@ impl Workflow {
         let retired = catalogue::retire(&txn, code, now)
             .await?
             .ok_or(WorkflowError::NotFound("catalogue item"))?;
-        if let Err(err) = attempt.record(&txn, code, now).await {
-            drop(txn);
-            return match self.earlier(&attempt).await? {
-                Some(code) => self.item_replay(&code).await,
-                None => Err(err.into()),
-            };
-        }
+        attempt.record(&txn, code, now).await?;
         txn.commit().await?;
-        Ok(Done {
-            value: retired,
-            replayed: false,
-        })
+        Ok(retired)
     }
 
     fn check_catalogue_manager(
@@ -524,29 +500,11 @@ impl Workflow {
         Ok(())
     }
 
-    async fn item_replay(&self, code: &str) -> Result<Done<Item>, WorkflowError> {
-        let item = catalogue::find(&self.db, code)
+    /// A catalogue item as it now stands.
+    async fn item_replay(&self, code: &str) -> Result<Item, WorkflowError> {
+        catalogue::find(&self.db, code)
             .await?
-            .ok_or(WorkflowError::NotFound("catalogue item"))?;
-        Ok(Done {
-            value: item,
-            replayed: true,
-        })
-    }
-
-    /// After a failed write: if a concurrent attempt under the same key succeeded, its
-    /// result is this attempt's too; otherwise the failure stands.
-    async fn replay_or(
-        &self,
-        attempt: &Attempt,
-        err: WorkflowError,
-    ) -> Result<Done<Request>, WorkflowError> {
-        match self.replay(attempt).await {
-            Ok(Some(done)) => Ok(done),
-            Ok(None) => Err(err),
-            Err(WorkflowError::Key(KeyError::Reused)) => Err(KeyError::Reused.into()),
-            Err(_) => Err(err),
-        }
+            .ok_or(WorkflowError::NotFound("catalogue item"))
     }
 }
 
