@@ -9,6 +9,7 @@ use crate::{
     adapters::AdapterError,
     domain::{IdNumberError, RegionCodeError},
     policy::AccessError,
+    screening::alert_actions::FollowUpError,
     store::{StoreError, idempotency::KeyError},
     workflow::WorkflowError,
 };
@@ -106,6 +107,17 @@ pub enum AppError {
     Store(Arc<StoreError>),
     #[error(transparent)]
     Workflow(Arc<WorkflowError>),
+    #[error(transparent)]
+    FollowUp(Arc<FollowUpError>),
+}
+
+impl From<FollowUpError> for AppError {
+    fn from(err: FollowUpError) -> Self {
+        match err {
+            FollowUpError::Store(err) => Self::Store(Arc::new(err)),
+            other => Self::FollowUp(Arc::new(other)),
+        }
+    }
 }
 
 impl From<WorkflowError> for AppError {
@@ -164,6 +176,17 @@ impl AppError {
                 WorkflowError::Store(StoreError::Unavailable(_)) => ErrorCode::DatabaseUnavailable,
                 WorkflowError::Store(_) => ErrorCode::Internal,
             },
+            Self::FollowUp(err) => match &**err {
+                FollowUpError::NotFound => ErrorCode::NotFound,
+                FollowUpError::Forbidden(_) => ErrorCode::Forbidden,
+                FollowUpError::Stale => ErrorCode::Conflict,
+                FollowUpError::Key(KeyError::Reused) => ErrorCode::IdempotencyKeyReused,
+                FollowUpError::Key(KeyError::Malformed) | FollowUpError::BadInput(_) => {
+                    ErrorCode::BadUserInput
+                }
+                FollowUpError::Store(StoreError::Unavailable(_)) => ErrorCode::DatabaseUnavailable,
+                FollowUpError::Store(_) => ErrorCode::Internal,
+            },
         }
     }
 
@@ -175,6 +198,9 @@ impl AppError {
             }
             Self::Store(_) => "internal error".into(),
             Self::Workflow(err) if matches!(**err, WorkflowError::Store(_)) => {
+                "internal error".into()
+            }
+            Self::FollowUp(err) if matches!(**err, FollowUpError::Store(_)) => {
                 "internal error".into()
             }
             other => other.to_string(),

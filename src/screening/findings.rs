@@ -14,10 +14,8 @@ use super::{
     access::AlertScope,
     rules::{AlertKind, Fact, Finding},
 };
-use crate::{
-    store::{StoreError, residents::Narrowing},
-    workflow::follow_up::{self, FollowUpState},
-};
+use super::follow_up::{self, FollowUpState};
+use crate::store::{StoreError, residents::Narrowing};
 
 /// A finding as stored, with the time of the run that found it.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -4,8 +4,10 @@
 //! share of each department's capacity ([`fair`]).
 
 pub mod access;
+pub mod alert_actions;
 pub mod fair;
 pub mod findings;
+pub mod follow_up;
 pub mod rules;
 mod run;
 pub mod schedule;

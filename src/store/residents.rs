@@ -85,7 +85,8 @@ pub struct ResidentFilter {
 }
 
 /// A condition on the residents of a listing, opaque to the store: for example "carries
-/// an alert of this kind" (built by screening) or "not visited since" (built by workflow).
+/// an alert of this kind" or "not visited since", each built by the module that owns the
+/// table it asks about.
 #[derive(Debug, Clone)]
 pub struct Narrowing(Condition);
 

@@ -1,13 +1,13 @@
 //! Village services: the catalogue, service requests moving between village, township and
-//! county department under working-day deadlines, visits and alert follow-up. This module
-//! decides and stores; `graphql` only translates.
+//! county department under working-day deadlines, visits, and service requests opened
+//! from alerts (on top of `screening`'s alert follow-up). This module decides and stores;
+//! `graphql` only translates.
 
-pub mod alert_actions;
+pub mod alert_request;
 pub mod calendar;
 pub mod catalogue;
 pub mod clock;
 pub mod events;
-pub mod follow_up;
 pub mod lifecycle;
 mod opening;
 pub mod overdue;
