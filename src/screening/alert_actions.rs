@@ -55,8 +55,12 @@ pub struct FollowedUp {
 /// What to do about an alert.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Step {
-    Acknowledge { note: String },
-    Dismiss { reason: String },
+    Acknowledge {
+        note: String,
+    },
+    Dismiss {
+        reason: String,
+    },
     /// Turn it into a service request (the request itself belongs to village services).
     OpenRequest,
 }
@@ -134,8 +138,14 @@ impl FollowUps<'_> {
         let step = Step::Acknowledge {
             note: note.trim().to_owned(),
         };
-        self.take(principal, alert_id, step, "acknowledgeAlert", idempotency_key)
-            .await
+        self.take(
+            principal,
+            alert_id,
+            step,
+            "acknowledgeAlert",
+            idempotency_key,
+        )
+        .await
     }
 
     /// Dismisses an alert as a false positive (误报), with the reason.

@@ -10,11 +10,11 @@ use sea_orm::{
     sea_query::{Expr, ExprTrait, OnConflict},
 };
 
+use super::follow_up::{self, FollowUpState};
 use super::{
     access::AlertScope,
     rules::{AlertKind, Fact, Finding},
 };
-use super::follow_up::{self, FollowUpState};
 use crate::store::{StoreError, residents::Narrowing};
 
 /// A finding as stored, with the time of the run that found it.

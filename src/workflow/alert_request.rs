@@ -105,8 +105,15 @@ impl Workflow {
         if !follow_up::write(&txn, &next, followable.previous.as_ref()).await? {
             return Err(FollowUpError::Stale.into());
         }
-        let (request, event) =
-            requests::open(&txn, &checked.new, &actor(principal), &note, now, checked.due).await?;
+        let (request, event) = requests::open(
+            &txn,
+            &checked.new,
+            &actor(principal),
+            &note,
+            now,
+            checked.due,
+        )
+        .await?;
         attempt.record(&txn, &alert.id, now).await?;
         txn.commit().await?;
         self.events.publish(RequestChange {
