@@ -220,10 +220,12 @@ impl ErrorExtensions for AppError {
             Self::Department(err) => Some(err.department().as_str()),
             _ => None,
         };
-        // A conflict tells the client which version to reload to.
-        let current_version = match self {
+        // A conflict tells the client which version to reload to, and where it stands.
+        let current = match self {
             Self::Workflow(err) => match &**err {
-                WorkflowError::Conflict { current, .. } => Some(*current),
+                WorkflowError::Conflict {
+                    current, status, ..
+                } => Some((*current, status.code())),
                 _ => None,
             },
             _ => None,
@@ -233,8 +235,9 @@ impl ErrorExtensions for AppError {
             if let Some(department) = department {
                 ext.set("department", department);
             }
-            if let Some(version) = current_version {
+            if let Some((version, status)) = current {
                 ext.set("currentVersion", version);
+                ext.set("currentStatus", status);
             }
         })
     }

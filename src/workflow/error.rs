@@ -1,6 +1,10 @@
 //! Why a workflow operation was refused.
 
-use super::{catalogue::ItemError, lifecycle::TransitionError, requests::ChangeError};
+use super::{
+    catalogue::ItemError,
+    lifecycle::{Status, TransitionError},
+    requests::ChangeError,
+};
 use crate::store::{StoreError, idempotency::KeyError};
 
 /// Why a workflow operation was refused.
@@ -16,7 +20,11 @@ pub enum WorkflowError {
     #[error(
         "the request changed since version {expected}: it is now version {current}; reload it and decide again"
     )]
-    Conflict { expected: i32, current: i32 },
+    Conflict {
+        expected: i32,
+        current: i32,
+        status: Status,
+    },
     #[error(transparent)]
     Key(#[from] KeyError),
     /// A client-generated id already names a record with other content.
@@ -42,7 +50,15 @@ impl From<sea_orm::DbErr> for WorkflowError {
 impl From<ChangeError> for WorkflowError {
     fn from(err: ChangeError) -> Self {
         match err {
-            ChangeError::Conflict { expected, current } => Self::Conflict { expected, current },
+            ChangeError::Conflict {
+                expected,
+                current,
+                status,
+            } => Self::Conflict {
+                expected,
+                current,
+                status,
+            },
             ChangeError::Store(err) => Self::Store(err),
         }
     }

@@ -66,6 +66,15 @@ impl Workflow {
             .await?
             .filter(|r| self.sees(principal, r, None))
             .ok_or(WorkflowError::NotFound("service request"))?;
+        // The caller decided on the version they saw: once it has moved on, whose turn it
+        // is and which actions are legal may have changed too, and only a reload helps.
+        if request.version != input.expected_version {
+            return Err(WorkflowError::Conflict {
+                expected: input.expected_version,
+                current: request.version,
+                status: request.status,
+            });
+        }
         self.check_turn(principal, &request, input.action)?;
         let to = lifecycle::apply(request.status, input.action)?;
         let note = input.note.trim().to_owned();

@@ -16,7 +16,11 @@ use crate::{domain::Department, store::StoreError, workflow::lifecycle::Status};
 #[derive(Debug, thiserror::Error)]
 pub enum ChangeError {
     #[error("the request changed since version {expected}: it is now version {current}")]
-    Conflict { expected: i32, current: i32 },
+    Conflict {
+        expected: i32,
+        current: i32,
+        status: Status,
+    },
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -143,6 +147,7 @@ pub async fn apply(
         return Err(ChangeError::Conflict {
             expected,
             current: current.version,
+            status: current.status,
         });
     }
     let event = Event {
