@@ -1,5 +1,5 @@
 //! The hub's tables of screening: stored findings (`alert`) and each region's run
-//! position and lease (`screening_run`).
+//! position and lease (`screening_run`). Owns the tables `alert` and `screening_run`.
 
 use chrono::{DateTime, Utc};
 use entities::{alert, screening_run};

@@ -1,7 +1,9 @@
 //! Village services: the catalogue, service requests moving between village, township and
 //! county department under working-day deadlines, visits, and service requests opened
 //! from alerts (on top of `screening`'s alert follow-up). This module decides and stores;
-//! `graphql` only translates.
+//! `graphql` only translates. Owns the tables `catalogue_item` ([`catalogue`]),
+//! `calendar_day` ([`calendar`]), `service_request` and `request_event` ([`requests`]) and
+//! `visit` ([`visits`]).
 
 pub mod alert_request;
 pub mod calendar;

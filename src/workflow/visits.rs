@@ -1,6 +1,6 @@
 //! Visits (走访) in the hub's tables: a village cadre's visit to a key-group resident,
 //! what was found, and the request it opened, if any. The id is the client's, so a visit
-//! captured offline keeps it when it is sent later.
+//! captured offline keeps it when it is sent later. Owns the table `visit`.
 
 use chrono::{DateTime, NaiveDate, Utc};
 use entities::{service_request, visit};
