@@ -3,7 +3,7 @@
 //! captured offline keeps it when it is sent later. Owns the table `visit`.
 
 use chrono::{DateTime, NaiveDate, Utc};
-use entities::{service_request, visit};
+use entities::visit;
 use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
     QuerySelect, TryInsertResult, sea_query::Query,
@@ -129,12 +129,8 @@ impl VisitFilter {
             condition = condition.add(visit::Column::VisitedOn.gte(since));
         }
         if let Some(department) = self.routed_to {
-            let routed = Query::select()
-                .column(service_request::Column::Id)
-                .from(service_request::Entity)
-                .and_where(service_request::Column::Department.eq(department.as_str()))
-                .to_owned();
-            condition = condition.add(visit::Column::RequestId.in_subquery(routed));
+            condition = condition
+                .add(visit::Column::RequestId.in_subquery(super::requests::routed_to(department)));
         }
         condition
     }

@@ -5,6 +5,7 @@ use chrono::{DateTime, Utc};
 use entities::{request_event, service_request};
 use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+    sea_query::{Query, SelectStatement},
 };
 
 use super::{Event, EventKind, Request};
@@ -56,6 +57,15 @@ pub async fn overdue(
         .into_iter()
         .map(to_request)
         .collect()
+}
+
+/// The ids of the requests routed to `department` (a query of one column).
+pub fn routed_to(department: Department) -> SelectStatement {
+    Query::select()
+        .column(service_request::Column::Id)
+        .from(service_request::Entity)
+        .and_where(service_request::Column::Department.eq(department.as_str()))
+        .to_owned()
 }
 
 /// Which requests a work list shows.

@@ -8,7 +8,7 @@ mod changes;
 mod listing;
 
 pub use changes::{Change, ChangeError, apply, open};
-pub use listing::{RequestFilter, count, find, overdue, page, timeline};
+pub use listing::{RequestFilter, count, find, overdue, page, routed_to, timeline};
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
