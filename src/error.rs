@@ -9,8 +9,9 @@ use crate::{
     adapters::AdapterError,
     domain::{IdNumberError, RegionCodeError},
     policy::{AccessError, CaseRefError},
-    store::StoreError,
-    workflow::{WorkflowError, idempotency::KeyError},
+    screening::alert_actions::FollowUpError,
+    store::{StoreError, idempotency::KeyError},
+    workflow::WorkflowError,
 };
 
 /// Stable machine codes, frozen by tests: clients switch on these.
@@ -110,6 +111,17 @@ pub enum AppError {
     Store(Arc<StoreError>),
     #[error(transparent)]
     Workflow(Arc<WorkflowError>),
+    #[error(transparent)]
+    FollowUp(Arc<FollowUpError>),
+}
+
+impl From<FollowUpError> for AppError {
+    fn from(err: FollowUpError) -> Self {
+        match err {
+            FollowUpError::Store(err) => Self::Store(Arc::new(err)),
+            other => Self::FollowUp(Arc::new(other)),
+        }
+    }
 }
 
 impl From<WorkflowError> for AppError {
@@ -169,6 +181,17 @@ impl AppError {
                 WorkflowError::Store(StoreError::Unavailable(_)) => ErrorCode::DatabaseUnavailable,
                 WorkflowError::Store(_) => ErrorCode::Internal,
             },
+            Self::FollowUp(err) => match &**err {
+                FollowUpError::NotFound => ErrorCode::NotFound,
+                FollowUpError::Forbidden(_) => ErrorCode::Forbidden,
+                FollowUpError::Stale => ErrorCode::Conflict,
+                FollowUpError::Key(KeyError::Reused) => ErrorCode::IdempotencyKeyReused,
+                FollowUpError::Key(KeyError::Malformed) | FollowUpError::BadInput(_) => {
+                    ErrorCode::BadUserInput
+                }
+                FollowUpError::Store(StoreError::Unavailable(_)) => ErrorCode::DatabaseUnavailable,
+                FollowUpError::Store(_) => ErrorCode::Internal,
+            },
         }
     }
 
@@ -180,6 +203,9 @@ impl AppError {
             }
             Self::Store(_) => "internal error".into(),
             Self::Workflow(err) if matches!(**err, WorkflowError::Store(_)) => {
+                "internal error".into()
+            }
+            Self::FollowUp(err) if matches!(**err, FollowUpError::Store(_)) => {
                 "internal error".into()
             }
             other => other.to_string(),
@@ -199,10 +225,12 @@ impl ErrorExtensions for AppError {
             Self::Department(err) => Some(err.department().as_str()),
             _ => None,
         };
-        // A conflict tells the client which version to reload to.
-        let current_version = match self {
+        // A conflict tells the client which version to reload to, and where it stands.
+        let current = match self {
             Self::Workflow(err) => match &**err {
-                WorkflowError::Conflict { current, .. } => Some(*current),
+                WorkflowError::Conflict {
+                    current, status, ..
+                } => Some((*current, status.code())),
                 _ => None,
             },
             _ => None,
@@ -212,8 +240,9 @@ impl ErrorExtensions for AppError {
             if let Some(department) = department {
                 ext.set("department", department);
             }
-            if let Some(version) = current_version {
+            if let Some((version, status)) = current {
                 ext.set("currentVersion", version);
+                ext.set("currentStatus", status);
             }
         })
     }

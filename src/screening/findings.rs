@@ -1,8 +1,8 @@
 //! The hub's tables of screening: stored findings (`alert`) and each region's run
-//! position and lease (`screening_run`).
+//! position and lease (`screening_run`). Owns the tables `alert` and `screening_run`.
 
 use chrono::{DateTime, Utc};
-use entities::{alert, resident, screening_run};
+use entities::{alert, screening_run};
 use sea_orm::{
     ActiveValue::Set,
     ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
@@ -10,14 +10,12 @@ use sea_orm::{
     sea_query::{Expr, ExprTrait, OnConflict},
 };
 
+use super::follow_up::{self, FollowUpState};
 use super::{
     access::AlertScope,
     rules::{AlertKind, Fact, Finding},
 };
-use crate::{
-    store::StoreError,
-    workflow::follow_up::{self, FollowUpState},
-};
+use crate::store::{StoreError, residents::Narrowing};
 
 /// A finding as stored, with the time of the run that found it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -161,9 +159,9 @@ pub async fn all_in(
         .collect()
 }
 
-/// The condition "the resident carries a stored alert of `kind` the caller may see, not
-/// dismissed as a false positive on the same facts", for the resident listing.
-pub fn residents_with(kind: AlertKind, scope: AlertScope) -> Condition {
+/// The residents carrying a stored alert of `kind` the caller may see, not dismissed as a
+/// false positive on the same facts, for the resident listing.
+pub fn residents_with(kind: AlertKind, scope: AlertScope) -> Narrowing {
     let mut query = sea_orm::sea_query::Query::select();
     query
         .column(alert::Column::ResidentId)
@@ -179,9 +177,9 @@ pub fn residents_with(kind: AlertKind, scope: AlertScope) -> Condition {
         AlertScope::Nothing => false,
     };
     if admitted {
-        Condition::all().add(resident::Column::Id.in_subquery(query.to_owned()))
+        Narrowing::ids_in(query.to_owned())
     } else {
-        Condition::all().add(Expr::val(1).eq(0))
+        Narrowing::nobody()
     }
 }
 
@@ -219,29 +217,6 @@ fn to_stored(model: alert::Model) -> Result<StoredAlert, StoreError> {
         facts_json: model.facts,
         screened_at: model.screened_at,
     })
-}
-
-/// The villages (12-digit codes) of the index within `region_prefix`, after `after`, in
-/// code order.
-pub async fn villages(
-    db: &impl ConnectionTrait,
-    region_prefix: &str,
-    after: Option<&str>,
-) -> Result<Vec<String>, StoreError> {
-    let mut condition =
-        Condition::all().add(resident::Column::VillageCode.starts_with(region_prefix));
-    if let Some(after) = after {
-        condition = condition.add(resident::Column::VillageCode.gt(after));
-    }
-    Ok(resident::Entity::find()
-        .select_only()
-        .column(resident::Column::VillageCode)
-        .distinct()
-        .filter(condition)
-        .order_by_asc(resident::Column::VillageCode)
-        .into_tuple::<String>()
-        .all(db)
-        .await?)
 }
 
 /// A region's run as the database keeps it.

@@ -1,11 +1,15 @@
 //! Screening: the cross-department checks of DOMAIN.md ("policy finds the person"),
 //! computed live for one resident ([`rules`]) and region-wide by resumable background
 //! runs ([`Screener`]) that store their findings with the time of the run and keep to a
-//! share of each department's capacity ([`fair`]).
+//! share of each department's capacity ([`fair`]); and what the village or township did
+//! about each alert ([`follow_up`], [`alert_actions`]). Owns the tables `alert`,
+//! `screening_run` ([`findings`]) and `alert_follow_up` ([`follow_up`]).
 
 pub mod access;
+pub mod alert_actions;
 pub mod fair;
 pub mod findings;
+pub mod follow_up;
 pub mod rules;
 mod run;
 pub mod schedule;

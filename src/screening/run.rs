@@ -201,7 +201,7 @@ impl Screener<'_> {
     ) -> Result<(bool, Duration, Vec<LaneReport>), ScreenError> {
         let clock = Instant::now();
         let prefix = region.as_str().to_owned();
-        let villages = findings::villages(self.db, &prefix, row.last_village.as_deref()).await?;
+        let villages = residents::villages(self.db, &prefix, row.last_village.as_deref()).await?;
         let total = row.villages as u64 + villages.len() as u64;
         let lanes = self.lanes();
         let rules = RuleSettings {

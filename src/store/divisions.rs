@@ -1,4 +1,5 @@
-//! Loads the shipped division tree into `region`, idempotently.
+//! Loads the shipped division tree into `region`, idempotently. Owns the table `region`
+//! (the only writer; [`super::regions`] reads it).
 
 use entities::region;
 use sea_orm::{

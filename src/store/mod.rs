@@ -3,6 +3,7 @@
 
 pub mod divisions;
 pub mod id_vault;
+pub mod idempotency;
 pub mod regions;
 pub mod residents;
 

@@ -1,4 +1,4 @@
-//! Reads of the division tree.
+//! Reads of the division tree (the table `region`, written by [`super::divisions`]).
 
 use entities::region;
 use sea_orm::{

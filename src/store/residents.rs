@@ -1,4 +1,7 @@
 //! The resident index: written by synchronisation, read for lookups, search and scope.
+//! Owns the table `resident`: only this module writes it (for `sync`). Listings take
+//! [`Narrowing`]s that other modules build from their own tables, so the store applies
+//! them without knowing what they mean.
 
 use std::collections::HashMap;
 
@@ -8,7 +11,7 @@ use sea_orm::{
     ActiveValue::Set,
     ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
     QuerySelect,
-    sea_query::{Expr, ExprTrait, LikeExpr, OnConflict},
+    sea_query::{Expr, ExprTrait, LikeExpr, OnConflict, SelectStatement},
 };
 
 use super::StoreError;
@@ -77,10 +80,31 @@ pub struct ResidentFilter {
     /// Born on or before.
     pub born_until: Option<NaiveDate>,
     pub status: Option<IndexStatus>,
-    /// Carrying a stored alert of this kind that this scope may see.
-    pub alert: Option<(crate::screening::AlertKind, crate::screening::AlertScope)>,
-    /// With no visit on or after this day (for this key group, if given).
-    pub not_visited_since: Option<(NaiveDate, Option<crate::workflow::visits::KeyGroup>)>,
+    /// Further conditions, each built by the module that owns what it asks about.
+    pub narrowings: Vec<Narrowing>,
+}
+
+/// A condition on the residents of a listing, opaque to the store: for example "carries
+/// an alert of this kind" or "not visited since", each built by the module that owns the
+/// table it asks about.
+#[derive(Debug, Clone)]
+pub struct Narrowing(Condition);
+
+impl Narrowing {
+    /// The residents whose ids `ids` selects (a query of one column).
+    pub fn ids_in(ids: SelectStatement) -> Self {
+        Self(Condition::all().add(resident::Column::Id.in_subquery(ids)))
+    }
+
+    /// The residents whose ids `ids` does not select (a query of one column).
+    pub fn ids_not_in(ids: SelectStatement) -> Self {
+        Self(Condition::all().add(resident::Column::Id.not_in_subquery(ids)))
+    }
+
+    /// Nobody at all.
+    pub fn nobody() -> Self {
+        Self(Condition::all().add(Expr::val(1).eq(0)))
+    }
 }
 
 /// Inserts or updates `records`, stamping them with `generation`, and counts what changed.
@@ -301,15 +325,33 @@ fn condition(filter: &ResidentFilter) -> Condition {
     if let Some(status) = filter.status {
         condition = condition.add(resident::Column::Status.eq(status.as_str()));
     }
-    if let Some((kind, scope)) = filter.alert {
-        condition = condition.add(crate::screening::findings::residents_with(kind, scope));
-    }
-    if let Some((since, group)) = filter.not_visited_since {
-        condition = condition.add(crate::workflow::visits::residents_not_visited_since(
-            since, group,
-        ));
+    for narrowing in &filter.narrowings {
+        condition = condition.add(narrowing.0.clone());
     }
     condition
+}
+
+/// The villages (12-digit codes) of the index within `region_prefix`, after `after`, in
+/// code order.
+pub async fn villages(
+    db: &impl ConnectionTrait,
+    region_prefix: &str,
+    after: Option<&str>,
+) -> Result<Vec<String>, StoreError> {
+    let mut condition =
+        Condition::all().add(resident::Column::VillageCode.starts_with(region_prefix));
+    if let Some(after) = after {
+        condition = condition.add(resident::Column::VillageCode.gt(after));
+    }
+    Ok(resident::Entity::find()
+        .select_only()
+        .column(resident::Column::VillageCode)
+        .distinct()
+        .filter(condition)
+        .order_by_asc(resident::Column::VillageCode)
+        .into_tuple::<String>()
+        .all(db)
+        .await?)
 }
 
 fn to_record(model: resident::Model) -> Result<ResidentRecord, StoreError> {

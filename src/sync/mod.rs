@@ -1,7 +1,8 @@
 //! `cunhub sync`: pulls household registration of a region, page by page, into the
 //! hub's resident index. A few pages at a time and the run's position are committed
 //! together, so an interrupted run resumes where it stopped; a finished run marks residents it no longer
-//! saw as moved out.
+//! saw as moved out. Owns the table `sync_state`; the index itself (`resident`) is written
+//! through `store::residents`.
 
 use std::{future::Future, time::Instant};
 

@@ -1,6 +1,7 @@
 //! The official working-day calendar: weekdays work and weekends rest, except for the
 //! public holidays and make-up working days (调休) the State Council announces each year.
-//! Shipped as data for the current and next year; an operator imports later years.
+//! Shipped as data for the current and next year; an operator imports later years. Owns
+//! the table `calendar_day`.
 
 use std::collections::HashMap;
 

@@ -1,5 +1,6 @@
 //! The catalogue of government services that village organisations assist with: items
-//! issued by the province, a prefecture or a county, each seen where it applies.
+//! issued by the province, a prefecture or a county, each seen where it applies. Owns the
+//! table `catalogue_item`.
 
 use std::fmt;
 

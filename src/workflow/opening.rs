@@ -1,14 +1,39 @@
-//! The checks of opening a service request, shared by every way one is opened: directly,
-//! from a visit, or from an alert. They read but write nothing, so the caller can write
-//! the request together with whatever it was opened from in one transaction.
+//! Opening a service request directly, and the checks of opening one, shared by every
+//! way one is opened: directly, from a visit, or from an alert. The checks read but write
+//! nothing, so the caller can write the request together with whatever it was opened
+//! from in one transaction.
 
 use chrono::{DateTime, Utc};
+use sea_orm::TransactionTrait;
 
 use super::{
-    OpenRequest, Workflow, WorkflowError, catalogue, catalogue::Mode, lifecycle::Status, new_id,
-    requests::NewRequest,
+    RequestChange, Workflow, WorkflowError, actor, catalogue,
+    catalogue::Mode,
+    lifecycle::Status,
+    new_id,
+    requests::{self, Authorisation, NewRequest, Request},
 };
-use crate::{auth::Principal, policy::WorkAction, store::residents};
+use crate::{
+    auth::Principal,
+    policy::WorkAction,
+    store::{
+        StoreError,
+        idempotency::{self, Attempt, Done},
+        residents,
+    },
+};
+
+/// What a caller asks to open.
+#[derive(Debug, Clone)]
+pub struct OpenRequest {
+    pub resident_id: String,
+    pub catalogue_code: String,
+    pub mode: Mode,
+    pub description: String,
+    pub authorisation: Option<Authorisation>,
+    pub alert_id: Option<String>,
+    pub visit_id: Option<String>,
+}
 
 /// A request that passed every check, ready to be written.
 #[derive(Debug, Clone)]
@@ -19,6 +44,63 @@ pub struct CheckedRequest {
 }
 
 impl Workflow {
+    /// Opens a request for a resident of the caller's village.
+    pub async fn open(
+        &self,
+        principal: &Principal,
+        input: OpenRequest,
+        idempotency_key: &str,
+    ) -> Result<Done<Request>, WorkflowError> {
+        let fingerprint = format!(
+            "{}|{}|{}|{}|{:?}|{:?}|{:?}",
+            input.resident_id,
+            input.catalogue_code,
+            input.mode,
+            input.description,
+            input.authorisation,
+            input.alert_id,
+            input.visit_id
+        );
+        let attempt = Attempt::new(
+            &principal.subject,
+            idempotency_key,
+            "openServiceRequest",
+            &fingerprint,
+        )?;
+        idempotency::once(
+            &self.db,
+            &attempt,
+            |id| async move { self.request_replay(&id).await },
+            self.open_once(principal, input, &attempt),
+        )
+        .await
+    }
+
+    async fn open_once(
+        &self,
+        principal: &Principal,
+        input: OpenRequest,
+        attempt: &Attempt,
+    ) -> Result<Request, WorkflowError> {
+        let CheckedRequest { new, due } = self.check_open(principal, input).await?;
+        let now = self.clock.now();
+        let actor = actor(principal);
+        let txn = self.db.begin().await?;
+        let written = async {
+            let (request, event) = requests::open(&txn, &new, &actor, "", now, due).await?;
+            attempt.record(&txn, &request.id, now).await?;
+            Ok::<_, StoreError>((request, event))
+        }
+        .await;
+        let (request, event) = written?;
+        txn.commit().await?;
+        self.events.publish(RequestChange {
+            request: request.clone(),
+            event,
+        });
+        Ok(request)
+    }
+
     /// Checks that `principal` may open `input` (role, the resident within their region,
     /// a current catalogue item covering the resident's village that offers the mode, an
     /// authorisation for proxy handling, a description) and gives it its id and deadline.

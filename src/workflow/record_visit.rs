@@ -9,11 +9,17 @@ use sha2::{Digest, Sha256};
 use super::{
     Done, OpenRequest, RequestChange, Workflow, WorkflowError, actor,
     catalogue::Mode,
-    idempotency::Attempt,
     requests::{self, Authorisation, Request},
     visits::{self, KeyGroup, Visit},
 };
-use crate::{auth::Principal, policy::WorkAction, store::residents};
+use crate::{
+    auth::Principal,
+    policy::WorkAction,
+    store::{
+        idempotency::{self, Attempt},
+        residents,
+    },
+};
 
 /// A visit as the cadre sends it.
 #[derive(Debug, Clone)]
@@ -97,18 +103,13 @@ impl Workflow {
             "recordVisit",
             &rendering,
         )?;
-        if let Some(id) = self.earlier(&attempt).await? {
-            return self.visit_replay(&id).await;
-        }
-        // Whatever fails, a concurrent attempt under the same key may have succeeded
-        // meanwhile: then its result is this attempt's too.
-        match self
-            .record_visit_once(principal, input, &attempt, &rendering)
-            .await
-        {
-            Ok(done) => Ok(done),
-            Err(err) => self.visit_replay_or(&attempt, err).await,
-        }
+        idempotency::once(
+            &self.db,
+            &attempt,
+            |id| async move { self.visit_replay(&id).await },
+            self.record_visit_once(principal, input, &attempt, &rendering),
+        )
+        .await
     }
 
     async fn record_visit_once(
@@ -208,10 +209,7 @@ impl Workflow {
             });
             request
         });
-        Ok(Done {
-            value: Recorded { visit, request },
-            replayed: false,
-        })
+        Ok(Recorded { visit, request }.into())
     }
 
     /// A visit sent again under its id: the same content is a replay, other content is
@@ -227,10 +225,14 @@ impl Workflow {
                 id: existing.id,
             });
         }
-        self.visit_replay(&existing.id).await
+        Ok(Done {
+            value: self.visit_replay(&existing.id).await?,
+            replayed: true,
+        })
     }
 
-    async fn visit_replay(&self, id: &str) -> Result<Done<Recorded>, WorkflowError> {
+    /// A visit as it was recorded, with the request it opened.
+    async fn visit_replay(&self, id: &str) -> Result<Recorded, WorkflowError> {
         let visit = visits::find(&self.db, id)
             .await?
             .ok_or(WorkflowError::NotFound("visit"))?;
@@ -238,22 +240,7 @@ impl Workflow {
             Some(request_id) => requests::find(&self.db, request_id).await?,
             None => None,
         };
-        Ok(Done {
-            value: Recorded { visit, request },
-            replayed: true,
-        })
-    }
-
-    async fn visit_replay_or(
-        &self,
-        attempt: &Attempt,
-        err: WorkflowError,
-    ) -> Result<Done<Recorded>, WorkflowError> {
-        match self.earlier(attempt).await {
-            Ok(Some(id)) => self.visit_replay(&id).await,
-            Ok(None) | Err(WorkflowError::Store(_)) => Err(err),
-            Err(other) => Err(other),
-        }
+        Ok(Recorded { visit, request })
     }
 }
 

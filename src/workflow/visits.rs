@@ -1,15 +1,18 @@
 //! Visits (走访) in the hub's tables: a village cadre's visit to a key-group resident,
 //! what was found, and the request it opened, if any. The id is the client's, so a visit
-//! captured offline keeps it when it is sent later.
+//! captured offline keeps it when it is sent later. Owns the table `visit`.
 
 use chrono::{DateTime, NaiveDate, Utc};
-use entities::{resident, service_request, visit};
+use entities::visit;
 use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
     QuerySelect, TryInsertResult, sea_query::Query,
 };
 
-use crate::{domain::Department, store::StoreError};
+use crate::{
+    domain::Department,
+    store::{StoreError, residents::Narrowing},
+};
 
 /// The key groups a village visits (重点人群).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -126,12 +129,8 @@ impl VisitFilter {
             condition = condition.add(visit::Column::VisitedOn.gte(since));
         }
         if let Some(department) = self.routed_to {
-            let routed = Query::select()
-                .column(service_request::Column::Id)
-                .from(service_request::Entity)
-                .and_where(service_request::Column::Department.eq(department.as_str()))
-                .to_owned();
-            condition = condition.add(visit::Column::RequestId.in_subquery(routed));
+            condition = condition
+                .add(visit::Column::RequestId.in_subquery(super::requests::routed_to(department)));
         }
         condition
     }
@@ -204,9 +203,9 @@ pub async fn count(db: &impl ConnectionTrait, filter: &VisitFilter) -> Result<u6
         .await?)
 }
 
-/// The condition "the resident had no visit on or after `since` (for `group`, if
-/// given)", for the resident listing.
-pub fn residents_not_visited_since(since: NaiveDate, group: Option<KeyGroup>) -> Condition {
+/// The residents with no visit on or after `since` (for `group`, if given), for the
+/// resident listing.
+pub fn residents_not_visited_since(since: NaiveDate, group: Option<KeyGroup>) -> Narrowing {
     let mut visited = Query::select();
     visited
         .column(visit::Column::ResidentId)
@@ -215,7 +214,7 @@ pub fn residents_not_visited_since(since: NaiveDate, group: Option<KeyGroup>) ->
     if let Some(group) = group {
         visited.and_where(visit::Column::Kind.eq(group.code()));
     }
-    Condition::all().add(resident::Column::Id.not_in_subquery(visited.to_owned()))
+    Narrowing::ids_not_in(visited.to_owned())
 }
 
 fn to_visit(row: visit::Model) -> Result<Visit, StoreError> {

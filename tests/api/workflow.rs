@@ -740,6 +740,71 @@ async fn of_two_officers_acting_at_once_one_wins_and_the_other_gets_conflict() {
     assert_eq!(events, 2, "exactly one transition recorded");
 }
 
+/// The error and the request as it now stands, from a refused action.
+fn conflict_of(response: &TestResponse) -> (Vec<String>, Value, Value) {
+    let extensions = &response.body["errors"][0]["extensions"];
+    (
+        response.error_codes(),
+        extensions["currentVersion"].clone(),
+        extensions["currentStatus"].clone(),
+    )
+}
+
+#[tokio::test]
+async fn a_stale_version_answers_conflict_before_the_turn_or_the_transition_is_judged() {
+    let w = world(|_| {}).await;
+    let (id, reported) = w.opened("JL-MZ-003").await;
+    let accepted = version(&w.step(&w.township(), &id, reported, "ACCEPT", None).await);
+    let routed = w
+        .step(&w.township(), &id, accepted, "ROUTE", Some("CIVIL_AFFAIRS"))
+        .await;
+    let current = version(&routed);
+    let conflict = (vec!["CONFLICT".to_owned()], json!(current), json!("ROUTED"));
+
+    // The township decided on the accepted request; it is the department's turn now.
+    let r = w
+        .act(
+            &w.township(),
+            &id,
+            accepted,
+            "RETURN",
+            "the household register is missing",
+            None,
+            "stale-000001",
+        )
+        .await;
+    assert_eq!(conflict_of(&r), conflict, "{:?}", r.body);
+    // A second township officer who saw it reported: accepting it again is no longer a
+    // transition of a routed request, nor the township's turn.
+    let second = token(&w.app, "to-2", Role::TownshipOfficer, TOWNSHIP, None);
+    let r = w
+        .act(&second, &id, reported, "ACCEPT", "", None, "stale-000002")
+        .await;
+    assert_eq!(conflict_of(&r), conflict, "{:?}", r.body);
+    // The department, whose turn it is, on a version before the routing: responding is
+    // legal now, but the caller decided on something else.
+    let r = w
+        .act(
+            &w.clerk(Department::CivilAffairs),
+            &id,
+            accepted,
+            "RESPOND",
+            "paid",
+            None,
+            "stale-000003",
+        )
+        .await;
+    assert_eq!(conflict_of(&r), conflict, "{:?}", r.body);
+
+    let stored = service_request::Entity::find_by_id(id.clone())
+        .one(&w.app.db)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(i64::from(stored.version), current);
+    assert_eq!(stored.status, "ROUTED");
+}
+
 #[tokio::test]
 async fn work_lists_show_each_level_its_own() {
     let w = world(|_| {}).await;

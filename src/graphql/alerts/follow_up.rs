@@ -14,11 +14,11 @@ use crate::{
             VisitRequestInput, door::work_door,
         },
     },
-    workflow::{
-        Done,
+    screening::{
         alert_actions::FollowedUp,
         follow_up::{FollowUp, FollowUpState},
     },
+    workflow::requests::Request,
 };
 
 /// What the village or township did about an alert (处置).
@@ -136,7 +136,8 @@ impl AlertFollowUpMutation {
         let done = ctx
             .services()?
             .workflow
-            .acknowledge_alert(
+            .follow_ups()
+            .acknowledge(
                 caller.principal,
                 &input.alert_id,
                 &input.note,
@@ -145,7 +146,7 @@ impl AlertFollowUpMutation {
             .await
             .map_err(AppError::from)
             .or_graphql()?;
-        payload(ctx, "alert.acknowledge", done)
+        payload(ctx, "alert.acknowledge", done.value, None, done.replayed)
     }
 
     /// Dismisses an alert as a false positive (排除误报), with the reason. It stays out of
@@ -159,7 +160,8 @@ impl AlertFollowUpMutation {
         let done = ctx
             .services()?
             .workflow
-            .dismiss_alert(
+            .follow_ups()
+            .dismiss(
                 caller.principal,
                 &input.alert_id,
                 &input.reason,
@@ -168,7 +170,7 @@ impl AlertFollowUpMutation {
             .await
             .map_err(AppError::from)
             .or_graphql()?;
-        payload(ctx, "alert.dismiss", done)
+        payload(ctx, "alert.dismiss", done.value, None, done.replayed)
     }
 
     /// Turns an alert into a service request (转办) for its resident, linked back to the
@@ -199,7 +201,14 @@ impl AlertFollowUpMutation {
             .await
             .map_err(AppError::from)
             .or_graphql()?;
-        payload(ctx, "alert.open_request", done)
+        let opened = done.value;
+        payload(
+            ctx,
+            "alert.open_request",
+            opened.followed,
+            opened.request,
+            done.replayed,
+        )
     }
 }
 
@@ -207,16 +216,14 @@ impl AlertFollowUpMutation {
 fn payload(
     ctx: &Context<'_>,
     action: &'static str,
-    done: Done<FollowedUp>,
+    followed: FollowedUp,
+    request: Option<Request>,
+    replayed: bool,
 ) -> async_graphql::Result<AlertFollowUpPayload> {
     let request_ctx = ctx.request()?;
     let access = &request_ctx.access;
-    let FollowedUp {
-        follow_up,
-        alert,
-        request,
-    } = done.value;
-    if !done.replayed {
+    let FollowedUp { follow_up, alert } = followed;
+    if !replayed {
         access.acted(action, &follow_up.alert_id);
         if let Some(request) = &request {
             access.acted("service_request.open", &request.id);
@@ -239,6 +246,6 @@ fn payload(
             own: false,
             request,
         }),
-        replayed: done.replayed,
+        replayed,
     })
 }

@@ -27,10 +27,10 @@ use crate::{
     screening::{
         self, AlertScope,
         findings::{self, AlertFilter},
+        follow_up::{self as follow_ups, FollowUp, FollowUpState},
         rules::{RuleSettings, Views},
     },
     store::{StoreError, residents::ResidentRecord},
-    workflow::follow_up::{self as follow_ups, FollowUp, FollowUpState},
 };
 
 const CURSOR_KIND: &str = "alert";

@@ -9,8 +9,7 @@ use super::follow_up::AlertFollowUp;
 use crate::{
     error::{AppError, ResultExt},
     graphql::{context::ContextExt, resident::Resident},
-    screening::{self, Fact},
-    workflow::follow_up::FollowUp,
+    screening::{self, Fact, follow_up::FollowUp},
 };
 
 /// A cross-department check (政策找人, "policy finds the person").

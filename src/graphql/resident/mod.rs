@@ -110,21 +110,13 @@ impl ResidentQuery {
         };
         let filter = filter.unwrap_or_default();
         filter.check().or_graphql()?;
+        let asks_visits = filter.not_visited_within_days.is_some();
         let filter = filter.into_store(
             prefix.as_str().to_owned(),
             chrono::Local::now().date_naive(),
             services.workflow.clock.today(),
+            crate::screening::AlertScope::of(&services.policy, principal),
         );
-        // Stored alerts only, and only those the caller may see.
-        let filter = StoreFilter {
-            alert: filter.alert.map(|(kind, _)| {
-                (
-                    kind,
-                    crate::screening::AlertScope::of(&services.policy, principal),
-                )
-            }),
-            ..filter
-        };
         let (records, has_next) = residents::page(&services.db, &filter, after.as_deref(), limit)
             .await
             .or_graphql()?;
@@ -147,7 +139,7 @@ impl ResidentQuery {
             services.policy.visibility(principal, group) != Visibility::Withheld
         })
         .await;
-        if filter.not_visited_since.is_some() {
+        if asks_visits {
             // The list says something about each resident's visits.
             let access = &ctx.request()?.access;
             for record in &records {
@@ -258,15 +250,27 @@ impl ResidentFilter {
     }
 
     /// The store's filter; ages count from `today` (local), visit windows from
-    /// `visit_day` (the workflow clock's day in China).
+    /// `visit_day` (the workflow clock's day in China); stored alerts only, and only those
+    /// `alert_scope` may see.
     fn into_store(
         self,
         region_prefix: String,
         today: NaiveDate,
         visit_day: NaiveDate,
+        alert_scope: crate::screening::AlertScope,
     ) -> StoreFilter {
         let years_ago =
             |years: i32| today.checked_sub_months(Months::new(12 * years.clamp(0, 200) as u32));
+        let alert = self
+            .alert_kind
+            .map(|k| crate::screening::findings::residents_with(k.into(), alert_scope));
+        let not_visited = self.not_visited_within_days.and_then(|days| {
+            let since = visit_day.checked_sub_days(chrono::Days::new(days.max(0) as u64))?;
+            Some(crate::workflow::visits::residents_not_visited_since(
+                since,
+                self.visit_key_group.map(Into::into),
+            ))
+        });
         StoreFilter {
             region_prefix,
             name_contains: self.name_contains,
@@ -277,13 +281,7 @@ impl ResidentFilter {
                 .and_then(|age| years_ago(age + 1))
                 .and_then(|d| d.succ_opt()),
             status: self.registration_status.map(Into::into),
-            alert: self
-                .alert_kind
-                .map(|k| (k.into(), crate::screening::AlertScope::Nothing)),
-            not_visited_since: self.not_visited_within_days.and_then(|days| {
-                let since = visit_day.checked_sub_days(chrono::Days::new(days.max(0) as u64))?;
-                Some((since, self.visit_key_group.map(Into::into)))
-            }),
+            narrowings: alert.into_iter().chain(not_visited).collect(),
         }
     }
 }
@@ -383,7 +381,12 @@ mod tests {
             max_age: Some(85),
             ..ResidentFilter::default()
         }
-        .into_store("220122".into(), today, today);
+        .into_store(
+            "220122".into(),
+            today,
+            today,
+            crate::screening::AlertScope::Nothing,
+        );
         assert_eq!(filter.born_until, NaiveDate::from_ymd_opt(1946, 11, 28));
         assert_eq!(filter.born_from, NaiveDate::from_ymd_opt(1940, 11, 29));
         assert_eq!(

@@ -190,9 +190,9 @@ mirror!("A key group a village visits and monitors (重点人群)." KeyGroup <=>
     Other => crate::workflow::visits::KeyGroup::Other: "其他: another resident the village keeps an eye on.",
 });
 
-mirror!("Where an alert stands with the people who follow it up (处置状态)." AlertFollowUpState <=> crate::workflow::follow_up::FollowUpState {
-    Open => crate::workflow::follow_up::FollowUpState::Open: "待处置: nobody has acted on it yet, or it was dismissed and its facts changed since.",
-    Acknowledged => crate::workflow::follow_up::FollowUpState::Acknowledged: "已知悉: acknowledged; someone is on it.",
-    Dismissed => crate::workflow::follow_up::FollowUpState::Dismissed: "已排除（误报）: dismissed as a false positive; hidden while its facts stay the same.",
-    RequestOpened => crate::workflow::follow_up::FollowUpState::RequestOpened: "已转办: turned into a service request.",
+mirror!("Where an alert stands with the people who follow it up (处置状态)." AlertFollowUpState <=> crate::screening::follow_up::FollowUpState {
+    Open => crate::screening::follow_up::FollowUpState::Open: "待处置: nobody has acted on it yet, or it was dismissed and its facts changed since.",
+    Acknowledged => crate::screening::follow_up::FollowUpState::Acknowledged: "已知悉: acknowledged; someone is on it.",
+    Dismissed => crate::screening::follow_up::FollowUpState::Dismissed: "已排除（误报）: dismissed as a false positive; hidden while its facts stay the same.",
+    RequestOpened => crate::screening::follow_up::FollowUpState::RequestOpened: "已转办: turned into a service request.",
 });

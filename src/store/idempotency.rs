@@ -2,13 +2,72 @@
 //! the key is stored in the same transaction as the change it made, so a retry (after a
 //! lost answer on a mobile network) finds it and gets the first result instead of a
 //! second change, and a retry racing the first attempt loses on the key's uniqueness.
+//! [`once`] is the one shape every idempotent mutation takes. Owns the table
+//! `idempotency_key`.
+
+use std::future::Future;
 
 use chrono::{DateTime, Utc};
 use entities::idempotency_key;
 use sea_orm::{ActiveValue::Set, ConnectionTrait, EntityTrait};
 use sha2::{Digest, Sha256};
 
-use crate::store::StoreError;
+use super::StoreError;
+
+/// What a mutation did: its result, and whether it was a replay of an earlier attempt.
+#[derive(Debug, Clone)]
+pub struct Done<T> {
+    pub value: T,
+    pub replayed: bool,
+}
+
+/// A fresh result. An act that may find its work already done (a record resent under
+/// its own id) answers a [`Done`] itself.
+impl<T> From<T> for Done<T> {
+    fn from(value: T) -> Self {
+        Self {
+            value,
+            replayed: false,
+        }
+    }
+}
+
+/// Runs a mutation at most once per key. An earlier attempt under the same key answers
+/// with its result (`replay` reads it back from the id the attempt recorded); otherwise
+/// `act` runs, recording the attempt with [`Attempt::record`] in the transaction of its
+/// change. When `act` fails, a concurrent attempt under the same key may have succeeded
+/// meanwhile: then its result is this attempt's too.
+pub async fn once<T, E, A, R, RF>(
+    db: &impl ConnectionTrait,
+    attempt: &Attempt,
+    replay: R,
+    act: impl Future<Output = Result<A, E>>,
+) -> Result<Done<T>, E>
+where
+    A: Into<Done<T>>,
+    R: Fn(String) -> RF,
+    RF: Future<Output = Result<T, E>>,
+    E: From<KeyError> + From<StoreError>,
+{
+    let replayed = |value| Done {
+        value,
+        replayed: true,
+    };
+    match attempt.earlier(db).await? {
+        Earlier::Done(id) => return replay(id).await.map(replayed),
+        Earlier::Reused => return Err(KeyError::Reused.into()),
+        Earlier::None => {}
+    }
+    let err = match act.await {
+        Ok(done) => return Ok(done.into()),
+        Err(err) => err,
+    };
+    match attempt.earlier(db).await {
+        Ok(Earlier::Done(id)) => replay(id).await.map(replayed),
+        Ok(Earlier::Reused) => Err(KeyError::Reused.into()),
+        Ok(Earlier::None) | Err(_) => Err(err),
+    }
+}
 
 /// A caller's key for one attempt of one operation.
 #[derive(Debug, Clone)]

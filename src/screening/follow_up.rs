@@ -1,7 +1,9 @@
 //! Alert follow-up in the hub's tables: what the village or township did about a stored
 //! alert. A screening run replaces its findings wholesale, so the follow-up lives apart,
 //! keyed by the alert's stable id, and holds the facts it was decided on: a dismissal
-//! (a false positive) stands only while the alert's facts stay the same.
+//! (a false positive) stands only while the alert's facts stay the same. Owns the table
+//! `alert_follow_up` (village services write it through [`write`] when they turn an alert
+//! into a service request).
 
 use chrono::{DateTime, Utc};
 use entities::{alert, alert_follow_up};
