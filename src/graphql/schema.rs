@@ -5,7 +5,7 @@ use std::sync::Arc;
 use async_graphql::{MergedObject, MergedSubscription, SDLExportOptions, Schema, SchemaBuilder};
 
 use super::{
-    Services,
+    QueryLimits, Services,
     alerts::{AlertFollowUpMutation, AlertQuery},
     audit_flush::AuditFlush,
     audit_log::AuditLogQuery,
@@ -18,7 +18,6 @@ use super::{
         ServiceRequestSubscription, VisitMutation, VisitQuery,
     },
 };
-use crate::config::QueryLimits;
 
 /// The root of every query.
 #[derive(MergedObject, Default)]

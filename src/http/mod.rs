@@ -7,11 +7,13 @@ pub mod metrics;
 mod negotiate;
 mod observe;
 mod problem;
+mod settings;
 mod ws;
 
 use actix_web::web;
 
 pub use observe::{RequestId, observe};
+pub use settings::ServerSettings;
 
 /// Registers every route of the hub.
 pub fn routes(cfg: &mut web::ServiceConfig, graphiql: bool) {

@@ -5,6 +5,7 @@ pub mod divisions;
 pub mod id_vault;
 pub mod regions;
 pub mod residents;
+mod settings;
 
 use std::time::Duration;
 
@@ -14,7 +15,7 @@ use sea_orm::{
     sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous},
 };
 
-use crate::config::DatabaseSettings;
+pub use settings::{DatabaseSettings, PrivacySettings};
 
 /// A failure of the hub's own storage.
 #[derive(Debug, thiserror::Error)]
