@@ -11,8 +11,8 @@ use crate::{
     audit::{self, AuditLog, CheckpointKey, CheckpointKeyError},
     auth::{AuthError, JwtVerifier},
     config::Settings,
-    graphql::{CunhubSchema, Services, build_schema},
-    http::{self, metrics::Metrics},
+    graphql::{Services, build_schema},
+    http::{self, AppState, HttpSettings, metrics::Metrics},
     policy::{Policy, PolicyError},
     store::{
         self, StoreError,
@@ -20,15 +20,6 @@ use crate::{
     },
     workflow::{Clock, Workflow},
 };
-
-/// What every handler shares.
-pub struct AppState {
-    pub schema: CunhubSchema,
-    pub services: Services,
-    pub verifier: JwtVerifier,
-    pub metrics: Metrics,
-    pub settings: Arc<Settings>,
-}
 
 /// Why the hub could not start.
 #[derive(Debug, thiserror::Error)]
@@ -148,10 +139,14 @@ impl Application {
         services.departments.register_metrics(metrics.registry())?;
         let state = web::Data::new(AppState {
             schema: build_schema(services.clone(), settings.server.suggestions),
-            services,
             verifier: JwtVerifier::from_settings(&settings.auth)?,
             metrics,
-            settings: settings.clone(),
+            settings: HttpSettings {
+                server: settings.server.clone(),
+                limits: services.limits.clone(),
+                valid: settings.validate().is_ok(),
+            },
+            services,
         });
         let bind_error = |source| StartupError::Bind {
             address: settings.server.bind.clone(),

@@ -8,12 +8,14 @@ mod negotiate;
 mod observe;
 mod problem;
 mod settings;
+mod state;
 mod ws;
 
 use actix_web::web;
 
 pub use observe::{RequestId, observe};
 pub use settings::ServerSettings;
+pub use state::{AppState, HttpSettings};
 
 /// Registers every route of the hub.
 pub fn routes(cfg: &mut web::ServiceConfig, graphiql: bool) {

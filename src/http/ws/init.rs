@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, Utc};
 
-use crate::{policy::Caller, startup::AppState};
+use crate::{http::AppState, policy::Caller};
 
 /// The caller of a socket and the moment its token stops being accepted.
 #[derive(Clone)]
