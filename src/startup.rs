@@ -1,7 +1,9 @@
 //! Builds the application from settings; the same path serves production and tests
-//! (which bind port 0).
+//! (which bind port 0). Start-up is explicit steps: [`Application::build`] (or a sibling
+//! on a migrated database), then [`Application::start_background_tasks`], then
+//! [`Application::run_until_stopped`].
 
-use std::{net::TcpListener, sync::Arc};
+use std::{net::TcpListener, sync::Arc, time::Duration};
 
 use actix_web::{App, HttpServer, dev::Server, middleware, web};
 use sea_orm::DatabaseConnection;
@@ -14,6 +16,7 @@ use crate::{
     graphql::{Services, build_schema},
     http::{self, AppState, HttpSettings, metrics::Metrics},
     policy::{Policy, PolicyError},
+    screening,
     store::{
         self, StoreError,
         id_vault::{IdVault, VaultError},
@@ -51,6 +54,7 @@ pub struct Application {
     server: Server,
     db: DatabaseConnection,
     checkpoint_key: Arc<CheckpointKey>,
+    background: Option<BackgroundTasks>,
 }
 
 impl Application {
@@ -79,7 +83,6 @@ impl Application {
         db: DatabaseConnection,
         clock: Clock,
     ) -> Result<Self, StartupError> {
-        let settings = Arc::new(settings);
         let vault = IdVault::from_settings(&settings.privacy)?;
         if vault.uses_development_keys() {
             tracing::warn!(
@@ -92,11 +95,6 @@ impl Application {
                 "audit checkpoints are signed with the built-in development key; set audit.checkpoint_key"
             );
         }
-        audit::spawn_checkpoints(
-            db.clone(),
-            checkpoint_key.clone(),
-            settings.audit.checkpoint_interval,
-        );
         let policy = Arc::new(match &settings.access.policy_file {
             Some(path) => Policy::load(path)?,
             None => Policy::built_in()?,
@@ -118,23 +116,7 @@ impl Application {
             elderly_age: settings.screening.elderly_age,
             workflow: workflow.clone(),
         };
-        if let Ok(runtime) = tokio::runtime::Handle::try_current() {
-            runtime.spawn(workflow.escalate_every(settings.workflow.overdue_check_interval));
-        }
-        if !settings.screening.interval.is_zero()
-            && let Ok(runtime) = tokio::runtime::Handle::try_current()
-        {
-            // Scheduled runs share the interactive requests' adapters: their share is
-            // taken from the same pool of calls in flight.
-            let background = crate::screening::Background {
-                db: services.db.clone(),
-                vault: services.vault.clone(),
-                departments: services.departments.clone(),
-                department_settings: settings.departments.clone(),
-                settings: settings.screening.clone(),
-            };
-            runtime.spawn(background.every_interval());
-        }
+        let background = BackgroundTasks::new(&settings, &services, checkpoint_key.clone());
         let metrics = Metrics::new()?;
         services.departments.register_metrics(metrics.registry())?;
         let state = web::Data::new(AppState {
@@ -173,12 +155,21 @@ impl Application {
             server: server.run(),
             db,
             checkpoint_key,
+            background: Some(background),
         })
     }
 
     /// The address the hub listens on (the real port when the settings said 0).
     pub fn address(&self) -> std::net::SocketAddr {
         self.address
+    }
+
+    /// Starts the hub's periodic work (see [`BackgroundTasks`]) on the current Tokio
+    /// runtime; a second call starts nothing.
+    pub fn start_background_tasks(&mut self) {
+        if let Some(tasks) = self.background.take() {
+            tasks.start();
+        }
     }
 
     /// Serves until SIGTERM or SIGINT, then lets in-flight requests finish and signs
@@ -189,5 +180,49 @@ impl Application {
             tracing::warn!(error = %err, "final audit checkpoint not signed");
         }
         result
+    }
+}
+
+/// The hub's periodic work: signing the audit chain head, escalating overdue
+/// service-request steps and, when `screening.interval` is set, the scheduled screening
+/// runs. Built with the application, started only when asked, so that where they run is
+/// a decision of the caller.
+pub struct BackgroundTasks {
+    db: DatabaseConnection,
+    checkpoint_key: Arc<CheckpointKey>,
+    checkpoint_interval: Duration,
+    workflow: Workflow,
+    overdue_check_interval: Duration,
+    screening: Option<screening::Background>,
+}
+
+impl BackgroundTasks {
+    fn new(settings: &Settings, services: &Services, checkpoint_key: Arc<CheckpointKey>) -> Self {
+        // Scheduled runs share the interactive requests' adapters: their share is taken
+        // from the same pool of calls in flight.
+        let screening = (!settings.screening.interval.is_zero()).then(|| screening::Background {
+            db: services.db.clone(),
+            vault: services.vault.clone(),
+            departments: services.departments.clone(),
+            department_settings: settings.departments.clone(),
+            settings: settings.screening.clone(),
+        });
+        Self {
+            db: services.db.clone(),
+            checkpoint_key,
+            checkpoint_interval: settings.audit.checkpoint_interval,
+            workflow: services.workflow.clone(),
+            overdue_check_interval: settings.workflow.overdue_check_interval,
+            screening,
+        }
+    }
+
+    /// Spawns every task on the current Tokio runtime; they run until the process ends.
+    pub fn start(self) {
+        audit::spawn_checkpoints(self.db, self.checkpoint_key, self.checkpoint_interval);
+        tokio::spawn(self.workflow.escalate_every(self.overdue_check_interval));
+        if let Some(screening) = self.screening {
+            tokio::spawn(screening.every_interval());
+        }
     }
 }

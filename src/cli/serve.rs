@@ -9,9 +9,10 @@ pub async fn run(settings: Settings) -> Result<(), String> {
         .check_production()
         .map_err(|e| format!("refusing to serve: {e}"))?;
     telemetry::init(&settings.log);
-    let app = Application::build(settings)
+    let mut app = Application::build(settings)
         .await
         .map_err(|e| e.to_string())?;
+    app.start_background_tasks();
     tracing::info!(address = %app.address(), "cunhub is listening");
     app.run_until_stopped().await.map_err(|e| e.to_string())
 }

@@ -41,8 +41,9 @@ pub async fn spawn_app_with(customize: impl FnOnce(&mut Settings)) -> TestApp {
     let db = store::connect(&settings.database).await.expect("connect");
     store::migrate(&db).await.expect("migrate");
     let clock = Clock::system();
-    let app =
+    let mut app =
         Application::build_with_clock(settings.clone(), db.clone(), clock.clone()).expect("build");
+    app.start_background_tasks();
     let address = format!("http://{}", app.address());
     tokio::spawn(app.run_until_stopped());
     TestApp {
