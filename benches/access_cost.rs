@@ -91,7 +91,7 @@ async fn run() {
     })
     .await
     .unwrap();
-    store::migrate(&db).await.unwrap();
+    cunhub::startup::prepare_database(&db).await.unwrap();
     let log = AuditLog::spawn(db.clone());
     let actor = Actor {
         subject: "bench".into(),

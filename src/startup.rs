@@ -1,7 +1,7 @@
 //! Builds the application from settings; the same path serves production and tests
-//! (which bind port 0). Start-up is explicit steps: [`Application::build`] (or a sibling
-//! on a migrated database), then [`Application::start_background_tasks`], then
-//! [`Application::run_until_stopped`].
+//! (which bind port 0). Start-up is explicit steps: [`prepare_database`], then
+//! [`Application::build`] (or a sibling on a prepared database), then
+//! [`Application::start_background_tasks`], then [`Application::run_until_stopped`].
 
 use std::{net::TcpListener, sync::Arc, time::Duration};
 
@@ -18,10 +18,10 @@ use crate::{
     policy::{Policy, PolicyError},
     screening,
     store::{
-        self, StoreError,
+        self, MigrationReport, StoreError,
         id_vault::{IdVault, VaultError},
     },
-    workflow::{Clock, Workflow},
+    workflow::{self, Clock, Workflow},
 };
 
 /// Why the hub could not start.
@@ -48,6 +48,18 @@ pub enum StartupError {
     CheckpointKey(#[from] CheckpointKeyError),
 }
 
+/// Brings the database to what this version of the hub needs: the schema migrations,
+/// the division tree, the working-day calendar and the service catalogue. Every command
+/// that opens the database runs it first; it is idempotent.
+pub async fn prepare_database(db: &DatabaseConnection) -> Result<MigrationReport, StoreError> {
+    let report = store::migrate(db).await?;
+    workflow::calendar::seed(db)
+        .await
+        .map_err(|e| StoreError::Data(e.to_string()))?;
+    workflow::catalogue::seed(db).await?;
+    Ok(report)
+}
+
 /// A bound, not yet running, hub.
 pub struct Application {
     address: std::net::SocketAddr,
@@ -58,17 +70,17 @@ pub struct Application {
 }
 
 impl Application {
-    /// Connects to and migrates the database, then binds the listener.
+    /// Connects to and prepares the database, then binds the listener.
     pub async fn build(settings: Settings) -> Result<Self, StartupError> {
         let db = store::connect(&settings.database).await?;
-        let report = store::migrate(&db).await?;
+        let report = prepare_database(&db).await?;
         if report.regions_added > 0 {
             tracing::info!(regions = report.regions_added, "division tree loaded");
         }
         Self::build_with_database(settings, db)
     }
 
-    /// Binds the listener on an already migrated database.
+    /// Binds the listener on an already prepared database.
     pub fn build_with_database(
         settings: Settings,
         db: DatabaseConnection,

@@ -1,12 +1,14 @@
 //! `cunhub audit verify`: the access log's hash chain and its signed checkpoints.
 
-use crate::{audit, config::Settings, store};
+use crate::{audit, config::Settings, startup, store};
 
 pub async fn verify(settings: Settings) -> Result<(), String> {
     let db = store::connect(&settings.database)
         .await
         .map_err(|e| e.to_string())?;
-    store::migrate(&db).await.map_err(|e| e.to_string())?;
+    startup::prepare_database(&db)
+        .await
+        .map_err(|e| e.to_string())?;
     let key = audit::CheckpointKey::from_settings(&settings.audit).map_err(|e| e.to_string())?;
     if key.is_development() {
         eprintln!(

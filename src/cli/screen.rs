@@ -6,6 +6,7 @@ use crate::{
     config::Settings,
     domain::RegionCode,
     screening::{self, RunOptions, Screener},
+    startup,
     store::{self, id_vault::IdVault},
     telemetry,
 };
@@ -16,7 +17,9 @@ pub async fn run(settings: Settings, args: ScreenArgs) -> Result<(), String> {
     let db = store::connect(&settings.database)
         .await
         .map_err(|e| e.to_string())?;
-    store::migrate(&db).await.map_err(|e| e.to_string())?;
+    startup::prepare_database(&db)
+        .await
+        .map_err(|e| e.to_string())?;
     let vault = IdVault::from_settings(&settings.privacy).map_err(|e| e.to_string())?;
     let departments = Departments::new(&settings.departments).map_err(|e| e.to_string())?;
     let bar = indicatif::ProgressBar::new(0);

@@ -5,6 +5,7 @@ use crate::{
     adapters::Departments,
     config::Settings,
     domain::RegionCode,
+    startup,
     store::{self, id_vault::IdVault},
     sync, telemetry,
 };
@@ -15,7 +16,9 @@ pub async fn run(settings: Settings, args: SyncArgs) -> Result<(), String> {
     let db = store::connect(&settings.database)
         .await
         .map_err(|e| e.to_string())?;
-    store::migrate(&db).await.map_err(|e| e.to_string())?;
+    startup::prepare_database(&db)
+        .await
+        .map_err(|e| e.to_string())?;
     let vault = IdVault::from_settings(&settings.privacy).map_err(|e| e.to_string())?;
     let departments = Departments::new(&settings.departments).map_err(|e| e.to_string())?;
     let bar = indicatif::ProgressBar::new(0);

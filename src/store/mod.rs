@@ -50,14 +50,11 @@ pub async fn connect(settings: &DatabaseSettings) -> Result<DatabaseConnection, 
         .map_err(|err| StoreError::Unavailable(describe_connect_error(&err)))
 }
 
-/// Brings the schema up to date and loads the shipped reference data.
+/// Brings the schema up to date and loads the division tree. The features' own shipped
+/// data is loaded by `startup::prepare_database`, which every command runs.
 pub async fn migrate(db: &DatabaseConnection) -> Result<MigrationReport, StoreError> {
     Migrator::up(db, None).await?;
     let regions_added = divisions::ensure_loaded(db).await?;
-    crate::workflow::calendar::seed(db)
-        .await
-        .map_err(|e| StoreError::Data(e.to_string()))?;
-    crate::workflow::catalogue::seed(db).await?;
     Ok(MigrationReport { regions_added })
 }
 

@@ -113,7 +113,7 @@ fn the_verify_command_reports_an_intact_and_a_broken_chain() {
             max_connections: 2,
         };
         let db = cunhub::store::connect(&settings).await.unwrap();
-        cunhub::store::migrate(&db).await.unwrap();
+        cunhub::startup::prepare_database(&db).await.unwrap();
         let log = AuditLog::spawn(db.clone());
         for i in 0..3 {
             log.record(vec![AuditEvent::resident_read(
