@@ -8,11 +8,10 @@ use std::time::{Duration, Instant};
 
 use cunhub::{
     audit::{Actor, AuditEvent, AuditLog},
-    auth::{JwtVerifier, Principal, Role, TokenRequest, mint_development_token},
-    config::{AuthSettings, DatabaseSettings},
+    auth::{AuthSettings, JwtVerifier, Principal, Role, TokenRequest, mint_development_token},
     domain::{RegionCode, masking},
     policy::{FieldGroup, Policy},
-    store,
+    store::{self, DatabaseSettings},
 };
 
 fn main() {
@@ -92,7 +91,7 @@ async fn run() {
     })
     .await
     .unwrap();
-    store::migrate(&db).await.unwrap();
+    cunhub::startup::prepare_database(&db).await.unwrap();
     let log = AuditLog::spawn(db.clone());
     let actor = Actor {
         subject: "bench".into(),

@@ -14,8 +14,7 @@ use std::{
 };
 
 use cunhub::{
-    auth::{Role, TokenRequest, mint_development_token},
-    config::AuthSettings,
+    auth::{AuthSettings, Role, TokenRequest, mint_development_token},
     domain::RegionCode,
     sim::{Department as Sim, GenOptions, Knobs, SimCluster, SimOptions},
 };

@@ -12,6 +12,7 @@ pub mod graphql;
 pub mod http;
 pub mod policy;
 pub mod screening;
+pub mod settings_row;
 pub mod sim;
 pub mod startup;
 pub mod store;

@@ -1,7 +1,9 @@
 //! Builds the application from settings; the same path serves production and tests
-//! (which bind port 0).
+//! (which bind port 0). Start-up is explicit steps: [`prepare_database`], then
+//! [`Application::build`] (or a sibling on a prepared database), then
+//! [`Application::start_background_tasks`], then [`Application::run_until_stopped`].
 
-use std::{net::TcpListener, sync::Arc};
+use std::{net::TcpListener, sync::Arc, time::Duration};
 
 use actix_web::{App, HttpServer, dev::Server, middleware, web};
 use sea_orm::DatabaseConnection;
@@ -11,24 +13,16 @@ use crate::{
     audit::{self, AuditLog, CheckpointKey, CheckpointKeyError},
     auth::{AuthError, JwtVerifier},
     config::Settings,
-    graphql::{CunhubSchema, Services, build_schema},
-    http::{self, metrics::Metrics},
+    graphql::{Services, build_schema},
+    http::{self, AppState, HttpSettings, metrics::Metrics},
     policy::{Policy, PolicyError},
+    screening,
     store::{
-        self, StoreError,
+        self, MigrationReport, StoreError,
         id_vault::{IdVault, VaultError},
     },
-    workflow::{Clock, Workflow},
+    workflow::{self, Clock, Workflow},
 };
-
-/// What every handler shares.
-pub struct AppState {
-    pub schema: CunhubSchema,
-    pub services: Services,
-    pub verifier: JwtVerifier,
-    pub metrics: Metrics,
-    pub settings: Arc<Settings>,
-}
 
 /// Why the hub could not start.
 #[derive(Debug, thiserror::Error)]
@@ -54,6 +48,18 @@ pub enum StartupError {
     CheckpointKey(#[from] CheckpointKeyError),
 }
 
+/// Brings the database to what this version of the hub needs: the schema migrations,
+/// the division tree, the working-day calendar and the service catalogue. Every command
+/// that opens the database runs it first; it is idempotent.
+pub async fn prepare_database(db: &DatabaseConnection) -> Result<MigrationReport, StoreError> {
+    let report = store::migrate(db).await?;
+    workflow::calendar::seed(db)
+        .await
+        .map_err(|e| StoreError::Data(e.to_string()))?;
+    workflow::catalogue::seed(db).await?;
+    Ok(report)
+}
+
 /// A bound, not yet running, hub.
 pub struct Application {
     address: std::net::SocketAddr,
@@ -62,20 +68,21 @@ pub struct Application {
     metrics: Option<(std::net::SocketAddr, Server)>,
     db: DatabaseConnection,
     checkpoint_key: Arc<CheckpointKey>,
+    background: Option<BackgroundTasks>,
 }
 
 impl Application {
-    /// Connects to and migrates the database, then binds the listener.
+    /// Connects to and prepares the database, then binds the listener.
     pub async fn build(settings: Settings) -> Result<Self, StartupError> {
         let db = store::connect(&settings.database).await?;
-        let report = store::migrate(&db).await?;
+        let report = prepare_database(&db).await?;
         if report.regions_added > 0 {
             tracing::info!(regions = report.regions_added, "division tree loaded");
         }
         Self::build_with_database(settings, db)
     }
 
-    /// Binds the listener on an already migrated database.
+    /// Binds the listener on an already prepared database.
     pub fn build_with_database(
         settings: Settings,
         db: DatabaseConnection,
@@ -90,7 +97,6 @@ impl Application {
         db: DatabaseConnection,
         clock: Clock,
     ) -> Result<Self, StartupError> {
-        let settings = Arc::new(settings);
         let vault = IdVault::from_settings(&settings.privacy)?;
         if vault.uses_development_keys() {
             tracing::warn!(
@@ -103,11 +109,6 @@ impl Application {
                 "audit checkpoints are signed with the built-in development key; set audit.checkpoint_key"
             );
         }
-        audit::spawn_checkpoints(
-            db.clone(),
-            checkpoint_key.clone(),
-            settings.audit.checkpoint_interval,
-        );
         let policy = Arc::new(match &settings.access.policy_file {
             Some(path) => Policy::load(path)?,
             None => Policy::built_in()?,
@@ -129,31 +130,19 @@ impl Application {
             elderly_age: settings.screening.elderly_age,
             workflow: workflow.clone(),
         };
-        if let Ok(runtime) = tokio::runtime::Handle::try_current() {
-            runtime.spawn(workflow.escalate_every(settings.workflow.overdue_check_interval));
-        }
-        if !settings.screening.interval.is_zero()
-            && let Ok(runtime) = tokio::runtime::Handle::try_current()
-        {
-            // Scheduled runs share the interactive requests' adapters: their share is
-            // taken from the same pool of calls in flight.
-            let background = crate::screening::Background {
-                db: services.db.clone(),
-                vault: services.vault.clone(),
-                departments: services.departments.clone(),
-                department_settings: settings.departments.clone(),
-                settings: settings.screening.clone(),
-            };
-            runtime.spawn(background.every_interval());
-        }
+        let background = BackgroundTasks::new(&settings, &services, checkpoint_key.clone());
         let metrics = Metrics::new()?;
         services.departments.register_metrics(metrics.registry())?;
         let state = web::Data::new(AppState {
             schema: build_schema(services.clone(), settings.server.suggestions),
-            services,
             verifier: JwtVerifier::from_settings(&settings.auth)?,
             metrics,
-            settings: settings.clone(),
+            settings: HttpSettings {
+                server: settings.server.clone(),
+                limits: services.limits.clone(),
+                valid: settings.validate().is_ok(),
+            },
+            services,
         });
         let bind_error = |source| StartupError::Bind {
             address: settings.server.bind.clone(),
@@ -190,6 +179,7 @@ impl Application {
             metrics,
             db,
             checkpoint_key,
+            background: Some(background),
         })
     }
 
@@ -201,6 +191,14 @@ impl Application {
     /// The operators' `/metrics` address, unless switched off.
     pub fn metrics_address(&self) -> Option<std::net::SocketAddr> {
         self.metrics.as_ref().map(|(address, _)| *address)
+    }
+
+    /// Starts the hub's periodic work (see [`BackgroundTasks`]) on the current Tokio
+    /// runtime; a second call starts nothing.
+    pub fn start_background_tasks(&mut self) {
+        if let Some(tasks) = self.background.take() {
+            tasks.start();
+        }
     }
 
     /// Serves until SIGTERM or SIGINT, then lets in-flight requests finish and signs
@@ -219,5 +217,49 @@ impl Application {
             tracing::warn!(error = %err, "final audit checkpoint not signed");
         }
         result
+    }
+}
+
+/// The hub's periodic work: signing the audit chain head, escalating overdue
+/// service-request steps and, when `screening.interval` is set, the scheduled screening
+/// runs. Built with the application, started only when asked, so that where they run is
+/// a decision of the caller.
+pub struct BackgroundTasks {
+    db: DatabaseConnection,
+    checkpoint_key: Arc<CheckpointKey>,
+    checkpoint_interval: Duration,
+    workflow: Workflow,
+    overdue_check_interval: Duration,
+    screening: Option<screening::Background>,
+}
+
+impl BackgroundTasks {
+    fn new(settings: &Settings, services: &Services, checkpoint_key: Arc<CheckpointKey>) -> Self {
+        // Scheduled runs share the interactive requests' adapters: their share is taken
+        // from the same pool of calls in flight.
+        let screening = (!settings.screening.interval.is_zero()).then(|| screening::Background {
+            db: services.db.clone(),
+            vault: services.vault.clone(),
+            departments: services.departments.clone(),
+            department_settings: settings.departments.clone(),
+            settings: settings.screening.clone(),
+        });
+        Self {
+            db: services.db.clone(),
+            checkpoint_key,
+            checkpoint_interval: settings.audit.checkpoint_interval,
+            workflow: services.workflow.clone(),
+            overdue_check_interval: settings.workflow.overdue_check_interval,
+            screening,
+        }
+    }
+
+    /// Spawns every task on the current Tokio runtime; they run until the process ends.
+    pub fn start(self) {
+        audit::spawn_checkpoints(self.db, self.checkpoint_key, self.checkpoint_interval);
+        tokio::spawn(self.workflow.escalate_every(self.overdue_check_interval));
+        if let Some(screening) = self.screening {
+            tokio::spawn(screening.every_interval());
+        }
     }
 }

@@ -29,6 +29,8 @@ use std::time::Duration;
 use secrecy::SecretString;
 use serde::Deserialize;
 
+use crate::settings_row::{SettingRow, code, duration};
+
 /// The `[departments]` section.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -180,6 +182,99 @@ pub struct SettingsError {
 }
 
 impl DepartmentsSettings {
+    /// The rows of the settings table, with these values as the defaults. Only the
+    /// settings an operator usually sets are listed; the module documentation shows the
+    /// rest.
+    pub fn rows(&self) -> Vec<SettingRow> {
+        let url = |dept: &DepartmentSettings| match dept.base_url.as_str() {
+            "" => "none".to_owned(),
+            url => code(url),
+        };
+        let set_or_none = |set: bool| if set { "configured" } else { "none" };
+        let medical = &self.medical_insurance;
+        let police = &self.public_security;
+        vec![
+            SettingRow::new(
+                "departments.defaults.timeout",
+                "CUNHUB_DEPARTMENTS_TIMEOUT",
+                duration(self.defaults.timeout),
+                "longest single department call (always capped by the request deadline)",
+            ),
+            SettingRow::new(
+                "departments.defaults.retries",
+                "CUNHUB_DEPARTMENTS_RETRIES",
+                code(self.defaults.retries),
+                "extra attempts of a safe read, with backoff and jitter, honouring \
+                 `Retry-After`",
+            ),
+            SettingRow::new(
+                "departments.defaults.cache_ttl",
+                "CUNHUB_DEPARTMENTS_CACHE_TTL",
+                duration(self.defaults.cache_ttl),
+                "how long a department's answer is served from the cache",
+            ),
+            SettingRow::new(
+                "departments.defaults.stale_for",
+                "CUNHUB_DEPARTMENTS_STALE_FOR",
+                duration(self.defaults.stale_for),
+                "how long an older answer may be served, marked `STALE`, while the \
+                 department fails",
+            ),
+            SettingRow::new(
+                "departments.medical_insurance.base_url",
+                "CUNHUB_MEDICAL_INSURANCE_URL",
+                url(medical),
+                "the medical insurance platform (empty: not configured)",
+            ),
+            SettingRow::new(
+                "departments.medical_insurance.sender_code",
+                "CUNHUB_MEDICAL_INSURANCE_SENDER_CODE",
+                // Unset, the medical adapter sends as CUNHUB.
+                code(medical.sender_code.as_deref().unwrap_or("CUNHUB")),
+                "the hub's sender code in the envelope",
+            ),
+            SettingRow::new(
+                "departments.social_security.base_url",
+                "CUNHUB_SOCIAL_SECURITY_URL",
+                url(&self.social_security),
+                "the social security platform",
+            ),
+            SettingRow::new(
+                "departments.social_security.api_key",
+                "CUNHUB_SOCIAL_SECURITY_API_KEY",
+                set_or_none(self.social_security.api_key.is_some()),
+                "its `X-Api-Key`; never logged",
+            ),
+            SettingRow::new(
+                "departments.civil_affairs.base_url",
+                "CUNHUB_CIVIL_AFFAIRS_URL",
+                url(&self.civil_affairs),
+                "the civil affairs SOAP service",
+            ),
+            SettingRow::new(
+                "departments.public_security.base_url",
+                "CUNHUB_PUBLIC_SECURITY_URL",
+                url(police),
+                "the household register",
+            ),
+            SettingRow::new(
+                "departments.public_security.client_id",
+                "CUNHUB_PUBLIC_SECURITY_CLIENT_ID",
+                police
+                    .client_id
+                    .as_deref()
+                    .map_or_else(|| "none".into(), code),
+                "its OAuth2 client id",
+            ),
+            SettingRow::new(
+                "departments.public_security.client_secret",
+                "CUNHUB_PUBLIC_SECURITY_CLIENT_SECRET",
+                set_or_none(police.client_secret.is_some()),
+                "its OAuth2 client secret; never logged",
+            ),
+        ]
+    }
+
     /// Checks what serde cannot: URLs, credentials a department uses or does not, and
     /// values that would disable a safety net.
     pub fn validate(&self) -> Result<(), SettingsError> {

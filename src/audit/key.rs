@@ -6,7 +6,7 @@ use hmac::{Hmac, Mac};
 use secrecy::ExposeSecret;
 use sha2::{Digest, Sha256, Sha512};
 
-use crate::config::AuditSettings;
+use super::AuditSettings;
 
 /// The checkpoint key could not be used; the message names the setting.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

@@ -9,12 +9,14 @@ mod checkpoint;
 mod event;
 mod key;
 pub mod query;
+mod settings;
 mod verify;
 mod writer;
 
 pub use checkpoint::{checkpoint_message, sign_head, spawn_checkpoints};
 pub use event::{Actor, AuditEvent, Outcome};
 pub use key::{CheckpointKey, CheckpointKeyError};
+pub use settings::AuditSettings;
 pub use verify::{BrokenLink, VerifyReport, verify, verify_with_key};
 pub use writer::AuditLog;
 

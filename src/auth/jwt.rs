@@ -9,11 +9,8 @@ use jsonwebtoken::{
 use secrecy::ExposeSecret;
 use serde::{Deserialize, Serialize};
 
-use super::{Principal, Role, jwks::JwksKeys};
-use crate::{
-    config::AuthSettings,
-    domain::{Department, RegionCode},
-};
+use super::{AuthSettings, Principal, Role, jwks::JwksKeys};
+use crate::domain::{Department, RegionCode};
 
 /// Why a token was refused. The variants name the failure for the client; none of them
 /// carries the token.

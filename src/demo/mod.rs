@@ -89,7 +89,8 @@ pub async fn run(mut settings: Settings, args: DemoArgs) -> Result<(), DemoError
     // Overdue steps are looked for often, so that an escalation shows within seconds.
     settings.workflow.overdue_check_interval = Duration::from_secs(10);
 
-    let app = Application::build(settings.clone()).await?;
+    let mut app = Application::build(settings.clone()).await?;
+    app.start_background_tasks();
     let address = app.address();
     let server = tokio::spawn(app.run_until_stopped());
     print_guide(&settings, &cluster, &places, &scope, address)?;

@@ -8,8 +8,8 @@ use sea_orm::DatabaseConnection;
 use crate::{
     adapters::Departments,
     audit::AuditLog,
-    config::QueryLimits,
     graphql::{
+        QueryLimits,
         region::RegionLoader,
         resident::{ResidentLoader, departments::DepartmentLoaders},
     },

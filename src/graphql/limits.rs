@@ -16,10 +16,8 @@ use async_graphql::{
     parser::types::{ExecutableDocument, Selection, SelectionSet},
 };
 
-use crate::{
-    config::QueryLimits,
-    error::{ErrorCode, request_error},
-};
+use super::QueryLimits;
+use crate::error::{ErrorCode, request_error};
 
 /// The extension factory installed on the schema.
 pub struct DocumentLimits(pub Arc<QueryLimits>);

@@ -14,7 +14,9 @@ pub mod region;
 pub mod resident;
 pub mod role_schema;
 pub mod schema;
+mod settings;
 pub mod workflow;
 
 pub use context::{LiveOperation, RequestContext, Services};
 pub use schema::{CunhubSchema, build_schema, sdl};
+pub use settings::QueryLimits;

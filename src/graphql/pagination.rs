@@ -3,7 +3,8 @@
 
 use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 
-use crate::{config::QueryLimits, error::AppError};
+use super::QueryLimits;
+use crate::error::AppError;
 
 /// The page size when a client gives no `first`.
 pub const DEFAULT_PAGE_SIZE: usize = 20;

@@ -2,10 +2,10 @@
 
 use std::sync::Arc;
 
-use async_graphql::{MergedObject, MergedSubscription, Schema, SchemaBuilder};
+use async_graphql::{MergedObject, MergedSubscription, SDLExportOptions, Schema, SchemaBuilder};
 
 use super::{
-    Services,
+    QueryLimits, Services,
     alerts::{AlertFollowUpMutation, AlertQuery},
     audit_flush::AuditFlush,
     audit_log::AuditLogQuery,
@@ -19,7 +19,6 @@ use super::{
         ServiceRequestSubscription, VisitMutation, VisitQuery,
     },
 };
-use crate::config::QueryLimits;
 
 /// The root of every query.
 #[derive(MergedObject, Default)]
@@ -75,7 +74,14 @@ pub fn build_schema(services: Services, suggestions: bool) -> CunhubSchema {
     }
 }
 
-/// The schema in SDL, as `schema.graphql` holds it.
+/// The schema in SDL, as `schema.graphql` holds it. Fields, arguments and enum values
+/// are sorted by name, so that moving a resolver between modules never reorders the file.
 pub fn sdl() -> String {
-    builder(Arc::new(QueryLimits::default())).finish().sdl()
+    let options = SDLExportOptions::new()
+        .sorted_fields()
+        .sorted_arguments()
+        .sorted_enum_items();
+    builder(Arc::new(QueryLimits::default()))
+        .finish()
+        .sdl_with_options(options)
 }

@@ -18,7 +18,7 @@ use futures_util::StreamExt;
 use serde_json::{Map, Value};
 
 use super::{
-    RequestId,
+    AppState, RequestId,
     negotiate::{self, ResponseFormat},
     problem::problem,
 };
@@ -26,7 +26,6 @@ use crate::{
     error::{self, AppError, ErrorCode},
     graphql::{RequestContext, limits::count_tokens},
     policy::{self, Caller},
-    startup::AppState,
 };
 
 /// The fields of a GraphQL request, from a JSON body or a query string.

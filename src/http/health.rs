@@ -5,7 +5,8 @@
 use actix_web::{HttpResponse, web};
 use serde_json::json;
 
-use crate::{startup::AppState, store};
+use super::AppState;
+use crate::store;
 
 pub async fn alive() -> HttpResponse {
     HttpResponse::Ok().json(json!({ "status": "alive" }))
@@ -13,7 +14,7 @@ pub async fn alive() -> HttpResponse {
 
 pub async fn ready(state: web::Data<AppState>) -> HttpResponse {
     let database = store::ping(&state.services.db).await;
-    let settings = state.settings.validate().is_ok();
+    let settings = state.settings.valid;
     let body = json!({
         "status": if database && settings { "ready" } else { "not ready" },
         "database": if database { "ok" } else { "unavailable" },

@@ -10,7 +10,7 @@ use prometheus::{
     Encoder, HistogramOpts, HistogramVec, IntCounterVec, IntGauge, Opts, Registry, TextEncoder,
 };
 
-use crate::startup::AppState;
+use super::AppState;
 
 /// The hub's own metrics.
 pub struct Metrics {

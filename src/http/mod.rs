@@ -7,11 +7,15 @@ pub mod metrics;
 mod negotiate;
 mod observe;
 mod problem;
+mod settings;
+mod state;
 mod ws;
 
 use actix_web::web;
 
 pub use observe::{RequestId, observe};
+pub use settings::ServerSettings;
+pub use state::{AppState, HttpSettings};
 
 /// Registers every route of the public listener (`/metrics` is on the operators' own,
 /// [`metrics::operator_server`]).

@@ -14,7 +14,7 @@ use actix_web::{
 };
 use tracing::Instrument;
 
-use crate::startup::AppState;
+use super::AppState;
 
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 

@@ -6,10 +6,12 @@ mod access;
 mod file;
 mod matrix;
 mod purpose;
+mod settings;
 mod work;
 
 pub use access::{AccessError, AccessLog, Caller, CaseRefError, case_ref};
 pub use file::{AlertAccess, MATRIX_ROLES, Policy, PolicyError};
 pub use matrix::{FieldGroup, Visibility};
 pub use purpose::Purpose;
+pub use settings::AccessSettings;
 pub use work::{RecordScope, WORK_ROLES, WorkAccess, WorkAction};

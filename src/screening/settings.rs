@@ -4,6 +4,8 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
+use crate::settings_row::{SettingRow, code, duration};
+
 /// How screening runs are scheduled and how much of the departments they may use.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -62,5 +64,53 @@ impl ScreeningSettings {
             return Some(("screening.region", "must be a division code prefix".into()));
         }
         None
+    }
+
+    /// The rows of the settings table, with these values as the defaults.
+    pub fn rows(&self) -> Vec<SettingRow> {
+        vec![
+            SettingRow::new(
+                "screening.interval",
+                "CUNHUB_SCREENING_INTERVAL",
+                duration(self.interval),
+                "time between scheduled screening runs in `serve` (0: none)",
+            ),
+            SettingRow::new(
+                "screening.region",
+                "CUNHUB_SCREENING_REGION",
+                code(&self.region),
+                "region the scheduled runs screen",
+            ),
+            SettingRow::new(
+                "screening.share",
+                "CUNHUB_SCREENING_SHARE",
+                code(self.share),
+                "share of each department's calls in flight a run may hold",
+            ),
+            SettingRow::new(
+                "screening.assumed_capacity",
+                "CUNHUB_SCREENING_ASSUMED_CAPACITY",
+                code(self.assumed_capacity),
+                "calls in flight assumed where a department sets no `max_in_flight`",
+            ),
+            SettingRow::new(
+                "screening.rate_per_sec",
+                "CUNHUB_SCREENING_RATE_PER_SEC",
+                code(self.rate_per_sec),
+                "calls per second a run may make to each department (0: uncapped)",
+            ),
+            SettingRow::new(
+                "screening.elderly_age",
+                "CUNHUB_SCREENING_ELDERLY_AGE",
+                code(self.elderly_age),
+                "age from which the old-age allowance is owed",
+            ),
+            SettingRow::new(
+                "screening.lease",
+                "CUNHUB_SCREENING_LEASE",
+                duration(self.lease),
+                "how long a run holds its region without renewal",
+            ),
+        ]
     }
 }

@@ -13,7 +13,7 @@ use hmac::{Hmac, Mac};
 use secrecy::ExposeSecret;
 use sha2::Sha256;
 
-use crate::config::PrivacySettings;
+use super::PrivacySettings;
 
 // Fixed keys for development and the demo only; `serve` warns when they are in use.
 const DEVELOPMENT_LOOKUP_KEY: [u8; 32] = *b"cunhub-dev-lookup-key-0123456789";

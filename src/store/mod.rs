@@ -6,6 +6,7 @@ pub mod id_vault;
 pub mod idempotency;
 pub mod regions;
 pub mod residents;
+mod settings;
 
 use std::time::Duration;
 
@@ -15,7 +16,7 @@ use sea_orm::{
     sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous},
 };
 
-use crate::config::DatabaseSettings;
+pub use settings::{DatabaseSettings, PrivacySettings};
 
 /// A failure of the hub's own storage.
 #[derive(Debug, thiserror::Error)]
@@ -50,14 +51,11 @@ pub async fn connect(settings: &DatabaseSettings) -> Result<DatabaseConnection, 
         .map_err(|err| StoreError::Unavailable(describe_connect_error(&err)))
 }
 
-/// Brings the schema up to date and loads the shipped reference data.
+/// Brings the schema up to date and loads the division tree. The features' own shipped
+/// data is loaded by `startup::prepare_database`, which every command runs.
 pub async fn migrate(db: &DatabaseConnection) -> Result<MigrationReport, StoreError> {
     Migrator::up(db, None).await?;
     let regions_added = divisions::ensure_loaded(db).await?;
-    crate::workflow::calendar::seed(db)
-        .await
-        .map_err(|e| StoreError::Data(e.to_string()))?;
-    crate::workflow::catalogue::seed(db).await?;
     Ok(MigrationReport { regions_added })
 }
 

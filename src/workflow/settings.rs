@@ -4,6 +4,8 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
+use crate::settings_row::{SettingRow, code, duration};
+
 /// Deadlines of the service-request steps and how often overdue steps are looked for.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -46,6 +48,36 @@ impl WorkflowSettings {
             return Some(("workflow.overdue_check_interval", "at least 50ms".into()));
         }
         None
+    }
+
+    /// The rows of the settings table, with these values as the defaults.
+    pub fn rows(&self) -> Vec<SettingRow> {
+        vec![
+            SettingRow::new(
+                "workflow.accept_days",
+                "CUNHUB_WORKFLOW_ACCEPT_DAYS",
+                code(self.accept_days),
+                "working days the township has to accept a reported need",
+            ),
+            SettingRow::new(
+                "workflow.township_days",
+                "CUNHUB_WORKFLOW_TOWNSHIP_DAYS",
+                code(self.township_days),
+                "working days the township has to resolve or route an accepted request",
+            ),
+            SettingRow::new(
+                "workflow.village_days",
+                "CUNHUB_WORKFLOW_VILLAGE_DAYS",
+                code(self.village_days),
+                "working days the village has to confirm or resubmit",
+            ),
+            SettingRow::new(
+                "workflow.overdue_check_interval",
+                "CUNHUB_WORKFLOW_OVERDUE_CHECK_INTERVAL",
+                duration(self.overdue_check_interval),
+                "how often steps past their deadline are escalated",
+            ),
+        ]
     }
 
     pub fn step_limits(&self) -> super::lifecycle::StepLimits {

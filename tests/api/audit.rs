@@ -108,12 +108,12 @@ fn the_verify_command_reports_an_intact_and_a_broken_chain() {
     let url = format!("sqlite://{}?mode=rwc", dir.path().join("hub.db").display());
     let runtime = tokio::runtime::Runtime::new().unwrap();
     runtime.block_on(async {
-        let settings = cunhub::config::DatabaseSettings {
+        let settings = cunhub::store::DatabaseSettings {
             url: url.clone(),
             max_connections: 2,
         };
         let db = cunhub::store::connect(&settings).await.unwrap();
-        cunhub::store::migrate(&db).await.unwrap();
+        cunhub::startup::prepare_database(&db).await.unwrap();
         let log = AuditLog::spawn(db.clone());
         for i in 0..3 {
             log.record(vec![AuditEvent::resident_read(

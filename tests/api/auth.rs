@@ -38,7 +38,7 @@ fn hs256(claims: &Value, secret: &str) -> String {
 }
 
 fn dev_secret() -> &'static str {
-    cunhub::config::DEVELOPMENT_SECRET
+    cunhub::auth::DEVELOPMENT_SECRET
 }
 
 async fn refused_with(app: &TestApp, token: &str, reason: &str) {

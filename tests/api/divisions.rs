@@ -1,6 +1,6 @@
 //! The shipped division tree is loaded once, completely, and idempotently.
 
-use cunhub::store;
+use cunhub::startup;
 
 use crate::helpers::spawn_app;
 
@@ -34,7 +34,7 @@ async fn every_level_holds_the_2023_counts() {
 #[tokio::test]
 async fn migrating_again_adds_nothing() {
     let app = spawn_app().await;
-    let again = store::migrate(&app.db).await.unwrap();
+    let again = startup::prepare_database(&app.db).await.unwrap();
     assert_eq!(again.regions_added, 0);
     let response = app.graphql("{ regions { totalCount } }").send().await;
     assert_eq!(response.data()["regions"]["totalCount"], 13_014);

@@ -6,7 +6,7 @@ use cunhub::{
     auth::{Role, TokenRequest, mint_development_token},
     config::Settings,
     domain::{Department, RegionCode},
-    startup::Application,
+    startup::{self, Application},
     store,
     workflow::Clock,
 };
@@ -42,10 +42,11 @@ pub async fn spawn_app_with(customize: impl FnOnce(&mut Settings)) -> TestApp {
     settings.database.max_connections = 4;
     customize(&mut settings);
     let db = store::connect(&settings.database).await.expect("connect");
-    store::migrate(&db).await.expect("migrate");
+    startup::prepare_database(&db).await.expect("migrate");
     let clock = Clock::system();
-    let app =
+    let mut app =
         Application::build_with_clock(settings.clone(), db.clone(), clock.clone()).expect("build");
+    app.start_background_tasks();
     let address = format!("http://{}", app.address());
     let metrics_address = app.metrics_address().map(|a| format!("http://{a}"));
     tokio::spawn(app.run_until_stopped());

@@ -75,10 +75,47 @@ fn every_type_field_argument_and_enum_value_has_a_description() {
 #[test]
 fn the_readme_documents_every_setting() {
     let readme = std::fs::read_to_string("README.md").unwrap();
-    for (key, variable, _) in cunhub::config::SETTINGS_TABLE {
+    for cunhub::settings_row::SettingRow { key, variable, .. } in
+        cunhub::config::Settings::default().rows()
+    {
         assert!(
             readme.contains(&format!("| `{key}` | `{variable}` |")),
             "README lacks {key}"
         );
     }
+}
+
+/// The README's settings table is the one the settings render: same rows, same order,
+/// same defaults and meanings.
+#[test]
+fn the_readme_settings_table_is_rendered_from_the_settings() {
+    let readme = std::fs::read_to_string("README.md").unwrap();
+    let rendered = cunhub::config::settings_table();
+    let header = rendered.lines().next().unwrap();
+    let start = readme.find(header).expect(
+        "README has a settings table with the header `| key | variable | default | meaning |`",
+    );
+    let end = readme[start..]
+        .find("\n\n")
+        .map_or(readme.len(), |offset| start + offset + 1);
+    let on_disk = &readme[start..end];
+    if std::env::var("CUNHUB_TEST_WRITE_README").is_ok_and(|v| v == "1") {
+        let updated = format!("{}{rendered}{}", &readme[..start], &readme[end..]);
+        std::fs::write("README.md", updated).unwrap();
+        return;
+    }
+    let differing: Vec<(&str, &str)> = on_disk
+        .lines()
+        .zip(rendered.lines())
+        .filter(|(disk, code)| disk != code)
+        .collect();
+    assert!(
+        on_disk == rendered,
+        "the README's settings table differs from the settings ({} rows in the README, {} in \
+         the code; first differences {:#?}): run `CUNHUB_TEST_WRITE_README=1 cargo test --test \
+         api the_readme_settings_table` and commit it",
+        on_disk.lines().count(),
+        rendered.lines().count(),
+        &differing[..differing.len().min(3)]
+    );
 }

@@ -5,8 +5,8 @@ use chrono::{DateTime, Utc};
 
 use crate::{
     error::AppError,
+    http::AppState,
     policy::{self, Caller},
-    startup::AppState,
 };
 
 /// The caller of a socket and the moment its token stops being accepted.

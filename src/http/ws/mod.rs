@@ -30,7 +30,7 @@ use futures_util::StreamExt;
 use tokio::time::{Instant, Sleep};
 
 use super::RequestId;
-use crate::startup::AppState;
+use crate::http::AppState;
 use executor::SocketExecutor;
 use init::Session;
 use screen::Screen;

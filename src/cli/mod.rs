@@ -1,14 +1,36 @@
-//! The command line.
+//! The command line: its clap types here, one file per command beside them.
+
+pub mod audit;
+pub mod demo;
+pub mod migrate;
+pub mod policy;
+pub mod schema;
+pub mod screen;
+pub mod serve;
+pub mod sim;
+pub mod sync;
+pub mod token;
 
 use std::{path::PathBuf, time::Duration};
 
 use clap::{Args, Parser, Subcommand};
+
+use crate::config::{Overrides, Settings};
 
 /// cunhub: one permission-checked GraphQL view of every village resident of Jilin
 /// Province, across medical insurance, social security, civil affairs and public security.
 #[derive(Debug, Parser)]
 #[command(name = "cunhub", version, about)]
 pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalArgs,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The flags every command takes.
+#[derive(Debug, Args)]
+pub struct GlobalArgs {
     /// A TOML settings file (see the README for every key).
     #[arg(long, global = true, value_name = "FILE")]
     pub config: Option<PathBuf>,
@@ -21,8 +43,18 @@ pub struct Cli {
     /// An access policy file replacing the built-in matrix (setting access.policy_file).
     #[arg(long, global = true, value_name = "FILE")]
     pub policy: Option<PathBuf>,
-    #[command(subcommand)]
-    pub command: Command,
+}
+
+impl GlobalArgs {
+    /// The settings: defaults, the `--config` file, `CUNHUB_*`, then these flags.
+    pub fn settings(&self) -> Result<Settings, String> {
+        let overrides = Overrides {
+            bind: self.bind.clone(),
+            database_url: self.database_url.clone(),
+            policy_file: self.policy.clone(),
+        };
+        Settings::load(self.config.as_deref(), &overrides).map_err(|e| e.to_string())
+    }
 }
 
 #[derive(Debug, Subcommand)]

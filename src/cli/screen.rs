@@ -1,0 +1,54 @@
+//! `cunhub screen --region CODE`: the cross-department checks over a region.
+
+use super::ScreenArgs;
+use crate::{
+    adapters::Departments,
+    config::Settings,
+    domain::RegionCode,
+    screening::{self, RunOptions, Screener},
+    startup,
+    store::{self, id_vault::IdVault},
+    telemetry,
+};
+
+pub async fn run(settings: Settings, args: ScreenArgs) -> Result<(), String> {
+    telemetry::init(&settings.log);
+    let region = RegionCode::parse(&args.region).map_err(|e| format!("--region: {e}"))?;
+    let db = store::connect(&settings.database)
+        .await
+        .map_err(|e| e.to_string())?;
+    startup::prepare_database(&db)
+        .await
+        .map_err(|e| e.to_string())?;
+    let vault = IdVault::from_settings(&settings.privacy).map_err(|e| e.to_string())?;
+    let departments = Departments::new(&settings.departments).map_err(|e| e.to_string())?;
+    let bar = indicatif::ProgressBar::new(0);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template(
+            "{spinner} {pos}/{len} villages [{bar:40}] {msg} eta {eta}",
+        )
+        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+    );
+    let screener = Screener {
+        db: &db,
+        vault: &vault,
+        departments: &departments,
+        department_settings: &settings.departments,
+        settings: &settings.screening,
+    };
+    let options = RunOptions {
+        max_villages: args.max_villages,
+        today: None,
+    };
+    let report = screener
+        .run(&region, &options, |p| {
+            bar.set_length(p.villages_total);
+            bar.set_position(p.villages_done);
+            bar.set_message(format!("{} residents, {} alerts", p.residents, p.alerts));
+        })
+        .await;
+    bar.finish_and_clear();
+    let report = report.map_err(|e| format!("{e} (run the same command again to resume)"))?;
+    println!("{}", screening::summary(&report));
+    Ok(())
+}

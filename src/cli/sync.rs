@@ -1,0 +1,50 @@
+//! `cunhub sync --region CODE`: household registration into the resident index.
+
+use super::SyncArgs;
+use crate::{
+    adapters::Departments,
+    config::Settings,
+    domain::RegionCode,
+    startup,
+    store::{self, id_vault::IdVault},
+    sync, telemetry,
+};
+
+pub async fn run(settings: Settings, args: SyncArgs) -> Result<(), String> {
+    telemetry::init(&settings.log);
+    let region = RegionCode::parse(&args.region).map_err(|e| format!("--region: {e}"))?;
+    let db = store::connect(&settings.database)
+        .await
+        .map_err(|e| e.to_string())?;
+    startup::prepare_database(&db)
+        .await
+        .map_err(|e| e.to_string())?;
+    let vault = IdVault::from_settings(&settings.privacy).map_err(|e| e.to_string())?;
+    let departments = Departments::new(&settings.departments).map_err(|e| e.to_string())?;
+    let bar = indicatif::ProgressBar::new(0);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template(
+            "{spinner} {pos}/{len} residents [{bar:40}] {per_sec} eta {eta}",
+        )
+        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+    );
+    let report = sync::from_register(&db, &vault, &departments, &region, |seen, total| {
+        if let Some(total) = total {
+            bar.set_length(total);
+        }
+        bar.set_position(seen);
+    })
+    .await;
+    bar.finish_and_clear();
+    let report = report.map_err(|e| format!("{e} (run the same command again to resume)"))?;
+    println!(
+        "{region}: {} registrations seen{}; {} added, {} changed, {} moved out, {} deceased",
+        report.seen,
+        if report.resumed { " (resumed)" } else { "" },
+        report.added,
+        report.changed,
+        report.moved_out,
+        report.deceased
+    );
+    Ok(())
+}

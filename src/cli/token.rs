@@ -1,0 +1,29 @@
+//! `cunhub token`: a development token signed with the configured HS256 secret.
+
+use super::TokenArgs;
+use crate::{
+    auth::{Role, TokenRequest, mint_development_token},
+    config::Settings,
+    domain::{Department, RegionCode},
+};
+
+pub fn run(settings: &Settings, args: TokenArgs) -> Result<(), String> {
+    let role = Role::parse(&args.role).ok_or_else(|| format!("unknown role `{}`", args.role))?;
+    let region = RegionCode::parse(&args.region).map_err(|e| format!("--region: {e}"))?;
+    let department = args
+        .dept
+        .as_deref()
+        .map(|d| Department::parse(d).ok_or_else(|| format!("unknown department `{d}`")))
+        .transpose()?;
+    let request = TokenRequest {
+        subject: args.sub,
+        role,
+        region,
+        department,
+        id_number: args.id_number,
+        ttl: args.ttl,
+    };
+    let token = mint_development_token(&settings.auth, &request).map_err(|e| e.to_string())?;
+    println!("{token}");
+    Ok(())
+}

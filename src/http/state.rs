@@ -1,0 +1,27 @@
+//! What every handler shares, built once by `startup`.
+
+use std::sync::Arc;
+
+use super::{ServerSettings, metrics::Metrics};
+use crate::{
+    auth::JwtVerifier,
+    graphql::{CunhubSchema, QueryLimits, Services},
+};
+
+/// What every handler shares.
+pub struct AppState {
+    pub schema: CunhubSchema,
+    pub services: Services,
+    pub verifier: JwtVerifier,
+    pub metrics: Metrics,
+    pub settings: HttpSettings,
+}
+
+/// The settings the HTTP surface reads while it serves.
+pub struct HttpSettings {
+    pub server: ServerSettings,
+    /// The same limits the schema enforces, for the checks made before it runs.
+    pub limits: Arc<QueryLimits>,
+    /// Whether the hub's settings passed validation when it was built; readiness says so.
+    pub valid: bool,
+}
