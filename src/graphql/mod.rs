@@ -6,6 +6,7 @@ pub mod alerts;
 pub mod audit_flush;
 pub mod audit_log;
 pub mod context;
+pub(crate) mod doors;
 pub mod health;
 pub mod limits;
 pub mod pagination;

@@ -1,5 +1,5 @@
-//! Residents and households: personal data, read only through the policy's door
-//! (`Caller::personal_access`), confined to the caller's region, and audited.
+//! Residents and households: personal data, read only through the personal-data door
+//! (`doors::personal`), confined to the caller's region, and audited.
 
 mod codes;
 pub mod departments;
@@ -22,6 +22,7 @@ use crate::{
     error::{AppError, ResultExt},
     graphql::{
         context::{ContextExt, RequestContext},
+        doors,
         pagination::{connection_complexity, decode_cursor, encode_cursor, page_size},
     },
     policy::Visibility,
@@ -47,7 +48,7 @@ impl ResidentQuery {
         ctx: &Context<'_>,
         #[graphql(desc = "The resident's id in the hub.")] id: ID,
     ) -> async_graphql::Result<Option<Resident>> {
-        let request = door(ctx, "resident.read")?;
+        let request = doors::personal(ctx, "resident.read")?;
         let record = request
             .residents
             .load_one(id.to_string())
@@ -65,7 +66,7 @@ impl ResidentQuery {
         ctx: &Context<'_>,
         #[graphql(desc = "The 18-character ID number (GB 11643).")] id_number: String,
     ) -> async_graphql::Result<Option<Resident>> {
-        let request = door(ctx, "resident.read")?;
+        let request = doors::personal(ctx, "resident.read")?;
         let number = IdNumber::parse(&id_number)
             .map_err(AppError::from)
             .or_graphql()?;
@@ -97,7 +98,7 @@ impl ResidentQuery {
         first: Option<i32>,
         #[graphql(desc = "Return the residents after this cursor.")] after: Option<String>,
     ) -> async_graphql::Result<ResidentConnection> {
-        let (principal, region) = listing_door(ctx, "residents.list", &region)?;
+        let (principal, region) = doors::listing(ctx, "residents.list", &region)?;
         let services = ctx.services()?;
         let limit = page_size(first, &services.limits).or_graphql()?;
         let after = after
@@ -186,7 +187,7 @@ impl ResidentQuery {
         ctx: &Context<'_>,
         #[graphql(desc = "The household registration number.")] number: String,
     ) -> async_graphql::Result<Option<Household>> {
-        let request = door(ctx, "household.read")?;
+        let request = doors::personal(ctx, "household.read")?;
         let members = residents::household(&ctx.services()?.db, &number)
             .await
             .or_graphql()?;
@@ -286,45 +287,6 @@ impl ResidentFilter {
             }),
         }
     }
-}
-
-/// The door every personal-data resolver passes: an authenticated caller whose role may
-/// read personal data, with a declared purpose (residents excepted). A refusal is
-/// audited like a read.
-pub(crate) fn door<'c>(
-    ctx: &'c Context<'_>,
-    action: &'static str,
-) -> async_graphql::Result<&'c RequestContext> {
-    let request = ctx.request()?;
-    if let Err(err) = request.caller.personal_access() {
-        request.access.refused(action, err.reason());
-        return Err(AppError::from(err)).or_graphql();
-    }
-    Ok(request)
-}
-
-/// The door of a region-wide listing: the personal-data door, no listings for a
-/// resident's own token, and the part of `region` inside the caller's scope (`None`:
-/// nothing of theirs, which lists nobody rather than failing).
-pub(crate) fn listing_door<'c>(
-    ctx: &'c Context<'_>,
-    action: &'static str,
-    region: &str,
-) -> async_graphql::Result<(&'c Principal, Option<RegionCode>)> {
-    let request = door(ctx, action)?;
-    let principal = request
-        .caller
-        .personal_access()
-        .map_err(AppError::from)
-        .or_graphql()?;
-    if principal.role == Role::Resident {
-        request.access.refused(action, "forbidden");
-        return Err(AppError::Forbidden).or_graphql();
-    }
-    let region = RegionCode::parse(region)
-        .map_err(AppError::from)
-        .or_graphql()?;
-    Ok((principal, narrow(principal, &region)))
 }
 
 /// A found record, if the caller may see it; a miss and an out-of-scope record answer

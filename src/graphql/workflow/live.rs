@@ -9,11 +9,13 @@ use async_graphql::{Context, InputObject, Object, Subscription};
 use futures_util::{Stream, StreamExt, future};
 
 use super::{
-    door::work_door,
     enums::ServiceRequestStatus,
     requests::{ServiceRequest, ServiceRequestEvent, ServiceRequestFilter},
 };
-use crate::{graphql::context::ContextExt, workflow::RequestChange};
+use crate::{
+    graphql::{context::ContextExt, doors},
+    workflow::RequestChange,
+};
 
 /// One change of a service request, as it was committed: the request as it now stands
 /// and the event of its timeline that changed it. Personal data: every pushed change is
@@ -88,7 +90,7 @@ impl ServiceRequestSubscription {
         )]
         filter: ServiceRequestChangeFilter,
     ) -> async_graphql::Result<impl Stream<Item = ServiceRequestChange> + use<>> {
-        let caller = work_door(ctx, "service_requests.subscribe")?;
+        let caller = doors::work(ctx, "service_requests.subscribe")?;
         let workflow = ctx.services()?.workflow.clone();
         // Listen before deciding the selection, so that nothing committed meanwhile is
         // lost to the subscriber.

@@ -8,7 +8,6 @@ use async_graphql::{Context, ID, InputObject, Object, SimpleObject, connection::
 use chrono::{DateTime, NaiveDate, Utc};
 
 use super::{
-    door::{WorkCaller, work_door},
     enums::{HandlingMode, KeyGroup},
     requests::{AuthorisationInput, ServiceRequest},
 };
@@ -17,6 +16,7 @@ use crate::{
     error::{AppError, ResultExt},
     graphql::{
         context::ContextExt,
+        doors::{self, WorkCaller},
         pagination::{connection_complexity, decode_cursor, encode_cursor, page_size},
         resident::Resident,
     },
@@ -88,7 +88,7 @@ impl Visit {
         let Some(id) = &self.visit.request_id else {
             return Ok(None);
         };
-        let caller = work_door(ctx, "service_request.read")?;
+        let caller = doors::work(ctx, "service_request.read")?;
         let found = requests::find(&ctx.services()?.db, id).await.or_graphql()?;
         Ok(found.and_then(|request| caller.admit(ctx, request)))
     }
@@ -140,7 +140,7 @@ impl VisitQuery {
         ctx: &Context<'_>,
         #[graphql(desc = "The visit's id.")] id: ID,
     ) -> async_graphql::Result<Option<Visit>> {
-        let caller = work_door(ctx, "visit.read")?;
+        let caller = doors::work(ctx, "visit.read")?;
         let services = ctx.services()?;
         let Some(visit) = store::find(&services.db, &id).await.or_graphql()? else {
             return Ok(None);
@@ -167,7 +167,7 @@ impl VisitQuery {
         #[graphql(desc = "How many visits to return (default 20).")] first: Option<i32>,
         #[graphql(desc = "Return the visits after this cursor.")] after: Option<String>,
     ) -> async_graphql::Result<VisitConnection> {
-        let caller = work_door(ctx, "visits.list")?;
+        let caller = doors::work(ctx, "visits.list")?;
         let services = ctx.services()?;
         let limit = page_size(first, &services.limits).or_graphql()?;
         let after = match after.as_deref() {
@@ -378,7 +378,7 @@ impl VisitMutation {
         ctx: &Context<'_>,
         #[graphql(desc = "The visit.")] input: RecordVisitInput,
     ) -> async_graphql::Result<RecordVisitPayload> {
-        let caller = work_door(ctx, "visit.record")?;
+        let caller = doors::work(ctx, "visit.record")?;
         let services = ctx.services()?;
         let visit = RecordVisit {
             id: input.id.to_string(),

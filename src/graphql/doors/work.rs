@@ -3,10 +3,11 @@
 
 use async_graphql::Context;
 
+use super::personal;
 use crate::{
     auth::{Principal, Role},
     error::{AppError, ResultExt},
-    graphql::{context::ContextExt, resident::door},
+    graphql::context::ContextExt,
     policy::RecordScope,
     store::id_vault::IdVault,
     workflow::lifecycle::Level,
@@ -32,11 +33,11 @@ impl WorkCaller<'_> {
     }
 }
 
-pub(crate) fn work_door<'c>(
+pub(crate) fn work<'c>(
     ctx: &'c Context<'_>,
     action: &'static str,
 ) -> async_graphql::Result<WorkCaller<'c>> {
-    let request = door(ctx, action)?;
+    let request = personal(ctx, action)?;
     let principal = request
         .caller
         .personal_access()
