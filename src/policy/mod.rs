@@ -5,11 +5,15 @@
 mod access;
 mod file;
 mod matrix;
+mod narrow;
 mod purpose;
 mod work;
 
 pub use access::{AccessError, AccessLog, Caller};
 pub use file::{AlertAccess, MATRIX_ROLES, Policy, PolicyError};
 pub use matrix::{FieldGroup, Visibility};
+pub use narrow::narrow;
 pub use purpose::Purpose;
-pub use work::{RecordScope, WORK_ROLES, WorkAccess, WorkAction};
+pub use work::{
+    RecordBounds, RecordScope, WORK_ROLES, WorkAccess, WorkAction, WorkRecord, sees_record,
+};

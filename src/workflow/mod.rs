@@ -30,7 +30,7 @@ pub use settings::WorkflowSettings;
 use crate::{
     auth::{Principal, Role},
     domain::Department,
-    policy::{Policy, RecordScope, WorkAction},
+    policy::{Policy, WorkAction, WorkRecord, sees_record},
     store::StoreError,
 };
 use catalogue::{Item, ItemError, Mode, NewItem};
@@ -174,16 +174,13 @@ impl Workflow {
         request: &Request,
         own_resident: Option<&str>,
     ) -> bool {
-        match self.policy.work(principal.role).records {
-            RecordScope::None => false,
-            RecordScope::Own => own_resident == Some(request.resident_id.as_str()),
-            RecordScope::Region => request.village_code.starts_with(principal.region.as_str()),
-            RecordScope::RoutedToOwnDepartment => {
-                request.village_code.starts_with(principal.region.as_str())
-                    && principal.department.is_some()
-                    && request.department == principal.department
-            }
-        }
+        let record = WorkRecord {
+            village_code: &request.village_code,
+            resident_id: &request.resident_id,
+            department: request.department,
+        };
+        let scope = self.policy.work(principal.role).records;
+        sees_record(principal, scope, own_resident, &record)
     }
 
     /// Opens a request for a resident of the caller's village.

@@ -7,7 +7,7 @@ use crate::{
     auth::{Principal, Role},
     domain::RegionCode,
     error::{AppError, ResultExt},
-    graphql::resident::narrow,
+    policy::narrow,
 };
 
 /// The personal-data door, no listings for a resident's own token, and the part of

@@ -18,7 +18,7 @@ use chrono::{Months, NaiveDate};
 use crate::{
     audit::Outcome,
     auth::{Principal, Role},
-    domain::{IdNumber, RegionCode},
+    domain::IdNumber,
     error::{AppError, ResultExt},
     graphql::{
         context::{ContextExt, RequestContext},
@@ -320,17 +320,6 @@ fn is_own(principal: &Option<Principal>, vault: &IdVault, record: &ResidentRecor
                 .and_then(|n| IdNumber::parse(n).ok())
                 .is_some_and(|n| vault.lookup_hash(n.as_str()) == record.lookup_hash)
     })
-}
-
-/// The part of `region` inside the caller's scope, if any.
-pub(crate) fn narrow(principal: &Principal, region: &RegionCode) -> Option<RegionCode> {
-    if principal.region.contains(region) {
-        Some(region.clone())
-    } else if region.contains(&principal.region) {
-        Some(principal.region.clone())
-    } else {
-        None
-    }
 }
 
 #[cfg(test)]

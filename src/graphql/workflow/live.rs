@@ -10,7 +10,7 @@ use futures_util::{Stream, StreamExt, future};
 
 use super::{
     enums::ServiceRequestStatus,
-    requests::{ServiceRequest, ServiceRequestEvent, ServiceRequestFilter},
+    requests::{ServiceRequest, ServiceRequestEvent, ServiceRequestFilter, work_record},
 };
 use crate::{
     graphql::{context::ContextExt, doors},
@@ -101,12 +101,14 @@ impl ServiceRequestSubscription {
             awaiting_me: filter.awaiting_me,
             ..ServiceRequestFilter::default()
         })?;
-        let principal = caller.principal.clone();
+        let bounds = caller.bounds();
         let own_resident = caller.own_resident.clone();
         Ok(changes.filter_map(move |change| {
             let request = &change.request;
             let pushed = selection.as_ref().is_some_and(|s| s.matches(request))
-                && workflow.sees(&principal, request, own_resident.as_deref());
+                && bounds
+                    .as_ref()
+                    .is_some_and(|b| b.admits(&work_record(request)));
             let own = own_resident.as_deref() == Some(request.resident_id.as_str());
             future::ready(pushed.then_some(ServiceRequestChange { change, own }))
         }))

@@ -15,7 +15,6 @@ use super::{
     },
 };
 use crate::{
-    domain::RegionCode,
     error::{AppError, ResultExt},
     graphql::{
         context::ContextExt,
@@ -23,7 +22,7 @@ use crate::{
         pagination::{connection_complexity, decode_cursor, encode_cursor, page_size},
         resident::Resident,
     },
-    policy::RecordScope,
+    policy::WorkRecord,
     workflow::{
         self, OpenRequest, TakeAction, catalogue,
         lifecycle::Status,
@@ -337,12 +336,8 @@ impl ServiceRequestQuery {
 impl WorkCaller<'_> {
     /// The request, if the caller sees it; the read is recorded.
     pub(crate) fn admit(&self, ctx: &Context<'_>, request: Request) -> Option<ServiceRequest> {
-        let services = ctx.services().ok()?;
         let access = &ctx.request().ok()?.access;
-        if !services
-            .workflow
-            .sees(self.principal, &request, self.own_resident.as_deref())
-        {
+        if !self.sees(&work_record(&request)) {
             access.missed(&request.id, crate::audit::Outcome::OutOfScope);
             return None;
         }
@@ -359,21 +354,15 @@ impl WorkCaller<'_> {
         &self,
         asked: &ServiceRequestFilter,
     ) -> async_graphql::Result<Option<RequestFilter>> {
-        let principal = self.principal;
-        let region = match &asked.region {
-            Some(code) => {
-                let code = RegionCode::parse(code)
-                    .map_err(AppError::from)
-                    .or_graphql()?;
-                match crate::graphql::resident::narrow(principal, &code) {
-                    Some(narrowed) => narrowed.as_str().to_owned(),
-                    None => return Ok(None),
-                }
-            }
-            None => principal.region.as_str().to_owned(),
+        let Some(bounds) = self.listing_bounds(
+            asked.region.as_deref(),
+            asked.resident_id.as_ref().map(|id| id.to_string()),
+        )?
+        else {
+            return Ok(None);
         };
         let mut filter = RequestFilter {
-            region_prefix: region,
+            region_prefix: bounds.region_prefix,
             statuses: asked
                 .statuses
                 .iter()
@@ -383,29 +372,9 @@ impl WorkCaller<'_> {
             overdue: asked.overdue,
             updated_since: asked.updated_since,
             catalogue_code: asked.catalogue_code.clone(),
-            resident_id: asked.resident_id.as_ref().map(|id| id.to_string()),
-            department: None,
+            resident_id: bounds.resident_id,
+            department: bounds.department,
         };
-        match self.scope {
-            RecordScope::None => return Ok(None),
-            RecordScope::Own => {
-                let Some(own) = &self.own_resident else {
-                    return Ok(None);
-                };
-                if filter.resident_id.as_ref().is_some_and(|r| r != own) {
-                    return Ok(None);
-                }
-                filter.resident_id = Some(own.clone());
-                filter.region_prefix = String::new();
-            }
-            RecordScope::Region => {}
-            RecordScope::RoutedToOwnDepartment => {
-                let Some(department) = principal.department else {
-                    return Ok(None);
-                };
-                filter.department = Some(department);
-            }
-        }
         if asked.awaiting_me == Some(true) {
             let mine = self.level();
             let waiting: Vec<Status> = Status::ALL
@@ -419,6 +388,15 @@ impl WorkCaller<'_> {
             filter.statuses = waiting;
         }
         Ok(Some(filter))
+    }
+}
+
+/// A request as the policy's rule of who sees it takes it.
+pub(crate) fn work_record(request: &Request) -> WorkRecord<'_> {
+    WorkRecord {
+        village_code: &request.village_code,
+        resident_id: &request.resident_id,
+        department: request.department,
     }
 }
 

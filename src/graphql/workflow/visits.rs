@@ -12,7 +12,6 @@ use super::{
     requests::{AuthorisationInput, ServiceRequest},
 };
 use crate::{
-    domain::RegionCode,
     error::{AppError, ResultExt},
     graphql::{
         context::ContextExt,
@@ -20,7 +19,7 @@ use crate::{
         pagination::{connection_complexity, decode_cursor, encode_cursor, page_size},
         resident::Resident,
     },
-    policy::RecordScope,
+    policy::WorkRecord,
     workflow::{
         self,
         record_visit::{RecordVisit, Recorded, VisitRequest},
@@ -234,23 +233,21 @@ impl WorkCaller<'_> {
         ctx: &Context<'_>,
         visit: &store::Visit,
     ) -> async_graphql::Result<bool> {
-        let region = self.principal.region.as_str();
-        Ok(match self.scope {
-            RecordScope::None => false,
-            RecordScope::Own => self.own_resident.as_deref() == Some(visit.resident_id.as_str()),
-            RecordScope::Region => visit.village_code.starts_with(region),
-            RecordScope::RoutedToOwnDepartment => {
-                let Some(request_id) = &visit.request_id else {
-                    return Ok(false);
-                };
-                let request = requests::find(&ctx.services()?.db, request_id)
-                    .await
-                    .or_graphql()?;
-                visit.village_code.starts_with(region)
-                    && self.principal.department.is_some()
-                    && request.is_some_and(|r| r.department == self.principal.department)
-            }
-        })
+        // A visit goes where the request it opened was routed; only a department's
+        // bounds ask, so only then is the request looked up.
+        let asks_department = self.bounds().is_some_and(|b| b.department.is_some());
+        let department = match &visit.request_id {
+            Some(request_id) if asks_department => requests::find(&ctx.services()?.db, request_id)
+                .await
+                .or_graphql()?
+                .and_then(|r| r.department),
+            _ => None,
+        };
+        Ok(self.sees(&WorkRecord {
+            village_code: &visit.village_code,
+            resident_id: &visit.resident_id,
+            department,
+        }))
     }
 
     /// The store filter of a visit list within the caller's scope; `None` when the caller
@@ -259,47 +256,17 @@ impl WorkCaller<'_> {
         &self,
         asked: &VisitFilter,
     ) -> async_graphql::Result<Option<store::VisitFilter>> {
-        let principal = self.principal;
-        let region = match &asked.region {
-            Some(code) => {
-                let code = RegionCode::parse(code)
-                    .map_err(AppError::from)
-                    .or_graphql()?;
-                match crate::graphql::resident::narrow(principal, &code) {
-                    Some(narrowed) => narrowed.as_str().to_owned(),
-                    None => return Ok(None),
-                }
-            }
-            None => principal.region.as_str().to_owned(),
-        };
-        let mut filter = store::VisitFilter {
-            region_prefix: region,
-            resident_id: asked.resident_id.as_ref().map(|id| id.to_string()),
+        let bounds = self.listing_bounds(
+            asked.region.as_deref(),
+            asked.resident_id.as_ref().map(|id| id.to_string()),
+        )?;
+        Ok(bounds.map(|bounds| store::VisitFilter {
+            region_prefix: bounds.region_prefix,
+            resident_id: bounds.resident_id,
             key_group: asked.key_group.map(Into::into),
             visited_since: asked.visited_since,
-            routed_to: None,
-        };
-        match self.scope {
-            RecordScope::None => return Ok(None),
-            RecordScope::Own => {
-                let Some(own) = &self.own_resident else {
-                    return Ok(None);
-                };
-                if filter.resident_id.as_ref().is_some_and(|r| r != own) {
-                    return Ok(None);
-                }
-                filter.resident_id = Some(own.clone());
-                filter.region_prefix = String::new();
-            }
-            RecordScope::Region => {}
-            RecordScope::RoutedToOwnDepartment => {
-                let Some(department) = principal.department else {
-                    return Ok(None);
-                };
-                filter.routed_to = Some(department);
-            }
-        }
-        Ok(Some(filter))
+            routed_to: bounds.department,
+        }))
     }
 }
 
