@@ -136,14 +136,14 @@ async fn execute(
         .get::<RequestId>()
         .map(|id| id.0.clone())
         .unwrap_or_default();
-    let caller = Caller {
+    let caller = Caller::new(
         principal,
-        declared_purpose: header_str(request, PURPOSE).map(str::to_owned),
-        case_ref: header_str(request, CASE_REF)
+        header_str(request, PURPOSE),
+        header_str(request, CASE_REF)
             .filter(|v| is_plain(v))
             .map(str::to_owned),
         request_id,
-    };
+    );
     let mut gql = async_graphql::Request::new(params.query);
     if let Some(name) = params.operation_name {
         gql = gql.operation_name(name);

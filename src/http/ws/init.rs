@@ -33,15 +33,15 @@ pub async fn session_from(
     };
     let accepted_until = verified.as_ref().map(|v| v.accepted_until);
     Ok(Session {
-        caller: Caller {
-            principal: verified.map(|v| v.principal),
-            declared_purpose: text("purpose"),
+        caller: Caller::new(
+            verified.map(|v| v.principal),
+            text("purpose").as_deref(),
             // A case reference goes to the audit log as it is: short and printable.
-            case_ref: text("caseRef").filter(|r| {
+            text("caseRef").filter(|r| {
                 (1..=128).contains(&r.len()) && r.chars().all(|c| c.is_ascii_graphic())
             }),
             request_id,
-        },
+        ),
         accepted_until,
     })
 }
