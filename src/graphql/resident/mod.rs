@@ -25,7 +25,7 @@ use crate::{
         doors,
         pagination::{connection_complexity, decode_cursor, encode_cursor, page_size},
     },
-    policy::Visibility,
+    policy::{FieldGroup, Visibility},
     store::{
         id_vault::{IdVault, Sealed},
         residents::{self, ResidentFilter as StoreFilter, ResidentRecord},
@@ -181,13 +181,29 @@ impl ResidentQuery {
         })
     }
 
-    /// A registered household by its number (户号); null outside the caller's region.
+    /// A registered household by its number (户号); null outside the caller's region,
+    /// and for a role the policy withholds household members from.
     async fn household(
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "The household registration number.")] number: String,
     ) -> async_graphql::Result<Option<Household>> {
         let request = doors::personal(ctx, "household.read")?;
+        let principal = request
+            .caller
+            .personal_access()
+            .map_err(AppError::from)
+            .or_graphql()?;
+        // Decided before the lookup, so that the answer says nothing of which households
+        // exist; a resident's own household is theirs to see, as on their record.
+        let members_group = FieldGroup::HouseholdMembers;
+        if principal.role != Role::Resident
+            && ctx.services()?.policy.visibility(principal, members_group) == Visibility::Withheld
+        {
+            request.access.withheld(members_group);
+            request.access.refused("household.read", "withheld");
+            return Ok(None);
+        }
         let members = residents::household(&ctx.services()?.db, &number)
             .await
             .or_graphql()?;
