@@ -16,6 +16,7 @@ mod writer;
 pub use checkpoint::{checkpoint_message, sign_head, spawn_checkpoints};
 pub use event::{Actor, AuditEvent, Outcome};
 pub use key::{CheckpointKey, CheckpointKeyError};
+pub use query::AuditEntry;
 pub use settings::AuditSettings;
 pub use verify::{BrokenLink, VerifyReport, verify, verify_with_key};
 pub use writer::AuditLog;

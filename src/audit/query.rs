@@ -10,6 +10,58 @@ use sea_orm::{
 
 use crate::store::StoreError;
 
+/// One record of the access log as it is read back.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditEntry {
+    /// The record's place in the chain, consecutive from 1.
+    pub id: i64,
+    pub recorded_at: DateTime<Utc>,
+    pub request_id: String,
+    pub subject: String,
+    pub role: String,
+    pub region: String,
+    pub purpose: Option<String>,
+    pub case_ref: Option<String>,
+    pub action: String,
+    pub target: String,
+    pub departments: Vec<String>,
+    pub field_groups: Vec<String>,
+    /// `granted`, `not_found`, `out_of_scope` or `refused:REASON`.
+    pub outcome: String,
+    /// The record's hash in the chain (SHA-256, hex).
+    pub hash: String,
+}
+
+impl From<audit_record::Model> for AuditEntry {
+    fn from(record: audit_record::Model) -> Self {
+        Self {
+            id: record.id,
+            recorded_at: record.recorded_at,
+            departments: list(&record.departments),
+            field_groups: list(&record.field_groups),
+            request_id: record.request_id,
+            subject: record.subject,
+            role: record.role,
+            region: record.region,
+            purpose: record.purpose,
+            case_ref: record.case_ref,
+            action: record.action,
+            target: record.target,
+            outcome: record.outcome,
+            hash: record.hash,
+        }
+    }
+}
+
+// The table keeps lists comma-separated.
+fn list(joined: &str) -> Vec<String> {
+    joined
+        .split(',')
+        .filter(|s| !s.is_empty())
+        .map(str::to_owned)
+        .collect()
+}
+
 /// Conditions on the records a page returns; `None` matches everything.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct LogFilter {
@@ -94,7 +146,7 @@ pub async fn page(
     order: LogOrder,
     after: Option<i64>,
     limit: u64,
-) -> Result<(Vec<audit_record::Model>, bool), StoreError> {
+) -> Result<(Vec<AuditEntry>, bool), StoreError> {
     use audit_record::Column;
     let mut select = filter.apply(audit_record::Entity::find());
     select = match (order, after) {
@@ -109,7 +161,7 @@ pub async fn page(
     let mut records = select.limit(limit + 1).all(db).await?;
     let more = records.len() as u64 > limit;
     records.truncate(limit as usize);
-    Ok((records, more))
+    Ok((records.into_iter().map(AuditEntry::from).collect(), more))
 }
 
 /// How many records match `filter`.

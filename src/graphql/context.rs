@@ -3,7 +3,6 @@
 use std::sync::Arc;
 
 use async_graphql::{Context, dataloader::DataLoader};
-use sea_orm::DatabaseConnection;
 
 use crate::{
     adapters::Departments,
@@ -14,13 +13,13 @@ use crate::{
         resident::{ResidentLoader, departments::DepartmentLoaders},
     },
     policy::{AccessLog, Caller, Policy},
-    store::id_vault::IdVault,
+    store::{Database, id_vault::IdVault},
 };
 
 /// Services shared by every request (schema data).
 #[derive(Clone)]
 pub struct Services {
-    pub db: DatabaseConnection,
+    pub db: Database,
     pub limits: Arc<QueryLimits>,
     pub audit: AuditLog,
     pub vault: Arc<IdVault>,

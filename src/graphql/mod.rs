@@ -7,6 +7,7 @@ pub mod audit_flush;
 pub mod audit_log;
 pub mod context;
 pub mod date_arguments;
+pub(crate) mod doors;
 pub mod health;
 pub mod limits;
 pub mod pagination;

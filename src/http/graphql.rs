@@ -145,12 +145,12 @@ async fn execute(
             return problem(StatusCode::BAD_REQUEST, err.code(), &err.to_string());
         }
     };
-    let caller = Caller {
+    let caller = Caller::new(
         principal,
-        declared_purpose: header_str(request, PURPOSE).map(str::to_owned),
+        header_str(request, PURPOSE),
         case_ref,
         request_id,
-    };
+    );
     let mut gql = async_graphql::Request::new(params.query);
     if let Some(name) = params.operation_name {
         gql = gql.operation_name(name);

@@ -43,17 +43,40 @@ impl AccessError {
 }
 
 /// Who is calling, and with which declared purpose and case.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct Caller {
     pub principal: Option<Principal>,
-    /// The `X-Purpose` header as sent.
-    pub declared_purpose: Option<String>,
+    /// The declared purpose (`X-Purpose`), parsed once when the caller is made: every
+    /// field of a response asks for it.
+    purpose: Result<Purpose, AccessError>,
     /// The `X-Case-Ref` header, when sent.
     pub case_ref: Option<String>,
     pub request_id: String,
 }
 
+impl Default for Caller {
+    /// An anonymous caller without a purpose.
+    fn default() -> Self {
+        Self::new(None, None, None, String::new())
+    }
+}
+
 impl Caller {
+    /// A caller with the purpose they declared (`X-Purpose` as sent, if at all).
+    pub fn new(
+        principal: Option<Principal>,
+        declared_purpose: Option<&str>,
+        case_ref: Option<String>,
+        request_id: String,
+    ) -> Self {
+        Self {
+            principal,
+            purpose: parse_purpose(declared_purpose),
+            case_ref,
+            request_id,
+        }
+    }
+
     /// The door: may this caller read personal data at all? A resident reading their
     /// own record needs no purpose; everyone else declares one.
     pub fn personal_access(&self) -> Result<&Principal, AccessError> {
@@ -74,14 +97,9 @@ impl Caller {
         }
     }
 
+    /// The declared purpose, or why there is none.
     pub fn purpose(&self) -> Result<Purpose, AccessError> {
-        let declared = self
-            .declared_purpose
-            .as_deref()
-            .filter(|p| !p.trim().is_empty())
-            .ok_or(AccessError::PurposeMissing)?;
-        Purpose::parse(declared)
-            .ok_or_else(|| AccessError::PurposeUnknown(declared.chars().take(40).collect()))
+        self.purpose.clone()
     }
 
     /// Whether a resident registered in `village_code` (12 digits) is within the
@@ -110,15 +128,19 @@ impl Caller {
             subject,
             role,
             region,
-            purpose: self
-                .declared_purpose
-                .as_deref()
-                .and_then(Purpose::parse)
-                .map(|p| p.as_str().to_owned()),
+            purpose: self.purpose.as_ref().ok().map(|p| p.as_str().to_owned()),
             case_ref: self.case_ref.clone(),
             request_id: self.request_id.clone(),
         }
     }
+}
+
+fn parse_purpose(declared: Option<&str>) -> Result<Purpose, AccessError> {
+    let declared = declared
+        .filter(|p| !p.trim().is_empty())
+        .ok_or(AccessError::PurposeMissing)?;
+    Purpose::parse(declared)
+        .ok_or_else(|| AccessError::PurposeUnknown(declared.chars().take(40).collect()))
 }
 
 #[derive(Default)]
@@ -292,5 +314,34 @@ mod case_ref_tests {
             Err(CaseRefError::ControlCharacter(3))
         );
         assert_eq!(case_ref(Some(b"\xff\xfe")), Err(CaseRefError::NotText));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_declared_purpose_is_parsed_once_with_its_reason() {
+        let caller = |declared| Caller::new(None, declared, None, String::new());
+        assert_eq!(
+            caller(Some(" VISIT ")).purpose(),
+            Ok(Purpose::Visit),
+            "surrounding blanks are forgiven"
+        );
+        assert_eq!(caller(None).purpose(), Err(AccessError::PurposeMissing));
+        assert_eq!(
+            caller(Some("  ")).purpose(),
+            Err(AccessError::PurposeMissing)
+        );
+        assert_eq!(
+            caller(Some("CURIOSITY")).purpose(),
+            Err(AccessError::PurposeUnknown("CURIOSITY".into()))
+        );
+        assert_eq!(Caller::default().actor().purpose, None);
+        assert_eq!(
+            caller(Some("EMERGENCY")).actor().purpose.as_deref(),
+            Some("EMERGENCY")
+        );
     }
 }

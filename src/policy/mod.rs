@@ -5,6 +5,7 @@
 mod access;
 mod file;
 mod matrix;
+mod narrow;
 mod purpose;
 mod settings;
 mod work;
@@ -12,6 +13,9 @@ mod work;
 pub use access::{AccessError, AccessLog, Caller, CaseRefError, case_ref};
 pub use file::{AlertAccess, MATRIX_ROLES, Policy, PolicyError};
 pub use matrix::{FieldGroup, Visibility};
+pub use narrow::narrow;
 pub use purpose::Purpose;
 pub use settings::AccessSettings;
-pub use work::{RecordScope, WORK_ROLES, WorkAccess, WorkAction};
+pub use work::{
+    RecordScope, RecordBounds, WORK_ROLES, WorkAccess, WorkAction, WorkRecord, sees_record,
+};

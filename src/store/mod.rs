@@ -12,11 +12,15 @@ use std::time::Duration;
 
 use migration::{Migrator, MigratorTrait};
 use sea_orm::{
-    ConnectOptions, Database, DatabaseConnection, DbErr,
+    ConnectOptions, DatabaseConnection, DbErr,
     sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous},
 };
 
 pub use settings::{DatabaseSettings, PrivacySettings};
+
+/// The handle of the hub's database (a pool of connections), as the layers above the
+/// store name it.
+pub type Database = DatabaseConnection;
 
 /// A failure of the hub's own storage.
 #[derive(Debug, thiserror::Error)]
@@ -46,7 +50,7 @@ pub async fn connect(settings: &DatabaseSettings) -> Result<DatabaseConnection, 
                 .foreign_keys(true)
                 .create_if_missing(true)
         });
-    Database::connect(options)
+    sea_orm::Database::connect(options)
         .await
         .map_err(|err| StoreError::Unavailable(describe_connect_error(&err)))
 }

@@ -13,7 +13,7 @@ use super::{
 };
 use crate::{
     auth::Principal,
-    policy::{Policy, RecordScope},
+    policy::{Policy, WorkRecord, sees_record},
     store::StoreError,
 };
 
@@ -78,16 +78,13 @@ impl Workflow {
         request: &Request,
         own_resident: Option<&str>,
     ) -> bool {
-        match self.policy.work(principal.role).records {
-            RecordScope::None => false,
-            RecordScope::Own => own_resident == Some(request.resident_id.as_str()),
-            RecordScope::Region => request.village_code.starts_with(principal.region.as_str()),
-            RecordScope::RoutedToOwnDepartment => {
-                request.village_code.starts_with(principal.region.as_str())
-                    && principal.department.is_some()
-                    && request.department == principal.department
-            }
-        }
+        let record = WorkRecord {
+            village_code: &request.village_code,
+            resident_id: &request.resident_id,
+            department: request.department,
+        };
+        let scope = self.policy.work(principal.role).records;
+        sees_record(principal, scope, own_resident, &record)
     }
 
     /// A request as an earlier attempt left it.

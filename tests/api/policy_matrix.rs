@@ -1,6 +1,9 @@
 //! The access matrix, proved from the policy itself: for every role and every field
 //! group, a real HTTP query shows read, masked, status-only or withheld exactly as the
-//! policy says — once with the built-in policy, once with a modified policy file.
+//! policy says — once with the built-in policy, once with a modified policy file. A
+//! group that shows in several places (household members under the resident and by
+//! household number; a name on the resident and on each household member) shows alike
+//! in all of them.
 
 use std::path::Path;
 
@@ -15,7 +18,7 @@ use serde_json::{Value, json};
 use crate::helpers::{TOWNSHIP, TestApp, spawn_hub_with_departments};
 
 const VIEW: &str = r#"query($n: String!) { residentByIdNumber(idNumber: $n) {
-    name idNumber phone household { number }
+    name idNumber phone household { number members { name } }
     medicalInsurance { enrolments { status accountBalance } assistanceIdentities { kind } }
     socialInsurance { schemes { kind } disclosure }
     pension { monthlyAmount lastCertifiedOn disclosure }
@@ -23,16 +26,43 @@ const VIEW: &str = r#"query($n: String!) { residentByIdNumber(idNumber: $n) {
     householdRegistration { status registeredAddress }
 } }"#;
 
-async fn view(app: &TestApp, token: &str, id_number: &str) -> Value {
-    let response = app
-        .graphql(VIEW)
-        .variables(json!({ "n": id_number }))
-        .bearer(token)
-        .purpose("SERVICE_HANDLING")
-        .send()
-        .await;
+const HOUSEHOLD: &str =
+    r#"query($h: String!) { household(number: $h) { number members { name } } }"#;
+
+async fn fetch(app: &TestApp, query: &str, variables: Value, token: &str, purpose: bool) -> Value {
+    let mut call = app.graphql(query).variables(variables).bearer(token);
+    if purpose {
+        call = call.purpose("SERVICE_HANDLING");
+    }
+    let response = call.send().await;
     assert!(response.body.get("errors").is_none(), "{}", response.body);
-    response.data()["residentByIdNumber"].clone()
+    response.data().clone()
+}
+
+/// The resident `id_number` as `token` sees them, with their household as the root
+/// `household(number:)` query shows it to the same caller (under `householdByNumber`).
+/// The number is `household`, or the one the view itself shows.
+async fn view_as(
+    app: &TestApp,
+    token: &str,
+    id_number: &str,
+    household: Option<&str>,
+    purpose: bool,
+) -> Value {
+    let data = fetch(app, VIEW, json!({ "n": id_number }), token, purpose).await;
+    let mut seen = data["residentByIdNumber"].clone();
+    let number = household
+        .map(str::to_owned)
+        .or_else(|| seen["household"]["number"].as_str().map(str::to_owned));
+    if let Some(number) = number {
+        let data = fetch(app, HOUSEHOLD, json!({ "h": number }), token, purpose).await;
+        seen["householdByNumber"] = data["household"].clone();
+    }
+    seen
+}
+
+async fn view(app: &TestApp, token: &str, id_number: &str, household: Option<&str>) -> Value {
+    view_as(app, token, id_number, household, true).await
 }
 
 /// A resident every group of whose record has something to show.
@@ -45,7 +75,7 @@ async fn subject(app: &TestApp, cluster: &SimCluster) -> (String, String, Value)
             && p.social.is_some()
             && !p.assistance.is_empty()
     }) {
-        let full = view(app, &admin, person.id_number.as_str()).await;
+        let full = view(app, &admin, person.id_number.as_str(), None).await;
         let complete = full["pension"]["lastCertifiedOn"].is_string()
             && full["pension"]["monthlyAmount"].is_number()
             && full["assistance"]["programmes"][0]["householdSize"].is_number()
@@ -53,6 +83,7 @@ async fn subject(app: &TestApp, cluster: &SimCluster) -> (String, String, Value)
                 .as_f64()
                 .is_some_and(|a| a > 0.0)
             && full["phone"].is_string()
+            && full["householdByNumber"]["members"][0]["name"].is_string()
             && full["medicalInsurance"]["enrolments"][0]["accountBalance"].is_number();
         if complete {
             let village = population.village_of(person).code.to_string();
@@ -74,15 +105,44 @@ fn same_or_masked(seen: &Value, full: &Value) -> Visibility {
     }
 }
 
+/// The one verdict of a group seen in several places; places that disagree fail.
+fn agreed(group: FieldGroup, verdicts: Vec<Visibility>) -> Visibility {
+    match verdicts.split_first() {
+        Some((first, rest)) if rest.iter().all(|v| v == first) => *first,
+        _ => panic!("{} shows differently: {verdicts:?}", group.as_str()),
+    }
+}
+
+/// The resident's name and each member's name of each household view shown.
+fn names(seen: &Value, full: &Value) -> Vec<Visibility> {
+    let mut verdicts = vec![same_or_masked(&seen["name"], &full["name"])];
+    for household in ["household", "householdByNumber"] {
+        let members = seen[household]["members"].as_array().into_iter().flatten();
+        for (i, member) in members.enumerate() {
+            verdicts.push(same_or_masked(
+                &member["name"],
+                &full[household]["members"][i]["name"],
+            ));
+        }
+    }
+    verdicts
+}
+
 /// What a response shows of `group`, judged against the full (admin) view.
 fn observe(group: FieldGroup, seen: &Value, full: &Value) -> Visibility {
     use Visibility::*;
     let present = |v: &Value| if v.is_null() { Withheld } else { Read };
     match group {
-        FieldGroup::Identity => same_or_masked(&seen["name"], &full["name"]),
+        FieldGroup::Identity => agreed(group, names(seen, full)),
         FieldGroup::IdNumber => same_or_masked(&seen["idNumber"], &full["idNumber"]),
         FieldGroup::Phone => same_or_masked(&seen["phone"], &full["phone"]),
-        FieldGroup::HouseholdMembers => present(&seen["household"]),
+        FieldGroup::HouseholdMembers => agreed(
+            group,
+            vec![
+                present(&seen["household"]),
+                present(&seen["householdByNumber"]),
+            ],
+        ),
         FieldGroup::MedicalInsurance => match &seen["medicalInsurance"] {
             Value::Null => Withheld,
             m if m["enrolments"][0]["accountBalance"].is_null() => StatusOnly,
@@ -124,6 +184,7 @@ async fn matrix_holds(policy_file: Option<&Path>) -> Vec<(String, Value)> {
         None => Policy::built_in().unwrap(),
     };
     let (id_number, village, full) = subject(&app, &cluster).await;
+    let household = full["household"]["number"].as_str().unwrap().to_owned();
     let mut principals = vec![
         (Role::VillageAssistant, village.clone(), None),
         (Role::TownshipOfficer, TOWNSHIP.to_owned(), None),
@@ -141,7 +202,7 @@ async fn matrix_holds(policy_file: Option<&Path>) -> Vec<(String, Value)> {
     let mut views = Vec::new();
     for (role, region, department) in principals {
         let token = app.token_with(role, &region, department);
-        let seen = view(&app, &token, &id_number).await;
+        let seen = view(&app, &token, &id_number, Some(&household)).await;
         let principal = Principal {
             subject: "matrix".into(),
             role,
@@ -162,16 +223,10 @@ async fn matrix_holds(policy_file: Option<&Path>) -> Vec<(String, Value)> {
     }
     // A resident reads every group of their own record.
     let own = app.token_for(Role::Resident, &village, None, Some(id_number.clone()));
-    let response = app
-        .graphql(VIEW)
-        .variables(json!({ "n": id_number }))
-        .bearer(own)
-        .send()
-        .await;
-    let seen = &response.data()["residentByIdNumber"];
+    let seen = view_as(&app, &own, &id_number, Some(&household), false).await;
     for group in FieldGroup::ALL {
         assert_eq!(
-            observe(group, seen, &full),
+            observe(group, &seen, &full),
             Visibility::Read,
             "own record, {}",
             group.as_str()
@@ -204,7 +259,12 @@ async fn a_changed_policy_file_changes_what_roles_see_without_a_rebuild() {
         .replacen("[roles.village_assistant]\nidentity = \"read\"\nid_number = \"masked\"", "[roles.village_assistant]\nidentity = \"read\"\nid_number = \"read\"", 1)
         .replacen("medical_insurance = \"read\"\nmedical_assistance = \"withheld\"\nsocial_insurance = \"read\"\npension = \"certification_date_only\"\nassistance_programmes = \"read\"\nassistance_amounts = \"withheld\"",
                   "medical_insurance = \"status_only\"\nmedical_assistance = \"withheld\"\nsocial_insurance = \"read\"\npension = \"withheld\"\nassistance_programmes = \"read\"\nassistance_amounts = \"read\"", 1)
-        .replace("registered_address = \"read\"\nmedical", "registered_address = \"masked\"\nmedical");
+        .replace("registered_address = \"read\"\nmedical", "registered_address = \"masked\"\nmedical")
+        // Names masked for the township (on household members too), households withheld
+        // from the police (looked up by number too).
+        .replacen("[roles.township_officer]\nidentity = \"read\"", "[roles.township_officer]\nidentity = \"masked\"", 1)
+        .replacen("[roles.police]\nidentity = \"read\"\nid_number = \"read\"\nphone = \"read\"\nhousehold_members = \"read\"",
+                  "[roles.police]\nidentity = \"read\"\nid_number = \"read\"\nphone = \"read\"\nhousehold_members = \"withheld\"", 1);
     assert_ne!(text, Policy::built_in_text());
     std::fs::write(&path, &text).unwrap();
     let changed = Policy::load(&path).unwrap();
@@ -224,6 +284,27 @@ async fn a_changed_policy_file_changes_what_roles_see_without_a_rebuild() {
         "the file unmasked the ID number"
     );
     assert!(assistant["pension"].is_null());
+    let township = &views
+        .iter()
+        .find(|(who, _)| who.starts_with("township_officer"))
+        .unwrap()
+        .1;
+    assert!(
+        township["householdByNumber"]["members"][0]["name"]
+            .as_str()
+            .unwrap()
+            .contains('*'),
+        "the file masked names, household members' too"
+    );
+    let police = &views
+        .iter()
+        .find(|(who, _)| who.starts_with("police"))
+        .unwrap()
+        .1;
+    assert!(
+        police["householdByNumber"].is_null(),
+        "the file withheld households, by number too"
+    );
 }
 
 #[test]

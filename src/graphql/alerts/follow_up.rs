@@ -9,9 +9,9 @@ use crate::{
     error::{AppError, ResultExt},
     graphql::{
         context::ContextExt,
+        doors,
         workflow::{
-            AlertFollowUpState, AuthorisationInput, HandlingMode, ServiceRequest,
-            VisitRequestInput, door::work_door,
+            AlertFollowUpState, AuthorisationInput, HandlingMode, ServiceRequest, VisitRequestInput,
         },
     },
     screening::{
@@ -132,7 +132,7 @@ impl AlertFollowUpMutation {
         ctx: &Context<'_>,
         #[graphql(desc = "The alert and a note.")] input: AcknowledgeAlertInput,
     ) -> async_graphql::Result<AlertFollowUpPayload> {
-        let caller = work_door(ctx, "alert.acknowledge")?;
+        let caller = doors::work(ctx, "alert.acknowledge")?;
         let done = ctx
             .services()?
             .workflow
@@ -156,7 +156,7 @@ impl AlertFollowUpMutation {
         ctx: &Context<'_>,
         #[graphql(desc = "The alert and why it is a false positive.")] input: DismissAlertInput,
     ) -> async_graphql::Result<AlertFollowUpPayload> {
-        let caller = work_door(ctx, "alert.dismiss")?;
+        let caller = doors::work(ctx, "alert.dismiss")?;
         let done = ctx
             .services()?
             .workflow
@@ -181,7 +181,7 @@ impl AlertFollowUpMutation {
         #[graphql(desc = "The alert and the request to open.")]
         input: OpenServiceRequestFromAlertInput,
     ) -> async_graphql::Result<AlertFollowUpPayload> {
-        let caller = work_door(ctx, "alert.open_request")?;
+        let caller = doors::work(ctx, "alert.open_request")?;
         let request = VisitRequestInput {
             catalogue_code: input.catalogue_code,
             mode: input.mode,

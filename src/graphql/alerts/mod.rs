@@ -19,8 +19,9 @@ use crate::{
     error::{AppError, ResultExt},
     graphql::{
         context::{ContextExt, RequestContext},
+        doors,
         pagination::{connection_complexity, decode_cursor, encode_cursor, page_size},
-        resident::{CivilKey, listing_door},
+        resident::CivilKey,
         workflow::AlertFollowUpState,
     },
     policy::FieldGroup,
@@ -70,7 +71,7 @@ impl AlertQuery {
         first: Option<i32>,
         #[graphql(desc = "Return the alerts after this cursor.")] after: Option<String>,
     ) -> async_graphql::Result<AlertConnection> {
-        let (principal, region) = listing_door(ctx, "alerts.list", &region)?;
+        let (principal, region) = doors::listing(ctx, "alerts.list", &region)?;
         let request = ctx.request()?;
         let services = ctx.services()?;
         let limit = page_size(first, &services.limits).or_graphql()?;

@@ -14,13 +14,12 @@ use crate::{
         AuditEvent,
         query::{self, LogFilter, LogOrder},
     },
-    auth::Role,
     error::{AppError, ErrorCode, ResultExt},
     graphql::{
         context::ContextExt,
+        doors,
         pagination::{connection_complexity, decode_cursor, encode_cursor, page_size},
     },
-    policy::AccessError,
 };
 
 /// The query of the access log.
@@ -47,20 +46,7 @@ impl AuditLogQuery {
         first: Option<i32>,
         #[graphql(desc = "Return the records after this cursor.")] after: Option<String>,
     ) -> async_graphql::Result<AuditRecordConnection> {
-        let request = ctx.request()?;
-        let refusal = match &request.caller.principal {
-            None => Some(AppError::Access(AccessError::Unauthenticated)),
-            Some(p) if !matches!(p.role, Role::Auditor | Role::Admin) => Some(AppError::Forbidden),
-            Some(_) => None,
-        };
-        if let Some(err) = refusal {
-            let reason = match err {
-                AppError::Forbidden => "forbidden",
-                _ => "unauthenticated",
-            };
-            request.access.refused("audit.read", reason);
-            return Err(err).or_graphql();
-        }
+        let request = doors::audit_reader(ctx)?;
         let services = ctx.services()?;
         let order: LogOrder = order.unwrap_or_default().into();
         let kind = cursor_kind(order);

@@ -2,7 +2,8 @@
 
 use async_graphql::{ID, SimpleObject};
 use chrono::{DateTime, Utc};
-use entities::audit_record;
+
+use crate::audit::AuditEntry;
 
 /// One record of the access log: who read whose data, why, and with what outcome.
 #[derive(SimpleObject)]
@@ -37,31 +38,23 @@ pub struct AuditRecord {
     pub hash: String,
 }
 
-fn list(joined: &str) -> Vec<String> {
-    joined
-        .split(',')
-        .filter(|s| !s.is_empty())
-        .map(str::to_owned)
-        .collect()
-}
-
-impl From<audit_record::Model> for AuditRecord {
-    fn from(record: audit_record::Model) -> Self {
+impl From<AuditEntry> for AuditRecord {
+    fn from(entry: AuditEntry) -> Self {
         Self {
-            id: ID(record.id.to_string()),
-            recorded_at: record.recorded_at,
-            departments: list(&record.departments),
-            field_groups: list(&record.field_groups),
-            request_id: record.request_id,
-            subject: record.subject,
-            role: record.role,
-            region: record.region,
-            purpose: record.purpose,
-            case_ref: record.case_ref,
-            action: record.action,
-            target: record.target,
-            outcome: record.outcome,
-            hash: record.hash,
+            id: ID(entry.id.to_string()),
+            recorded_at: entry.recorded_at,
+            request_id: entry.request_id,
+            subject: entry.subject,
+            role: entry.role,
+            region: entry.region,
+            purpose: entry.purpose,
+            case_ref: entry.case_ref,
+            action: entry.action,
+            target: entry.target,
+            departments: entry.departments,
+            field_groups: entry.field_groups,
+            outcome: entry.outcome,
+            hash: entry.hash,
         }
     }
 }

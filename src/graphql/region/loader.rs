@@ -3,22 +3,21 @@
 use std::{collections::HashMap, sync::Arc, time::Duration};
 
 use async_graphql::dataloader::{DataLoader, Loader};
-use sea_orm::DatabaseConnection;
 
 use crate::{
     domain::{RegionCode, divisions::Division},
-    store::{StoreError, regions},
+    store::{Database, StoreError, regions},
 };
 
 /// Loads regions by code.
 pub struct RegionLoader {
-    db: DatabaseConnection,
+    db: Database,
 }
 
 impl RegionLoader {
     /// A loader for one request. The short delay lets one level of a page gather its
     /// keys before the query runs.
-    pub fn data_loader(db: DatabaseConnection) -> DataLoader<Self> {
+    pub fn data_loader(db: Database) -> DataLoader<Self> {
         DataLoader::new(Self { db }, tokio::spawn).delay(Duration::from_micros(200))
     }
 }

@@ -3,20 +3,19 @@
 use std::{collections::HashMap, sync::Arc, time::Duration};
 
 use async_graphql::dataloader::{DataLoader, Loader};
-use sea_orm::DatabaseConnection;
 
 use crate::store::{
-    StoreError,
+    Database, StoreError,
     residents::{self, ResidentRecord},
 };
 
 /// Loads index records by resident id.
 pub struct ResidentLoader {
-    db: DatabaseConnection,
+    db: Database,
 }
 
 impl ResidentLoader {
-    pub fn data_loader(db: DatabaseConnection) -> DataLoader<Self> {
+    pub fn data_loader(db: Database) -> DataLoader<Self> {
         DataLoader::new(Self { db }, tokio::spawn).delay(Duration::from_micros(200))
     }
 }

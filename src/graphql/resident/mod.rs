@@ -1,5 +1,5 @@
-//! Residents and households: personal data, read only through the policy's door
-//! (`Caller::personal_access`), confined to the caller's region, and audited.
+//! Residents and households: personal data, read only through the personal-data door
+//! (`doors::personal`), confined to the caller's region, and audited.
 
 mod codes;
 pub mod departments;
@@ -18,13 +18,14 @@ use chrono::{Months, NaiveDate};
 use crate::{
     audit::Outcome,
     auth::{Principal, Role},
-    domain::{IdNumber, RegionCode},
+    domain::IdNumber,
     error::{AppError, ResultExt},
     graphql::{
         context::{ContextExt, RequestContext},
+        doors,
         pagination::{connection_complexity, decode_cursor, encode_cursor, page_size},
     },
-    policy::Visibility,
+    policy::{FieldGroup, Visibility},
     store::{
         id_vault::{IdVault, Sealed},
         residents::{self, ResidentFilter as StoreFilter, ResidentRecord},
@@ -47,7 +48,7 @@ impl ResidentQuery {
         ctx: &Context<'_>,
         #[graphql(desc = "The resident's id in the hub.")] id: ID,
     ) -> async_graphql::Result<Option<Resident>> {
-        let request = door(ctx, "resident.read")?;
+        let request = doors::personal(ctx, "resident.read")?;
         let record = request
             .residents
             .load_one(id.to_string())
@@ -65,7 +66,7 @@ impl ResidentQuery {
         ctx: &Context<'_>,
         #[graphql(desc = "The 18-character ID number (GB 11643).")] id_number: String,
     ) -> async_graphql::Result<Option<Resident>> {
-        let request = door(ctx, "resident.read")?;
+        let request = doors::personal(ctx, "resident.read")?;
         let number = IdNumber::parse(&id_number)
             .map_err(AppError::from)
             .or_graphql()?;
@@ -97,7 +98,7 @@ impl ResidentQuery {
         first: Option<i32>,
         #[graphql(desc = "Return the residents after this cursor.")] after: Option<String>,
     ) -> async_graphql::Result<ResidentConnection> {
-        let (principal, region) = listing_door(ctx, "residents.list", &region)?;
+        let (principal, region) = doors::listing(ctx, "residents.list", &region)?;
         let services = ctx.services()?;
         let limit = page_size(first, &services.limits).or_graphql()?;
         let after = after
@@ -172,13 +173,29 @@ impl ResidentQuery {
         })
     }
 
-    /// A registered household by its number (户号); null outside the caller's region.
+    /// A registered household by its number (户号); null outside the caller's region,
+    /// and for a role the policy withholds household members from.
     async fn household(
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "The household registration number.")] number: String,
     ) -> async_graphql::Result<Option<Household>> {
-        let request = door(ctx, "household.read")?;
+        let request = doors::personal(ctx, "household.read")?;
+        let principal = request
+            .caller
+            .personal_access()
+            .map_err(AppError::from)
+            .or_graphql()?;
+        // Decided before the lookup, so that the answer says nothing of which households
+        // exist; a resident's own household is theirs to see, as on their record.
+        let members_group = FieldGroup::HouseholdMembers;
+        if principal.role != Role::Resident
+            && ctx.services()?.policy.visibility(principal, members_group) == Visibility::Withheld
+        {
+            request.access.withheld(members_group);
+            request.access.refused("household.read", "withheld");
+            return Ok(None);
+        }
         let members = residents::household(&ctx.services()?.db, &number)
             .await
             .or_graphql()?;
@@ -286,45 +303,6 @@ impl ResidentFilter {
     }
 }
 
-/// The door every personal-data resolver passes: an authenticated caller whose role may
-/// read personal data, with a declared purpose (residents excepted). A refusal is
-/// audited like a read.
-pub(crate) fn door<'c>(
-    ctx: &'c Context<'_>,
-    action: &'static str,
-) -> async_graphql::Result<&'c RequestContext> {
-    let request = ctx.request()?;
-    if let Err(err) = request.caller.personal_access() {
-        request.access.refused(action, err.reason());
-        return Err(AppError::from(err)).or_graphql();
-    }
-    Ok(request)
-}
-
-/// The door of a region-wide listing: the personal-data door, no listings for a
-/// resident's own token, and the part of `region` inside the caller's scope (`None`:
-/// nothing of theirs, which lists nobody rather than failing).
-pub(crate) fn listing_door<'c>(
-    ctx: &'c Context<'_>,
-    action: &'static str,
-    region: &str,
-) -> async_graphql::Result<(&'c Principal, Option<RegionCode>)> {
-    let request = door(ctx, action)?;
-    let principal = request
-        .caller
-        .personal_access()
-        .map_err(AppError::from)
-        .or_graphql()?;
-    if principal.role == Role::Resident {
-        request.access.refused(action, "forbidden");
-        return Err(AppError::Forbidden).or_graphql();
-    }
-    let region = RegionCode::parse(region)
-        .map_err(AppError::from)
-        .or_graphql()?;
-    Ok((principal, narrow(principal, &region)))
-}
-
 /// A found record, if the caller may see it; a miss and an out-of-scope record answer
 /// alike (null), and are audited apart.
 async fn admit(
@@ -356,17 +334,6 @@ fn is_own(principal: &Option<Principal>, vault: &IdVault, record: &ResidentRecor
                 .and_then(|n| IdNumber::parse(n).ok())
                 .is_some_and(|n| vault.lookup_hash(n.as_str()) == record.lookup_hash)
     })
-}
-
-/// The part of `region` inside the caller's scope, if any.
-pub(crate) fn narrow(principal: &Principal, region: &RegionCode) -> Option<RegionCode> {
-    if principal.region.contains(region) {
-        Some(region.clone())
-    } else if region.contains(&principal.region) {
-        Some(principal.region.clone())
-    } else {
-        None
-    }
 }
 
 #[cfg(test)]

@@ -469,18 +469,53 @@ pub struct HouseholdMember {
     own: bool,
 }
 
+impl HouseholdMember {
+    /// What the caller sees of the member's identity group (name, relationship): the
+    /// same rule as on a resident, the member's read already audited with the household.
+    fn identity(&self, ctx: &Context<'_>) -> async_graphql::Result<Visibility> {
+        if self.own {
+            return Ok(Visibility::Read);
+        }
+        let request = ctx.request()?;
+        let principal = request
+            .caller
+            .personal_access()
+            .map_err(AppError::from)
+            .or_graphql()?;
+        let seen = ctx
+            .services()?
+            .policy
+            .visibility(principal, FieldGroup::Identity);
+        if seen == Visibility::Withheld {
+            request.access.withheld(FieldGroup::Identity);
+        }
+        Ok(seen)
+    }
+}
+
 /// A member of a household: name and relationship, and (where the caller may) the full
 /// resident record.
 #[Object]
 impl HouseholdMember {
-    /// The member's name.
-    async fn name(&self) -> &str {
-        &self.record.name
+    /// The member's name; masked as `张*` where the policy says so, null where it
+    /// withholds names.
+    async fn name(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<String>> {
+        Ok(match self.identity(ctx)? {
+            Visibility::Withheld => None,
+            Visibility::Masked => Some(masking::name(&self.record.name)),
+            _ => Some(self.record.name.clone()),
+        })
     }
 
     /// Relationship to the head of household (与户主关系).
-    async fn relationship_to_head(&self) -> Option<Relationship> {
-        domain::Relationship::from_code(&self.record.relationship).map(Relationship::from)
+    async fn relationship_to_head(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<Option<Relationship>> {
+        Ok(match self.identity(ctx)? {
+            Visibility::Withheld => None,
+            _ => domain::Relationship::from_code(&self.record.relationship).map(Relationship::from),
+        })
     }
 
     /// The member's full record; null for a resident looking at their own household

@@ -9,11 +9,13 @@ use async_graphql::{Context, InputObject, Object, Subscription};
 use futures_util::{Stream, StreamExt, future};
 
 use super::{
-    door::work_door,
     enums::ServiceRequestStatus,
-    requests::{ServiceRequest, ServiceRequestEvent, ServiceRequestFilter},
+    requests::{ServiceRequest, ServiceRequestEvent, ServiceRequestFilter, work_record},
 };
-use crate::{graphql::context::ContextExt, workflow::RequestChange};
+use crate::{
+    graphql::{context::ContextExt, doors},
+    workflow::RequestChange,
+};
 
 /// One change of a service request, as it was committed: the request as it now stands
 /// and the event of its timeline that changed it. Personal data: every pushed change is
@@ -88,7 +90,7 @@ impl ServiceRequestSubscription {
         )]
         filter: ServiceRequestChangeFilter,
     ) -> async_graphql::Result<impl Stream<Item = ServiceRequestChange> + use<>> {
-        let caller = work_door(ctx, "service_requests.subscribe")?;
+        let caller = doors::work(ctx, "service_requests.subscribe")?;
         let workflow = ctx.services()?.workflow.clone();
         // Listen before deciding the selection, so that nothing committed meanwhile is
         // lost to the subscriber.
@@ -99,12 +101,14 @@ impl ServiceRequestSubscription {
             awaiting_me: filter.awaiting_me,
             ..ServiceRequestFilter::default()
         })?;
-        let principal = caller.principal.clone();
+        let bounds = caller.bounds();
         let own_resident = caller.own_resident.clone();
         Ok(changes.filter_map(move |change| {
             let request = &change.request;
             let pushed = selection.as_ref().is_some_and(|s| s.matches(request))
-                && workflow.sees(&principal, request, own_resident.as_deref());
+                && bounds
+                    .as_ref()
+                    .is_some_and(|b| b.admits(&work_record(request)));
             let own = own_resident.as_deref() == Some(request.resident_id.as_str());
             future::ready(pushed.then_some(ServiceRequestChange { change, own }))
         }))

@@ -2,7 +2,6 @@
 //! visits.
 
 mod catalogue;
-pub(crate) mod door;
 mod enums;
 mod live;
 mod requests;
@@ -19,7 +18,10 @@ pub use visits::{Visit, VisitMutation, VisitQuery, VisitRequestInput};
 
 use async_graphql::{Context, Object};
 
-use crate::error::{AppError, ResultExt};
+use crate::{
+    error::{AppError, ResultExt},
+    graphql::doors,
+};
 use catalogue::{AddCatalogueItemInput, CatalogueItemPayload, RetireCatalogueItemInput};
 
 /// Changing the catalogue (admins, within their region).
@@ -34,7 +36,7 @@ impl CatalogueMutation {
         ctx: &Context<'_>,
         #[graphql(desc = "The new item.")] input: AddCatalogueItemInput,
     ) -> async_graphql::Result<CatalogueItemPayload> {
-        let principal = admin_door(ctx, "catalogue.add")?;
+        let principal = doors::signed_in(ctx, "catalogue.add")?;
         let workflow = &crate::graphql::context::ContextExt::services(ctx)?.workflow;
         let done = workflow
             .add_item(principal, input.to_new_item(), &input.idempotency_key)
@@ -55,7 +57,7 @@ impl CatalogueMutation {
         ctx: &Context<'_>,
         #[graphql(desc = "The item to retire.")] input: RetireCatalogueItemInput,
     ) -> async_graphql::Result<CatalogueItemPayload> {
-        let principal = admin_door(ctx, "catalogue.retire")?;
+        let principal = doors::signed_in(ctx, "catalogue.retire")?;
         let workflow = &crate::graphql::context::ContextExt::services(ctx)?.workflow;
         let done = workflow
             .retire_item(principal, input.code.trim(), &input.idempotency_key)
@@ -67,22 +69,6 @@ impl CatalogueMutation {
             item: done.value.into(),
             replayed: done.replayed,
         })
-    }
-}
-
-/// The catalogue is not personal data: any authenticated caller reaches the workflow,
-/// which checks the `manage_catalogue` action.
-fn admin_door<'c>(
-    ctx: &'c Context<'_>,
-    action: &'static str,
-) -> async_graphql::Result<&'c crate::auth::Principal> {
-    let request = crate::graphql::context::ContextExt::request(ctx)?;
-    match request.caller.principal.as_ref() {
-        Some(principal) => Ok(principal),
-        None => {
-            request.access.refused(action, "unauthenticated");
-            Err(AppError::from(crate::policy::AccessError::Unauthenticated)).or_graphql()
-        }
     }
 }
 

@@ -55,12 +55,12 @@ pub async fn session_from(
             refused(format!("{}: {err}", err.code().as_str()))
         })?;
     Ok(Session {
-        caller: Caller {
-            principal: verified.map(|v| v.principal),
-            declared_purpose: text("purpose")?,
+        caller: Caller::new(
+            verified.map(|v| v.principal),
+            text("purpose")?.as_deref(),
             case_ref,
             request_id,
-        },
+        ),
         accepted_until,
     })
 }

@@ -3,11 +3,13 @@
 
 use async_graphql::Context;
 
+use super::personal;
 use crate::{
     auth::{Principal, Role},
+    domain::RegionCode,
     error::{AppError, ResultExt},
-    graphql::{context::ContextExt, resident::door},
-    policy::RecordScope,
+    graphql::context::ContextExt,
+    policy::{RecordBounds, RecordScope, WorkRecord, narrow, sees_record},
     store::id_vault::IdVault,
     workflow::lifecycle::Level,
 };
@@ -30,13 +32,50 @@ impl WorkCaller<'_> {
             _ => None,
         }
     }
+
+    /// The service requests and visits the caller sees; `None`: none.
+    pub fn bounds(&self) -> Option<RecordBounds> {
+        RecordBounds::of(self.principal, self.scope, self.own_resident.as_deref())
+    }
+
+    /// Whether the caller sees `record`.
+    pub fn sees(&self, record: &WorkRecord<'_>) -> bool {
+        sees_record(
+            self.principal,
+            self.scope,
+            self.own_resident.as_deref(),
+            record,
+        )
+    }
+
+    /// What a listing asking for `region` (a division code; default the caller's
+    /// scope) and `resident` shows the caller; `None`: nothing.
+    pub fn listing_bounds(
+        &self,
+        region: Option<&str>,
+        resident: Option<String>,
+    ) -> async_graphql::Result<Option<RecordBounds>> {
+        let region = match region {
+            Some(code) => {
+                let code = RegionCode::parse(code)
+                    .map_err(AppError::from)
+                    .or_graphql()?;
+                match narrow(self.principal, &code) {
+                    Some(narrowed) => narrowed.as_str().to_owned(),
+                    None => return Ok(None),
+                }
+            }
+            None => self.principal.region.as_str().to_owned(),
+        };
+        Ok(self.bounds().and_then(|b| b.within(region, resident)))
+    }
 }
 
-pub(crate) fn work_door<'c>(
+pub(crate) fn work<'c>(
     ctx: &'c Context<'_>,
     action: &'static str,
 ) -> async_graphql::Result<WorkCaller<'c>> {
-    let request = door(ctx, action)?;
+    let request = personal(ctx, action)?;
     let principal = request
         .caller
         .personal_access()

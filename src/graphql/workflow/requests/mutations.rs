@@ -1,0 +1,116 @@
+//! Opening a service request and moving one along; each change and each read is audited.
+
+use async_graphql::{Context, Object, SimpleObject};
+
+use super::{
+    inputs::{ActOnServiceRequestInput, OpenServiceRequestInput},
+    types::ServiceRequest,
+};
+use crate::{
+    error::{AppError, ResultExt},
+    graphql::{
+        context::ContextExt,
+        doors::{self, WorkCaller},
+    },
+    workflow::{
+        self, OpenRequest, TakeAction,
+        requests::{Authorisation, Request},
+    },
+};
+
+/// What a service-request mutation produced.
+#[derive(SimpleObject)]
+pub struct ServiceRequestPayload {
+    /// The request as it now stands.
+    pub request: ServiceRequest,
+    /// This answer repeats an earlier attempt under the same idempotency key: nothing
+    /// was done twice.
+    pub replayed: bool,
+}
+
+/// Changing service requests.
+#[derive(Default)]
+pub struct ServiceRequestMutation;
+
+#[Object]
+impl ServiceRequestMutation {
+    /// Opens a service request (上报) for a resident of the caller's village; it waits for
+    /// the township to accept it.
+    async fn open_service_request(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The request to open.")] input: OpenServiceRequestInput,
+    ) -> async_graphql::Result<ServiceRequestPayload> {
+        let caller = doors::work(ctx, "service_request.open")?;
+        let services = ctx.services()?;
+        let open = OpenRequest {
+            resident_id: input.resident_id.to_string(),
+            catalogue_code: input.catalogue_code.trim().to_owned(),
+            mode: input.mode.into(),
+            description: input.description,
+            authorisation: input.authorisation.map(|a| Authorisation {
+                by: a.by.trim().to_owned(),
+                method: a.method.into(),
+                at: a.at,
+            }),
+            alert_id: None,
+            visit_id: None,
+        };
+        let done = services
+            .workflow
+            .open(caller.principal, open, &input.idempotency_key)
+            .await
+            .map_err(AppError::from)
+            .or_graphql()?;
+        caller.payload(ctx, "service_request.open", done)
+    }
+
+    /// Moves a service request along: accept, resolve, route, respond, return, resubmit,
+    /// reject or confirm, if it is the caller's turn, role and region.
+    async fn act_on_service_request(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The action, on which version of which request.")]
+        input: ActOnServiceRequestInput,
+    ) -> async_graphql::Result<ServiceRequestPayload> {
+        let caller = doors::work(ctx, "service_request.act")?;
+        let services = ctx.services()?;
+        let action = TakeAction {
+            request_id: input.request_id.to_string(),
+            expected_version: input.expected_version,
+            action: input.action.into(),
+            note: input.note,
+            department: input.department.map(Into::into),
+        };
+        let done = services
+            .workflow
+            .act(caller.principal, action, &input.idempotency_key)
+            .await
+            .map_err(AppError::from)
+            .or_graphql()?;
+        caller.payload(ctx, "service_request.act", done)
+    }
+}
+
+impl WorkCaller<'_> {
+    /// The payload of a request mutation, with the change and the read audited.
+    pub(crate) fn payload(
+        &self,
+        ctx: &Context<'_>,
+        action: &'static str,
+        done: workflow::Done<Request>,
+    ) -> async_graphql::Result<ServiceRequestPayload> {
+        let access = &ctx.request()?.access;
+        if !done.replayed {
+            access.acted(action, &done.value.id);
+        }
+        access.record_read(&done.value.resident_id, "service_request");
+        Ok(ServiceRequestPayload {
+            request: ServiceRequest {
+                own: false,
+                request: done.value,
+            },
+            replayed: done.replayed,
+        })
+    }
+}
