@@ -145,11 +145,12 @@ impl Application {
             runtime.spawn(background.every_interval());
         }
         let metrics = Metrics::new()?;
+        let scope_levels = services.policy.scope_levels().clone();
         services.departments.register_metrics(metrics.registry())?;
         let state = web::Data::new(AppState {
             schema: build_schema(services.clone(), settings.server.suggestions),
             services,
-            verifier: JwtVerifier::from_settings(&settings.auth)?,
+            verifier: JwtVerifier::from_settings(&settings.auth)?.with_scope_levels(scope_levels),
             metrics,
             settings: settings.clone(),
         });

@@ -9,7 +9,7 @@ use jsonwebtoken::{
 use secrecy::ExposeSecret;
 use serde::{Deserialize, Serialize};
 
-use super::{Principal, Role, jwks::JwksKeys};
+use super::{Principal, Role, ScopeLevel, ScopeLevels, jwks::JwksKeys};
 use crate::{
     config::AuthSettings,
     domain::{Department, RegionCode},
@@ -47,6 +47,12 @@ pub enum AuthError {
     UnknownKey,
     #[error("the identity provider's key set could not be fetched; try again")]
     KeySetUnavailable,
+    #[error("a {role} token's region must name a {allowed}, not a {found}")]
+    RegionLevel {
+        role: Role,
+        found: ScopeLevel,
+        allowed: String,
+    },
 }
 
 impl AuthError {
@@ -66,6 +72,7 @@ impl AuthError {
             Self::Signing(_) | Self::Key(_) => "SERVER_KEY",
             Self::UnknownKey => "UNKNOWN_KEY",
             Self::KeySetUnavailable => "KEY_SET_UNAVAILABLE",
+            Self::RegionLevel { .. } => "REGION_LEVEL",
         }
     }
 }
@@ -114,6 +121,8 @@ pub struct JwtVerifier {
     issuer: String,
     audience: String,
     leeway: Duration,
+    /// The level each role's region must name (the policy's `[scope]`).
+    scope_levels: ScopeLevels,
 }
 
 impl JwtVerifier {
@@ -186,7 +195,14 @@ impl JwtVerifier {
             issuer: settings.issuer.clone(),
             audience: settings.audience.clone(),
             leeway: settings.leeway,
+            scope_levels: ScopeLevels::any(),
         })
+    }
+
+    /// Refuses tokens whose region is not at their role's level (`REGION_LEVEL`).
+    pub fn with_scope_levels(mut self, levels: ScopeLevels) -> Self {
+        self.scope_levels = levels;
+        self
     }
 
     /// Verifies an `Authorization` header value. `Ok(None)` only when there is no header.
@@ -253,8 +269,10 @@ impl JwtVerifier {
                 claim: "exp",
                 reason: "not a representable time".into(),
             })?;
+        let principal = principal_from(data.claims)?;
+        self.scope_levels.check(principal.role, &principal.region)?;
         Ok(VerifiedToken {
-            principal: principal_from(data.claims)?,
+            principal,
             accepted_until,
         })
     }

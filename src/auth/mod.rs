@@ -4,8 +4,10 @@
 mod jwks;
 mod jwt;
 mod principal;
+mod scope;
 
 pub use jwt::{
     AuthError, Claims, JwtVerifier, TokenRequest, VerifiedToken, mint_development_token,
 };
 pub use principal::{Principal, Role};
+pub use scope::{ScopeLevel, ScopeLevels};

@@ -7,10 +7,11 @@ use serde::Deserialize;
 
 use super::{
     FieldGroup, Visibility,
+    scope::{ScopeForm, compile_scope},
     work::{RecordScope, WORK_ROLES, WorkAccess, WorkAction},
 };
 use crate::{
-    auth::{Principal, Role},
+    auth::{Principal, Role, ScopeLevels},
     domain::Department,
 };
 
@@ -57,6 +58,7 @@ pub struct Policy {
     cells: HashMap<(Role, FieldGroup), Rule>,
     alerts: HashMap<Role, AlertAccess>,
     work: HashMap<Role, WorkAccess>,
+    scope: ScopeLevels,
 }
 
 #[derive(Deserialize)]
@@ -67,6 +69,8 @@ struct FileForm {
     alerts: BTreeMap<String, AlertForm>,
     #[serde(default)]
     work: BTreeMap<String, WorkForm>,
+    #[serde(default)]
+    scope: BTreeMap<String, ScopeForm>,
 }
 
 #[derive(Deserialize)]
@@ -177,11 +181,13 @@ impl Policy {
             alerts.insert(role, access);
         }
         let work = compile_work(&form.work, &mut problems);
+        let scope = compile_scope(&form.scope, &mut problems);
         if problems.is_empty() {
             Ok(Self {
                 cells,
                 alerts,
                 work,
+                scope,
             })
         } else {
             Err(PolicyError(problems))
@@ -229,6 +235,11 @@ impl Policy {
             .unwrap_or_else(WorkAccess::nothing)
     }
 
+    /// The level(s) each role's region must name, checked when a token is verified.
+    pub fn scope_levels(&self) -> &ScopeLevels {
+        &self.scope
+    }
+
     /// Whether `role` may take `action` (the region and department checks come on top).
     pub fn may(&self, role: Role, action: WorkAction) -> bool {
         self.work
@@ -264,6 +275,14 @@ impl Policy {
                 };
                 out.push_str(&format!("  {:<22} {cell}\n", group.as_str()));
             }
+        }
+        out.push_str("region scope (the level a token's region names)\n");
+        for role in Role::ALL {
+            out.push_str(&format!(
+                "  {:<22} {}\n",
+                role.as_str(),
+                self.scope.describe(role)
+            ));
         }
         out.push_str("village services\n");
         for role in WORK_ROLES {

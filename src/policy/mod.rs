@@ -6,6 +6,7 @@ mod access;
 mod file;
 mod matrix;
 mod purpose;
+mod scope;
 mod work;
 
 pub use access::{AccessError, AccessLog, Caller};

@@ -12,7 +12,7 @@ use cunhub::{
 };
 use serde_json::{Value, json};
 
-use crate::helpers::{TOWNSHIP, TestApp, spawn_hub_with_departments};
+use crate::helpers::{TOWNSHIP, TestApp, spawn_app_with, spawn_hub_with_departments};
 
 const VIEW: &str = r#"query($n: String!) { residentByIdNumber(idNumber: $n) {
     name idNumber phone household { number }
@@ -224,6 +224,119 @@ async fn a_changed_policy_file_changes_what_roles_see_without_a_rebuild() {
         "the file unmasked the ID number"
     );
     assert!(assistant["pension"].is_null());
+}
+
+/// Every role with a token at every level of the division tree: accepted over HTTP and in
+/// a socket's `connection_init` exactly where the policy's `[scope]` says, refused with
+/// `REGION_LEVEL` (HTTP 401, close 4403) everywhere else.
+async fn scope_levels_hold(policy_file: Option<&Path>) -> Policy {
+    use crate::websocket::{next_json, open, send};
+    let file = policy_file.map(Path::to_path_buf);
+    let app = spawn_app_with(move |s| s.access.policy_file = file).await;
+    let policy = match policy_file {
+        Some(path) => Policy::load(path).unwrap(),
+        None => Policy::built_in().unwrap(),
+    };
+    for role in Role::ALL {
+        for code in ["22", "2201", "220122", TOWNSHIP, "220122101201"] {
+            let region = RegionCode::parse(code).unwrap();
+            let accepted = policy.scope_levels().check(role, &region).is_ok();
+            let department = role
+                .needs_department()
+                .then_some(Department::SocialSecurity);
+            let token = app.token_with(role, code, department);
+            let response = app.graphql("{ __typename }").bearer(&token).send().await;
+            if accepted {
+                assert_eq!(response.status, 200, "{role} {code}: {}", response.body);
+            } else {
+                assert_eq!(response.status, 401, "{role} {code}");
+                assert_eq!(response.error_codes(), ["INVALID_TOKEN"], "{role} {code}");
+                assert_eq!(
+                    response.body["errors"][0]["extensions"]["reason"], "REGION_LEVEL",
+                    "{role} {code}"
+                );
+            }
+            let mut socket = open(&app).await;
+            send(
+                &mut socket,
+                json!({ "type": "connection_init", "payload": { "token": token } }),
+            )
+            .await;
+            let answer = next_json(&mut socket).await;
+            if accepted {
+                assert_eq!(answer["type"], "connection_ack", "{role} {code}");
+            } else {
+                assert_eq!(answer["closed"], 4403, "{role} {code}");
+            }
+        }
+    }
+    policy
+}
+
+#[tokio::test]
+async fn every_role_needs_a_region_at_its_level_in_the_built_in_policy() {
+    let policy = scope_levels_hold(None).await;
+    // The design's levels: the test above is no tautology.
+    let level = |role, code| {
+        policy
+            .scope_levels()
+            .check(role, &RegionCode::parse(code).unwrap())
+            .is_ok()
+    };
+    assert!(!level(Role::VillageAssistant, "22"));
+    assert!(!level(Role::VillageAssistant, TOWNSHIP));
+    assert!(level(Role::VillageAssistant, "220122101201"));
+    assert!(level(Role::TownshipOfficer, TOWNSHIP));
+    assert!(!level(Role::TownshipOfficer, "220122"));
+    assert!(level(Role::DepartmentClerk, "220122"));
+    assert!(!level(Role::DepartmentClerk, "2201"));
+    assert!(level(Role::Police, TOWNSHIP) && level(Role::Police, "220122"));
+    assert!(!level(Role::Police, "220122101201"));
+    for role in [
+        Role::Resident,
+        Role::Dashboard,
+        Role::Integrator,
+        Role::Auditor,
+        Role::Admin,
+    ] {
+        assert!(level(role, "22") && level(role, "220122101201"), "{role}");
+    }
+}
+
+#[tokio::test]
+async fn a_changed_scope_section_changes_which_tokens_are_accepted() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("policy.toml");
+    let text = Policy::built_in_text()
+        .replacen(
+            "village_assistant = [\"village\"]",
+            "village_assistant = [\"village\", \"township\"]",
+            1,
+        )
+        .replacen(
+            "police = [\"township\", \"county\"]",
+            "police = [\"county\"]",
+            1,
+        )
+        .replacen("dashboard = \"any\"", "dashboard = [\"province\"]", 1);
+    std::fs::write(&path, &text).unwrap();
+    let policy = scope_levels_hold(Some(&path)).await;
+    assert_ne!(policy, Policy::built_in().unwrap());
+    assert!(
+        policy
+            .scope_levels()
+            .check(
+                Role::VillageAssistant,
+                &RegionCode::parse(TOWNSHIP).unwrap()
+            )
+            .is_ok()
+    );
+    assert!(
+        policy
+            .scope_levels()
+            .check(Role::Police, &RegionCode::parse(TOWNSHIP).unwrap())
+            .is_err()
+    );
 }
 
 #[test]
