@@ -110,6 +110,7 @@ impl Application {
             Some(path) => Policy::load(path)?,
             None => Policy::built_in()?,
         });
+        policy.warn_defaults();
         let workflow = Workflow::new(
             db.clone(),
             policy.clone(),

@@ -7,13 +7,12 @@ use serde::Deserialize;
 
 use super::{
     FieldGroup, Visibility,
+    cell::{CellForm, Rule, compile},
+    format::{self, Defaulted},
     scope::{ScopeForm, compile_scope},
     work::{RecordScope, WORK_ROLES, WorkAccess, WorkAction},
 };
-use crate::{
-    auth::{Principal, Role, ScopeLevels},
-    domain::Department,
-};
+use crate::auth::{Principal, Role, ScopeLevels};
 
 const BUILT_IN: &str = include_str!("../../policy/default.toml");
 
@@ -42,35 +41,29 @@ pub enum AlertAccess {
     Kinds(Vec<String>),
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
-enum Rule {
-    Fixed(Visibility),
-    ByDepartment {
-        own: Option<Visibility>,
-        departments: BTreeMap<Department, Visibility>,
-        other: Visibility,
-    },
-}
-
 /// The compiled access policy.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Policy {
-    cells: HashMap<(Role, FieldGroup), Rule>,
+    pub(super) format: u32,
+    pub(super) cells: HashMap<(Role, FieldGroup), Rule>,
     alerts: HashMap<Role, AlertAccess>,
     work: HashMap<Role, WorkAccess>,
-    scope: ScopeLevels,
+    pub(super) scope: ScopeLevels,
+    /// The sections an older file lacks, and their stand-ins.
+    pub(super) defaults: Vec<Defaulted>,
 }
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct FileForm {
+    /// Absent in a format-1 file.
+    format: Option<i64>,
     roles: BTreeMap<String, BTreeMap<String, CellForm>>,
     #[serde(default)]
     alerts: BTreeMap<String, AlertForm>,
     #[serde(default)]
     work: BTreeMap<String, WorkForm>,
-    #[serde(default)]
-    scope: BTreeMap<String, ScopeForm>,
+    scope: Option<BTreeMap<String, ScopeForm>>,
 }
 
 #[derive(Deserialize)]
@@ -79,20 +72,6 @@ struct WorkForm {
     records: String,
     #[serde(default)]
     actions: Vec<String>,
-}
-
-#[derive(Deserialize)]
-#[serde(untagged)]
-enum CellForm {
-    Fixed(String),
-    Own {
-        own_department: String,
-        other: String,
-    },
-    Listed {
-        departments: BTreeMap<String, String>,
-        other: String,
-    },
 }
 
 #[derive(Deserialize)]
@@ -120,78 +99,46 @@ impl Policy {
         Self::parse(&text)
     }
 
-    /// Parses and checks a policy; every cell of every matrix role must be given.
+    /// Parses and checks a policy; every cell of every matrix role must be given (a
+    /// format-1 file may lack what format 2 added: see `format`).
     pub fn parse(text: &str) -> Result<Self, PolicyError> {
         let form: FileForm = toml::from_str(text).map_err(|e| PolicyError(vec![e.to_string()]))?;
         let mut problems = Vec::new();
-        let mut cells = HashMap::new();
-        for (role_name, row) in &form.roles {
-            let Some(role) = Role::parse(role_name).filter(|r| MATRIX_ROLES.contains(r)) else {
-                problems.push(format!(
-                    "[roles.{role_name}]: not a role with a row (use one of {})",
-                    names(&MATRIX_ROLES)
-                ));
-                continue;
-            };
-            for (group_name, cell) in row {
-                let Some(group) = FieldGroup::parse(group_name) else {
-                    problems.push(format!(
-                        "[roles.{role_name}] {group_name}: not a field group"
-                    ));
-                    continue;
-                };
-                match compile(cell) {
-                    Ok(rule) => {
-                        cells.insert((role, group), rule);
-                    }
-                    Err(why) => problems.push(format!("[roles.{role_name}] {group_name}: {why}")),
-                }
-            }
-        }
-        for role in MATRIX_ROLES {
-            for group in FieldGroup::ALL {
-                if form.roles.contains_key(role.as_str()) && !cells.contains_key(&(role, group)) {
-                    problems.push(format!(
-                        "[roles.{}] lacks {}",
-                        role.as_str(),
-                        group.as_str()
-                    ));
-                }
-            }
-            if !form.roles.contains_key(role.as_str()) {
-                problems.push(format!("[roles.{}] is missing", role.as_str()));
-            }
-        }
-        let mut alerts = HashMap::new();
-        for (role_name, form) in &form.alerts {
-            let Some(role) = Role::parse(role_name) else {
-                problems.push(format!("[alerts] {role_name}: not a role"));
-                continue;
-            };
-            let access = match form {
-                AlertForm::Word(w) if w == "all" => AlertAccess::All,
-                AlertForm::Word(w) if w == "none" => AlertAccess::None,
-                AlertForm::Word(w) if w == "own_department" => AlertAccess::OwnDepartment,
-                AlertForm::Word(w) => {
-                    problems.push(format!("[alerts] {role_name}: `{w}` is not all, none, own_department or a list of kinds"));
-                    continue;
-                }
-                AlertForm::Kinds(kinds) => AlertAccess::Kinds(kinds.clone()),
-            };
-            alerts.insert(role, access);
-        }
+        let mut defaults = Vec::new();
+        let format = format::version(form.format, &mut problems);
+        let cells = compile_roles(&form.roles, &mut problems);
+        let alerts = compile_alerts(&form.alerts, &mut problems);
         let work = compile_work(&form.work, &mut problems);
-        let scope = compile_scope(&form.scope, &mut problems);
+        let scope = match &form.scope {
+            Some(scope) => compile_scope(scope, &mut problems),
+            None => {
+                let (levels, words) = super::scope::narrowest();
+                format::missing(format, "[scope]", words, &mut defaults, &mut problems);
+                levels
+            }
+        };
         if problems.is_empty() {
             Ok(Self {
+                format,
                 cells,
                 alerts,
                 work,
                 scope,
+                defaults,
             })
         } else {
             Err(PolicyError(problems))
         }
+    }
+
+    /// The sections the file lacks (a format-1 file) and the defaults standing in for them.
+    pub fn defaults(&self) -> &[Defaulted] {
+        &self.defaults
+    }
+
+    /// Warns once per section the file lacks; called when the hub starts.
+    pub fn warn_defaults(&self) {
+        format::warn(&self.defaults);
     }
 
     /// What `principal` sees of `group` of a resident other than themselves.
@@ -202,24 +149,7 @@ impl Policy {
                 _ => Visibility::Withheld,
             };
         };
-        match rule {
-            Rule::Fixed(v) => *v,
-            Rule::ByDepartment {
-                own,
-                departments,
-                other,
-            } => {
-                let department = principal.department;
-                if let (Some(own), Some(mine)) = (own, department)
-                    && group.department() == Some(mine)
-                {
-                    return *own;
-                }
-                department
-                    .and_then(|d| departments.get(&d).copied())
-                    .unwrap_or(*other)
-            }
-        }
+        rule.apply(group, principal.department)
     }
 
     /// Which alerts `role` sees.
@@ -246,61 +176,77 @@ impl Policy {
             .get(&role)
             .is_some_and(|w| w.actions.contains(&action))
     }
+}
 
-    /// The matrix as a table, one line per role (for `cunhub policy check`).
-    pub fn describe(&self) -> String {
-        let mut out = String::new();
-        for role in MATRIX_ROLES {
-            out.push_str(role.as_str());
-            out.push('\n');
-            for group in FieldGroup::ALL {
-                let cell = match self.cells.get(&(role, group)) {
-                    Some(Rule::Fixed(v)) => v.as_str().to_owned(),
-                    Some(Rule::ByDepartment {
-                        own,
-                        departments,
-                        other,
-                    }) => {
-                        let mut parts = Vec::new();
-                        if let Some(own) = own {
-                            parts.push(format!("own department {}", own.as_str()));
-                        }
-                        for (d, v) in departments {
-                            parts.push(format!("{d} {}", v.as_str()));
-                        }
-                        parts.push(format!("else {}", other.as_str()));
-                        parts.join(", ")
-                    }
-                    None => "withheld".into(),
-                };
-                out.push_str(&format!("  {:<22} {cell}\n", group.as_str()));
+/// The `[roles.ROLE]` rows: every matrix role, every field group.
+fn compile_roles(
+    form: &BTreeMap<String, BTreeMap<String, CellForm>>,
+    problems: &mut Vec<String>,
+) -> HashMap<(Role, FieldGroup), Rule> {
+    let mut cells = HashMap::new();
+    for (role_name, row) in form {
+        let Some(role) = Role::parse(role_name).filter(|r| MATRIX_ROLES.contains(r)) else {
+            problems.push(format!(
+                "[roles.{role_name}]: not a role with a row (use one of {})",
+                names(&MATRIX_ROLES)
+            ));
+            continue;
+        };
+        for (group_name, cell) in row {
+            let Some(group) = FieldGroup::parse(group_name) else {
+                problems.push(format!(
+                    "[roles.{role_name}] {group_name}: not a field group"
+                ));
+                continue;
+            };
+            match compile(cell) {
+                Ok(rule) => {
+                    cells.insert((role, group), rule);
+                }
+                Err(why) => problems.push(format!("[roles.{role_name}] {group_name}: {why}")),
             }
         }
-        out.push_str("region scope (the level a token's region names)\n");
-        for role in Role::ALL {
-            out.push_str(&format!(
-                "  {:<22} {}\n",
-                role.as_str(),
-                self.scope.describe(role)
-            ));
-        }
-        out.push_str("village services\n");
-        for role in WORK_ROLES {
-            let work = self.work(role);
-            let actions: Vec<&str> = work.actions.iter().map(|a| a.as_str()).collect();
-            out.push_str(&format!(
-                "  {:<22} sees {}; may {}\n",
-                role.as_str(),
-                work.records.as_str(),
-                if actions.is_empty() {
-                    "do nothing".to_owned()
-                } else {
-                    actions.join(", ")
-                }
-            ));
-        }
-        out
     }
+    for role in MATRIX_ROLES {
+        for group in FieldGroup::ALL {
+            if form.contains_key(role.as_str()) && !cells.contains_key(&(role, group)) {
+                problems.push(format!(
+                    "[roles.{}] lacks {}",
+                    role.as_str(),
+                    group.as_str()
+                ));
+            }
+        }
+        if !form.contains_key(role.as_str()) {
+            problems.push(format!("[roles.{}] is missing", role.as_str()));
+        }
+    }
+    cells
+}
+
+fn compile_alerts(
+    form: &BTreeMap<String, AlertForm>,
+    problems: &mut Vec<String>,
+) -> HashMap<Role, AlertAccess> {
+    let mut alerts = HashMap::new();
+    for (role_name, form) in form {
+        let Some(role) = Role::parse(role_name) else {
+            problems.push(format!("[alerts] {role_name}: not a role"));
+            continue;
+        };
+        let access = match form {
+            AlertForm::Word(w) if w == "all" => AlertAccess::All,
+            AlertForm::Word(w) if w == "none" => AlertAccess::None,
+            AlertForm::Word(w) if w == "own_department" => AlertAccess::OwnDepartment,
+            AlertForm::Word(w) => {
+                problems.push(format!("[alerts] {role_name}: `{w}` is not all, none, own_department or a list of kinds"));
+                continue;
+            }
+            AlertForm::Kinds(kinds) => AlertAccess::Kinds(kinds.clone()),
+        };
+        alerts.insert(role, access);
+    }
+    alerts
 }
 
 /// Every role needs a `[work.ROLE]` row, so that a forgotten one is a mistake rather than
@@ -348,39 +294,6 @@ fn compile_work(
     work
 }
 
-fn compile(cell: &CellForm) -> Result<Rule, String> {
-    match cell {
-        CellForm::Fixed(word) => Ok(Rule::Fixed(visibility_word(word)?)),
-        CellForm::Own {
-            own_department,
-            other,
-        } => Ok(Rule::ByDepartment {
-            own: Some(visibility_word(own_department)?),
-            departments: BTreeMap::new(),
-            other: visibility_word(other)?,
-        }),
-        CellForm::Listed { departments, other } => {
-            let mut listed = BTreeMap::new();
-            for (name, word) in departments {
-                let department = Department::parse(name)
-                    .ok_or_else(|| format!("`{name}` is not a department"))?;
-                listed.insert(department, visibility_word(word)?);
-            }
-            Ok(Rule::ByDepartment {
-                own: None,
-                departments: listed,
-                other: visibility_word(other)?,
-            })
-        }
-    }
-}
-
-fn visibility_word(word: &str) -> Result<Visibility, String> {
-    Visibility::parse(word).ok_or_else(|| {
-        format!("`{word}` is not read, masked, status_only, certification_date_only or withheld")
-    })
-}
-
 fn names(roles: &[Role]) -> String {
     roles
         .iter()
@@ -392,7 +305,7 @@ fn names(roles: &[Role]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::RegionCode;
+    use crate::domain::{Department, RegionCode};
 
     fn principal(role: Role, department: Option<Department>) -> Principal {
         Principal {
@@ -479,5 +392,85 @@ mod tests {
         ] {
             assert!(err.contains(expected), "{expected} in {err}");
         }
+    }
+
+    /// The built-in policy as format 1 wrote it: no `format`, no `[scope]`.
+    fn format_1() -> String {
+        let text = Policy::built_in_text().replace("format = 2\n", "");
+        let start = text.find("[scope]").unwrap_or_default();
+        let end = text.find("# Cross-department alerts").unwrap_or_default();
+        format!("{}{}", &text[..start], &text[end..])
+    }
+
+    #[test]
+    fn a_format_1_file_takes_the_strictest_defaults_and_says_so() {
+        let policy = Policy::parse(&format_1()).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(policy.format, 1);
+        let sections: Vec<&str> = policy.defaults().iter().map(|d| d.section).collect();
+        assert_eq!(sections, ["[scope]"]);
+        let police = RegionCode::parse("220122").unwrap_or_else(|e| panic!("{e}"));
+        assert!(policy.scope_levels().check(Role::Police, &police).is_err());
+        let described = policy.describe();
+        assert!(described.contains("format 1"), "{described}");
+        assert!(
+            described.contains("the file lacks [scope]: the default gives"),
+            "{described}"
+        );
+        assert!(Policy::built_in().is_ok_and(|p| p.defaults().is_empty()));
+    }
+
+    #[test]
+    fn a_format_2_file_lacking_a_section_or_an_unknown_format_is_a_mistake() {
+        let without_scope = format!("format = 2\n{}", format_1());
+        let err = Policy::parse(&without_scope)
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        assert!(
+            err.contains("[scope] is missing (format 2 needs it)"),
+            "{err}"
+        );
+        let future = Policy::built_in_text().replace("format = 2", "format = 9");
+        let err = Policy::parse(&future)
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        assert!(
+            err.contains("format = 9: this hub reads formats 1 and 2"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn each_missing_section_is_warned_about_once() {
+        use std::sync::{Arc, Mutex};
+        #[derive(Clone, Default)]
+        struct Buffer(Arc<Mutex<Vec<u8>>>);
+        impl std::io::Write for Buffer {
+            fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+                self.0
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .extend_from_slice(bytes);
+                Ok(bytes.len())
+            }
+            fn flush(&mut self) -> std::io::Result<()> {
+                Ok(())
+            }
+        }
+        let buffer = Buffer::default();
+        let writer = buffer.clone();
+        let subscriber = tracing_subscriber::fmt()
+            .with_writer(move || writer.clone())
+            .with_ansi(false)
+            .finish();
+        let policy = Policy::parse(&format_1()).unwrap_or_else(|e| panic!("{e}"));
+        tracing::subscriber::with_default(subscriber, || policy.warn_defaults());
+        let logged = String::from_utf8_lossy(&buffer.0.lock().unwrap_or_else(|p| p.into_inner()))
+            .into_owned();
+        for d in policy.defaults() {
+            assert_eq!(logged.matches(d.section).count(), 1, "{logged}");
+        }
+        assert_eq!(logged.matches("WARN").count(), policy.defaults().len());
     }
 }

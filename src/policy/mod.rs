@@ -3,7 +3,10 @@
 //! decisions are pure, and the audit of each access is collected alongside.
 
 mod access;
+mod cell;
+mod describe;
 mod file;
+mod format;
 mod matrix;
 mod purpose;
 mod scope;
@@ -11,6 +14,7 @@ mod work;
 
 pub use access::{AccessError, AccessLog, Caller};
 pub use file::{AlertAccess, MATRIX_ROLES, Policy, PolicyError};
+pub use format::{CURRENT_FORMAT, Defaulted};
 pub use matrix::{FieldGroup, Visibility};
 pub use purpose::Purpose;
 pub use work::{RecordScope, WORK_ROLES, WorkAccess, WorkAction};

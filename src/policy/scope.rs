@@ -70,3 +70,21 @@ fn level_words() -> String {
         .collect::<Vec<_>>()
         .join(", ")
 }
+
+/// The stand-in for a missing `[scope]`: the design's levels, each role bound to one
+/// level at its narrowest (police to a township). The roles whose design scope is any
+/// prefix keep it: a resident is scoped by their own ID number, dashboard, integrator and
+/// auditor read no person, and an admin operates the whole hub.
+pub(super) fn narrowest() -> (ScopeLevels, String) {
+    let mut levels = ScopeLevels::any();
+    levels.restrict(Role::VillageAssistant, [ScopeLevel::Village].into());
+    levels.restrict(Role::TownshipOfficer, [ScopeLevel::Township].into());
+    levels.restrict(Role::DepartmentClerk, [ScopeLevel::County].into());
+    levels.restrict(Role::Police, [ScopeLevel::Township].into());
+    let words = Role::ALL
+        .iter()
+        .map(|r| format!("{} {}", r.as_str(), levels.describe(*r)))
+        .collect::<Vec<_>>()
+        .join(", ");
+    (levels, words)
+}

@@ -339,6 +339,40 @@ async fn a_changed_scope_section_changes_which_tokens_are_accepted() {
     );
 }
 
+/// The built-in policy as it was before `format = 2`.
+const FORMAT_1: &str = "tests/fixtures/policy_format_1.toml";
+
+#[tokio::test]
+async fn an_older_format_file_still_loads_with_the_strictest_defaults() {
+    let path = Path::new(FORMAT_1);
+    let text = std::fs::read_to_string(path).unwrap();
+    assert!(!text.contains("format") && !text.contains("[scope]"));
+    let policy = scope_levels_hold(Some(path)).await;
+    let sections: Vec<&str> = policy.defaults().iter().map(|d| d.section).collect();
+    assert_eq!(sections, ["[scope]"]);
+    // The narrowest of the design's levels: police one township, not a county.
+    let level = |role, code| {
+        policy
+            .scope_levels()
+            .check(role, &RegionCode::parse(code).unwrap())
+            .is_ok()
+    };
+    assert!(level(Role::Police, TOWNSHIP) && !level(Role::Police, "220122"));
+    assert!(!level(Role::VillageAssistant, "22"));
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_cunhub"))
+        .args(["policy", "check", FORMAT_1])
+        .output()
+        .unwrap();
+    assert!(output.status.success());
+    let printed = String::from_utf8_lossy(&output.stdout);
+    assert!(printed.contains("format 1"), "{printed}");
+    assert!(
+        printed.contains("the file lacks [scope]: the default gives")
+            && printed.contains("police township"),
+        "{printed}"
+    );
+}
+
 #[test]
 fn the_policy_check_command_explains_mistakes() {
     let dir = tempfile::tempdir().unwrap();
