@@ -106,7 +106,34 @@ impl Policy {
         let mut problems = Vec::new();
         let mut defaults = Vec::new();
         let format = format::version(form.format, &mut problems);
-        let cells = compile_roles(&form.roles, &mut problems);
+        let mut cells = compile_roles(&form.roles, &mut problems);
+        for group in ADDED_IN_FORMAT_2 {
+            let lacking: Vec<Role> = MATRIX_ROLES
+                .into_iter()
+                .filter(|r| form.roles.contains_key(r.as_str()))
+                .filter(|r| !cells.contains_key(&(*r, group)))
+                .collect();
+            if lacking.is_empty() {
+                continue;
+            }
+            if format >= format::CURRENT_FORMAT {
+                for role in lacking {
+                    problems.push(format!(
+                        "[roles.{}] lacks {}",
+                        role.as_str(),
+                        group.as_str()
+                    ));
+                }
+            } else {
+                for role in lacking {
+                    cells.insert((role, group), Rule::Fixed(Visibility::Withheld));
+                }
+                defaults.push(Defaulted {
+                    section: group_section(group),
+                    default: format!("{} withheld from every role", group.as_str()),
+                });
+            }
+        }
         let alerts = compile_alerts(&form.alerts, &mut problems);
         let work = compile_work(&form.work, &mut problems);
         let scope = match &form.scope {
@@ -178,7 +205,19 @@ impl Policy {
     }
 }
 
-/// The `[roles.ROLE]` rows: every matrix role, every field group.
+/// The field groups format 2 added: a format-1 row lacks them.
+const ADDED_IN_FORMAT_2: [FieldGroup; 1] = [FieldGroup::Employment];
+
+/// How a warning names a field group missing from the rows.
+fn group_section(group: FieldGroup) -> &'static str {
+    match group {
+        FieldGroup::Employment => "employment in [roles.*]",
+        _ => "a field group in [roles.*]",
+    }
+}
+
+/// The `[roles.ROLE]` rows: every matrix role, every field group (those added in format
+/// 2 are checked by the caller, which knows the file's format).
 fn compile_roles(
     form: &BTreeMap<String, BTreeMap<String, CellForm>>,
     problems: &mut Vec<String>,
@@ -209,6 +248,9 @@ fn compile_roles(
     }
     for role in MATRIX_ROLES {
         for group in FieldGroup::ALL {
+            if ADDED_IN_FORMAT_2.contains(&group) {
+                continue;
+            }
             if form.contains_key(role.as_str()) && !cells.contains_key(&(role, group)) {
                 problems.push(format!(
                     "[roles.{}] lacks {}",
@@ -364,6 +406,23 @@ mod tests {
             AlertAccess::Kinds(vec!["ID_CARD_EXPIRED".into()])
         );
         assert_eq!(policy.alert_access(Role::Dashboard), AlertAccess::None);
+        let social = principal(Role::DepartmentClerk, Some(Department::SocialSecurity));
+        assert_eq!(
+            policy.visibility(&social, FieldGroup::Employment),
+            Visibility::Read
+        );
+        assert_eq!(
+            policy.visibility(&civil, FieldGroup::Employment),
+            Visibility::StatusOnly
+        );
+        assert_eq!(
+            policy.visibility(&principal(Role::Police, None), FieldGroup::Employment),
+            Visibility::Withheld
+        );
+        assert_eq!(
+            policy.visibility(&va, FieldGroup::Employment),
+            Visibility::Read
+        );
     }
 
     #[test]
@@ -396,7 +455,12 @@ mod tests {
 
     /// The built-in policy as format 1 wrote it: no `format`, no `[scope]`.
     fn format_1() -> String {
-        let text = Policy::built_in_text().replace("format = 2\n", "");
+        let text: String = Policy::built_in_text()
+            .replace("format = 2\n", "")
+            .lines()
+            .filter(|l| !l.starts_with("employment = "))
+            .map(|l| format!("{l}\n"))
+            .collect();
         let start = text.find("[scope]").unwrap_or_default();
         let end = text.find("# Cross-department alerts").unwrap_or_default();
         format!("{}{}", &text[..start], &text[end..])
@@ -407,7 +471,12 @@ mod tests {
         let policy = Policy::parse(&format_1()).unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(policy.format, 1);
         let sections: Vec<&str> = policy.defaults().iter().map(|d| d.section).collect();
-        assert_eq!(sections, ["[scope]"]);
+        assert_eq!(sections, ["employment in [roles.*]", "[scope]"]);
+        let admin = principal(Role::Admin, None);
+        assert_eq!(
+            policy.visibility(&admin, FieldGroup::Employment),
+            Visibility::Withheld
+        );
         let police = RegionCode::parse("220122").unwrap_or_else(|e| panic!("{e}"));
         assert!(policy.scope_levels().check(Role::Police, &police).is_err());
         let described = policy.describe();

@@ -7,37 +7,118 @@ use std::path::Path;
 use cunhub::{
     auth::{Principal, Role},
     domain::{Department, RegionCode},
-    policy::{FieldGroup, Policy, Visibility},
+    policy::{FieldGroup, MATRIX_ROLES, Policy, Visibility},
     sim::{SimCluster, population::Registration},
 };
 use serde_json::{Value, json};
 
 use crate::helpers::{TOWNSHIP, TestApp, spawn_app_with, spawn_hub_with_departments};
 
-const VIEW: &str = r#"query($n: String!) { residentByIdNumber(idNumber: $n) {
-    name idNumber phone household { number }
+/// One field (or more) of every field group, and how the caller sees each group.
+const FIELDS: &str = "id name idNumber phone household { number }
     medicalInsurance { enrolments { status accountBalance } assistanceIdentities { kind } }
     socialInsurance { schemes { kind } disclosure }
     pension { monthlyAmount lastCertifiedOn disclosure }
+    employment { status trainings { course } disclosure }
     assistance { programmes { programme householdSize monthlyAmount } }
     householdRegistration { status registeredAddress }
-} }"#;
+    disclosure { group disclosure }";
 
-async fn view(app: &TestApp, token: &str, id_number: &str) -> Value {
+fn view_query() -> String {
+    format!("query($n: String!) {{ residentByIdNumber(idNumber: $n) {{ {FIELDS} }} }}")
+}
+
+/// A resident as `token` sees them, and the field groups the response says it withheld.
+async fn read(app: &TestApp, token: &str, id_number: &str) -> (Value, Vec<String>) {
     let response = app
-        .graphql(VIEW)
+        .graphql_owned(view_query())
         .variables(json!({ "n": id_number }))
         .bearer(token)
         .purpose("SERVICE_HANDLING")
         .send()
         .await;
     assert!(response.body.get("errors").is_none(), "{}", response.body);
-    response.data()["residentByIdNumber"].clone()
+    (
+        response.data()["residentByIdNumber"].clone(),
+        withheld_groups(&response.body),
+    )
 }
 
-/// A resident every group of whose record has something to show.
+async fn view(app: &TestApp, token: &str, id_number: &str) -> Value {
+    read(app, token, id_number).await.0
+}
+
+fn withheld_groups(body: &Value) -> Vec<String> {
+    body["extensions"]["withheldFieldGroups"]
+        .as_array()
+        .map(|groups| {
+            groups
+                .iter()
+                .map(|g| g.as_str().unwrap_or_default().to_owned())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// The group whose object carries `group`: withheld with it, it is never asked about.
+fn parent(group: FieldGroup) -> Option<FieldGroup> {
+    match group {
+        FieldGroup::MedicalAssistance => Some(FieldGroup::MedicalInsurance),
+        FieldGroup::AssistanceAmounts => Some(FieldGroup::AssistanceProgrammes),
+        FieldGroup::RegisteredAddress => Some(FieldGroup::RegistrationStatus),
+        _ => None,
+    }
+}
+
+fn disclosure_word(visibility: Visibility) -> &'static str {
+    match visibility {
+        Visibility::Read => "FULL",
+        Visibility::Masked => "MASKED",
+        Visibility::StatusOnly => "STATUS_ONLY",
+        Visibility::CertificationDateOnly => "CERTIFICATION_DATE_ONLY",
+        Visibility::Withheld => "WITHHELD",
+    }
+}
+
+/// The response agrees with `expected` for every group: each value as observed against
+/// the full view, the object's `disclosure`, and `extensions.withheldFieldGroups`.
+fn shows_as_expected(
+    who: &str,
+    seen: &Value,
+    withheld: &[String],
+    full: &Value,
+    expected: impl Fn(FieldGroup) -> Visibility,
+) {
+    for group in FieldGroup::ALL {
+        assert_eq!(
+            observe(group, seen, full),
+            expected(group),
+            "{who}: {}",
+            group.as_str()
+        );
+    }
+    let disclosed: Vec<Value> = FieldGroup::ALL
+        .into_iter()
+        .filter(|g| expected(*g) != Visibility::Read)
+        .map(|g| json!({ "group": g.as_str().to_uppercase(), "disclosure": disclosure_word(expected(g)) }))
+        .collect();
+    assert_eq!(seen["disclosure"], json!(disclosed), "{who}: disclosure");
+    let listed: Vec<String> = FieldGroup::ALL
+        .into_iter()
+        .filter(|g| expected(*g) == Visibility::Withheld)
+        .filter(|g| parent(*g).is_none_or(|p| expected(p) != Visibility::Withheld))
+        .map(|g| g.as_str().to_owned())
+        .collect();
+    let mut withheld = withheld.to_vec();
+    withheld.sort();
+    let mut listed = listed;
+    listed.sort();
+    assert_eq!(withheld, listed, "{who}: withheldFieldGroups");
+}
+
+/// A resident every group of whose record has something to show, as they see it
+/// themselves (a resident reads every group of their own record, whatever the policy).
 async fn subject(app: &TestApp, cluster: &SimCluster) -> (String, String, Value) {
-    let admin = app.token(Role::Admin, "22");
     let population = &cluster.population;
     for person in population.people.iter().filter(|p| {
         matches!(p.registration, Registration::Normal)
@@ -45,7 +126,14 @@ async fn subject(app: &TestApp, cluster: &SimCluster) -> (String, String, Value)
             && p.social.is_some()
             && !p.assistance.is_empty()
     }) {
-        let full = view(app, &admin, person.id_number.as_str()).await;
+        let village = population.village_of(person).code.to_string();
+        let own = app.token_for(
+            Role::Resident,
+            &village,
+            None,
+            Some(person.id_number.as_str().to_owned()),
+        );
+        let full = view(app, &own, person.id_number.as_str()).await;
         let complete = full["pension"]["lastCertifiedOn"].is_string()
             && full["pension"]["monthlyAmount"].is_number()
             && full["assistance"]["programmes"][0]["householdSize"].is_number()
@@ -53,9 +141,9 @@ async fn subject(app: &TestApp, cluster: &SimCluster) -> (String, String, Value)
                 .as_f64()
                 .is_some_and(|a| a > 0.0)
             && full["phone"].is_string()
-            && full["medicalInsurance"]["enrolments"][0]["accountBalance"].is_number();
+            && full["medicalInsurance"]["enrolments"][0]["accountBalance"].is_number()
+            && full["employment"]["trainings"].is_array();
         if complete {
-            let village = population.village_of(person).code.to_string();
             return (person.id_number.as_str().to_owned(), village, full);
         }
     }
@@ -74,7 +162,7 @@ fn same_or_masked(seen: &Value, full: &Value) -> Visibility {
     }
 }
 
-/// What a response shows of `group`, judged against the full (admin) view.
+/// What a response shows of `group`, judged against the full (own) view.
 fn observe(group: FieldGroup, seen: &Value, full: &Value) -> Visibility {
     use Visibility::*;
     let present = |v: &Value| if v.is_null() { Withheld } else { Read };
@@ -108,6 +196,12 @@ fn observe(group: FieldGroup, seen: &Value, full: &Value) -> Visibility {
         FieldGroup::AssistanceAmounts => {
             present(&seen["assistance"]["programmes"][0]["monthlyAmount"])
         }
+        FieldGroup::Employment => match &seen["employment"] {
+            Value::Null => Withheld,
+            e if e["trainings"].is_null() && e["disclosure"] == "STATUS_ONLY" => StatusOnly,
+            e if e["trainings"].is_array() && e["disclosure"] == "FULL" => Read,
+            e => panic!("employment neither full nor status only: {e}"),
+        },
         FieldGroup::RegistrationStatus => present(&seen["householdRegistration"]["status"]),
         FieldGroup::RegisteredAddress => same_or_masked(
             &seen["householdRegistration"]["registeredAddress"],
@@ -141,7 +235,7 @@ async fn matrix_holds(policy_file: Option<&Path>) -> Vec<(String, Value)> {
     let mut views = Vec::new();
     for (role, region, department) in principals {
         let token = app.token_with(role, &region, department);
-        let seen = view(&app, &token, &id_number).await;
+        let (seen, withheld) = read(&app, &token, &id_number).await;
         let principal = Principal {
             subject: "matrix".into(),
             role,
@@ -149,38 +243,34 @@ async fn matrix_holds(policy_file: Option<&Path>) -> Vec<(String, Value)> {
             department,
             id_number: None,
         };
-        for group in FieldGroup::ALL {
-            let expected = policy.visibility(&principal, group);
-            assert_eq!(
-                observe(group, &seen, &full),
-                expected,
-                "{role} {department:?} {}",
-                group.as_str()
-            );
-        }
+        shows_as_expected(
+            &format!("{role} {department:?}"),
+            &seen,
+            &withheld,
+            &full,
+            |group| policy.visibility(&principal, group),
+        );
         views.push((format!("{role}{department:?}"), seen));
     }
     // A resident reads every group of their own record.
     let own = app.token_for(Role::Resident, &village, None, Some(id_number.clone()));
     let response = app
-        .graphql(VIEW)
+        .graphql_owned(view_query())
         .variables(json!({ "n": id_number }))
         .bearer(own)
         .send()
         .await;
-    let seen = &response.data()["residentByIdNumber"];
-    for group in FieldGroup::ALL {
-        assert_eq!(
-            observe(group, seen, &full),
-            Visibility::Read,
-            "own record, {}",
-            group.as_str()
-        );
-    }
+    shows_as_expected(
+        "own record",
+        &response.data()["residentByIdNumber"],
+        &withheld_groups(&response.body),
+        &full,
+        |_| Visibility::Read,
+    );
     // Roles without personal data get none.
     for role in [Role::Dashboard, Role::Auditor] {
         let response = app
-            .graphql(VIEW)
+            .graphql_owned(view_query())
             .variables(json!({ "n": id_number }))
             .bearer(app.token(role, "22"))
             .purpose("AUDIT")
@@ -202,8 +292,8 @@ async fn a_changed_policy_file_changes_what_roles_see_without_a_rebuild() {
     let path = dir.path().join("policy.toml");
     let text = Policy::built_in_text()
         .replacen("[roles.village_assistant]\nidentity = \"read\"\nid_number = \"masked\"", "[roles.village_assistant]\nidentity = \"read\"\nid_number = \"read\"", 1)
-        .replacen("medical_insurance = \"read\"\nmedical_assistance = \"withheld\"\nsocial_insurance = \"read\"\npension = \"certification_date_only\"\nassistance_programmes = \"read\"\nassistance_amounts = \"withheld\"",
-                  "medical_insurance = \"status_only\"\nmedical_assistance = \"withheld\"\nsocial_insurance = \"read\"\npension = \"withheld\"\nassistance_programmes = \"read\"\nassistance_amounts = \"read\"", 1)
+        .replacen("medical_insurance = \"read\"\nmedical_assistance = \"withheld\"\nsocial_insurance = \"read\"\npension = \"certification_date_only\"\nemployment = \"read\"\nassistance_programmes = \"read\"\nassistance_amounts = \"withheld\"",
+                  "medical_insurance = \"status_only\"\nmedical_assistance = \"withheld\"\nsocial_insurance = \"read\"\npension = \"withheld\"\nemployment = \"status_only\"\nassistance_programmes = \"read\"\nassistance_amounts = \"read\"", 1)
         .replace("registered_address = \"read\"\nmedical", "registered_address = \"masked\"\nmedical");
     assert_ne!(text, Policy::built_in_text());
     std::fs::write(&path, &text).unwrap();
@@ -224,6 +314,7 @@ async fn a_changed_policy_file_changes_what_roles_see_without_a_rebuild() {
         "the file unmasked the ID number"
     );
     assert!(assistant["pension"].is_null());
+    assert_eq!(assistant["employment"]["disclosure"], "STATUS_ONLY");
 }
 
 /// Every role with a token at every level of the division tree: accepted over HTTP and in
@@ -349,7 +440,25 @@ async fn an_older_format_file_still_loads_with_the_strictest_defaults() {
     assert!(!text.contains("format") && !text.contains("[scope]"));
     let policy = scope_levels_hold(Some(path)).await;
     let sections: Vec<&str> = policy.defaults().iter().map(|d| d.section).collect();
-    assert_eq!(sections, ["[scope]"]);
+    assert_eq!(sections, ["employment in [roles.*]", "[scope]"]);
+    // Every role's row holds with the defaults: employment withheld from everyone.
+    matrix_holds(Some(path)).await;
+    for role in MATRIX_ROLES {
+        let principal = Principal {
+            subject: "older".into(),
+            role,
+            region: RegionCode::parse("22").unwrap(),
+            department: role
+                .needs_department()
+                .then_some(Department::SocialSecurity),
+            id_number: None,
+        };
+        assert_eq!(
+            policy.visibility(&principal, FieldGroup::Employment),
+            Visibility::Withheld,
+            "{role}"
+        );
+    }
     // The narrowest of the design's levels: police one township, not a county.
     let level = |role, code| {
         policy

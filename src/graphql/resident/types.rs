@@ -295,10 +295,11 @@ impl Resident {
             .map(|pension| Pension::from_view(&pension, seen.into(), freshness)))
     }
 
-    /// Employment registration and training, live from the social security platform.
+    /// Employment registration and training, live from the social security platform;
+    /// the registration status alone where the caller sees status only.
     async fn employment(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Employment>> {
-        let seen = self.disclose(ctx, FieldGroup::SocialInsurance, Some("social_security"))?;
-        if matches!(seen, Visibility::Withheld | Visibility::StatusOnly) {
+        let seen = self.disclose(ctx, FieldGroup::Employment, Some("social_security"))?;
+        if seen == Visibility::Withheld {
             return Ok(None);
         }
         let fresh = self
@@ -307,7 +308,7 @@ impl Resident {
         let freshness = Freshness::of(&fresh);
         Ok(fresh
             .value
-            .map(|view| Employment::from_view(&view, freshness)))
+            .map(|view| Employment::from_view(&view, seen.into(), freshness)))
     }
 
     /// Social assistance programmes, live from civil affairs.
