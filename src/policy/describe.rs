@@ -26,6 +26,7 @@ impl Policy {
                 out.push_str(&format!("  {:<22} {cell}\n", group.as_str()));
             }
         }
+        out.push_str(&self.minors.describe());
         out.push_str("region scope (the level a token's region names)\n");
         for role in Role::ALL {
             out.push_str(&format!(

@@ -9,10 +9,14 @@ use super::{
     FieldGroup, Visibility,
     cell::{CellForm, Rule, compile},
     format::{self, Defaulted},
+    minors::{Minors, MinorsForm, Subject, compile_minors, stricter},
     scope::{ScopeForm, compile_scope},
     work::{RecordScope, WORK_ROLES, WorkAccess, WorkAction},
 };
-use crate::auth::{Principal, Role, ScopeLevels};
+use crate::{
+    auth::{Principal, Role, ScopeLevels},
+    domain::Department,
+};
 
 const BUILT_IN: &str = include_str!("../../policy/default.toml");
 
@@ -49,6 +53,7 @@ pub struct Policy {
     alerts: HashMap<Role, AlertAccess>,
     work: HashMap<Role, WorkAccess>,
     pub(super) scope: ScopeLevels,
+    pub(super) minors: Minors,
     /// The sections an older file lacks, and their stand-ins.
     pub(super) defaults: Vec<Defaulted>,
 }
@@ -64,6 +69,7 @@ struct FileForm {
     #[serde(default)]
     work: BTreeMap<String, WorkForm>,
     scope: Option<BTreeMap<String, ScopeForm>>,
+    minors: Option<MinorsForm>,
 }
 
 #[derive(Deserialize)]
@@ -144,6 +150,14 @@ impl Policy {
                 levels
             }
         };
+        let minors = match &form.minors {
+            Some(minors) => compile_minors(minors, &mut problems),
+            None => {
+                let (minors, words) = Minors::all_withheld();
+                format::missing(format, "[minors]", words, &mut defaults, &mut problems);
+                minors
+            }
+        };
         if problems.is_empty() {
             Ok(Self {
                 format,
@@ -151,6 +165,7 @@ impl Policy {
                 alerts,
                 work,
                 scope,
+                minors,
                 defaults,
             })
         } else {
@@ -168,15 +183,32 @@ impl Policy {
         format::warn(&self.defaults);
     }
 
-    /// What `principal` sees of `group` of a resident other than themselves.
-    pub fn visibility(&self, principal: &Principal, group: FieldGroup) -> Visibility {
-        let Some(rule) = self.cells.get(&(principal.role, group)) else {
-            return match principal.role {
-                Role::Resident => Visibility::Read,
-                _ => Visibility::Withheld,
-            };
+    /// What `principal` sees of `group` of `subject`, a resident other than themselves.
+    pub fn visibility(
+        &self,
+        principal: &Principal,
+        group: FieldGroup,
+        subject: Subject,
+    ) -> Visibility {
+        self.decide(principal.role, principal.department, group, subject)
+    }
+
+    /// The one decision of the matrix: what `role` (of `department`) sees of `group` of a
+    /// resident other than themselves — the role's row, and for a child under 14 the
+    /// stricter of that and the `[minors]` cap (alone or in bulk).
+    pub fn decide(
+        &self,
+        role: Role,
+        department: Option<Department>,
+        group: FieldGroup,
+        subject: Subject,
+    ) -> Visibility {
+        let row = match self.cells.get(&(role, group)) {
+            Some(rule) => rule.apply(group, department),
+            None if role == Role::Resident => Visibility::Read,
+            None => Visibility::Withheld,
         };
-        rule.apply(group, principal.department)
+        stricter(row, self.minors.cap(role, department, group, subject))
     }
 
     /// Which alerts `role` sees.
@@ -364,41 +396,45 @@ mod tests {
         let policy = Policy::built_in().unwrap_or_else(|e| panic!("{e}"));
         let va = principal(Role::VillageAssistant, None);
         assert_eq!(
-            policy.visibility(&va, FieldGroup::IdNumber),
+            policy.visibility(&va, FieldGroup::IdNumber, Subject::Adult),
             Visibility::Masked
         );
         assert_eq!(
-            policy.visibility(&va, FieldGroup::AssistanceAmounts),
+            policy.visibility(&va, FieldGroup::AssistanceAmounts, Subject::Adult),
             Visibility::Withheld
         );
         assert_eq!(
-            policy.visibility(&va, FieldGroup::Pension),
+            policy.visibility(&va, FieldGroup::Pension, Subject::Adult),
             Visibility::CertificationDateOnly
         );
         let civil = principal(Role::DepartmentClerk, Some(Department::CivilAffairs));
         assert_eq!(
-            policy.visibility(&civil, FieldGroup::AssistanceAmounts),
+            policy.visibility(&civil, FieldGroup::AssistanceAmounts, Subject::Adult),
             Visibility::Read
         );
         assert_eq!(
-            policy.visibility(&civil, FieldGroup::MedicalInsurance),
+            policy.visibility(&civil, FieldGroup::MedicalInsurance, Subject::Adult),
             Visibility::StatusOnly
         );
         assert_eq!(
-            policy.visibility(&civil, FieldGroup::MedicalAssistance),
+            policy.visibility(&civil, FieldGroup::MedicalAssistance, Subject::Adult),
             Visibility::Withheld
         );
         assert_eq!(
-            policy.visibility(&civil, FieldGroup::RegisteredAddress),
+            policy.visibility(&civil, FieldGroup::RegisteredAddress, Subject::Adult),
             Visibility::Withheld
         );
         let police_clerk = principal(Role::DepartmentClerk, Some(Department::PublicSecurity));
         assert_eq!(
-            policy.visibility(&police_clerk, FieldGroup::RegisteredAddress),
+            policy.visibility(&police_clerk, FieldGroup::RegisteredAddress, Subject::Adult),
             Visibility::Read
         );
         assert_eq!(
-            policy.visibility(&principal(Role::Dashboard, None), FieldGroup::Identity),
+            policy.visibility(
+                &principal(Role::Dashboard, None),
+                FieldGroup::Identity,
+                Subject::Adult
+            ),
             Visibility::Withheld
         );
         assert_eq!(
@@ -408,19 +444,23 @@ mod tests {
         assert_eq!(policy.alert_access(Role::Dashboard), AlertAccess::None);
         let social = principal(Role::DepartmentClerk, Some(Department::SocialSecurity));
         assert_eq!(
-            policy.visibility(&social, FieldGroup::Employment),
+            policy.visibility(&social, FieldGroup::Employment, Subject::Adult),
             Visibility::Read
         );
         assert_eq!(
-            policy.visibility(&civil, FieldGroup::Employment),
+            policy.visibility(&civil, FieldGroup::Employment, Subject::Adult),
             Visibility::StatusOnly
         );
         assert_eq!(
-            policy.visibility(&principal(Role::Police, None), FieldGroup::Employment),
+            policy.visibility(
+                &principal(Role::Police, None),
+                FieldGroup::Employment,
+                Subject::Adult
+            ),
             Visibility::Withheld
         );
         assert_eq!(
-            policy.visibility(&va, FieldGroup::Employment),
+            policy.visibility(&va, FieldGroup::Employment, Subject::Adult),
             Visibility::Read
         );
     }
@@ -461,6 +501,10 @@ mod tests {
             .filter(|l| !l.starts_with("employment = "))
             .map(|l| format!("{l}\n"))
             .collect();
+        let text = match text.find("# Children under 14") {
+            Some(minors) => text[..minors].to_owned(),
+            None => text,
+        };
         let start = text.find("[scope]").unwrap_or_default();
         let end = text.find("# Cross-department alerts").unwrap_or_default();
         format!("{}{}", &text[..start], &text[end..])
@@ -471,10 +515,10 @@ mod tests {
         let policy = Policy::parse(&format_1()).unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(policy.format, 1);
         let sections: Vec<&str> = policy.defaults().iter().map(|d| d.section).collect();
-        assert_eq!(sections, ["employment in [roles.*]", "[scope]"]);
+        assert_eq!(sections, ["employment in [roles.*]", "[scope]", "[minors]"]);
         let admin = principal(Role::Admin, None);
         assert_eq!(
-            policy.visibility(&admin, FieldGroup::Employment),
+            policy.visibility(&admin, FieldGroup::Employment, Subject::Adult),
             Visibility::Withheld
         );
         let police = RegionCode::parse("220122").unwrap_or_else(|e| panic!("{e}"));

@@ -7,7 +7,7 @@ use std::path::Path;
 use cunhub::{
     auth::{Principal, Role},
     domain::{Department, RegionCode},
-    policy::{FieldGroup, MATRIX_ROLES, Policy, Visibility},
+    policy::{FieldGroup, MATRIX_ROLES, Policy, Subject, Visibility},
     sim::{SimCluster, population::Registration},
 };
 use serde_json::{Value, json};
@@ -210,16 +210,11 @@ fn observe(group: FieldGroup, seen: &Value, full: &Value) -> Visibility {
     }
 }
 
-async fn matrix_holds(policy_file: Option<&Path>) -> Vec<(String, Value)> {
-    let file = policy_file.map(Path::to_path_buf);
-    let (app, cluster) = spawn_hub_with_departments(20, move |s| s.access.policy_file = file).await;
-    let policy = match policy_file {
-        Some(path) => Policy::load(path).unwrap(),
-        None => Policy::built_in().unwrap(),
-    };
-    let (id_number, village, full) = subject(&app, &cluster).await;
+/// A token of every matrix role (a clerk of each department with an adapter) whose scope
+/// covers `village`.
+fn principals(village: &str) -> Vec<(Role, String, Option<Department>)> {
     let mut principals = vec![
-        (Role::VillageAssistant, village.clone(), None),
+        (Role::VillageAssistant, village.to_owned(), None),
         (Role::TownshipOfficer, TOWNSHIP.to_owned(), None),
         (Role::Police, TOWNSHIP.to_owned(), None),
         (Role::Admin, "22".to_owned(), None),
@@ -232,8 +227,19 @@ async fn matrix_holds(policy_file: Option<&Path>) -> Vec<(String, Value)> {
     ] {
         principals.push((Role::DepartmentClerk, "220122".to_owned(), Some(department)));
     }
+    principals
+}
+
+async fn matrix_holds(policy_file: Option<&Path>) -> Vec<(String, Value)> {
+    let file = policy_file.map(Path::to_path_buf);
+    let (app, cluster) = spawn_hub_with_departments(20, move |s| s.access.policy_file = file).await;
+    let policy = match policy_file {
+        Some(path) => Policy::load(path).unwrap(),
+        None => Policy::built_in().unwrap(),
+    };
+    let (id_number, village, full) = subject(&app, &cluster).await;
     let mut views = Vec::new();
-    for (role, region, department) in principals {
+    for (role, region, department) in principals(&village) {
         let token = app.token_with(role, &region, department);
         let (seen, withheld) = read(&app, &token, &id_number).await;
         let principal = Principal {
@@ -248,7 +254,7 @@ async fn matrix_holds(policy_file: Option<&Path>) -> Vec<(String, Value)> {
             &seen,
             &withheld,
             &full,
-            |group| policy.visibility(&principal, group),
+            |group| policy.visibility(&principal, group, Subject::Adult),
         );
         views.push((format!("{role}{department:?}"), seen));
     }
@@ -440,9 +446,11 @@ async fn an_older_format_file_still_loads_with_the_strictest_defaults() {
     assert!(!text.contains("format") && !text.contains("[scope]"));
     let policy = scope_levels_hold(Some(path)).await;
     let sections: Vec<&str> = policy.defaults().iter().map(|d| d.section).collect();
-    assert_eq!(sections, ["employment in [roles.*]", "[scope]"]);
-    // Every role's row holds with the defaults: employment withheld from everyone.
+    assert_eq!(sections, ["employment in [roles.*]", "[scope]", "[minors]"]);
+    // Every role's row holds with the defaults: employment withheld from everyone, and
+    // a child's every group withheld.
     matrix_holds(Some(path)).await;
+    minors_hold(Some(path)).await;
     for role in MATRIX_ROLES {
         let principal = Principal {
             subject: "older".into(),
@@ -454,7 +462,7 @@ async fn an_older_format_file_still_loads_with_the_strictest_defaults() {
             id_number: None,
         };
         assert_eq!(
-            policy.visibility(&principal, FieldGroup::Employment),
+            policy.visibility(&principal, FieldGroup::Employment, Subject::Adult),
             Visibility::Withheld,
             "{role}"
         );
@@ -510,4 +518,241 @@ fn the_policy_check_command_explains_mistakes() {
         .unwrap();
     assert!(output.status.success());
     assert!(String::from_utf8_lossy(&output.stdout).contains("village_assistant"));
+}
+
+/// Today in China (UTC+8), the day a child's age counts on.
+fn china_today() -> chrono::NaiveDate {
+    chrono::Utc::now()
+        .with_timezone(&chrono::FixedOffset::east_opt(8 * 3600).unwrap())
+        .date_naive()
+}
+
+/// Whether the full view has something to show of `group` (a child draws no pension).
+fn observable(group: FieldGroup, full: &Value) -> bool {
+    match group {
+        FieldGroup::Phone => full["phone"].is_string(),
+        FieldGroup::MedicalInsurance => {
+            full["medicalInsurance"]["enrolments"][0]["accountBalance"].is_number()
+        }
+        FieldGroup::MedicalAssistance => {
+            full["medicalInsurance"]["assistanceIdentities"].is_array()
+        }
+        FieldGroup::SocialInsurance => full["socialInsurance"]["schemes"].is_array(),
+        FieldGroup::Pension => full["pension"]["monthlyAmount"].is_number(),
+        FieldGroup::Employment => full["employment"]["trainings"].is_array(),
+        FieldGroup::AssistanceProgrammes => {
+            full["assistance"]["programmes"][0]["householdSize"].is_number()
+        }
+        FieldGroup::AssistanceAmounts => full["assistance"]["programmes"][0]["monthlyAmount"]
+            .as_f64()
+            .is_some_and(|a| a > 0.0),
+        FieldGroup::RegisteredAddress => {
+            full["householdRegistration"]["registeredAddress"].is_string()
+        }
+        _ => true,
+    }
+}
+
+/// As [`shows_as_expected`], for the groups a child's record has something in: the
+/// values, the `disclosure` (every group), and the withheld groups listed (each listed
+/// one withheld, each observable withheld one listed).
+fn child_shows_as_expected(
+    who: &str,
+    seen: &Value,
+    withheld: &[String],
+    full: &Value,
+    expected: impl Fn(FieldGroup) -> Visibility,
+) {
+    // A group inside a withheld object is never asked about.
+    let effective = |g: FieldGroup| match parent(g) {
+        Some(p) if expected(p) == Visibility::Withheld => Visibility::Withheld,
+        _ => expected(g),
+    };
+    for group in FieldGroup::ALL.into_iter().filter(|g| observable(*g, full)) {
+        assert_eq!(
+            observe(group, seen, full),
+            effective(group),
+            "{who}: {}",
+            group.as_str()
+        );
+    }
+    let disclosed: Vec<Value> = FieldGroup::ALL
+        .into_iter()
+        .filter(|g| expected(*g) != Visibility::Read)
+        .map(|g| json!({ "group": g.as_str().to_uppercase(), "disclosure": disclosure_word(expected(g)) }))
+        .collect();
+    assert_eq!(seen["disclosure"], json!(disclosed), "{who}: disclosure");
+    for group in withheld {
+        let group = FieldGroup::parse(group).unwrap();
+        assert_eq!(
+            expected(group),
+            Visibility::Withheld,
+            "{who}: listed {group:?}"
+        );
+    }
+    for group in FieldGroup::ALL.into_iter().filter(|g| {
+        observable(*g, full)
+            && expected(*g) == Visibility::Withheld
+            && parent(*g).is_none_or(|p| expected(p) != Visibility::Withheld)
+    }) {
+        assert!(
+            withheld.iter().any(|w| w == group.as_str()),
+            "{who}: {} not listed in {withheld:?}",
+            group.as_str()
+        );
+    }
+}
+
+/// The minors rule, proved from the policy: a child under 14 read alone and in a listing
+/// by every role, and their household read by a parent and by the village.
+async fn minors_hold(policy_file: Option<&Path>) {
+    let file = policy_file.map(Path::to_path_buf);
+    let (app, cluster) = spawn_hub_with_departments(20, move |s| s.access.policy_file = file).await;
+    let policy = match policy_file {
+        Some(path) => Policy::load(path).unwrap(),
+        None => Policy::built_in().unwrap(),
+    };
+    let population = &cluster.population;
+    let today = china_today();
+    let child = population
+        .people
+        .iter()
+        .find(|p| {
+            matches!(p.registration, Registration::Normal)
+                && (1..=12).contains(&p.id_number.age_on(today))
+        })
+        .expect("a child in the township");
+    let id_number = child.id_number.as_str().to_owned();
+    let village = population.village_of(child).code.to_string();
+    let own = app.token_for(Role::Resident, &village, None, Some(id_number.clone()));
+    let full = view(&app, &own, &id_number).await;
+    assert!(full["name"].is_string() && full["idNumber"] == id_number.as_str());
+    let listing = format!(
+        r#"{{ residents(region: "{village}", first: 100, filter: {{ maxAge: 13 }}) {{ nodes {{ {FIELDS} }} }} }}"#
+    );
+    for (role, region, department) in principals(&village) {
+        let token = app.token_with(role, &region, department);
+        let principal = Principal {
+            subject: "minors".into(),
+            role,
+            region: RegionCode::parse(&region).unwrap(),
+            department,
+            id_number: None,
+        };
+        let who = format!("{role} {department:?}");
+        let (seen, withheld) = read(&app, &token, &id_number).await;
+        child_shows_as_expected(&format!("{who}, alone"), &seen, &withheld, &full, |g| {
+            policy.visibility(&principal, g, Subject::Child)
+        });
+        let response = app
+            .graphql_owned(listing.clone())
+            .bearer(&token)
+            .purpose("SERVICE_HANDLING")
+            .send()
+            .await;
+        assert!(response.body.get("errors").is_none(), "{}", response.body);
+        let listed = response.data()["residents"]["nodes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|n| n["id"] == full["id"])
+            .cloned()
+            .unwrap_or_else(|| panic!("{who}: the child is listed"));
+        child_shows_as_expected(
+            &format!("{who}, in bulk"),
+            &listed,
+            &withheld_groups(&response.body),
+            &full,
+            |g| policy.visibility(&principal, g, Subject::ChildInBulk),
+        );
+    }
+    // A parent reads their own household: the child by name and relationship.
+    let household_query = r#"query($h: String!) { household(number: $h) {
+        members { name relationshipToHead } } }"#;
+    let household_number = full["household"]["number"].as_str().unwrap().to_owned();
+    let parent = population
+        .people
+        .iter()
+        .find(|p| {
+            p.household == child.household
+                && p.village == child.village
+                && p.id_number.age_on(today) >= 18
+        })
+        .expect("a grown-up in the child's household");
+    let parent_token = app.token_for(
+        Role::Resident,
+        &village,
+        None,
+        Some(parent.id_number.as_str().to_owned()),
+    );
+    let response = app
+        .graphql(household_query)
+        .variables(json!({ "h": household_number }))
+        .bearer(parent_token)
+        .send()
+        .await;
+    let members = response.data()["household"]["members"].as_array().unwrap();
+    assert!(
+        members.iter().any(|m| m["name"] == full["name"]),
+        "the parent sees the child by name: {}",
+        response.body
+    );
+    assert!(members.iter().all(|m| m["relationshipToHead"].is_string()));
+    // The village reads the same household: the child's name as the bulk rule says.
+    let assistant = Principal {
+        subject: "minors".into(),
+        role: Role::VillageAssistant,
+        region: RegionCode::parse(&village).unwrap(),
+        department: None,
+        id_number: None,
+    };
+    let response = app
+        .graphql(household_query)
+        .variables(json!({ "h": household_number }))
+        .bearer(app.token(Role::VillageAssistant, &village))
+        .purpose("SERVICE_HANDLING")
+        .send()
+        .await;
+    let members = response.data()["household"]["members"].as_array().unwrap();
+    assert!(
+        !members.iter().any(|m| m["name"] == full["name"]),
+        "{}",
+        response.body
+    );
+    match policy.visibility(&assistant, FieldGroup::Identity, Subject::ChildInBulk) {
+        Visibility::Withheld => {
+            assert!(members.iter().any(|m| m["name"].is_null()));
+            assert!(withheld_groups(&response.body).contains(&"identity".to_owned()));
+        }
+        _ => assert!(
+            members
+                .iter()
+                .any(|m| m["name"].as_str().is_some_and(|n| n.contains('*')))
+        ),
+    }
+}
+
+#[tokio::test]
+async fn a_child_under_14_is_seen_as_the_built_in_minors_rule_says() {
+    minors_hold(None).await;
+    // The built-in reading: the village sees a child masked alone, nothing in bulk.
+    let policy = Policy::built_in().unwrap();
+    let assistant =
+        |subject| policy.decide(Role::VillageAssistant, None, FieldGroup::Identity, subject);
+    assert_eq!(assistant(Subject::Adult), Visibility::Read);
+    assert_eq!(assistant(Subject::Child), Visibility::Masked);
+    assert_eq!(assistant(Subject::ChildInBulk), Visibility::Withheld);
+    assert_eq!(
+        policy.decide(Role::Police, None, FieldGroup::IdNumber, Subject::Child),
+        Visibility::Read
+    );
+    assert_eq!(
+        policy.decide(
+            Role::DepartmentClerk,
+            Some(Department::MedicalInsurance),
+            FieldGroup::IdNumber,
+            Subject::Child
+        ),
+        Visibility::Masked
+    );
 }

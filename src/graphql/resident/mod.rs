@@ -24,7 +24,7 @@ use crate::{
         context::{ContextExt, RequestContext},
         pagination::{connection_complexity, decode_cursor, encode_cursor, page_size},
     },
-    policy::Visibility,
+    policy::{Subject, Visibility},
     store::{
         id_vault::{IdVault, Sealed},
         residents::{self, ResidentFilter as StoreFilter, ResidentRecord},
@@ -144,7 +144,9 @@ impl ResidentQuery {
             })
             .collect();
         departments::prefetch(ctx, &on_page, |group| {
-            services.policy.visibility(principal, group) != Visibility::Withheld
+            // Adults decide the page's department calls; a child's groups are decided
+            // (and mostly withheld) when they resolve.
+            services.policy.visibility(principal, group, Subject::Adult) != Visibility::Withheld
         })
         .await;
         if filter.not_visited_since.is_some() {

@@ -1,7 +1,7 @@
 use std::sync::Arc;
 
 use async_graphql::{
-    Context, ID, Object, SimpleObject,
+    Context, ID, Object, QueryPathSegment, SimpleObject,
     dataloader::{DataLoader, HashMapCache, Loader},
 };
 use chrono::{Datelike, NaiveDate};
@@ -22,7 +22,7 @@ use crate::{
     domain::{self, IdNumber, RegionCode, masking},
     error::{AppError, ResultExt},
     graphql::{context::ContextExt, region::Region},
-    policy::{FieldGroup, Visibility},
+    policy::{FieldGroup, Subject, Visibility},
     store::{
         StoreError,
         id_vault::Sealed,
@@ -96,7 +96,8 @@ impl Resident {
         let seen = if self.own {
             Visibility::Read
         } else {
-            ctx.services()?.policy.visibility(principal, group)
+            let subject = subject_of(ctx, &self.record)?;
+            ctx.services()?.policy.visibility(principal, group, subject)
         };
         if seen == Visibility::Withheld {
             request.access.withheld(group);
@@ -378,9 +379,10 @@ impl Resident {
             return Ok(Vec::new());
         }
         let policy = &ctx.services()?.policy;
+        let subject = subject_of(ctx, &self.record)?;
         Ok(FieldGroup::ALL
             .into_iter()
-            .map(|group| (group, policy.visibility(principal, group)))
+            .map(|group| (group, policy.visibility(principal, group, subject)))
             .filter(|(_, seen)| *seen != Visibility::Read)
             .map(|(group, seen)| FieldDisclosure {
                 group: group.into(),
@@ -474,9 +476,31 @@ pub struct HouseholdMember {
 /// resident record.
 #[Object]
 impl HouseholdMember {
-    /// The member's name.
-    async fn name(&self) -> &str {
-        &self.record.name
+    /// The member's name; a child under 14 is named only to their own household (a
+    /// resident's token), masked or withheld for everyone else as the policy says.
+    async fn name(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<String>> {
+        if self.own {
+            return Ok(Some(self.record.name.clone()));
+        }
+        let request = ctx.request()?;
+        let principal = request
+            .caller
+            .personal_access()
+            .map_err(AppError::from)
+            .or_graphql()?;
+        let subject = subject_of(ctx, &self.record)?;
+        let seen = ctx
+            .services()?
+            .policy
+            .visibility(principal, FieldGroup::Identity, subject);
+        Ok(match seen {
+            Visibility::Withheld => {
+                request.access.withheld(FieldGroup::Identity);
+                None
+            }
+            Visibility::Masked => Some(masking::name(&self.record.name)),
+            _ => Some(self.record.name.clone()),
+        })
     }
 
     /// Relationship to the head of household (与户主关系).
@@ -511,6 +535,32 @@ pub(super) async fn household_of(
         members: members.into_iter().map(Arc::new).collect(),
         own,
     }))
+}
+
+/// Whom a decision about `record` is about: a child under 14 (by the birth date in the ID
+/// number, on today's date in China) or an adult, and whether the response reaches them
+/// through a list (any list above this field: a listing, the residents of alerts,
+/// requests or visits, a household's members), which exports them in bulk.
+fn subject_of(ctx: &Context<'_>, record: &ResidentRecord) -> async_graphql::Result<Subject> {
+    let services = ctx.services()?;
+    let sealed = Sealed {
+        key_version: u32::try_from(record.key_version).unwrap_or_default(),
+        ciphertext: record.id_cipher.clone(),
+    };
+    let opened = services
+        .vault
+        .open(&sealed)
+        .map_err(|e| AppError::from(StoreError::Data(e.to_string())))
+        .or_graphql()?;
+    let number = IdNumber::parse(&opened)
+        .map_err(AppError::from)
+        .or_graphql()?;
+    let child = number.is_child_under_14(services.workflow.clock.today());
+    let in_bulk = ctx.path_node.is_some_and(|node| {
+        node.parents()
+            .any(|p| matches!(p.segment, QueryPathSegment::Index(_)))
+    });
+    Ok(Subject::of(child, in_bulk))
 }
 
 pub(super) fn age_on(birth: NaiveDate, today: NaiveDate) -> i32 {
