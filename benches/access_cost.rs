@@ -70,7 +70,11 @@ async fn run() {
         200_000,
         || {
             for group in FieldGroup::ALL {
-                std::hint::black_box(policy.visibility(&principal, group));
+                std::hint::black_box(policy.visibility(
+                    &principal,
+                    group,
+                    cunhub::policy::Subject::Adult,
+                ));
             }
         },
     );

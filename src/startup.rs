@@ -113,6 +113,7 @@ impl Application {
             Some(path) => Policy::load(path)?,
             None => Policy::built_in()?,
         });
+        policy.warn_defaults();
         let workflow = Workflow::new(
             db.clone(),
             policy.clone(),
@@ -132,10 +133,11 @@ impl Application {
         };
         let background = BackgroundTasks::new(&settings, &services, checkpoint_key.clone());
         let metrics = Metrics::new()?;
+        let scope_levels = services.policy.scope_levels().clone();
         services.departments.register_metrics(metrics.registry())?;
         let state = web::Data::new(AppState {
             schema: build_schema(services.clone(), settings.server.suggestions),
-            verifier: JwtVerifier::from_settings(&settings.auth)?,
+            verifier: JwtVerifier::from_settings(&settings.auth)?.with_scope_levels(scope_levels),
             metrics,
             settings: HttpSettings {
                 server: settings.server.clone(),

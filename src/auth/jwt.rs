@@ -9,7 +9,7 @@ use jsonwebtoken::{
 use secrecy::ExposeSecret;
 use serde::{Deserialize, Serialize};
 
-use super::{AuthSettings, Principal, Role, jwks::JwksKeys};
+use super::{AuthSettings, Principal, Role, ScopeLevel, ScopeLevels, jwks::JwksKeys};
 use crate::domain::{Department, RegionCode};
 
 /// Why a token was refused. The variants name the failure for the client; none of them
@@ -50,6 +50,12 @@ pub enum AuthError {
     UnknownKey,
     #[error("the identity provider's key set could not be fetched; try again")]
     KeySetUnavailable,
+    #[error("a {role} token's region must name a {allowed}, not a {found}")]
+    RegionLevel {
+        role: Role,
+        found: ScopeLevel,
+        allowed: String,
+    },
 }
 
 impl AuthError {
@@ -71,6 +77,7 @@ impl AuthError {
             Self::Signing(_) | Self::Key(_) => "SERVER_KEY",
             Self::UnknownKey => "UNKNOWN_KEY",
             Self::KeySetUnavailable => "KEY_SET_UNAVAILABLE",
+            Self::RegionLevel { .. } => "REGION_LEVEL",
         }
     }
 }
@@ -120,6 +127,8 @@ pub struct JwtVerifier {
     audience: String,
     leeway: Duration,
     max_lifetime: Duration,
+    /// The level each role's region must name (the policy's `[scope]`).
+    scope_levels: ScopeLevels,
 }
 
 impl JwtVerifier {
@@ -193,7 +202,14 @@ impl JwtVerifier {
             audience: settings.audience.clone(),
             leeway: settings.leeway,
             max_lifetime: settings.max_token_lifetime,
+            scope_levels: ScopeLevels::any(),
         })
+    }
+
+    /// Refuses tokens whose region is not at their role's level (`REGION_LEVEL`).
+    pub fn with_scope_levels(mut self, levels: ScopeLevels) -> Self {
+        self.scope_levels = levels;
+        self
     }
 
     /// Verifies an `Authorization` header value. `Ok(None)` only when there is no header.
@@ -267,8 +283,10 @@ impl JwtVerifier {
                 claim: "exp",
                 reason: "not a representable time".into(),
             })?;
+        let principal = principal_from(data.claims)?;
+        self.scope_levels.check(principal.role, &principal.region)?;
         Ok(VerifiedToken {
-            principal: principal_from(data.claims)?,
+            principal,
             accepted_until,
         })
     }

@@ -4,10 +4,12 @@
 mod jwks;
 mod jwt;
 mod principal;
+mod scope;
 mod settings;
 
 pub use jwt::{
     AuthError, Claims, JwtVerifier, TokenRequest, VerifiedToken, mint_development_token,
 };
 pub use principal::{Principal, Role};
+pub use scope::{ScopeLevel, ScopeLevels};
 pub use settings::{AuthSettings, DEVELOPMENT_SECRET};

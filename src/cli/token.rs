@@ -5,6 +5,7 @@ use crate::{
     auth::{Role, TokenRequest, mint_development_token},
     config::Settings,
     domain::{Department, RegionCode},
+    policy::Policy,
 };
 
 pub fn run(settings: &Settings, args: TokenArgs) -> Result<(), String> {
@@ -15,6 +16,16 @@ pub fn run(settings: &Settings, args: TokenArgs) -> Result<(), String> {
         .as_deref()
         .map(|d| Department::parse(d).ok_or_else(|| format!("unknown department `{d}`")))
         .transpose()?;
+    // A token the hub would refuse for its region's level is not minted either.
+    let policy = match &settings.access.policy_file {
+        Some(path) => Policy::load(path),
+        None => Policy::built_in(),
+    }
+    .map_err(|e| e.to_string())?;
+    policy
+        .scope_levels()
+        .check(role, &region)
+        .map_err(|e| format!("--region: {e}"))?;
     let request = TokenRequest {
         subject: args.sub,
         role,

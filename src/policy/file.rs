@@ -7,10 +7,14 @@ use serde::Deserialize;
 
 use super::{
     FieldGroup, Visibility,
+    cell::{CellForm, Rule, compile},
+    format::{self, Defaulted},
+    minors::{Minors, MinorsForm, Subject, compile_minors, stricter},
+    scope::{ScopeForm, compile_scope},
     work::{RecordScope, WORK_ROLES, WorkAccess, WorkAction},
 };
 use crate::{
-    auth::{Principal, Role},
+    auth::{Principal, Role, ScopeLevels},
     domain::Department,
 };
 
@@ -41,32 +45,31 @@ pub enum AlertAccess {
     Kinds(Vec<String>),
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
-enum Rule {
-    Fixed(Visibility),
-    ByDepartment {
-        own: Option<Visibility>,
-        departments: BTreeMap<Department, Visibility>,
-        other: Visibility,
-    },
-}
-
 /// The compiled access policy.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Policy {
-    cells: HashMap<(Role, FieldGroup), Rule>,
+    pub(super) format: u32,
+    pub(super) cells: HashMap<(Role, FieldGroup), Rule>,
     alerts: HashMap<Role, AlertAccess>,
     work: HashMap<Role, WorkAccess>,
+    pub(super) scope: ScopeLevels,
+    pub(super) minors: Minors,
+    /// The sections an older file lacks, and their stand-ins.
+    pub(super) defaults: Vec<Defaulted>,
 }
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct FileForm {
+    /// Absent in a format-1 file.
+    format: Option<i64>,
     roles: BTreeMap<String, BTreeMap<String, CellForm>>,
     #[serde(default)]
     alerts: BTreeMap<String, AlertForm>,
     #[serde(default)]
     work: BTreeMap<String, WorkForm>,
+    scope: Option<BTreeMap<String, ScopeForm>>,
+    minors: Option<MinorsForm>,
 }
 
 #[derive(Deserialize)]
@@ -75,20 +78,6 @@ struct WorkForm {
     records: String,
     #[serde(default)]
     actions: Vec<String>,
-}
-
-#[derive(Deserialize)]
-#[serde(untagged)]
-enum CellForm {
-    Fixed(String),
-    Own {
-        own_department: String,
-        other: String,
-    },
-    Listed {
-        departments: BTreeMap<String, String>,
-        other: String,
-    },
 }
 
 #[derive(Deserialize)]
@@ -116,104 +105,110 @@ impl Policy {
         Self::parse(&text)
     }
 
-    /// Parses and checks a policy; every cell of every matrix role must be given.
+    /// Parses and checks a policy; every cell of every matrix role must be given (a
+    /// format-1 file may lack what format 2 added: see `format`).
     pub fn parse(text: &str) -> Result<Self, PolicyError> {
         let form: FileForm = toml::from_str(text).map_err(|e| PolicyError(vec![e.to_string()]))?;
         let mut problems = Vec::new();
-        let mut cells = HashMap::new();
-        for (role_name, row) in &form.roles {
-            let Some(role) = Role::parse(role_name).filter(|r| MATRIX_ROLES.contains(r)) else {
-                problems.push(format!(
-                    "[roles.{role_name}]: not a role with a row (use one of {})",
-                    names(&MATRIX_ROLES)
-                ));
+        let mut defaults = Vec::new();
+        let format = format::version(form.format, &mut problems);
+        let mut cells = compile_roles(&form.roles, &mut problems);
+        for group in ADDED_IN_FORMAT_2 {
+            let lacking: Vec<Role> = MATRIX_ROLES
+                .into_iter()
+                .filter(|r| form.roles.contains_key(r.as_str()))
+                .filter(|r| !cells.contains_key(&(*r, group)))
+                .collect();
+            if lacking.is_empty() {
                 continue;
-            };
-            for (group_name, cell) in row {
-                let Some(group) = FieldGroup::parse(group_name) else {
-                    problems.push(format!(
-                        "[roles.{role_name}] {group_name}: not a field group"
-                    ));
-                    continue;
-                };
-                match compile(cell) {
-                    Ok(rule) => {
-                        cells.insert((role, group), rule);
-                    }
-                    Err(why) => problems.push(format!("[roles.{role_name}] {group_name}: {why}")),
-                }
             }
-        }
-        for role in MATRIX_ROLES {
-            for group in FieldGroup::ALL {
-                if form.roles.contains_key(role.as_str()) && !cells.contains_key(&(role, group)) {
+            if format >= format::CURRENT_FORMAT {
+                for role in lacking {
                     problems.push(format!(
                         "[roles.{}] lacks {}",
                         role.as_str(),
                         group.as_str()
                     ));
                 }
-            }
-            if !form.roles.contains_key(role.as_str()) {
-                problems.push(format!("[roles.{}] is missing", role.as_str()));
-            }
-        }
-        let mut alerts = HashMap::new();
-        for (role_name, form) in &form.alerts {
-            let Some(role) = Role::parse(role_name) else {
-                problems.push(format!("[alerts] {role_name}: not a role"));
-                continue;
-            };
-            let access = match form {
-                AlertForm::Word(w) if w == "all" => AlertAccess::All,
-                AlertForm::Word(w) if w == "none" => AlertAccess::None,
-                AlertForm::Word(w) if w == "own_department" => AlertAccess::OwnDepartment,
-                AlertForm::Word(w) => {
-                    problems.push(format!("[alerts] {role_name}: `{w}` is not all, none, own_department or a list of kinds"));
-                    continue;
+            } else {
+                for role in lacking {
+                    cells.insert((role, group), Rule::Fixed(Visibility::Withheld));
                 }
-                AlertForm::Kinds(kinds) => AlertAccess::Kinds(kinds.clone()),
-            };
-            alerts.insert(role, access);
+                defaults.push(Defaulted {
+                    section: group_section(group),
+                    default: format!("{} withheld from every role", group.as_str()),
+                });
+            }
         }
+        let alerts = compile_alerts(&form.alerts, &mut problems);
         let work = compile_work(&form.work, &mut problems);
+        let scope = match &form.scope {
+            Some(scope) => compile_scope(scope, &mut problems),
+            None => {
+                let (levels, words) = super::scope::narrowest();
+                format::missing(format, "[scope]", words, &mut defaults, &mut problems);
+                levels
+            }
+        };
+        let minors = match &form.minors {
+            Some(minors) => compile_minors(minors, &mut problems),
+            None => {
+                let (minors, words) = Minors::all_withheld();
+                format::missing(format, "[minors]", words, &mut defaults, &mut problems);
+                minors
+            }
+        };
         if problems.is_empty() {
             Ok(Self {
+                format,
                 cells,
                 alerts,
                 work,
+                scope,
+                minors,
+                defaults,
             })
         } else {
             Err(PolicyError(problems))
         }
     }
 
-    /// What `principal` sees of `group` of a resident other than themselves.
-    pub fn visibility(&self, principal: &Principal, group: FieldGroup) -> Visibility {
-        let Some(rule) = self.cells.get(&(principal.role, group)) else {
-            return match principal.role {
-                Role::Resident => Visibility::Read,
-                _ => Visibility::Withheld,
-            };
+    /// The sections the file lacks (a format-1 file) and the defaults standing in for them.
+    pub fn defaults(&self) -> &[Defaulted] {
+        &self.defaults
+    }
+
+    /// Warns once per section the file lacks; called when the hub starts.
+    pub fn warn_defaults(&self) {
+        format::warn(&self.defaults);
+    }
+
+    /// What `principal` sees of `group` of `subject`, a resident other than themselves.
+    pub fn visibility(
+        &self,
+        principal: &Principal,
+        group: FieldGroup,
+        subject: Subject,
+    ) -> Visibility {
+        self.decide(principal.role, principal.department, group, subject)
+    }
+
+    /// The one decision of the matrix: what `role` (of `department`) sees of `group` of a
+    /// resident other than themselves — the role's row, and for a child under 14 the
+    /// stricter of that and the `[minors]` cap (alone or in bulk).
+    pub fn decide(
+        &self,
+        role: Role,
+        department: Option<Department>,
+        group: FieldGroup,
+        subject: Subject,
+    ) -> Visibility {
+        let row = match self.cells.get(&(role, group)) {
+            Some(rule) => rule.apply(group, department),
+            None if role == Role::Resident => Visibility::Read,
+            None => Visibility::Withheld,
         };
-        match rule {
-            Rule::Fixed(v) => *v,
-            Rule::ByDepartment {
-                own,
-                departments,
-                other,
-            } => {
-                let department = principal.department;
-                if let (Some(own), Some(mine)) = (own, department)
-                    && group.department() == Some(mine)
-                {
-                    return *own;
-                }
-                department
-                    .and_then(|d| departments.get(&d).copied())
-                    .unwrap_or(*other)
-            }
-        }
+        stricter(row, self.minors.cap(role, department, group, subject))
     }
 
     /// Which alerts `role` sees.
@@ -229,59 +224,103 @@ impl Policy {
             .unwrap_or_else(WorkAccess::nothing)
     }
 
+    /// The level(s) each role's region must name, checked when a token is verified.
+    pub fn scope_levels(&self) -> &ScopeLevels {
+        &self.scope
+    }
+
     /// Whether `role` may take `action` (the region and department checks come on top).
     pub fn may(&self, role: Role, action: WorkAction) -> bool {
         self.work
             .get(&role)
             .is_some_and(|w| w.actions.contains(&action))
     }
+}
 
-    /// The matrix as a table, one line per role (for `cunhub policy check`).
-    pub fn describe(&self) -> String {
-        let mut out = String::new();
-        for role in MATRIX_ROLES {
-            out.push_str(role.as_str());
-            out.push('\n');
-            for group in FieldGroup::ALL {
-                let cell = match self.cells.get(&(role, group)) {
-                    Some(Rule::Fixed(v)) => v.as_str().to_owned(),
-                    Some(Rule::ByDepartment {
-                        own,
-                        departments,
-                        other,
-                    }) => {
-                        let mut parts = Vec::new();
-                        if let Some(own) = own {
-                            parts.push(format!("own department {}", own.as_str()));
-                        }
-                        for (d, v) in departments {
-                            parts.push(format!("{d} {}", v.as_str()));
-                        }
-                        parts.push(format!("else {}", other.as_str()));
-                        parts.join(", ")
-                    }
-                    None => "withheld".into(),
-                };
-                out.push_str(&format!("  {:<22} {cell}\n", group.as_str()));
+/// The field groups format 2 added: a format-1 row lacks them.
+const ADDED_IN_FORMAT_2: [FieldGroup; 1] = [FieldGroup::Employment];
+
+/// How a warning names a field group missing from the rows.
+fn group_section(group: FieldGroup) -> &'static str {
+    match group {
+        FieldGroup::Employment => "employment in [roles.*]",
+        _ => "a field group in [roles.*]",
+    }
+}
+
+/// The `[roles.ROLE]` rows: every matrix role, every field group (those added in format
+/// 2 are checked by the caller, which knows the file's format).
+fn compile_roles(
+    form: &BTreeMap<String, BTreeMap<String, CellForm>>,
+    problems: &mut Vec<String>,
+) -> HashMap<(Role, FieldGroup), Rule> {
+    let mut cells = HashMap::new();
+    for (role_name, row) in form {
+        let Some(role) = Role::parse(role_name).filter(|r| MATRIX_ROLES.contains(r)) else {
+            problems.push(format!(
+                "[roles.{role_name}]: not a role with a row (use one of {})",
+                names(&MATRIX_ROLES)
+            ));
+            continue;
+        };
+        for (group_name, cell) in row {
+            let Some(group) = FieldGroup::parse(group_name) else {
+                problems.push(format!(
+                    "[roles.{role_name}] {group_name}: not a field group"
+                ));
+                continue;
+            };
+            match compile(cell) {
+                Ok(rule) => {
+                    cells.insert((role, group), rule);
+                }
+                Err(why) => problems.push(format!("[roles.{role_name}] {group_name}: {why}")),
             }
         }
-        out.push_str("village services\n");
-        for role in WORK_ROLES {
-            let work = self.work(role);
-            let actions: Vec<&str> = work.actions.iter().map(|a| a.as_str()).collect();
-            out.push_str(&format!(
-                "  {:<22} sees {}; may {}\n",
-                role.as_str(),
-                work.records.as_str(),
-                if actions.is_empty() {
-                    "do nothing".to_owned()
-                } else {
-                    actions.join(", ")
-                }
-            ));
-        }
-        out
     }
+    for role in MATRIX_ROLES {
+        for group in FieldGroup::ALL {
+            if ADDED_IN_FORMAT_2.contains(&group) {
+                continue;
+            }
+            if form.contains_key(role.as_str()) && !cells.contains_key(&(role, group)) {
+                problems.push(format!(
+                    "[roles.{}] lacks {}",
+                    role.as_str(),
+                    group.as_str()
+                ));
+            }
+        }
+        if !form.contains_key(role.as_str()) {
+            problems.push(format!("[roles.{}] is missing", role.as_str()));
+        }
+    }
+    cells
+}
+
+fn compile_alerts(
+    form: &BTreeMap<String, AlertForm>,
+    problems: &mut Vec<String>,
+) -> HashMap<Role, AlertAccess> {
+    let mut alerts = HashMap::new();
+    for (role_name, form) in form {
+        let Some(role) = Role::parse(role_name) else {
+            problems.push(format!("[alerts] {role_name}: not a role"));
+            continue;
+        };
+        let access = match form {
+            AlertForm::Word(w) if w == "all" => AlertAccess::All,
+            AlertForm::Word(w) if w == "none" => AlertAccess::None,
+            AlertForm::Word(w) if w == "own_department" => AlertAccess::OwnDepartment,
+            AlertForm::Word(w) => {
+                problems.push(format!("[alerts] {role_name}: `{w}` is not all, none, own_department or a list of kinds"));
+                continue;
+            }
+            AlertForm::Kinds(kinds) => AlertAccess::Kinds(kinds.clone()),
+        };
+        alerts.insert(role, access);
+    }
+    alerts
 }
 
 /// Every role needs a `[work.ROLE]` row, so that a forgotten one is a mistake rather than
@@ -329,39 +368,6 @@ fn compile_work(
     work
 }
 
-fn compile(cell: &CellForm) -> Result<Rule, String> {
-    match cell {
-        CellForm::Fixed(word) => Ok(Rule::Fixed(visibility_word(word)?)),
-        CellForm::Own {
-            own_department,
-            other,
-        } => Ok(Rule::ByDepartment {
-            own: Some(visibility_word(own_department)?),
-            departments: BTreeMap::new(),
-            other: visibility_word(other)?,
-        }),
-        CellForm::Listed { departments, other } => {
-            let mut listed = BTreeMap::new();
-            for (name, word) in departments {
-                let department = Department::parse(name)
-                    .ok_or_else(|| format!("`{name}` is not a department"))?;
-                listed.insert(department, visibility_word(word)?);
-            }
-            Ok(Rule::ByDepartment {
-                own: None,
-                departments: listed,
-                other: visibility_word(other)?,
-            })
-        }
-    }
-}
-
-fn visibility_word(word: &str) -> Result<Visibility, String> {
-    Visibility::parse(word).ok_or_else(|| {
-        format!("`{word}` is not read, masked, status_only, certification_date_only or withheld")
-    })
-}
-
 fn names(roles: &[Role]) -> String {
     roles
         .iter()
@@ -373,7 +379,7 @@ fn names(roles: &[Role]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::RegionCode;
+    use crate::domain::{Department, RegionCode};
 
     fn principal(role: Role, department: Option<Department>) -> Principal {
         Principal {
@@ -390,41 +396,45 @@ mod tests {
         let policy = Policy::built_in().unwrap_or_else(|e| panic!("{e}"));
         let va = principal(Role::VillageAssistant, None);
         assert_eq!(
-            policy.visibility(&va, FieldGroup::IdNumber),
+            policy.visibility(&va, FieldGroup::IdNumber, Subject::Adult),
             Visibility::Masked
         );
         assert_eq!(
-            policy.visibility(&va, FieldGroup::AssistanceAmounts),
+            policy.visibility(&va, FieldGroup::AssistanceAmounts, Subject::Adult),
             Visibility::Withheld
         );
         assert_eq!(
-            policy.visibility(&va, FieldGroup::Pension),
+            policy.visibility(&va, FieldGroup::Pension, Subject::Adult),
             Visibility::CertificationDateOnly
         );
         let civil = principal(Role::DepartmentClerk, Some(Department::CivilAffairs));
         assert_eq!(
-            policy.visibility(&civil, FieldGroup::AssistanceAmounts),
+            policy.visibility(&civil, FieldGroup::AssistanceAmounts, Subject::Adult),
             Visibility::Read
         );
         assert_eq!(
-            policy.visibility(&civil, FieldGroup::MedicalInsurance),
+            policy.visibility(&civil, FieldGroup::MedicalInsurance, Subject::Adult),
             Visibility::StatusOnly
         );
         assert_eq!(
-            policy.visibility(&civil, FieldGroup::MedicalAssistance),
+            policy.visibility(&civil, FieldGroup::MedicalAssistance, Subject::Adult),
             Visibility::Withheld
         );
         assert_eq!(
-            policy.visibility(&civil, FieldGroup::RegisteredAddress),
+            policy.visibility(&civil, FieldGroup::RegisteredAddress, Subject::Adult),
             Visibility::Withheld
         );
         let police_clerk = principal(Role::DepartmentClerk, Some(Department::PublicSecurity));
         assert_eq!(
-            policy.visibility(&police_clerk, FieldGroup::RegisteredAddress),
+            policy.visibility(&police_clerk, FieldGroup::RegisteredAddress, Subject::Adult),
             Visibility::Read
         );
         assert_eq!(
-            policy.visibility(&principal(Role::Dashboard, None), FieldGroup::Identity),
+            policy.visibility(
+                &principal(Role::Dashboard, None),
+                FieldGroup::Identity,
+                Subject::Adult
+            ),
             Visibility::Withheld
         );
         assert_eq!(
@@ -432,6 +442,27 @@ mod tests {
             AlertAccess::Kinds(vec!["ID_CARD_EXPIRED".into()])
         );
         assert_eq!(policy.alert_access(Role::Dashboard), AlertAccess::None);
+        let social = principal(Role::DepartmentClerk, Some(Department::SocialSecurity));
+        assert_eq!(
+            policy.visibility(&social, FieldGroup::Employment, Subject::Adult),
+            Visibility::Read
+        );
+        assert_eq!(
+            policy.visibility(&civil, FieldGroup::Employment, Subject::Adult),
+            Visibility::StatusOnly
+        );
+        assert_eq!(
+            policy.visibility(
+                &principal(Role::Police, None),
+                FieldGroup::Employment,
+                Subject::Adult
+            ),
+            Visibility::Withheld
+        );
+        assert_eq!(
+            policy.visibility(&va, FieldGroup::Employment, Subject::Adult),
+            Visibility::Read
+        );
     }
 
     #[test]
@@ -460,5 +491,99 @@ mod tests {
         ] {
             assert!(err.contains(expected), "{expected} in {err}");
         }
+    }
+
+    /// The built-in policy as format 1 wrote it: no `format`, no `[scope]`.
+    fn format_1() -> String {
+        let text: String = Policy::built_in_text()
+            .replace("format = 2\n", "")
+            .lines()
+            .filter(|l| !l.starts_with("employment = "))
+            .map(|l| format!("{l}\n"))
+            .collect();
+        let text = match text.find("# Children under 14") {
+            Some(minors) => text[..minors].to_owned(),
+            None => text,
+        };
+        let start = text.find("[scope]").unwrap_or_default();
+        let end = text.find("# Cross-department alerts").unwrap_or_default();
+        format!("{}{}", &text[..start], &text[end..])
+    }
+
+    #[test]
+    fn a_format_1_file_takes_the_strictest_defaults_and_says_so() {
+        let policy = Policy::parse(&format_1()).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(policy.format, 1);
+        let sections: Vec<&str> = policy.defaults().iter().map(|d| d.section).collect();
+        assert_eq!(sections, ["employment in [roles.*]", "[scope]", "[minors]"]);
+        let admin = principal(Role::Admin, None);
+        assert_eq!(
+            policy.visibility(&admin, FieldGroup::Employment, Subject::Adult),
+            Visibility::Withheld
+        );
+        let police = RegionCode::parse("220122").unwrap_or_else(|e| panic!("{e}"));
+        assert!(policy.scope_levels().check(Role::Police, &police).is_err());
+        let described = policy.describe();
+        assert!(described.contains("format 1"), "{described}");
+        assert!(
+            described.contains("the file lacks [scope]: the default gives"),
+            "{described}"
+        );
+        assert!(Policy::built_in().is_ok_and(|p| p.defaults().is_empty()));
+    }
+
+    #[test]
+    fn a_format_2_file_lacking_a_section_or_an_unknown_format_is_a_mistake() {
+        let without_scope = format!("format = 2\n{}", format_1());
+        let err = Policy::parse(&without_scope)
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        assert!(
+            err.contains("[scope] is missing (format 2 needs it)"),
+            "{err}"
+        );
+        let future = Policy::built_in_text().replace("format = 2", "format = 9");
+        let err = Policy::parse(&future)
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        assert!(
+            err.contains("format = 9: this hub reads formats 1 and 2"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn each_missing_section_is_warned_about_once() {
+        use std::sync::{Arc, Mutex};
+        #[derive(Clone, Default)]
+        struct Buffer(Arc<Mutex<Vec<u8>>>);
+        impl std::io::Write for Buffer {
+            fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+                self.0
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .extend_from_slice(bytes);
+                Ok(bytes.len())
+            }
+            fn flush(&mut self) -> std::io::Result<()> {
+                Ok(())
+            }
+        }
+        let buffer = Buffer::default();
+        let writer = buffer.clone();
+        let subscriber = tracing_subscriber::fmt()
+            .with_writer(move || writer.clone())
+            .with_ansi(false)
+            .finish();
+        let policy = Policy::parse(&format_1()).unwrap_or_else(|e| panic!("{e}"));
+        tracing::subscriber::with_default(subscriber, || policy.warn_defaults());
+        let logged = String::from_utf8_lossy(&buffer.0.lock().unwrap_or_else(|p| p.into_inner()))
+            .into_owned();
+        for d in policy.defaults() {
+            assert_eq!(logged.matches(d.section).count(), 1, "{logged}");
+        }
+        assert_eq!(logged.matches("WARN").count(), policy.defaults().len());
     }
 }

@@ -15,6 +15,8 @@ pub enum FieldGroup {
     MedicalAssistance,
     SocialInsurance,
     Pension,
+    /// Employment registration and vocational training.
+    Employment,
     AssistanceProgrammes,
     AssistanceAmounts,
     RegistrationStatus,
@@ -23,7 +25,7 @@ pub enum FieldGroup {
 }
 
 impl FieldGroup {
-    pub const ALL: [FieldGroup; 12] = [
+    pub const ALL: [FieldGroup; 13] = [
         Self::Identity,
         Self::IdNumber,
         Self::Phone,
@@ -32,6 +34,7 @@ impl FieldGroup {
         Self::MedicalAssistance,
         Self::SocialInsurance,
         Self::Pension,
+        Self::Employment,
         Self::AssistanceProgrammes,
         Self::AssistanceAmounts,
         Self::RegistrationStatus,
@@ -48,6 +51,7 @@ impl FieldGroup {
             Self::MedicalAssistance => "medical_assistance",
             Self::SocialInsurance => "social_insurance",
             Self::Pension => "pension",
+            Self::Employment => "employment",
             Self::AssistanceProgrammes => "assistance_programmes",
             Self::AssistanceAmounts => "assistance_amounts",
             Self::RegistrationStatus => "registration_status",
@@ -63,7 +67,9 @@ impl FieldGroup {
     pub fn department(self) -> Option<Department> {
         match self {
             Self::MedicalInsurance | Self::MedicalAssistance => Some(Department::MedicalInsurance),
-            Self::SocialInsurance | Self::Pension => Some(Department::SocialSecurity),
+            Self::SocialInsurance | Self::Pension | Self::Employment => {
+                Some(Department::SocialSecurity)
+            }
             Self::AssistanceProgrammes | Self::AssistanceAmounts => Some(Department::CivilAffairs),
             Self::RegistrationStatus | Self::RegisteredAddress => Some(Department::PublicSecurity),
             _ => None,

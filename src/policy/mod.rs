@@ -3,16 +3,23 @@
 //! decisions are pure, and the audit of each access is collected alongside.
 
 mod access;
+mod cell;
+mod describe;
 mod file;
+mod format;
 mod matrix;
+mod minors;
 mod narrow;
 mod purpose;
+mod scope;
 mod settings;
 mod work;
 
 pub use access::{AccessError, AccessLog, Caller, CaseRefError, case_ref};
 pub use file::{AlertAccess, MATRIX_ROLES, Policy, PolicyError};
+pub use format::{CURRENT_FORMAT, Defaulted};
 pub use matrix::{FieldGroup, Visibility};
+pub use minors::Subject;
 pub use narrow::narrow;
 pub use purpose::Purpose;
 pub use settings::AccessSettings;

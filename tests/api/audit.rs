@@ -500,7 +500,7 @@ async fn only_the_auditor_and_admin_read_the_log() {
     assert!(!anonymous.body.to_string().contains("user-0"));
     for role in Role::ALL {
         let department = role.needs_department().then_some(Department::CivilAffairs);
-        let token = app.token_with(role, "22", department);
+        let token = app.token_with(role, crate::helpers::region_for(role), department);
         let response = app
             .graphql(query)
             .bearer(&token)

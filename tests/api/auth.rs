@@ -516,3 +516,58 @@ fn the_token_command_refuses_a_lifetime_beyond_the_maximum() {
             .success()
     );
 }
+
+#[tokio::test]
+async fn a_token_whose_region_is_not_at_its_roles_level_is_refused_over_http_and_websocket() {
+    use crate::websocket::{next_json, open, send};
+    let app = spawn_app().await;
+    // A village assistant acts for one village: a province-wide token lists nobody, it is
+    // refused outright.
+    let mut province = claims(&app);
+    province["region"] = json!("22");
+    let token = hs256(&province, dev_secret());
+    refused_with(&app, &token, "REGION_LEVEL").await;
+    let response = app.graphql(QUERY).bearer(&token).send().await;
+    let message = response.body["errors"][0]["message"].as_str().unwrap_or("");
+    assert!(
+        message.contains("village (12 digits)") && message.contains("province"),
+        "{message}"
+    );
+    let mut socket = open(&app).await;
+    send(
+        &mut socket,
+        json!({ "type": "connection_init", "payload": { "token": token } }),
+    )
+    .await;
+    assert_eq!(next_json(&mut socket).await["closed"], 4403);
+    // The same claims at the village level are accepted.
+    let response = app
+        .graphql(QUERY)
+        .bearer(hs256(&claims(&app), dev_secret()))
+        .send()
+        .await;
+    assert_eq!(response.status, StatusCode::OK, "{}", response.body);
+}
+
+#[test]
+fn the_token_command_does_not_mint_a_token_of_the_wrong_level() {
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_cunhub"))
+        .env_remove("CUNHUB_TEST_DATABASE_URL")
+        .args(["token", "--role", "village_assistant", "--region", "22"])
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    assert!(output.stdout.is_empty());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("village (12 digits)"), "{stderr}");
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_cunhub"))
+        .env_remove("CUNHUB_TEST_DATABASE_URL")
+        .args(["token", "--role", "police", "--region", "220122"])
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+}

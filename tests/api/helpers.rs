@@ -333,6 +333,17 @@ pub async fn spawn_hub_with_departments(
     (app, cluster)
 }
 
+/// A region at the level the built-in policy gives `role`'s scope: a village, township or
+/// county of 农安县 for the roles bound to one, the province for the others.
+pub fn region_for(role: Role) -> &'static str {
+    match role {
+        Role::VillageAssistant => "220122101201",
+        Role::TownshipOfficer | Role::Police => TOWNSHIP,
+        Role::DepartmentClerk => "220122",
+        _ => "22",
+    }
+}
+
 /// The township the department tests live in.
 pub const TOWNSHIP: &str = "220122101";
 

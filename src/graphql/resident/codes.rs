@@ -143,6 +143,8 @@ pub enum FieldGroup {
     SocialInsurance,
     /// 养老金与资格认证.
     Pension,
+    /// 就业登记与培训.
+    Employment,
     /// 救助项目.
     AssistanceProgrammes,
     /// 救助金额.
@@ -165,6 +167,7 @@ impl From<crate::policy::FieldGroup> for FieldGroup {
             G::MedicalAssistance => Self::MedicalAssistance,
             G::SocialInsurance => Self::SocialInsurance,
             G::Pension => Self::Pension,
+            G::Employment => Self::Employment,
             G::AssistanceProgrammes => Self::AssistanceProgrammes,
             G::AssistanceAmounts => Self::AssistanceAmounts,
             G::RegistrationStatus => Self::RegistrationStatus,

@@ -25,7 +25,7 @@ use crate::{
         doors,
         pagination::{connection_complexity, decode_cursor, encode_cursor, page_size},
     },
-    policy::{FieldGroup, Visibility},
+    policy::{FieldGroup, Subject, Visibility},
     store::{
         id_vault::{IdVault, Sealed},
         residents::{self, ResidentFilter as StoreFilter, ResidentRecord},
@@ -137,7 +137,9 @@ impl ResidentQuery {
             })
             .collect();
         departments::prefetch(ctx, &on_page, |group| {
-            services.policy.visibility(principal, group) != Visibility::Withheld
+            // Adults decide the page's department calls; a child's groups are decided
+            // (and mostly withheld) when they resolve.
+            services.policy.visibility(principal, group, Subject::Adult) != Visibility::Withheld
         })
         .await;
         if asks_visits {
@@ -190,7 +192,11 @@ impl ResidentQuery {
         // exist; a resident's own household is theirs to see, as on their record.
         let members_group = FieldGroup::HouseholdMembers;
         if principal.role != Role::Resident
-            && ctx.services()?.policy.visibility(principal, members_group) == Visibility::Withheld
+            && ctx
+                .services()?
+                .policy
+                .visibility(principal, members_group, Subject::Adult)
+                == Visibility::Withheld
         {
             request.access.withheld(members_group);
             request.access.refused("household.read", "withheld");

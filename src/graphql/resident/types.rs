@@ -1,7 +1,7 @@
 use std::sync::Arc;
 
 use async_graphql::{
-    Context, ID, Object, SimpleObject,
+    Context, ID, Object, QueryPathSegment, SimpleObject,
     dataloader::{DataLoader, HashMapCache, Loader},
 };
 use chrono::{Datelike, NaiveDate};
@@ -22,7 +22,7 @@ use crate::{
     domain::{self, IdNumber, RegionCode, masking},
     error::{AppError, ResultExt},
     graphql::{context::ContextExt, region::Region},
-    policy::{FieldGroup, Visibility},
+    policy::{FieldGroup, Subject, Visibility},
     store::{
         StoreError,
         id_vault::Sealed,
@@ -96,7 +96,8 @@ impl Resident {
         let seen = if self.own {
             Visibility::Read
         } else {
-            ctx.services()?.policy.visibility(principal, group)
+            let subject = subject_of(ctx, &self.record)?;
+            ctx.services()?.policy.visibility(principal, group, subject)
         };
         if seen == Visibility::Withheld {
             request.access.withheld(group);
@@ -295,10 +296,11 @@ impl Resident {
             .map(|pension| Pension::from_view(&pension, seen.into(), freshness)))
     }
 
-    /// Employment registration and training, live from the social security platform.
+    /// Employment registration and training, live from the social security platform;
+    /// the registration status alone where the caller sees status only.
     async fn employment(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Employment>> {
-        let seen = self.disclose(ctx, FieldGroup::SocialInsurance, Some("social_security"))?;
-        if matches!(seen, Visibility::Withheld | Visibility::StatusOnly) {
+        let seen = self.disclose(ctx, FieldGroup::Employment, Some("social_security"))?;
+        if seen == Visibility::Withheld {
             return Ok(None);
         }
         let fresh = self
@@ -307,7 +309,7 @@ impl Resident {
         let freshness = Freshness::of(&fresh);
         Ok(fresh
             .value
-            .map(|view| Employment::from_view(&view, freshness)))
+            .map(|view| Employment::from_view(&view, seen.into(), freshness)))
     }
 
     /// Social assistance programmes, live from civil affairs.
@@ -377,9 +379,10 @@ impl Resident {
             return Ok(Vec::new());
         }
         let policy = &ctx.services()?.policy;
+        let subject = subject_of(ctx, &self.record)?;
         Ok(FieldGroup::ALL
             .into_iter()
-            .map(|group| (group, policy.visibility(principal, group)))
+            .map(|group| (group, policy.visibility(principal, group, subject)))
             .filter(|(_, seen)| *seen != Visibility::Read)
             .map(|(group, seen)| FieldDisclosure {
                 group: group.into(),
@@ -471,7 +474,8 @@ pub struct HouseholdMember {
 
 impl HouseholdMember {
     /// What the caller sees of the member's identity group (name, relationship): the
-    /// same rule as on a resident, the member's read already audited with the household.
+    /// same rule as on a resident (a child under 14 included), the member's read already
+    /// audited with the household. A resident's own household shows every member.
     fn identity(&self, ctx: &Context<'_>) -> async_graphql::Result<Visibility> {
         if self.own {
             return Ok(Visibility::Read);
@@ -482,10 +486,11 @@ impl HouseholdMember {
             .personal_access()
             .map_err(AppError::from)
             .or_graphql()?;
+        let subject = subject_of(ctx, &self.record)?;
         let seen = ctx
             .services()?
             .policy
-            .visibility(principal, FieldGroup::Identity);
+            .visibility(principal, FieldGroup::Identity, subject);
         if seen == Visibility::Withheld {
             request.access.withheld(FieldGroup::Identity);
         }
@@ -545,6 +550,32 @@ pub(super) async fn household_of(
         members: members.into_iter().map(Arc::new).collect(),
         own,
     }))
+}
+
+/// Whom a decision about `record` is about: a child under 14 (by the birth date in the ID
+/// number, on today's date in China) or an adult, and whether the response reaches them
+/// through a list (any list above this field: a listing, the residents of alerts,
+/// requests or visits, a household's members), which exports them in bulk.
+fn subject_of(ctx: &Context<'_>, record: &ResidentRecord) -> async_graphql::Result<Subject> {
+    let services = ctx.services()?;
+    let sealed = Sealed {
+        key_version: u32::try_from(record.key_version).unwrap_or_default(),
+        ciphertext: record.id_cipher.clone(),
+    };
+    let opened = services
+        .vault
+        .open(&sealed)
+        .map_err(|e| AppError::from(StoreError::Data(e.to_string())))
+        .or_graphql()?;
+    let number = IdNumber::parse(&opened)
+        .map_err(AppError::from)
+        .or_graphql()?;
+    let child = number.is_child_under_14(services.workflow.clock.today());
+    let in_bulk = ctx.path_node.is_some_and(|node| {
+        node.parents()
+            .any(|p| matches!(p.segment, QueryPathSegment::Index(_)))
+    });
+    Ok(Subject::of(child, in_bulk))
 }
 
 pub(super) fn age_on(birth: NaiveDate, today: NaiveDate) -> i32 {

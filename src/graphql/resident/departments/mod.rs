@@ -42,7 +42,7 @@ pub async fn prefetch(
         }
     };
     let employment = async {
-        if selects("employment") && visible(FieldGroup::SocialInsurance) {
+        if selects("employment") && visible(FieldGroup::Employment) {
             let _ = loaders.employment.load_many(ids.iter().copied()).await;
         }
     };

@@ -215,8 +215,10 @@ impl Pension {
 pub struct Employment {
     /// The registration status.
     pub status: EmploymentStatus,
-    /// Vocational training courses.
-    pub trainings: Vec<Training>,
+    /// Vocational training courses; null where the caller sees the status only.
+    pub trainings: Option<Vec<Training>>,
+    /// How much of this object the caller sees.
+    pub disclosure: Disclosure,
     /// When and from where this answer came.
     pub freshness: Freshness,
 }
@@ -235,19 +237,30 @@ pub struct Training {
 }
 
 impl Employment {
-    pub fn from_view(view: &views::EmploymentView, freshness: Freshness) -> Self {
+    /// The view as `disclosure` allows: anything short of full is the status alone.
+    pub fn from_view(
+        view: &views::EmploymentView,
+        disclosure: Disclosure,
+        freshness: Freshness,
+    ) -> Self {
+        let disclosure = match disclosure {
+            Disclosure::Full => Disclosure::Full,
+            _ => Disclosure::StatusOnly,
+        };
         Self {
             status: (&view.status).into(),
-            trainings: view
-                .trainings
-                .iter()
-                .map(|t| Training {
-                    course: t.course.clone(),
-                    start: t.start.to_string(),
-                    end: t.end.map(|m| m.to_string()),
-                    result: t.result.clone(),
-                })
-                .collect(),
+            trainings: (disclosure == Disclosure::Full).then(|| {
+                view.trainings
+                    .iter()
+                    .map(|t| Training {
+                        course: t.course.clone(),
+                        start: t.start.to_string(),
+                        end: t.end.map(|m| m.to_string()),
+                        result: t.result.clone(),
+                    })
+                    .collect()
+            }),
+            disclosure,
             freshness,
         }
     }
