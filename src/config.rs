@@ -118,6 +118,11 @@ pub const SETTINGS_TABLE: &[(&str, &str, &str)] = &[
         "version recorded with each checkpoint",
     ),
     (
+        "audit.retired_checkpoint_keys",
+        "CUNHUB_AUDIT_RETIRED_CHECKPOINT_KEYS",
+        "earlier checkpoint keys by version, to verify old checkpoints (secret)",
+    ),
+    (
         "audit.checkpoint_interval",
         "CUNHUB_AUDIT_CHECKPOINT_INTERVAL",
         "how often the chain head is signed",
@@ -220,7 +225,17 @@ pub const SETTINGS_TABLE: &[(&str, &str, &str)] = &[
     (
         "privacy.lookup_key",
         "CUNHUB_PRIVACY_LOOKUP_KEY",
-        "HMAC key for ID-number lookups (secret)",
+        "HMAC key for ID-number lookups (secret), lookup key version 1",
+    ),
+    (
+        "privacy.lookup_keys",
+        "CUNHUB_PRIVACY_LOOKUP_KEYS",
+        "ID-number lookup keys by version (secret)",
+    ),
+    (
+        "privacy.lookup_key_version",
+        "CUNHUB_PRIVACY_LOOKUP_KEY_VERSION",
+        "lookup key version for new records (0: the highest)",
     ),
     (
         "privacy.encryption_keys",
@@ -328,10 +343,16 @@ pub struct AccessSettings {
 #[derive(Debug, Clone, Serialize, Deserialize, Default)]
 #[serde(deny_unknown_fields, default)]
 pub struct PrivacySettings {
-    /// HMAC-SHA256 key (base64, 32 bytes) for the keyed hash that finds ID numbers and
-    /// derives resident ids. Changing it changes every resident id.
+    /// HMAC-SHA256 key (base64, 32 bytes) for the keyed hash that finds ID numbers:
+    /// lookup key version 1.
     #[serde(skip_serializing)]
     pub lookup_key: Option<SecretString>,
+    /// Lookup keys by version (base64, 32 bytes each); old versions find residents not
+    /// yet re-hashed by `cunhub keys rotate`.
+    #[serde(skip_serializing)]
+    pub lookup_keys: std::collections::BTreeMap<String, SecretString>,
+    /// The lookup key version new records are hashed with; 0 means the highest configured.
+    pub lookup_key_version: u32,
     /// Encryption keys by version (base64, 32 bytes each); old versions stay to decrypt.
     #[serde(skip_serializing)]
     pub encryption_keys: std::collections::BTreeMap<String, SecretString>,
@@ -448,6 +469,10 @@ pub struct AuditSettings {
     pub checkpoint_key: Option<SecretString>,
     /// The version recorded with each checkpoint, so that a rotated key is named.
     pub checkpoint_key_version: u32,
+    /// Earlier checkpoint keys by version (base64, 32 bytes each), kept so that
+    /// checkpoints they signed still verify.
+    #[serde(skip_serializing)]
+    pub retired_checkpoint_keys: std::collections::BTreeMap<String, SecretString>,
     /// How often the chain head is signed (only when it moved).
     #[serde(with = "humantime_serde")]
     pub checkpoint_interval: Duration,
@@ -458,6 +483,7 @@ impl Default for AuditSettings {
         Self {
             checkpoint_key: None,
             checkpoint_key_version: 1,
+            retired_checkpoint_keys: std::collections::BTreeMap::new(),
             checkpoint_interval: Duration::from_secs(60),
         }
     }

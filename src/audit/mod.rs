@@ -13,8 +13,8 @@ mod writer;
 
 pub use checkpoint::{checkpoint_message, sign_head, spawn_checkpoints};
 pub use event::{Actor, AuditEvent, Outcome};
-pub use key::{CheckpointKey, CheckpointKeyError};
-pub use verify::{BrokenLink, VerifyReport, verify, verify_with_key};
+pub use key::{CheckpointKey, CheckpointKeyError, CheckpointKeyring};
+pub use verify::{BrokenLink, VerifyReport, verify, verify_with_key, verify_with_keys};
 pub use writer::AuditLog;
 
 /// The log could not be written; no personal data may be returned.

@@ -76,27 +76,29 @@ async fn stored(app: &TestApp) -> BTreeSet<(String, String)> {
         .collect()
 }
 
-/// (resident id, kind code) of every planted fault.
-fn planted(app: &TestApp, cluster: &SimCluster) -> BTreeSet<(String, String)> {
+/// (resident id, kind code) of every planted fault: the id the index assigned to the
+/// person with the fault's ID number.
+async fn planted(app: &TestApp, cluster: &SimCluster) -> BTreeSet<(String, String)> {
     let vault = IdVault::from_settings(&app.settings.privacy).unwrap();
-    cluster
-        .population
-        .planted_faults()
-        .into_iter()
-        .flat_map(|fault| {
-            let id = IdVault::resident_id(&vault.lookup_hash(fault.id_number.as_str()));
-            fault
-                .kinds
-                .into_iter()
-                .map(move |kind| (id.clone(), kind.code().to_owned()))
-        })
-        .collect()
+    let mut truth = BTreeSet::new();
+    for fault in cluster.population.planted_faults() {
+        let hashes = vault.lookup_hashes(fault.id_number.as_str());
+        let id = cunhub::store::residents::find_by_lookup_hashes(&app.db, &hashes)
+            .await
+            .unwrap()
+            .unwrap()
+            .id;
+        for kind in fault.kinds {
+            truth.insert((id.clone(), kind.code().to_owned()));
+        }
+    }
+    truth
 }
 
 #[tokio::test]
 async fn a_run_finds_exactly_the_planted_faults_and_a_resumed_run_the_same() {
     let (app, cluster) = spawn_township().await;
-    let truth = planted(&app, &cluster);
+    let truth = planted(&app, &cluster).await;
     for kind in cunhub::screening::AlertKind::ALL {
         assert!(
             truth.iter().any(|(_, k)| k == kind.code()),
@@ -284,7 +286,7 @@ async fn interactive_reads_are_served_while_a_run_holds_its_share_and_backs_off(
         .unwrap()
         .patch(&serde_json::json!({ "rate_limit_per_sec": 4 }))
         .unwrap();
-    let truth = planted(&app, &cluster);
+    let truth = planted(&app, &cluster).await;
     let run = {
         let mut app_settings = app.settings.clone();
         // No retries inside the adapter: the run itself sees the 429s and backs off.

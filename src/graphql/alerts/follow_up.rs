@@ -132,7 +132,7 @@ impl AlertFollowUpMutation {
         ctx: &Context<'_>,
         #[graphql(desc = "The alert and a note.")] input: AcknowledgeAlertInput,
     ) -> async_graphql::Result<AlertFollowUpPayload> {
-        let caller = work_door(ctx, "alert.acknowledge")?;
+        let caller = work_door(ctx, "alert.acknowledge").await?;
         let done = ctx
             .services()?
             .workflow
@@ -155,7 +155,7 @@ impl AlertFollowUpMutation {
         ctx: &Context<'_>,
         #[graphql(desc = "The alert and why it is a false positive.")] input: DismissAlertInput,
     ) -> async_graphql::Result<AlertFollowUpPayload> {
-        let caller = work_door(ctx, "alert.dismiss")?;
+        let caller = work_door(ctx, "alert.dismiss").await?;
         let done = ctx
             .services()?
             .workflow
@@ -179,7 +179,7 @@ impl AlertFollowUpMutation {
         #[graphql(desc = "The alert and the request to open.")]
         input: OpenServiceRequestFromAlertInput,
     ) -> async_graphql::Result<AlertFollowUpPayload> {
-        let caller = work_door(ctx, "alert.open_request")?;
+        let caller = work_door(ctx, "alert.open_request").await?;
         let request = VisitRequestInput {
             catalogue_code: input.catalogue_code,
             mode: input.mode,

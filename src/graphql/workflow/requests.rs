@@ -270,7 +270,7 @@ impl ServiceRequestQuery {
         ctx: &Context<'_>,
         #[graphql(desc = "The request's id.")] id: ID,
     ) -> async_graphql::Result<Option<ServiceRequest>> {
-        let caller = work_door(ctx, "service_request.read")?;
+        let caller = work_door(ctx, "service_request.read").await?;
         let services = ctx.services()?;
         let found = store::find(&services.db, &id).await.or_graphql()?;
         Ok(found.and_then(|request| caller.admit(ctx, request)))
@@ -287,7 +287,7 @@ impl ServiceRequestQuery {
         #[graphql(desc = "How many requests to return (default 20).")] first: Option<i32>,
         #[graphql(desc = "Return the requests after this cursor.")] after: Option<String>,
     ) -> async_graphql::Result<ServiceRequestConnection> {
-        let caller = work_door(ctx, "service_requests.list")?;
+        let caller = work_door(ctx, "service_requests.list").await?;
         let services = ctx.services()?;
         let limit = page_size(first, &services.limits).or_graphql()?;
         let after = after
@@ -494,7 +494,7 @@ impl ServiceRequestMutation {
         ctx: &Context<'_>,
         #[graphql(desc = "The request to open.")] input: OpenServiceRequestInput,
     ) -> async_graphql::Result<ServiceRequestPayload> {
-        let caller = work_door(ctx, "service_request.open")?;
+        let caller = work_door(ctx, "service_request.open").await?;
         let services = ctx.services()?;
         let open = OpenRequest {
             resident_id: input.resident_id.to_string(),
@@ -526,7 +526,7 @@ impl ServiceRequestMutation {
         #[graphql(desc = "The action, on which version of which request.")]
         input: ActOnServiceRequestInput,
     ) -> async_graphql::Result<ServiceRequestPayload> {
-        let caller = work_door(ctx, "service_request.act")?;
+        let caller = work_door(ctx, "service_request.act").await?;
         let services = ctx.services()?;
         let action = TakeAction {
             request_id: input.request_id.to_string(),

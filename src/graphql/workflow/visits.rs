@@ -88,7 +88,7 @@ impl Visit {
         let Some(id) = &self.visit.request_id else {
             return Ok(None);
         };
-        let caller = work_door(ctx, "service_request.read")?;
+        let caller = work_door(ctx, "service_request.read").await?;
         let found = requests::find(&ctx.services()?.db, id).await.or_graphql()?;
         Ok(found.and_then(|request| caller.admit(ctx, request)))
     }
@@ -140,7 +140,7 @@ impl VisitQuery {
         ctx: &Context<'_>,
         #[graphql(desc = "The visit's id.")] id: ID,
     ) -> async_graphql::Result<Option<Visit>> {
-        let caller = work_door(ctx, "visit.read")?;
+        let caller = work_door(ctx, "visit.read").await?;
         let services = ctx.services()?;
         let Some(visit) = store::find(&services.db, &id).await.or_graphql()? else {
             return Ok(None);
@@ -167,7 +167,7 @@ impl VisitQuery {
         #[graphql(desc = "How many visits to return (default 20).")] first: Option<i32>,
         #[graphql(desc = "Return the visits after this cursor.")] after: Option<String>,
     ) -> async_graphql::Result<VisitConnection> {
-        let caller = work_door(ctx, "visits.list")?;
+        let caller = work_door(ctx, "visits.list").await?;
         let services = ctx.services()?;
         let limit = page_size(first, &services.limits).or_graphql()?;
         let after = match after.as_deref() {
@@ -378,7 +378,7 @@ impl VisitMutation {
         ctx: &Context<'_>,
         #[graphql(desc = "The visit.")] input: RecordVisitInput,
     ) -> async_graphql::Result<RecordVisitPayload> {
-        let caller = work_door(ctx, "visit.record")?;
+        let caller = work_door(ctx, "visit.record").await?;
         let services = ctx.services()?;
         let visit = RecordVisit {
             id: input.id.to_string(),
