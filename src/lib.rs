@@ -10,6 +10,7 @@ pub mod domain;
 pub mod error;
 pub mod graphql;
 pub mod http;
+pub mod keys;
 pub mod policy;
 pub mod screening;
 pub mod sim;

@@ -5,7 +5,9 @@ use cunhub::{
     adapters::Departments,
     audit,
     auth::{Role, TokenRequest, mint_development_token},
-    cli::{AuditCommand, Cli, Command, PolicyCommand, ScreenArgs, SyncArgs, TokenArgs},
+    cli::{
+        AuditCommand, Cli, Command, KeysCommand, PolicyCommand, ScreenArgs, SyncArgs, TokenArgs,
+    },
     config::{Overrides, Settings},
     demo,
     domain::{Department, RegionCode},
@@ -73,6 +75,14 @@ async fn run(cli: Cli) -> Result<(), String> {
         Command::Migrate => migrate(settings).await,
         Command::Token(args) => token(&settings, args),
         Command::Audit(AuditCommand::Verify) => verify_audit(settings).await,
+        Command::Keys(KeysCommand::Rotate(args)) => {
+            telemetry::init(&settings.log);
+            let options = store::rotate::RotateOptions {
+                page_size: args.page_size,
+                max_residents: args.max_residents,
+            };
+            cunhub::keys::rotate_command(&settings, &options).await
+        }
         Command::Sync(args) => synchronise(settings, args).await,
         Command::Screen(args) => screen(settings, args).await,
         Command::Demo(args) => {
@@ -93,6 +103,8 @@ async fn serve(settings: Settings) -> Result<(), String> {
     // the way to run on the development secret).
     settings
         .check_production()
+        .map_err(|e| format!("refusing to serve: {e}"))?;
+    cunhub::keys::refuse_development_keys(&settings)
         .map_err(|e| format!("refusing to serve: {e}"))?;
     telemetry::init(&settings.log);
     let app = Application::build(settings)
@@ -197,22 +209,34 @@ async fn verify_audit(settings: Settings) -> Result<(), String> {
         .await
         .map_err(|e| e.to_string())?;
     store::migrate(&db).await.map_err(|e| e.to_string())?;
-    let key = audit::CheckpointKey::from_settings(&settings.audit).map_err(|e| e.to_string())?;
+    let keys =
+        audit::CheckpointKeyring::from_settings(&settings.audit).map_err(|e| e.to_string())?;
+    let key = keys.current();
     if key.is_development() {
         eprintln!(
             "cunhub: warning: checking checkpoints with the development key; set audit.checkpoint_key"
         );
     }
-    let report = audit::verify_with_key(&db, &key)
+    let report = audit::verify_with_keys(&db, &keys)
         .await
         .map_err(|e| e.to_string())?;
+    let retired = keys.retired_versions();
+    let versions = if retired.is_empty() {
+        format!("key version {}", key.version())
+    } else {
+        let retired: Vec<String> = retired.iter().map(u32::to_string).collect();
+        format!(
+            "key version {}, retired versions {}",
+            key.version(),
+            retired.join(", ")
+        )
+    };
     match report.broken {
         None => {
             println!(
-                "audit chain intact: {} records; {} checkpoints verify (key version {}), {} records after the newest checkpoint",
+                "audit chain intact: {} records; {} checkpoints verify ({versions}), {} records after the newest checkpoint",
                 report.records,
                 report.checkpoints,
-                key.version(),
                 report.unsigned_records()
             );
             Ok(())

@@ -58,13 +58,12 @@ pub struct IdVault {
     lookup_current: u32,
     keys: BTreeMap<u32, XChaCha20Poly1305>,
     current: u32,
-    development: bool,
+    development_lookup: bool,
+    development_encryption: bool,
 }
 
 impl IdVault {
     pub fn from_settings(settings: &PrivacySettings) -> Result<Self, VaultError> {
-        let development = (settings.lookup_key.is_none() && settings.lookup_keys.is_empty())
-            || settings.encryption_keys.is_empty();
         let mut lookup_keys = versioned(&settings.lookup_keys, "privacy.lookup_keys")?;
         match &settings.lookup_key {
             Some(_) if lookup_keys.contains_key(&1) => return Err(VaultError::TwoLookupKeysOne),
@@ -76,6 +75,7 @@ impl IdVault {
             }
             None => {}
         }
+        let development_lookup = lookup_keys.values().any(|k| *k == DEVELOPMENT_LOOKUP_KEY);
         let mut lookup = BTreeMap::new();
         for (version, key) in lookup_keys {
             let mac = <Hmac<Sha256> as Mac>::new_from_slice(&key)
@@ -87,16 +87,17 @@ impl IdVault {
             version if lookup.contains_key(&version) => version,
             version => return Err(VaultError::MissingLookupVersion(version)),
         };
-        let mut keys = BTreeMap::new();
-        if settings.encryption_keys.is_empty() {
-            keys.insert(
-                1,
-                XChaCha20Poly1305::new(&DEVELOPMENT_ENCRYPTION_KEY.into()),
-            );
+        let mut encryption_keys = versioned(&settings.encryption_keys, "privacy.encryption_keys")?;
+        if encryption_keys.is_empty() {
+            encryption_keys.insert(1, DEVELOPMENT_ENCRYPTION_KEY);
         }
-        for (version, key) in versioned(&settings.encryption_keys, "privacy.encryption_keys")? {
-            keys.insert(version, XChaCha20Poly1305::new(&key.into()));
-        }
+        let development_encryption = encryption_keys
+            .values()
+            .any(|k| *k == DEVELOPMENT_ENCRYPTION_KEY);
+        let keys: BTreeMap<u32, XChaCha20Poly1305> = encryption_keys
+            .into_iter()
+            .map(|(version, key)| (version, XChaCha20Poly1305::new(&key.into())))
+            .collect();
         let current = match settings.encryption_key_version {
             0 => keys.keys().next_back().copied().unwrap_or(1),
             version if keys.contains_key(&version) => version,
@@ -107,13 +108,25 @@ impl IdVault {
             lookup_current,
             keys,
             current,
-            development,
+            development_lookup,
+            development_encryption,
         })
     }
 
-    /// Whether the built-in development keys are in use.
+    /// Whether a built-in development key is in use.
     pub fn uses_development_keys(&self) -> bool {
-        self.development
+        self.development_lookup || self.development_encryption
+    }
+
+    /// Whether a lookup key is the built-in development key (none configured, or it
+    /// configured under some version).
+    pub fn uses_development_lookup_key(&self) -> bool {
+        self.development_lookup
+    }
+
+    /// Whether an encryption key is the built-in development key.
+    pub fn uses_development_encryption_key(&self) -> bool {
+        self.development_encryption
     }
 
     /// The encryption key version new numbers are sealed with.

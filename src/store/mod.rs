@@ -5,6 +5,7 @@ pub mod divisions;
 pub mod id_vault;
 pub mod regions;
 pub mod residents;
+pub mod rotate;
 
 use std::time::Duration;
 
