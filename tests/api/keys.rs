@@ -108,8 +108,7 @@ async fn ok(app: &TestApp, token: &str, query: &str, variables: Value) -> Value 
     response.body["data"].clone()
 }
 
-const BY_NUMBER: &str =
-    "query ($n: String!) { residentByIdNumber(idNumber: $n) { id name villageCode } }";
+const BY_NUMBER: &str = "query ($n: String!) { residentByIdNumber(idNumber: $n) { id name } }";
 
 /// Resident id by ID number, through `residentByIdNumber`, for every synchronised person.
 async fn ids_by_number(app: &TestApp, numbers: &[String]) -> BTreeMap<String, Value> {
@@ -249,6 +248,11 @@ async fn rotating_both_keys_keeps_every_id_request_visit_alert_lookup_and_the_au
     // The state before: ids by number, the resident's own work, alerts, the audit log.
     let before_ids = ids_by_number(&app, &numbers).await;
     let before_index = index(&app).await;
+    assert_eq!(
+        before_ids.values().filter(|found| !found.is_null()).count(),
+        before_index.len(),
+        "every resident of the index is found by their number"
+    );
     let before_own = own_work(&app, &subject.village_code, &subject_number).await;
     assert_eq!(
         before_own["serviceRequests"]["nodes"][0]["id"], request_id,
@@ -471,4 +475,31 @@ async fn checkpoints_under_a_retired_key_verify_while_the_settings_list_it() {
     ))));
     assert!(!wrong.status.success());
     assert!(String::from_utf8_lossy(&wrong.stderr).contains("does not verify"));
+}
+
+#[tokio::test]
+async fn resident_ids_are_random_and_say_nothing_of_the_number() {
+    let (app, cluster) = spawn_hub_with_departments(2, first_keys).await;
+    // A second index of the same register under the same keys.
+    let twin = spawn_app_with(|s| {
+        s.departments = app.settings.departments.clone();
+        first_keys(s);
+    })
+    .await;
+    sync(&twin, TOWNSHIP).await;
+    let vault = IdVault::from_settings(&app.settings.privacy).unwrap();
+    let mut compared = 0;
+    for person in &cluster.population.people {
+        let hashes = vault.lookup_hashes(person.id_number.as_str());
+        let find = |db| residents::find_by_lookup_hashes(db, &hashes);
+        let (Some(one), Some(other)) =
+            (find(&app.db).await.unwrap(), find(&twin.db).await.unwrap())
+        else {
+            continue;
+        };
+        assert_ne!(one.id, other.id, "an id is not derived from the number");
+        assert!(!hashes[0].hash.contains(&one.id[1..]));
+        compared += 1;
+    }
+    assert!(compared >= 10, "{compared}");
 }
