@@ -2,7 +2,7 @@
 //! `cunhub keys rotate` moves the resident index to the current key versions.
 
 use crate::{
-    audit::CheckpointKey,
+    audit::CheckpointKeyring,
     config::Settings,
     store::{
         self,
@@ -27,8 +27,11 @@ pub struct DevelopmentKey {
 /// [`Settings::check_production`]'s).
 pub fn development_keys(settings: &Settings) -> Result<Vec<DevelopmentKey>, String> {
     let mut found = Vec::new();
-    let checkpoint = CheckpointKey::from_settings(&settings.audit).map_err(|e| e.to_string())?;
-    if checkpoint.is_development() {
+    // The whole ring, so that a retired key that cannot be used is named at start-up
+    // rather than at the next `audit verify`.
+    let checkpoint =
+        CheckpointKeyring::from_settings(&settings.audit).map_err(|e| e.to_string())?;
+    if checkpoint.current().is_development() {
         found.push(DevelopmentKey {
             setting: "audit.checkpoint_key",
             environment: "CUNHUB_AUDIT_CHECKPOINT_KEY",
