@@ -202,18 +202,6 @@ pub async fn find(
         .transpose()
 }
 
-pub async fn find_by_lookup_hash(
-    db: &impl ConnectionTrait,
-    hash: &str,
-) -> Result<Option<ResidentRecord>, StoreError> {
-    resident::Entity::find()
-        .filter(resident::Column::LookupHash.eq(hash))
-        .one(db)
-        .await?
-        .map(to_record)
-        .transpose()
-}
-
 /// The resident whose ID number has one of `hashes` (each under its lookup key version),
 /// preferring the first: a lookup in the middle of a key rotation.
 pub async fn find_by_lookup_hashes(
