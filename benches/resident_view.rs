@@ -235,6 +235,11 @@ graphiql = false
 url = "sqlite://{db}?mode=rwc"
 [auth]
 hs256_secret = "{SECRET}"
+[audit]
+checkpoint_key = "AQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQE="
+[privacy]
+lookup_key = "AgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgI="
+encryption_keys = {{ 1 = "AwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwM=" }}
 [log]
 level = "warn"
 [departments.defaults]

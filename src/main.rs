@@ -30,5 +30,6 @@ async fn run(args: Cli) -> Result<(), String> {
         Command::Sync(sync) => cli::sync::run(global.settings()?, sync).await,
         Command::Screen(screen) => cli::screen::run(global.settings()?, screen).await,
         Command::Demo(demo) => cli::demo::run(global.settings()?, demo).await,
+        Command::Keys(keys) => cli::keys::run(global.settings()?, keys).await,
     }
 }

@@ -6,12 +6,15 @@ use sea_orm::entity::prelude::*;
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "resident")]
 pub struct Model {
-    /// Derived from the keyed hash, so it survives every re-synchronisation.
+    /// Random, assigned when the person first enters the index and kept across every
+    /// re-synchronisation and key rotation; it reveals nothing about the ID number.
     #[sea_orm(primary_key, auto_increment = false)]
     pub id: String,
     #[sea_orm(unique)]
+    /// Keyed hash of the ID number under lookup key `lookup_key_version`.
     pub lookup_hash: String,
     pub id_cipher: String,
+    /// The encryption key version `id_cipher` is sealed with.
     pub key_version: i32,
     pub name: String,
     /// GB/T 2261.1 code.
@@ -32,6 +35,7 @@ pub struct Model {
     /// The synchronisation run that last saw this resident.
     pub sync_generation: i64,
     pub synced_at: DateTimeUtc,
+    pub lookup_key_version: i32,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

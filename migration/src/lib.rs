@@ -10,6 +10,7 @@ mod m20261128_000004_create_alerts;
 mod m20261128_000005_create_audit_checkpoint;
 mod m20261128_000006_create_village_services;
 mod m20261128_000007_visit_fingerprint;
+mod m20261130_000001_resident_lookup_key_version;
 
 pub struct Migrator;
 
@@ -24,6 +25,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261128_000005_create_audit_checkpoint::Migration),
             Box::new(m20261128_000006_create_village_services::Migration),
             Box::new(m20261128_000007_visit_fingerprint::Migration),
+            Box::new(m20261130_000001_resident_lookup_key_version::Migration),
         ]
     }
 }

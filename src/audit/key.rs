@@ -1,6 +1,8 @@
 //! The key that signs checkpoints of the chain head. It lives in the settings, never in
 //! the database: whoever can rewrite the log's tables still cannot sign a new head.
 
+use std::collections::BTreeMap;
+
 use base64::{Engine, engine::general_purpose::STANDARD};
 use hmac::{Hmac, Mac};
 use secrecy::ExposeSecret;
@@ -17,6 +19,14 @@ pub enum CheckpointKeyError {
     WrongLength(usize),
     #[error("audit.checkpoint_key_version must be between 1 and {}", i32::MAX)]
     BadVersion,
+    #[error(
+        "audit.retired_checkpoint_keys.{0}: a key must be 32 bytes in base64, under a positive version"
+    )]
+    BadRetiredKey(String),
+    #[error(
+        "audit.retired_checkpoint_keys.{0}: version {0} is the current audit.checkpoint_key_version"
+    )]
+    RetiredIsCurrent(u32),
 }
 
 /// An HMAC-SHA256 key with its version. `Debug` never shows the key.
@@ -108,6 +118,70 @@ impl CheckpointKey {
     }
 }
 
+/// The current checkpoint key and the retired keys the settings still list, by version:
+/// checkpoints signed before a rotation keep verifying as long as their key is listed.
+#[derive(Debug, Clone)]
+pub struct CheckpointKeyring {
+    current: CheckpointKey,
+    retired: BTreeMap<u32, CheckpointKey>,
+}
+
+impl CheckpointKeyring {
+    /// `audit.checkpoint_key` and `audit.retired_checkpoint_keys`.
+    pub fn from_settings(settings: &AuditSettings) -> Result<Self, CheckpointKeyError> {
+        let current = CheckpointKey::from_settings(settings)?;
+        let mut retired = BTreeMap::new();
+        for (name, secret) in &settings.retired_checkpoint_keys {
+            let bad = || CheckpointKeyError::BadRetiredKey(name.clone());
+            let version: u32 = name
+                .parse()
+                .ok()
+                .filter(|v| *v > 0 && i32::try_from(*v).is_ok())
+                .ok_or_else(bad)?;
+            if version == current.version() {
+                return Err(CheckpointKeyError::RetiredIsCurrent(version));
+            }
+            let bytes = STANDARD
+                .decode(secret.expose_secret().trim())
+                .ok()
+                .filter(|b| b.len() == 32)
+                .ok_or_else(bad)?;
+            retired.insert(
+                version,
+                CheckpointKey::new(version, &bytes).map_err(|_| bad())?,
+            );
+        }
+        Ok(Self { current, retired })
+    }
+
+    /// A ring of one key.
+    pub fn single(current: CheckpointKey) -> Self {
+        Self {
+            current,
+            retired: BTreeMap::new(),
+        }
+    }
+
+    /// The key new checkpoints are signed with.
+    pub fn current(&self) -> &CheckpointKey {
+        &self.current
+    }
+
+    /// The key of `version`, current or retired.
+    pub fn get(&self, version: u32) -> Option<&CheckpointKey> {
+        if version == self.current.version() {
+            Some(&self.current)
+        } else {
+            self.retired.get(&version)
+        }
+    }
+
+    /// The retired versions still listed.
+    pub fn retired_versions(&self) -> Vec<u32> {
+        self.retired.keys().copied().collect()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -144,5 +218,39 @@ mod tests {
         assert!(!key.verify(b"head2", &mac));
         assert!(!CheckpointKey::development().verify(b"head", &mac));
         assert!(!key.verify(b"head", "zz"));
+    }
+
+    #[test]
+    fn retired_keys_are_found_by_version_and_named_when_unusable() {
+        let mut settings = AuditSettings {
+            checkpoint_key: Some(SecretString::from(STANDARD.encode([2u8; 32]))),
+            checkpoint_key_version: 2,
+            ..AuditSettings::default()
+        };
+        settings
+            .retired_checkpoint_keys
+            .insert("1".into(), SecretString::from(STANDARD.encode([1u8; 32])));
+        let ring = CheckpointKeyring::from_settings(&settings).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(ring.current().version(), 2);
+        assert_eq!(ring.retired_versions(), [1]);
+        let old = CheckpointKey::new(1, &[1; 32]).unwrap_or_else(|e| panic!("{e}"));
+        let mac = old.sign(b"head");
+        assert!(ring.get(1).is_some_and(|k| k.verify(b"head", &mac)));
+        assert!(ring.get(3).is_none());
+        settings
+            .retired_checkpoint_keys
+            .insert("x".into(), SecretString::from(STANDARD.encode([1u8; 32])));
+        assert_eq!(
+            CheckpointKeyring::from_settings(&settings).err(),
+            Some(CheckpointKeyError::BadRetiredKey("x".into()))
+        );
+        settings.retired_checkpoint_keys.clear();
+        settings
+            .retired_checkpoint_keys
+            .insert("2".into(), SecretString::from(STANDARD.encode([1u8; 32])));
+        assert_eq!(
+            CheckpointKeyring::from_settings(&settings).err(),
+            Some(CheckpointKeyError::RetiredIsCurrent(2))
+        );
     }
 }

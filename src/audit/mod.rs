@@ -15,10 +15,10 @@ mod writer;
 
 pub use checkpoint::{checkpoint_message, sign_head, spawn_checkpoints};
 pub use event::{Actor, AuditEvent, Outcome};
-pub use key::{CheckpointKey, CheckpointKeyError};
+pub use key::{CheckpointKey, CheckpointKeyError, CheckpointKeyring};
 pub use query::AuditEntry;
 pub use settings::AuditSettings;
-pub use verify::{BrokenLink, VerifyReport, verify, verify_with_key};
+pub use verify::{BrokenLink, VerifyReport, verify, verify_with_key, verify_with_keys};
 pub use writer::AuditLog;
 
 /// The log could not be written; no personal data may be returned.

@@ -17,6 +17,10 @@ pub struct AuditSettings {
     pub checkpoint_key: Option<SecretString>,
     /// The version recorded with each checkpoint, so that a rotated key is named.
     pub checkpoint_key_version: u32,
+    /// Earlier checkpoint keys by version (base64, 32 bytes each), kept so that
+    /// checkpoints they signed still verify.
+    #[serde(skip_serializing)]
+    pub retired_checkpoint_keys: std::collections::BTreeMap<String, SecretString>,
     /// How often the chain head is signed (only when it moved).
     #[serde(with = "humantime_serde")]
     pub checkpoint_interval: Duration,
@@ -27,6 +31,7 @@ impl Default for AuditSettings {
         Self {
             checkpoint_key: None,
             checkpoint_key_version: 1,
+            retired_checkpoint_keys: std::collections::BTreeMap::new(),
             checkpoint_interval: Duration::from_secs(60),
         }
     }
@@ -59,9 +64,19 @@ impl AuditSettings {
                 "audit.checkpoint_key_version",
                 "CUNHUB_AUDIT_CHECKPOINT_KEY_VERSION",
                 code(self.checkpoint_key_version),
-                "version recorded with each checkpoint; `audit verify` names a checkpoint of \
-                 another version as broken (there is no list of retired keys yet, so a \
-                 rotation starts a new log)",
+                "version recorded with each checkpoint; `audit verify` names a checkpoint \
+                 whose version has no key as broken",
+            ),
+            SettingRow::new(
+                "audit.retired_checkpoint_keys",
+                "CUNHUB_AUDIT_RETIRED_CHECKPOINT_KEYS",
+                if self.retired_checkpoint_keys.is_empty() {
+                    "none"
+                } else {
+                    "configured"
+                },
+                "earlier checkpoint keys by version, e.g. `{ 1 = \"base64…\" }`, so that the \
+                 checkpoints they signed still verify; never logged",
             ),
             SettingRow::new(
                 "audit.checkpoint_interval",

@@ -8,7 +8,7 @@ use entities::{audit_checkpoint, audit_record};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 
 use super::{
-    CheckpointKey,
+    CheckpointKey, CheckpointKeyring,
     chain::{GENESIS, Hashed, timestamp_text},
     checkpoint::checkpoint_message,
 };
@@ -59,12 +59,21 @@ pub async fn verify_with_key(
     db: &impl ConnectionTrait,
     key: &CheckpointKey,
 ) -> Result<VerifyReport, StoreError> {
-    verify_inner(db, Some(key)).await
+    verify_inner(db, Some(&CheckpointKeyring::single(key.clone()))).await
+}
+
+/// Verifies the chain, the checkpoints' heads and their MACs, each under the key of the
+/// version it was signed with: the current key or a retired one still listed.
+pub async fn verify_with_keys(
+    db: &impl ConnectionTrait,
+    keys: &CheckpointKeyring,
+) -> Result<VerifyReport, StoreError> {
+    verify_inner(db, Some(keys)).await
 }
 
 async fn verify_inner(
     db: &impl ConnectionTrait,
-    key: Option<&CheckpointKey>,
+    key: Option<&CheckpointKeyring>,
 ) -> Result<VerifyReport, StoreError> {
     let mut report = verify_chain(db).await?;
     report.macs_checked = key.is_some();
@@ -154,7 +163,7 @@ async fn verify_chain(db: &impl ConnectionTrait) -> Result<VerifyReport, StoreEr
 /// records; the first failure is recorded in `report.broken`.
 async fn verify_checkpoints(
     db: &impl ConnectionTrait,
-    key: Option<&CheckpointKey>,
+    key: Option<&CheckpointKeyring>,
     report: &mut VerifyReport,
 ) -> Result<(), StoreError> {
     let last_record = report.records as i64;
@@ -206,7 +215,7 @@ async fn verify_checkpoints(
 /// Why one checkpoint fails, if it does.
 fn check_one(
     checkpoint: &audit_checkpoint::Model,
-    key: Option<&CheckpointKey>,
+    keys: Option<&CheckpointKeyring>,
     expected_id: i64,
     previous_head: i64,
     last_record: i64,
@@ -220,14 +229,17 @@ fn check_one(
             id - 1
         ));
     }
-    if let Some(key) = key {
-        if i64::from(checkpoint.key_version) != i64::from(key.version()) {
+    if let Some(keys) = keys {
+        let Some(key) = u32::try_from(checkpoint.key_version)
+            .ok()
+            .and_then(|v| keys.get(v))
+        else {
             return Some(format!(
-                "checkpoint {id} is signed with key version {}, but the configured key is version {}",
+                "checkpoint {id} is signed with key version {}, which has no key (the current key is version {}; list a retired key in audit.retired_checkpoint_keys)",
                 checkpoint.key_version,
-                key.version()
+                keys.current().version()
             ));
-        }
+        };
         let message = checkpoint_message(
             id,
             head,

@@ -9,22 +9,34 @@ pub async fn verify(settings: Settings) -> Result<(), String> {
     startup::prepare_database(&db)
         .await
         .map_err(|e| e.to_string())?;
-    let key = audit::CheckpointKey::from_settings(&settings.audit).map_err(|e| e.to_string())?;
+    let keys =
+        audit::CheckpointKeyring::from_settings(&settings.audit).map_err(|e| e.to_string())?;
+    let key = keys.current();
     if key.is_development() {
         eprintln!(
             "cunhub: warning: checking checkpoints with the development key; set audit.checkpoint_key"
         );
     }
-    let report = audit::verify_with_key(&db, &key)
+    let report = audit::verify_with_keys(&db, &keys)
         .await
         .map_err(|e| e.to_string())?;
+    let retired = keys.retired_versions();
+    let versions = if retired.is_empty() {
+        format!("key version {}", key.version())
+    } else {
+        let retired: Vec<String> = retired.iter().map(u32::to_string).collect();
+        format!(
+            "key version {}, retired versions {}",
+            key.version(),
+            retired.join(", ")
+        )
+    };
     match report.broken {
         None => {
             println!(
-                "audit chain intact: {} records; {} checkpoints verify (key version {}), {} records after the newest checkpoint",
+                "audit chain intact: {} records; {} checkpoints verify ({versions}), {} records after the newest checkpoint",
                 report.records,
                 report.checkpoints,
-                key.version(),
                 report.unsigned_records()
             );
             Ok(())

@@ -2,6 +2,7 @@
 
 pub mod audit;
 pub mod demo;
+pub mod keys;
 pub mod migrate;
 pub mod policy;
 pub mod schema;
@@ -86,6 +87,26 @@ pub enum Command {
     /// Work with the access log.
     #[command(subcommand)]
     Audit(AuditCommand),
+    /// Work with the keys that protect ID numbers.
+    #[command(subcommand)]
+    Keys(KeysCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum KeysCommand {
+    /// Re-seal every resident's ID number under the current encryption key version and
+    /// re-hash it under the current lookup key version (resumable; ids never change).
+    Rotate(RotateArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct RotateArgs {
+    /// Stop after this many residents; the next run continues.
+    #[arg(long)]
+    pub max_residents: Option<u64>,
+    /// Residents per transaction.
+    #[arg(long, default_value_t = 500, value_parser = clap::value_parser!(u64).range(1..))]
+    pub page_size: u64,
 }
 
 #[derive(Debug, Args)]

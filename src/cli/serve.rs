@@ -8,6 +8,9 @@ pub async fn run(settings: Settings) -> Result<(), String> {
     settings
         .check_production()
         .map_err(|e| format!("refusing to serve: {e}"))?;
+    // Nor one that would seal, find or sign with keys anyone can read in the source.
+    super::keys::refuse_development_keys(&settings)
+        .map_err(|e| format!("refusing to serve: {e}"))?;
     telemetry::init(&settings.log);
     let mut app = Application::build(settings)
         .await

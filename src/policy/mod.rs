@@ -24,5 +24,5 @@ pub use narrow::narrow;
 pub use purpose::Purpose;
 pub use settings::AccessSettings;
 pub use work::{
-    RecordScope, RecordBounds, WORK_ROLES, WorkAccess, WorkAction, WorkRecord, sees_record,
+    RecordBounds, RecordScope, WORK_ROLES, WorkAccess, WorkAction, WorkRecord, sees_record,
 };

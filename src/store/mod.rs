@@ -6,6 +6,7 @@ pub mod id_vault;
 pub mod idempotency;
 pub mod regions;
 pub mod residents;
+pub mod rotate;
 mod settings;
 
 use std::time::Duration;

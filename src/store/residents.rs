@@ -14,7 +14,7 @@ use sea_orm::{
     sea_query::{Expr, ExprTrait, LikeExpr, OnConflict, SelectStatement},
 };
 
-use super::StoreError;
+use super::{StoreError, id_vault::LookupHash};
 
 /// Registration status in the index.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -45,6 +45,8 @@ impl IndexStatus {
 pub struct ResidentRecord {
     pub id: String,
     pub lookup_hash: String,
+    /// The lookup key version of `lookup_hash`.
+    pub lookup_key_version: i32,
     pub id_cipher: String,
     pub key_version: i32,
     pub name: String,
@@ -57,6 +59,14 @@ pub struct ResidentRecord {
     pub status: IndexStatus,
     pub death_date: Option<NaiveDate>,
     pub content_hash: String,
+}
+
+/// A fresh resident id: `R` and 24 hex characters from a random UUID, assigned once when
+/// a person first enters the index and kept across every re-synchronisation and key
+/// rotation. It says nothing about the ID number.
+pub fn new_resident_id() -> String {
+    let random = uuid::Uuid::new_v4().simple().to_string();
+    format!("R{}", &random[..24])
 }
 
 /// What a batch of upserts changed.
@@ -146,6 +156,7 @@ pub async fn upsert(
     let rows = records.iter().map(|r| resident::ActiveModel {
         id: Set(r.id.clone()),
         lookup_hash: Set(r.lookup_hash.clone()),
+        lookup_key_version: Set(r.lookup_key_version),
         id_cipher: Set(r.id_cipher.clone()),
         key_version: Set(r.key_version),
         name: Set(r.name.clone()),
@@ -215,16 +226,52 @@ pub async fn find(
         .transpose()
 }
 
-pub async fn find_by_lookup_hash(
+/// The resident whose ID number has one of `hashes` (each under its lookup key version),
+/// preferring the first: a lookup in the middle of a key rotation.
+pub async fn find_by_lookup_hashes(
     db: &impl ConnectionTrait,
-    hash: &str,
+    hashes: &[LookupHash],
 ) -> Result<Option<ResidentRecord>, StoreError> {
-    resident::Entity::find()
-        .filter(resident::Column::LookupHash.eq(hash))
-        .one(db)
+    let found = with_lookup_hashes(db, hashes).await?;
+    let first = hashes.iter().find_map(|h| {
+        found.iter().find(|m| {
+            m.lookup_hash == h.hash && i64::from(m.lookup_key_version) == i64::from(h.version)
+        })
+    });
+    first.cloned().map(to_record).transpose()
+}
+
+/// The resident ids of the ID numbers among `hashes` that are in the index, by the hash
+/// that found them.
+pub async fn ids_by_lookup_hashes(
+    db: &impl ConnectionTrait,
+    hashes: &[LookupHash],
+) -> Result<HashMap<String, String>, StoreError> {
+    Ok(with_lookup_hashes(db, hashes)
         .await?
-        .map(to_record)
-        .transpose()
+        .into_iter()
+        .filter(|m| {
+            hashes.iter().any(|h| {
+                h.hash == m.lookup_hash && i64::from(h.version) == i64::from(m.lookup_key_version)
+            })
+        })
+        .map(|m| (m.lookup_hash, m.id))
+        .collect())
+}
+
+/// Rows with any of the hashes: one `IN` on the unique hash, whose version the caller
+/// checks (an `OR` per version would nest too deep for SQLite on a page of residents).
+async fn with_lookup_hashes(
+    db: &impl ConnectionTrait,
+    hashes: &[LookupHash],
+) -> Result<Vec<resident::Model>, StoreError> {
+    if hashes.is_empty() {
+        return Ok(Vec::new());
+    }
+    Ok(resident::Entity::find()
+        .filter(resident::Column::LookupHash.is_in(hashes.iter().map(|h| h.hash.clone())))
+        .all(db)
+        .await?)
 }
 
 pub async fn find_many(
@@ -364,6 +411,7 @@ fn to_record(model: resident::Model) -> Result<ResidentRecord, StoreError> {
     Ok(ResidentRecord {
         id: model.id,
         lookup_hash: model.lookup_hash,
+        lookup_key_version: model.lookup_key_version,
         id_cipher: model.id_cipher,
         key_version: model.key_version,
         name: model.name,

@@ -67,10 +67,16 @@ impl DatabaseSettings {
 #[derive(Debug, Clone, Serialize, Deserialize, Default)]
 #[serde(deny_unknown_fields, default)]
 pub struct PrivacySettings {
-    /// HMAC-SHA256 key (base64, 32 bytes) for the keyed hash that finds ID numbers and
-    /// derives resident ids. Changing it changes every resident id.
+    /// HMAC-SHA256 key (base64, 32 bytes) for the keyed hash that finds ID numbers:
+    /// lookup key version 1.
     #[serde(skip_serializing)]
     pub lookup_key: Option<SecretString>,
+    /// Lookup keys by version (base64, 32 bytes each); old versions find residents not
+    /// yet re-hashed by `cunhub keys rotate`.
+    #[serde(skip_serializing)]
+    pub lookup_keys: BTreeMap<String, SecretString>,
+    /// The lookup key version new records are hashed with; 0 means the highest configured.
+    pub lookup_key_version: u32,
     /// Encryption keys by version (base64, 32 bytes each); old versions stay to decrypt.
     #[serde(skip_serializing)]
     pub encryption_keys: BTreeMap<String, SecretString>,
@@ -81,7 +87,7 @@ pub struct PrivacySettings {
 impl PrivacySettings {
     /// The rows of the settings table, with these values as the defaults.
     pub fn rows(&self) -> Vec<SettingRow> {
-        let version = match self.encryption_key_version {
+        let highest = |version: u32| match version {
             0 => format!("{} (highest)", code(0)),
             version => code(version),
         };
@@ -90,8 +96,26 @@ impl PrivacySettings {
                 "privacy.lookup_key",
                 "CUNHUB_PRIVACY_LOOKUP_KEY",
                 secret_default(self.lookup_key.is_some()),
-                "HMAC-SHA256 key (base64, 32 bytes) that finds ID numbers and derives \
-                 resident ids; never logged",
+                "HMAC-SHA256 key (base64, 32 bytes) that finds ID numbers: lookup key \
+                 version 1; never logged",
+            ),
+            SettingRow::new(
+                "privacy.lookup_keys",
+                "CUNHUB_PRIVACY_LOOKUP_KEYS",
+                if self.lookup_keys.is_empty() {
+                    "none"
+                } else {
+                    "configured"
+                },
+                "lookup keys by version, e.g. `{ 2 = \"base64…\" }` (version 1 may be \
+                 `privacy.lookup_key`); a lookup tries every version, the current one first; \
+                 never logged",
+            ),
+            SettingRow::new(
+                "privacy.lookup_key_version",
+                "CUNHUB_PRIVACY_LOOKUP_KEY_VERSION",
+                highest(self.lookup_key_version),
+                "lookup key version new residents are hashed with",
             ),
             SettingRow::new(
                 "privacy.encryption_keys",
@@ -103,7 +127,7 @@ impl PrivacySettings {
             SettingRow::new(
                 "privacy.encryption_key_version",
                 "CUNHUB_PRIVACY_ENCRYPTION_KEY_VERSION",
-                version,
+                highest(self.encryption_key_version),
                 "key version new records are sealed with",
             ),
         ]

@@ -135,7 +135,18 @@ where
                 return Err(err.into());
             }
         };
-        pending.extend(page.items.iter().map(|entry| record_of(vault, entry)));
+        // A person already in the index keeps their id, whichever lookup key version
+        // their row is hashed under.
+        let hashes: Vec<_> = page
+            .items
+            .iter()
+            .map(|entry| vault.lookup_hashes(entry.id_number.as_str()))
+            .collect();
+        let known = residents::ids_by_lookup_hashes(db, &hashes.concat()).await?;
+        pending.extend(page.items.iter().zip(&hashes).map(|(entry, hashes)| {
+            let id = hashes.iter().find_map(|h| known.get(&h.hash)).cloned();
+            record_of(vault, entry, id)
+        }));
         report.pages += 1;
         let finished = page.next_cursor.is_none();
         if finished || pending.len() >= COMMIT_RECORDS {
@@ -260,8 +271,9 @@ async fn save_state(
     Ok(())
 }
 
-/// The index record of a registration.
-fn record_of(vault: &IdVault, entry: &RegistrationView) -> ResidentRecord {
+/// The index record of a registration, under `id` if the person is in the index already
+/// and a fresh id otherwise.
+fn record_of(vault: &IdVault, entry: &RegistrationView, id: Option<String>) -> ResidentRecord {
     let number = entry.id_number.as_str();
     let lookup_hash = vault.lookup_hash(number);
     let sealed = vault.seal(number);
@@ -282,8 +294,9 @@ fn record_of(vault: &IdVault, entry: &RegistrationView) -> ResidentRecord {
         entry.death_date.map(|d| d.to_string()),
     ]);
     ResidentRecord {
-        id: IdVault::resident_id(&lookup_hash),
+        id: id.unwrap_or_else(residents::new_resident_id),
         lookup_hash,
+        lookup_key_version: i32::try_from(vault.lookup_version()).unwrap_or(i32::MAX),
         id_cipher: sealed.ciphertext,
         key_version: i32::try_from(sealed.key_version).unwrap_or(i32::MAX),
         name: entry.name.clone(),

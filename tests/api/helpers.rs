@@ -60,6 +60,22 @@ pub async fn spawn_app_with(customize: impl FnOnce(&mut Settings)) -> TestApp {
     }
 }
 
+/// The hub started again on `app`'s database after `customize` has changed its settings
+/// (new keys, say); the earlier hub keeps serving at its own address.
+pub async fn restart_with(app: TestApp, customize: impl FnOnce(&mut Settings)) -> TestApp {
+    let mut settings = app.settings.clone();
+    customize(&mut settings);
+    let built = Application::build_with_clock(settings.clone(), app.db.clone(), app.clock.clone())
+        .expect("build");
+    let address = format!("http://{}", built.address());
+    tokio::spawn(built.run_until_stopped());
+    TestApp {
+        address,
+        settings,
+        ..app
+    }
+}
+
 /// A response as a test sees it.
 pub struct TestResponse {
     pub status: StatusCode,

@@ -11,6 +11,7 @@ mod auth;
 mod cli;
 mod divisions;
 mod graphql_http;
+mod keys;
 mod limits;
 mod policy_matrix;
 mod posture;

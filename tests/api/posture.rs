@@ -1,5 +1,6 @@
-//! The production posture: `serve` refuses a hub anyone could mint tokens for, and
-//! GraphiQL, anonymous introspection and field suggestions are off unless enabled.
+//! The production posture: `serve` refuses a hub anyone could mint tokens for or that
+//! would run on the public development keys, and GraphiQL, anonymous introspection and
+//! field suggestions are off unless enabled.
 
 use std::process::Command;
 
@@ -45,6 +46,37 @@ fn serve_refuses_the_development_secret_next_to_a_real_key() {
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(
         stderr.contains("development secret") && stderr.contains("auth.hs256_secret"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn serve_refuses_the_development_keys_naming_each_setting() {
+    let token_secret = ("CUNHUB_AUTH_HS256_SECRET", "a-real-secret-of-the-province");
+    let output = serve_with(&[token_secret]);
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    for setting in [
+        "audit.checkpoint_key",
+        "privacy.lookup_key",
+        "privacy.encryption_keys",
+        "openssl rand -base64 32",
+    ] {
+        assert!(stderr.contains(setting), "{setting}: {stderr}");
+    }
+    // With two of the three keys, the third is named alone.
+    let key = "AQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQE=";
+    let output = serve_with(&[
+        token_secret,
+        ("CUNHUB_AUDIT_CHECKPOINT_KEY", key),
+        ("CUNHUB_PRIVACY_LOOKUP_KEY", key),
+    ]);
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("privacy.encryption_keys")
+            && !stderr.contains("privacy.lookup_key")
+            && !stderr.contains("audit.checkpoint_key"),
         "{stderr}"
     );
 }

@@ -313,9 +313,10 @@ async fn another_villages_resident_answers_like_nobody_by_every_path() {
     .send()
     .await;
     assert_eq!(listed.data()["residents"]["totalCount"], 0);
-    // A cursor forged from their resident id pages nothing of theirs either.
+    // A cursor forged from their resident id pages nothing of theirs either (asked of
+    // residents of 14 or over, whose village a listing shows).
     let cursor = base64_cursor(&stranger_id);
-    let crafted = call(format!(r#"{{ residents(region: "{mine}", after: "{cursor}") {{ nodes {{ village {{ code }} }} }} }}"#)).send().await;
+    let crafted = call(format!(r#"{{ residents(region: "{mine}", after: "{cursor}", filter: {{ minAge: 14 }}) {{ nodes {{ village {{ code }} }} }} }}"#)).send().await;
     for node in crafted.data()["residents"]["nodes"].as_array().unwrap() {
         assert_eq!(node["village"]["code"], mine.as_str());
     }

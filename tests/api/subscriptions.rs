@@ -105,11 +105,12 @@ fn pairs(expected: &[(&str, &str)]) -> Vec<(String, String)> {
         .collect()
 }
 
-/// Two residents of the test township living in different villages: `(id, village)`.
+/// Two residents of the test township living in different villages: `(id, village)`
+/// (of 14 or over: a listing withholds a child's village).
 async fn residents_of_two_villages(app: &TestApp) -> [(String, String); 2] {
     let response = app
         .graphql_owned(format!(
-            r#"{{ residents(region: "{TOWNSHIP}", first: 100) {{ nodes {{ id village {{ code }} }} }} }}"#
+            r#"{{ residents(region: "{TOWNSHIP}", first: 100, filter: {{ minAge: 14 }}) {{ nodes {{ id village {{ code }} }} }} }}"#
         ))
         .bearer(app.token(Role::Admin, "22"))
         .purpose("SERVICE_HANDLING")

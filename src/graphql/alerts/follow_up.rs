@@ -132,7 +132,7 @@ impl AlertFollowUpMutation {
         ctx: &Context<'_>,
         #[graphql(desc = "The alert and a note.")] input: AcknowledgeAlertInput,
     ) -> async_graphql::Result<AlertFollowUpPayload> {
-        let caller = doors::work(ctx, "alert.acknowledge")?;
+        let caller = doors::work(ctx, "alert.acknowledge").await?;
         let done = ctx
             .services()?
             .workflow
@@ -156,7 +156,7 @@ impl AlertFollowUpMutation {
         ctx: &Context<'_>,
         #[graphql(desc = "The alert and why it is a false positive.")] input: DismissAlertInput,
     ) -> async_graphql::Result<AlertFollowUpPayload> {
-        let caller = doors::work(ctx, "alert.dismiss")?;
+        let caller = doors::work(ctx, "alert.dismiss").await?;
         let done = ctx
             .services()?
             .workflow
@@ -181,7 +181,7 @@ impl AlertFollowUpMutation {
         #[graphql(desc = "The alert and the request to open.")]
         input: OpenServiceRequestFromAlertInput,
     ) -> async_graphql::Result<AlertFollowUpPayload> {
-        let caller = doors::work(ctx, "alert.open_request")?;
+        let caller = doors::work(ctx, "alert.open_request").await?;
         let request = VisitRequestInput {
             catalogue_code: input.catalogue_code,
             mode: input.mode,

@@ -10,7 +10,7 @@ use crate::{
     error::{AppError, ResultExt},
     graphql::context::ContextExt,
     policy::{RecordBounds, RecordScope, WorkRecord, narrow, sees_record},
-    store::id_vault::IdVault,
+    store::residents,
     workflow::lifecycle::Level,
 };
 
@@ -71,7 +71,7 @@ impl WorkCaller<'_> {
     }
 }
 
-pub(crate) fn work<'c>(
+pub(crate) async fn work<'c>(
     ctx: &'c Context<'_>,
     action: &'static str,
 ) -> async_graphql::Result<WorkCaller<'c>> {
@@ -83,11 +83,14 @@ pub(crate) fn work<'c>(
         .or_graphql()?;
     let services = ctx.services()?;
     let scope = services.policy.work(principal.role).records;
-    let own_resident = match principal.role {
-        Role::Resident => principal
-            .id_number
-            .as_deref()
-            .map(|n| IdVault::resident_id(&services.vault.lookup_hash(n.trim()))),
+    let own_resident = match (principal.role, principal.id_number.as_deref()) {
+        (Role::Resident, Some(number)) => {
+            let hashes = services.vault.lookup_hashes(number.trim());
+            residents::find_by_lookup_hashes(&services.db, &hashes)
+                .await
+                .or_graphql()?
+                .map(|record| record.id)
+        }
         _ => None,
     };
     Ok(WorkCaller {

@@ -70,17 +70,17 @@ impl ResidentQuery {
         let number = IdNumber::parse(&id_number)
             .map_err(AppError::from)
             .or_graphql()?;
-        let hash = ctx.services()?.vault.lookup_hash(number.as_str());
-        let record = residents::find_by_lookup_hash(&ctx.services()?.db, &hash)
+        let hashes = ctx.services()?.vault.lookup_hashes(number.as_str());
+        let record = residents::find_by_lookup_hashes(&ctx.services()?.db, &hashes)
             .await
             .or_graphql()?;
-        admit(
-            ctx,
-            request,
-            record.map(Arc::new),
-            &IdVault::resident_id(&hash),
-        )
-        .await
+        // A miss is audited under the keyed hash, which names the number only to whoever
+        // holds the key.
+        let key = match &record {
+            Some(found) => found.id.clone(),
+            None => format!("lookup:{}", hashes.first().map_or("", |h| h.hash.as_str())),
+        };
+        admit(ctx, request, record.map(Arc::new), &key).await
     }
 
     /// Residents registered in a region, in a stable order. The region is narrowed to
@@ -338,7 +338,12 @@ fn is_own(principal: &Option<Principal>, vault: &IdVault, record: &ResidentRecor
             && p.id_number
                 .as_deref()
                 .and_then(|n| IdNumber::parse(n).ok())
-                .is_some_and(|n| vault.lookup_hash(n.as_str()) == record.lookup_hash)
+                .is_some_and(|n| {
+                    u32::try_from(record.lookup_key_version)
+                        .ok()
+                        .and_then(|v| vault.lookup_hash_under(v, n.as_str()))
+                        .is_some_and(|hash| hash == record.lookup_hash)
+                })
     })
 }
 

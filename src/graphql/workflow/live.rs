@@ -90,7 +90,7 @@ impl ServiceRequestSubscription {
         )]
         filter: ServiceRequestChangeFilter,
     ) -> async_graphql::Result<impl Stream<Item = ServiceRequestChange> + use<>> {
-        let caller = doors::work(ctx, "service_requests.subscribe")?;
+        let caller = doors::work(ctx, "service_requests.subscribe").await?;
         let workflow = ctx.services()?.workflow.clone();
         // Listen before deciding the selection, so that nothing committed meanwhile is
         // lost to the subscriber.

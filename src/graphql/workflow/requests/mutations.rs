@@ -41,7 +41,7 @@ impl ServiceRequestMutation {
         ctx: &Context<'_>,
         #[graphql(desc = "The request to open.")] input: OpenServiceRequestInput,
     ) -> async_graphql::Result<ServiceRequestPayload> {
-        let caller = doors::work(ctx, "service_request.open")?;
+        let caller = doors::work(ctx, "service_request.open").await?;
         let services = ctx.services()?;
         let open = OpenRequest {
             resident_id: input.resident_id.to_string(),
@@ -73,7 +73,7 @@ impl ServiceRequestMutation {
         #[graphql(desc = "The action, on which version of which request.")]
         input: ActOnServiceRequestInput,
     ) -> async_graphql::Result<ServiceRequestPayload> {
-        let caller = doors::work(ctx, "service_request.act")?;
+        let caller = doors::work(ctx, "service_request.act").await?;
         let services = ctx.services()?;
         let action = TakeAction {
             request_id: input.request_id.to_string(),

@@ -36,7 +36,7 @@ impl ServiceRequestQuery {
         ctx: &Context<'_>,
         #[graphql(desc = "The request's id.")] id: ID,
     ) -> async_graphql::Result<Option<ServiceRequest>> {
-        let caller = doors::work(ctx, "service_request.read")?;
+        let caller = doors::work(ctx, "service_request.read").await?;
         let services = ctx.services()?;
         let found = store::find(&services.db, &id).await.or_graphql()?;
         Ok(found.and_then(|request| caller.admit(ctx, request)))
@@ -53,7 +53,7 @@ impl ServiceRequestQuery {
         #[graphql(desc = "How many requests to return (default 20).")] first: Option<i32>,
         #[graphql(desc = "Return the requests after this cursor.")] after: Option<String>,
     ) -> async_graphql::Result<ServiceRequestConnection> {
-        let caller = doors::work(ctx, "service_requests.list")?;
+        let caller = doors::work(ctx, "service_requests.list").await?;
         let services = ctx.services()?;
         let limit = page_size(first, &services.limits).or_graphql()?;
         let after = after

@@ -45,7 +45,7 @@ impl VisitMutation {
         ctx: &Context<'_>,
         #[graphql(desc = "The visit.")] input: RecordVisitInput,
     ) -> async_graphql::Result<RecordVisitPayload> {
-        let caller = doors::work(ctx, "visit.record")?;
+        let caller = doors::work(ctx, "visit.record").await?;
         let services = ctx.services()?;
         let visit = RecordVisit {
             id: input.id.to_string(),

@@ -37,7 +37,7 @@ impl VisitQuery {
         ctx: &Context<'_>,
         #[graphql(desc = "The visit's id.")] id: ID,
     ) -> async_graphql::Result<Option<Visit>> {
-        let caller = doors::work(ctx, "visit.read")?;
+        let caller = doors::work(ctx, "visit.read").await?;
         let services = ctx.services()?;
         let Some(visit) = store::find(&services.db, &id).await.or_graphql()? else {
             return Ok(None);
@@ -64,7 +64,7 @@ impl VisitQuery {
         #[graphql(desc = "How many visits to return (default 20).")] first: Option<i32>,
         #[graphql(desc = "Return the visits after this cursor.")] after: Option<String>,
     ) -> async_graphql::Result<VisitConnection> {
-        let caller = doors::work(ctx, "visits.list")?;
+        let caller = doors::work(ctx, "visits.list").await?;
         let services = ctx.services()?;
         let limit = page_size(first, &services.limits).or_graphql()?;
         let after = match after.as_deref() {

@@ -71,7 +71,7 @@ impl Visit {
         let Some(id) = &self.visit.request_id else {
             return Ok(None);
         };
-        let caller = doors::work(ctx, "service_request.read")?;
+        let caller = doors::work(ctx, "service_request.read").await?;
         let found = requests::find(&ctx.services()?.db, id).await.or_graphql()?;
         Ok(found.and_then(|request| caller.admit(ctx, request)))
     }
