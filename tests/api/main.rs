@@ -12,6 +12,7 @@ mod cli;
 mod divisions;
 mod graphql_http;
 mod keys;
+mod layers;
 mod limits;
 mod policy_matrix;
 mod posture;
