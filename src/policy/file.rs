@@ -208,7 +208,14 @@ impl Policy {
             None if role == Role::Resident => Visibility::Read,
             None => Visibility::Withheld,
         };
-        stricter(row, self.minors.cap(role, department, group, subject))
+        let asked = stricter(row, self.minors.cap(role, department, group, subject));
+        // A form the group does not have (a masked household, say) gives the next
+        // stricter form it has, never more than asked.
+        Visibility::ALL
+            .into_iter()
+            .skip_while(|v| stricter(*v, asked) != *v)
+            .find(|v| group.shows(*v))
+            .unwrap_or(Visibility::Withheld)
     }
 
     /// Which alerts `role` sees.
@@ -508,6 +515,21 @@ mod tests {
         let start = text.find("[scope]").unwrap_or_default();
         let end = text.find("# Cross-department alerts").unwrap_or_default();
         format!("{}{}", &text[..start], &text[end..])
+    }
+
+    #[test]
+    fn a_form_a_group_does_not_have_gives_the_next_stricter_one() {
+        let text = Policy::built_in_text().replacen(
+            "[roles.village_assistant]\nidentity = \"read\"\nid_number = \"masked\"\nphone = \"read\"\nhousehold_members = \"read\"\nmedical_insurance = \"read\"",
+            "[roles.village_assistant]\nidentity = \"read\"\nid_number = \"masked\"\nphone = \"read\"\nhousehold_members = \"masked\"\nmedical_insurance = \"masked\"",
+            1,
+        );
+        assert_ne!(text, Policy::built_in_text());
+        let policy = Policy::parse(&text).unwrap_or_else(|e| panic!("{e}"));
+        let decide = |group| policy.decide(Role::VillageAssistant, None, group, Subject::Adult);
+        assert_eq!(decide(FieldGroup::HouseholdMembers), Visibility::Withheld);
+        assert_eq!(decide(FieldGroup::MedicalInsurance), Visibility::StatusOnly);
+        assert_eq!(decide(FieldGroup::IdNumber), Visibility::Masked);
     }
 
     #[test]

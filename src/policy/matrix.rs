@@ -63,6 +63,28 @@ impl FieldGroup {
         Self::ALL.into_iter().find(|g| g.as_str() == value)
     }
 
+    /// Whether the group has a form for `visibility`: only names, ID numbers, phones and
+    /// addresses can be masked; only department objects have a status-only form; only the
+    /// pension shows its certification date alone. Reading and withholding fit every group.
+    pub fn shows(self, visibility: Visibility) -> bool {
+        match visibility {
+            Visibility::Read | Visibility::Withheld => true,
+            Visibility::Masked => matches!(
+                self,
+                Self::Identity | Self::IdNumber | Self::Phone | Self::RegisteredAddress
+            ),
+            Visibility::StatusOnly => matches!(
+                self,
+                Self::MedicalInsurance
+                    | Self::SocialInsurance
+                    | Self::Pension
+                    | Self::Employment
+                    | Self::AssistanceProgrammes
+            ),
+            Visibility::CertificationDateOnly => self == Self::Pension,
+        }
+    }
+
     /// The department whose "own department" rules apply to this group.
     pub fn department(self) -> Option<Department> {
         match self {
@@ -89,6 +111,7 @@ pub enum Visibility {
 }
 
 impl Visibility {
+    /// Every form, from the least strict to the strictest.
     pub const ALL: [Visibility; 5] = [
         Self::Read,
         Self::Masked,
@@ -110,5 +133,22 @@ impl Visibility {
 
     pub fn parse(word: &str) -> Option<Self> {
         Self::ALL.into_iter().find(|v| v.as_str() == word)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_group_can_be_read_and_withheld_and_only_some_masked() {
+        for group in FieldGroup::ALL {
+            assert!(group.shows(Visibility::Read) && group.shows(Visibility::Withheld));
+        }
+        assert!(FieldGroup::IdNumber.shows(Visibility::Masked));
+        assert!(!FieldGroup::HouseholdMembers.shows(Visibility::Masked));
+        assert!(!FieldGroup::MedicalInsurance.shows(Visibility::Masked));
+        assert!(FieldGroup::MedicalInsurance.shows(Visibility::StatusOnly));
+        assert!(!FieldGroup::AssistanceAmounts.shows(Visibility::StatusOnly));
     }
 }

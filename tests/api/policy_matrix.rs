@@ -848,3 +848,30 @@ async fn a_child_under_14_is_seen_as_the_built_in_minors_rule_says() {
         Visibility::Masked
     );
 }
+
+#[tokio::test]
+async fn a_changed_minors_section_changes_what_roles_see_of_a_child() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("policy.toml");
+    // The township sees a child's name in full alone, and a listing shows children masked
+    // rather than withheld.
+    let text = Policy::built_in_text()
+        .replacen(
+            "[minors]\nin_bulk = \"withheld\"",
+            "[minors]\nin_bulk = \"masked\"",
+            1,
+        )
+        .replacen(
+            "[minors.roles.township_officer]\nidentity = \"masked\"",
+            "[minors.roles.township_officer]\nidentity = \"read\"",
+            1,
+        );
+    assert_ne!(text, Policy::built_in_text());
+    std::fs::write(&path, &text).unwrap();
+    let policy = Policy::load(&path).unwrap();
+    let township =
+        |subject| policy.decide(Role::TownshipOfficer, None, FieldGroup::Identity, subject);
+    assert_eq!(township(Subject::Child), Visibility::Read);
+    assert_eq!(township(Subject::ChildInBulk), Visibility::Masked);
+    minors_hold(Some(&path)).await;
+}
