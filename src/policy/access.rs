@@ -19,9 +19,9 @@ pub enum AccessError {
     #[error("the role `{0}` has no access to personal data")]
     Forbidden(Role),
     #[error(
-        "declare the purpose of this access in the X-Purpose header: one of SERVICE_HANDLING, VISIT, ELIGIBILITY_REVIEW, EMERGENCY, AUDIT"
+        "declare the purpose of this access in {0}: one of SERVICE_HANDLING, VISIT, ELIGIBILITY_REVIEW, EMERGENCY, AUDIT"
     )]
-    PurposeMissing,
+    PurposeMissing(PurposeChannel),
     #[error(
         "`{0}` is not a purpose: use SERVICE_HANDLING, VISIT, ELIGIBILITY_REVIEW, EMERGENCY or AUDIT"
     )]
@@ -35,10 +35,28 @@ impl AccessError {
         match self {
             Self::Unauthenticated => "unauthenticated",
             Self::Forbidden(_) => "forbidden",
-            Self::PurposeMissing | Self::PurposeUnknown(_) | Self::PurposeNotForRole => {
+            Self::PurposeMissing(_) | Self::PurposeUnknown(_) | Self::PurposeNotForRole => {
                 "purpose_required"
             }
         }
+    }
+}
+
+/// Where a caller declares the purpose of access, so that a refusal names the place.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PurposeChannel {
+    /// The `X-Purpose` header of an HTTP request.
+    Header,
+    /// The `purpose` field of a WebSocket's `connection_init` payload.
+    ConnectionInit,
+}
+
+impl std::fmt::Display for PurposeChannel {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Self::Header => "the X-Purpose header",
+            Self::ConnectionInit => "the `purpose` field of connection_init",
+        })
     }
 }
 
@@ -75,6 +93,14 @@ impl Caller {
             case_ref,
             request_id,
         }
+    }
+
+    /// The same caller, whose purpose was declared in a socket's `connection_init`.
+    pub fn over_socket(mut self) -> Self {
+        if let Err(AccessError::PurposeMissing(channel)) = &mut self.purpose {
+            *channel = PurposeChannel::ConnectionInit;
+        }
+        self
     }
 
     /// The door: may this caller read personal data at all? A resident reading their
@@ -138,7 +164,7 @@ impl Caller {
 fn parse_purpose(declared: Option<&str>) -> Result<Purpose, AccessError> {
     let declared = declared
         .filter(|p| !p.trim().is_empty())
-        .ok_or(AccessError::PurposeMissing)?;
+        .ok_or(AccessError::PurposeMissing(PurposeChannel::Header))?;
     Purpose::parse(declared)
         .ok_or_else(|| AccessError::PurposeUnknown(declared.chars().take(40).collect()))
 }
@@ -329,10 +355,13 @@ mod tests {
             Ok(Purpose::Visit),
             "surrounding blanks are forgiven"
         );
-        assert_eq!(caller(None).purpose(), Err(AccessError::PurposeMissing));
+        assert_eq!(
+            caller(None).purpose(),
+            Err(AccessError::PurposeMissing(PurposeChannel::Header))
+        );
         assert_eq!(
             caller(Some("  ")).purpose(),
-            Err(AccessError::PurposeMissing)
+            Err(AccessError::PurposeMissing(PurposeChannel::Header))
         );
         assert_eq!(
             caller(Some("CURIOSITY")).purpose(),

@@ -15,7 +15,7 @@ mod scope;
 mod settings;
 mod work;
 
-pub use access::{AccessError, AccessLog, Caller, CaseRefError, case_ref};
+pub use access::{AccessError, AccessLog, Caller, CaseRefError, PurposeChannel, case_ref};
 pub use file::{AlertAccess, MATRIX_ROLES, Policy, PolicyError};
 pub use format::{CURRENT_FORMAT, Defaulted};
 pub use matrix::{FieldGroup, Visibility};

@@ -308,12 +308,13 @@ async fn a_resident_follows_their_own_requests_without_a_purpose() {
     let (app, _cluster) = spawn_hub_with_departments(3, |_| {}).await;
     let response = app
         .graphql_owned(format!(
-            r#"{{ residents(region: "{TOWNSHIP}", first: 100) {{ nodes {{ id idNumber name village {{ code }} }} }} }}"#
+            r#"{{ residents(region: "{TOWNSHIP}", first: 100, filter: {{ minAge: 14 }}) {{ nodes {{ id idNumber name village {{ code }} }} }} }}"#
         ))
         .bearer(app.token(Role::Admin, "22"))
         .purpose("SERVICE_HANDLING")
         .send()
         .await;
+    // Of 14 or over: a listing withholds a child's ID number and village.
     let nodes = response.data()["residents"]["nodes"].as_array().unwrap();
     let me = &nodes[0];
     let village = me["village"]["code"].as_str().unwrap();

@@ -127,6 +127,80 @@ async fn a_socket_without_purpose_gets_no_personal_data() {
         "{next}"
     );
     assert!(next["payload"]["data"]["residentByIdNumber"].is_null());
+    let message = next["payload"]["errors"][0]["message"].as_str().unwrap();
+    assert!(
+        message.contains("`purpose` field of connection_init") && !message.contains("X-Purpose"),
+        "a socket's refusal names where a socket declares it: {message}"
+    );
+}
+
+#[tokio::test]
+async fn the_token_may_come_as_an_authorization_field_in_any_case() {
+    let (app, cluster) = spawn_hub_with_departments(5, |_| {}).await;
+    let person = cluster
+        .population
+        .people
+        .iter()
+        .find(|p| matches!(p.registration, Registration::Normal))
+        .unwrap();
+    let query = format!(
+        r#"{{ residentByIdNumber(idNumber: "{}") {{ name }} }}"#,
+        person.id_number.as_str()
+    );
+    for key in ["Authorization", "authorization"] {
+        let mut socket = open(&app).await;
+        let bearer = format!("Bearer {}", app.token(Role::Admin, "22"));
+        send(
+            &mut socket,
+            json!({ "type": "connection_init", "payload": { key: bearer, "purpose": "VISIT" } }),
+        )
+        .await;
+        assert_eq!(next_json(&mut socket).await["type"], "connection_ack");
+        send(
+            &mut socket,
+            json!({ "id": "1", "type": "subscribe", "payload": { "query": query } }),
+        )
+        .await;
+        let next = next_json(&mut socket).await;
+        assert_eq!(
+            next["payload"]["data"]["residentByIdNumber"]["name"],
+            person.name.to_string().as_str(),
+            "{key}: {next}"
+        );
+    }
+    // Not a bearer token: refused, not anonymous.
+    let mut socket = open(&app).await;
+    send(
+        &mut socket,
+        json!({ "type": "connection_init", "payload": { "Authorization": "Basic dTpw" } }),
+    )
+    .await;
+    assert_eq!(next_json(&mut socket).await["closed"], 4403);
+}
+
+#[tokio::test]
+async fn a_client_close_is_answered_at_once_with_its_code() {
+    let app = spawn_app().await;
+    let mut socket = open(&app).await;
+    send(&mut socket, json!({ "type": "connection_init" })).await;
+    assert_eq!(next_json(&mut socket).await["type"], "connection_ack");
+    let started = Instant::now();
+    socket
+        .send(Message::Close(Some(
+            tokio_tungstenite::tungstenite::protocol::CloseFrame {
+                code: CloseCode::Normal,
+                reason: "bye".into(),
+            },
+        )))
+        .await
+        .unwrap();
+    let answer = next_json(&mut socket).await;
+    assert_eq!(answer["closed"], 1000);
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "{:?}",
+        started.elapsed()
+    );
 }
 
 #[tokio::test]

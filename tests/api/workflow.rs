@@ -45,8 +45,11 @@ struct World {
 
 async fn world(customize: impl FnOnce(&mut cunhub::config::Settings)) -> World {
     let (app, cluster) = spawn_hub_with_departments(2, customize).await;
+    // Adults, whose requests every level reads in full (a child's are the minors rule's).
+    let adult = chrono::Utc::now().date_naive() - chrono::Days::new(20 * 366);
     let residents = resident::Entity::find()
         .filter(resident::Column::VillageCode.starts_with(TOWNSHIP))
+        .filter(resident::Column::BirthDate.lt(adult))
         .order_by_asc(resident::Column::VillageCode)
         .all(&app.db)
         .await

@@ -80,7 +80,21 @@ async fn serve(
     };
     let screen = Screen::new(session.clone());
     let admitted = screen.clone();
+    // A client's Close frame ends the input; the hub answers it with the same code, so a
+    // client's `dispose()` completes at once instead of waiting for a timeout.
+    let client_closed: Arc<OnceLock<Option<actix_ws::CloseReason>>> = Arc::default();
+    let closing = client_closed.clone();
     let incoming = messages
+        .take_while(move |message| {
+            let open = match message {
+                Ok(actix_ws::Message::Close(reason)) => {
+                    let _ = closing.set(reason.clone());
+                    false
+                }
+                _ => true,
+            };
+            std::future::ready(open)
+        })
         .filter_map(|message| async move {
             match message {
                 Ok(actix_ws::Message::Text(text)) => Some(text.as_bytes().to_vec()),
@@ -143,7 +157,10 @@ async fn serve(
                 return;
             }
             None => {
-                let frame = screen.violation().map(|v| close::frame(v.code, &v.reason));
+                let frame = match client_closed.get() {
+                    Some(reason) => reason.clone(),
+                    None => screen.violation().map(|v| close::frame(v.code, &v.reason)),
+                };
                 let _ = socket.close(frame).await;
                 return;
             }
