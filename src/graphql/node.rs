@@ -28,13 +28,14 @@ use crate::{
     },
 };
 
-/// An object with a stable, globally unique id that `node(id:)` fetches again.
+/// An object with a stable id, unique among all nodes, that `node(id:)` fetches again
+/// (the global object identification Relay, Apollo Client and urql normalise by).
 #[derive(Interface)]
 #[graphql(field(
     name = "id",
     ty = "ID",
-    desc = "The object's global id: pass it to `node(id:)` to fetch the object again. It is \
-            opaque; compare it, never parse it."
+    desc = "The object's id, unique among all nodes: pass it to `node(id:)` to fetch the \
+            object again. It is opaque; compare it, never parse it."
 ))]
 pub enum Node {
     Resident(Resident),
@@ -153,7 +154,8 @@ impl NodeQuery {
     /// `node` is recorded like `resident(id:)`). An object the caller may not see answers
     /// exactly like an id that names nothing: null. A string that cannot be a node id is
     /// a `BAD_USER_INPUT` error. Accepts the global form (base64 of `TypeName:key`) and,
-    /// for residents, service requests, visits and alerts, their own ids.
+    /// for residents, service requests, visits and alerts, their own ids (a visit whose
+    /// device-chosen id starts with `R` or `sr-` only in the global form, `Visit:<id>`).
     async fn node(
         &self,
         ctx: &Context<'_>,

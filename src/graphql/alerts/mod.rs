@@ -171,7 +171,7 @@ pub(crate) async fn stored_one(
         return Ok(None);
     }
     record_reads(request, &stored.resident_id, stored.kind, &stored.facts);
-    let follow_up = follow_ups::find_many(&services.db, &[stored.id.clone()])
+    let follow_up = follow_ups::find_many(&services.db, std::slice::from_ref(&stored.id))
         .await
         .or_graphql()?
         .into_iter()
