@@ -10,6 +10,7 @@ pub mod date_arguments;
 pub(crate) mod doors;
 pub mod health;
 pub mod limits;
+pub mod node;
 pub mod pagination;
 pub mod region;
 pub mod resident;

@@ -12,6 +12,7 @@ use super::{
     date_arguments::DateArguments,
     health::HealthQuery,
     limits::DocumentLimits,
+    node::NodeQuery,
     region::RegionQuery,
     resident::ResidentQuery,
     workflow::{
@@ -32,6 +33,7 @@ pub struct QueryRoot(
     CatalogueQuery,
     ServiceRequestQuery,
     VisitQuery,
+    NodeQuery,
 );
 
 /// The root of every mutation. Each takes an idempotency key.

@@ -14,6 +14,7 @@ mod graphql_http;
 mod keys;
 mod layers;
 mod limits;
+mod node;
 mod policy_matrix;
 mod posture;
 mod regions;

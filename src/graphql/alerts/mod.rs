@@ -15,7 +15,9 @@ use async_graphql::{Context, Object, connection::PageInfo};
 use chrono::{DateTime, Utc};
 
 use crate::{
-    domain::IdNumber,
+    audit::Outcome,
+    auth::Role,
+    domain::{IdNumber, RegionCode},
     error::{AppError, ResultExt},
     graphql::{
         context::{ContextExt, RequestContext},
@@ -133,6 +135,48 @@ impl AlertQuery {
             }),
         })
     }
+}
+
+/// One stored alert by its id, as `alerts` would list it: the personal-data door, the
+/// resident's village within the caller's scope, the caller's alert scope, the
+/// departments' facts recorded as read. An alert the caller may not see (a resident's
+/// token sees none) answers like one that does not exist: `None`.
+pub(crate) async fn stored_one(
+    ctx: &Context<'_>,
+    id: &str,
+) -> async_graphql::Result<Option<Alert>> {
+    let request = doors::personal(ctx, "alerts.list")?;
+    let principal = request
+        .caller
+        .personal_access()
+        .map_err(AppError::from)
+        .or_graphql()?;
+    let services = ctx.services()?;
+    let Some(stored) = findings::find(&services.db, id).await.or_graphql()? else {
+        request
+            .access
+            .missed(&format!("alert:{id}"), Outcome::NotFound);
+        return Ok(None);
+    };
+    let within = principal.role != Role::Resident
+        && RegionCode::parse(&stored.village_code)
+            .ok()
+            .and_then(|village| crate::policy::narrow(principal, &village))
+            .is_some();
+    let scope = AlertScope::of(&services.policy, principal);
+    if !within || !scope.admits_parts(stored.kind, &stored.departments()) {
+        request
+            .access
+            .missed(&format!("alert:{id}"), Outcome::OutOfScope);
+        return Ok(None);
+    }
+    record_reads(request, &stored.resident_id, stored.kind, &stored.facts);
+    let follow_up = follow_ups::find_many(&services.db, std::slice::from_ref(&stored.id))
+        .await
+        .or_graphql()?
+        .into_iter()
+        .next();
+    Ok(Some(Alert::stored(stored, follow_up)))
 }
 
 crate::connection_types!(

@@ -100,8 +100,9 @@ pub struct Alert {
 /// A resident failing a cross-department check, with the departments' facts behind it.
 #[Object]
 impl Alert {
-    /// A stable id: the resident and the kind.
-    async fn id(&self) -> ID {
+    /// A stable id: the resident and the kind. It is also the alert's node id:
+    /// `node(id:)` fetches the alert as the latest screening run stored it.
+    pub(crate) async fn id(&self) -> ID {
         ID(format!("{}:{}", self.resident_id, self.kind.code()))
     }
 

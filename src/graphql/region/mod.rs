@@ -30,7 +30,7 @@ impl RegionQuery {
     /// community (a 12-digit code padded with zeros names the higher unit). A malformed
     /// code is an `INVALID_REGION_CODE` error; a well-formed code that names no region
     /// returns null.
-    async fn region(
+    pub(crate) async fn region(
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "A division code of 2, 4, 6, 9 or 12 digits, e.g. 220122 for 农安县.")]

@@ -1,10 +1,11 @@
-use async_graphql::{Context, Enum, Object, connection::PageInfo};
+use async_graphql::{Context, Enum, ID, Object, connection::PageInfo};
 
 use crate::{
     domain::{self, RegionCode, divisions::Division},
     error::{AppError, ResultExt},
     graphql::{
         context::ContextExt,
+        node::{NodeType, global_id},
         pagination::{connection_complexity, decode_cursor, encode_cursor},
     },
     store::regions::{self, RegionFilter, RegionPage},
@@ -20,6 +21,12 @@ pub struct Region(pub Division);
 /// province down to village and community committees, with the real 2023 codes.
 #[Object]
 impl Region {
+    /// The region's global id, for `node(id:)`: built from its division code, opaque to
+    /// clients (use `code` to name the region elsewhere).
+    pub(crate) async fn id(&self) -> ID {
+        global_id(NodeType::Region, self.0.code.as_str())
+    }
+
     /// The division code in its natural length: 2 digits for the province, 4 for a
     /// prefecture, 6 for a county (the GB/T 2260 code), 9 for a township, 12 for a village
     /// or community. It is also the region-scope prefix of everything inside the region.

@@ -23,6 +23,7 @@ use crate::{
     graphql::{
         context::{ContextExt, RequestContext},
         doors,
+        node::{self, NodeType},
         pagination::{connection_complexity, decode_cursor, encode_cursor, page_size},
     },
     policy::{FieldGroup, Subject, Visibility},
@@ -43,12 +44,13 @@ pub struct ResidentQuery;
 impl ResidentQuery {
     /// One resident by the hub's id. A resident outside the caller's region answers
     /// exactly like one who does not exist: null.
-    async fn resident(
+    pub(crate) async fn resident(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "The resident's id in the hub.")] id: ID,
+        #[graphql(desc = "The resident's id in the hub (`Resident.id`).")] id: ID,
     ) -> async_graphql::Result<Option<Resident>> {
         let request = doors::personal(ctx, "resident.read")?;
+        let id = ID(node::key_of(NodeType::Resident, &id));
         let record = request
             .residents
             .load_one(id.to_string())
@@ -177,7 +179,7 @@ impl ResidentQuery {
 
     /// A registered household by its number (户号); null outside the caller's region,
     /// and for a role the policy withholds household members from.
-    async fn household(
+    pub(crate) async fn household(
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "The household registration number.")] number: String,

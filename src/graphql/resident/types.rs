@@ -21,7 +21,11 @@ use crate::{
     adapters::Fresh,
     domain::{self, IdNumber, RegionCode, masking},
     error::{AppError, ResultExt},
-    graphql::{context::ContextExt, region::Region},
+    graphql::{
+        context::ContextExt,
+        node::{NodeType, global_id},
+        region::Region,
+    },
     policy::{FieldGroup, Subject, Visibility},
     store::{
         StoreError,
@@ -114,8 +118,9 @@ impl Resident {
 #[Object]
 impl Resident {
     /// The hub's stable id of this resident (it survives every re-synchronisation and
-    /// reveals nothing without the hub's key).
-    async fn id(&self) -> ID {
+    /// reveals nothing without the hub's key). It is also the resident's node id:
+    /// `node(id:)` and `resident(id:)` both take it.
+    pub(crate) async fn id(&self) -> ID {
         ID(self.record.id.clone())
     }
 
@@ -426,6 +431,12 @@ pub struct Household {
 /// A registered household (户): its number, village and members.
 #[Object]
 impl Household {
+    /// The household's global id, for `node(id:)`: built from its number, opaque to
+    /// clients (use `number` to name the household elsewhere).
+    pub(crate) async fn id(&self) -> ID {
+        global_id(NodeType::Household, &self.number)
+    }
+
     /// The household registration number (户号).
     async fn number(&self) -> &str {
         &self.number

@@ -1,13 +1,16 @@
 //! The catalogue of assisted services: public to read (it is the government's published
 //! list), changed by admins only, each change under an idempotency key.
 
-use async_graphql::{Context, InputObject, Object, SimpleObject, connection::PageInfo};
+use async_graphql::{
+    ComplexObject, Context, ID, InputObject, Object, SimpleObject, connection::PageInfo,
+};
 use chrono::{DateTime, Utc};
 
 use super::enums::{CatalogueLevel, Department, HandlingMode};
 use crate::{
     domain::RegionCode,
     error::ResultExt,
+    graphql::node::{NodeType, global_id},
     graphql::{
         context::ContextExt,
         pagination::{connection_complexity, decode_cursor, encode_cursor, page_size},
@@ -20,6 +23,7 @@ const CURSOR_KIND: &str = "catalogue";
 /// An item of the catalogue of government services that village organisations assist
 /// with (村级组织协助办理的政务服务事项).
 #[derive(SimpleObject, Clone)]
+#[graphql(complex)]
 pub struct CatalogueItem {
     /// A stable code, e.g. `JL-YB-001`.
     pub code: String,
@@ -42,6 +46,15 @@ pub struct CatalogueItem {
     /// When it was retired; a retired item stays readable on old requests but takes no
     /// new ones.
     pub retired_at: Option<DateTime<Utc>>,
+}
+
+#[ComplexObject]
+impl CatalogueItem {
+    /// The item's global id, for `node(id:)`: built from its code, opaque to clients
+    /// (use `code` to name the item elsewhere).
+    pub(crate) async fn id(&self) -> ID {
+        global_id(NodeType::CatalogueItem, &self.code)
+    }
 }
 
 impl From<Item> for CatalogueItem {
@@ -139,7 +152,7 @@ impl CatalogueQuery {
     }
 
     /// One catalogue item by code, retired or not.
-    async fn catalogue_item(
+    pub(crate) async fn catalogue_item(
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "The item's code, e.g. `JL-YB-001`.")] code: String,

@@ -14,6 +14,7 @@ use crate::{
     graphql::{
         context::ContextExt,
         doors::{self, WorkCaller},
+        node::{self, NodeType},
         pagination::{connection_complexity, decode_cursor, encode_cursor, page_size},
     },
     workflow::{
@@ -31,12 +32,13 @@ pub struct ServiceRequestQuery;
 #[Object]
 impl ServiceRequestQuery {
     /// One service request; null if there is none the caller may see.
-    async fn service_request(
+    pub(crate) async fn service_request(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "The request's id.")] id: ID,
+        #[graphql(desc = "The request's id (`ServiceRequest.id`).")] id: ID,
     ) -> async_graphql::Result<Option<ServiceRequest>> {
         let caller = doors::work(ctx, "service_request.read").await?;
+        let id = node::key_of(NodeType::ServiceRequest, &id);
         let services = ctx.services()?;
         let found = store::find(&services.db, &id).await.or_graphql()?;
         Ok(found.and_then(|request| caller.admit(ctx, request)))

@@ -38,8 +38,9 @@ pub struct ServiceRequest {
 /// read is recorded in the audit log.
 #[Object]
 impl ServiceRequest {
-    /// The request's id.
-    async fn id(&self) -> ID {
+    /// The request's id; also its node id (`node(id:)` and `serviceRequest(id:)` both
+    /// take it).
+    pub(crate) async fn id(&self) -> ID {
         ID(self.request.id.clone())
     }
 

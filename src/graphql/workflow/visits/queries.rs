@@ -14,6 +14,7 @@ use crate::{
     graphql::{
         context::ContextExt,
         doors::{self, WorkCaller},
+        node::{self, NodeType},
         pagination::{connection_complexity, decode_cursor, encode_cursor, page_size},
     },
     policy::WorkRecord,
@@ -32,12 +33,13 @@ pub struct VisitQuery;
 #[Object]
 impl VisitQuery {
     /// One visit; null if there is none the caller may see.
-    async fn visit(
+    pub(crate) async fn visit(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "The visit's id.")] id: ID,
+        #[graphql(desc = "The visit's id (`Visit.id`).")] id: ID,
     ) -> async_graphql::Result<Option<Visit>> {
         let caller = doors::work(ctx, "visit.read").await?;
+        let id = node::key_of(NodeType::Visit, &id);
         let services = ctx.services()?;
         let Some(visit) = store::find(&services.db, &id).await.or_graphql()? else {
             return Ok(None);
