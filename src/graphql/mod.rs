@@ -13,6 +13,7 @@ pub mod limits;
 pub mod pagination;
 pub mod region;
 pub mod resident;
+pub mod response;
 pub mod role_schema;
 pub mod schema;
 mod settings;
