@@ -15,6 +15,7 @@ pub mod region;
 pub mod resident;
 pub mod response;
 pub mod role_schema;
+pub mod scalars;
 pub mod schema;
 mod settings;
 pub mod workflow;

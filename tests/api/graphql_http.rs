@@ -570,3 +570,45 @@ async fn a_client_that_accepts_any_type_gets_application_json() {
     assert_eq!(broken.status, StatusCode::OK);
     assert!(broken.content_type().starts_with("application/json"));
 }
+
+/// The scalars every GraphQL schema has; the specification defines them.
+const BUILT_IN_SCALARS: [&str; 5] = ["String", "Int", "Float", "Boolean", "ID"];
+
+#[tokio::test]
+async fn every_custom_scalar_names_its_specification() {
+    let app = spawn_app().await;
+    let response = app
+        .graphql("{ __schema { types { kind name description specifiedByURL } } }")
+        .bearer(app.token(Role::Admin, "22"))
+        .send()
+        .await;
+    let types = response.data()["__schema"]["types"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{}", response.body));
+    let custom: Vec<&Value> = types
+        .iter()
+        .filter(|t| {
+            t["kind"] == "SCALAR" && !BUILT_IN_SCALARS.contains(&t["name"].as_str().unwrap())
+        })
+        .collect();
+    assert!(custom.len() >= 2, "{custom:?}");
+    for scalar in &custom {
+        let url = scalar["specifiedByURL"].as_str().unwrap_or_default();
+        assert!(url.starts_with("https://"), "{scalar}");
+        let description = scalar["description"].as_str().unwrap_or_default();
+        assert!(
+            !description.is_empty() && !description.contains('<') && !description.contains('%'),
+            "{scalar}"
+        );
+    }
+
+    // The printed schema carries the same directive.
+    let sdl = cunhub::graphql::sdl();
+    for line in sdl.lines().filter(|l| l.starts_with("scalar ")) {
+        assert!(line.contains("@specifiedBy(url: \"https://"), "{line}");
+    }
+    assert_eq!(
+        sdl.lines().filter(|l| l.starts_with("scalar ")).count(),
+        custom.len()
+    );
+}
