@@ -6,13 +6,9 @@
 use async_graphql::{Name, PathSegment, Response, Value};
 
 /// Puts `null` at the path of every field error whose parent object is in `data` and lacks
-/// the field's key. A path whose parent is missing (nulled or never reached) is left alone.
+/// the field's key. A path whose parent is missing or `null` (nulled, never reached, or the
+/// whole of `data`) is left alone.
 pub fn null_errored_fields(response: &mut Response) {
-    // The executor answers `null` for an operation whose every root field errored; the
-    // operation did run, so `data` is an object holding those fields.
-    if response.data == Value::Null && response.errors.iter().any(|e| !e.path.is_empty()) {
-        response.data = Value::Object(Default::default());
-    }
     for error in &response.errors {
         if let Some((PathSegment::Field(key), parents)) = error.path.split_last()
             && let Some(Value::Object(object)) = descend(&mut response.data, parents)
@@ -85,15 +81,13 @@ mod tests {
     }
 
     #[test]
-    fn an_operation_whose_root_fields_all_errored_gets_an_object() {
+    fn data_that_is_null_stays_null() {
+        // Every root field errored: whether `null` must stand for the whole operation (a
+        // non-null root field, such as a mutation's payload) is the executor's to say.
         let mut response = Response::new(Value::Null);
-        response.errors = vec![error_at(vec![field("household")])];
+        response.errors = vec![error_at(vec![field("openServiceRequest")])];
         null_errored_fields(&mut response);
-        assert_eq!(response.data, value!({ "household": null }));
-
-        let mut refused = Response::from_errors(vec![ServerError::new("refused", None)]);
-        null_errored_fields(&mut refused);
-        assert_eq!(refused.data, Value::Null);
+        assert_eq!(response.data, Value::Null);
     }
 
     #[test]
