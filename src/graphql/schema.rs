@@ -2,6 +2,8 @@
 
 use std::sync::Arc;
 
+use chrono::{DateTime, Utc};
+
 use async_graphql::{MergedObject, MergedSubscription, SDLExportOptions, Schema, SchemaBuilder};
 
 use super::{
@@ -62,7 +64,13 @@ fn builder(limits: Arc<QueryLimits>) -> SchemaBuilder<QueryRoot, MutationRoot, S
     .extension(DocumentLimits(limits))
     .extension(DateArguments)
     .extension(AuditFlush)
+    .override_output_type_description::<DateTime<Utc>>(DATE_TIME)
 }
+
+/// What the date-time scalar means to the API's users (the library's own text names the
+/// type it is implemented with).
+const DATE_TIME: &str = "An instant in time with its offset from UTC, as RFC 3339 writes it: \
+`2026-11-28T08:30:00Z` or `2026-11-28T16:30:00+08:00`. The hub answers in UTC.";
 
 /// The executable schema with the hub's services. Without `suggestions`, a validation
 /// error names the unknown field but no similar one ("Did you mean …"), so an anonymous
@@ -82,7 +90,8 @@ pub fn sdl() -> String {
     let options = SDLExportOptions::new()
         .sorted_fields()
         .sorted_arguments()
-        .sorted_enum_items();
+        .sorted_enum_items()
+        .include_specified_by();
     builder(Arc::new(QueryLimits::default()))
         .finish()
         .sdl_with_options(options)

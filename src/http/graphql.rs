@@ -24,7 +24,7 @@ use super::{
 };
 use crate::{
     error::{self, AppError, ErrorCode},
-    graphql::{RequestContext, limits::count_tokens},
+    graphql::{RequestContext, limits::count_tokens, response::null_errored_fields},
     policy::{self, Caller},
 };
 
@@ -192,6 +192,7 @@ fn respond(
             .unwrap_or("UNKNOWN");
         state.metrics.graphql_error(code);
     }
+    null_errored_fields(&mut response);
     // A request error (the document could not run at all) has no `data` entry.
     let request_error = !response.errors.is_empty()
         && response.data == async_graphql::Value::Null

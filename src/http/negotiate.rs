@@ -19,7 +19,8 @@ impl ResponseFormat {
 }
 
 /// Picks the response type from an `Accept` header; `None` when nothing acceptable is
-/// offered. No header means `application/json`, as the specification asks.
+/// offered. No header, or one that accepts any type (`*/*`, as Node's `fetch` sends),
+/// means `application/json`, as the specification asks for legacy clients.
 pub fn choose(accept: Option<&str>) -> Option<ResponseFormat> {
     let Some(accept) = accept.filter(|a| !a.trim().is_empty()) else {
         return Some(ResponseFormat::Json);
@@ -39,7 +40,8 @@ pub fn choose(accept: Option<&str>) -> Option<ResponseFormat> {
         let candidate = match media.as_str() {
             "application/graphql-response+json" => (quality, 3, ResponseFormat::GraphqlResponse),
             "application/json" => (quality, 2, ResponseFormat::Json),
-            "application/*" | "*/*" => (quality, 1, ResponseFormat::GraphqlResponse),
+            "application/*" => (quality, 1, ResponseFormat::GraphqlResponse),
+            "*/*" => (quality, 0, ResponseFormat::Json),
             _ => continue,
         };
         if best.is_none_or(|(q, rank, _)| (candidate.0, candidate.1) > (q, rank)) {
@@ -92,7 +94,12 @@ mod tests {
             )),
             Some(Json)
         );
-        assert_eq!(choose(Some("*/*")), Some(GraphqlResponse));
+        assert_eq!(choose(Some("*/*")), Some(Json));
+        assert_eq!(choose(Some("application/*")), Some(GraphqlResponse));
+        assert_eq!(
+            choose(Some("application/graphql-response+json, */*")),
+            Some(GraphqlResponse)
+        );
         assert_eq!(choose(Some("text/html")), None);
         assert_eq!(choose(Some("application/json;q=0")), None);
     }

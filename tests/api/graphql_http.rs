@@ -1,9 +1,16 @@
 //! The GraphQL-over-HTTP behaviours of `/graphql`, and the other routes.
 
+use cunhub::{
+    auth::Role,
+    sim::{Department as Sim, population::Registration},
+};
 use reqwest::{Method, StatusCode};
-use serde_json::json;
+use serde_json::{Value, json};
 
-use crate::helpers::{read, spawn_app, spawn_app_with};
+use crate::{
+    helpers::{TestApp, read, spawn_app, spawn_app_with, spawn_hub_with_departments},
+    websocket::{next_json, open, send},
+};
 
 const QUERY: &str = r#"{ region(code: "22") { name } }"#;
 
@@ -472,4 +479,136 @@ async fn metrics_are_served_on_the_operators_listener_only() {
         let public = app.request(Method::GET, "/metrics").send().await.unwrap();
         assert_eq!(public.status(), StatusCode::NOT_FOUND);
     }
+}
+
+/// A hub whose social security department is down, and the query for a resident it knows.
+async fn social_security_down() -> (TestApp, cunhub::sim::SimCluster, String) {
+    let (app, cluster) = spawn_hub_with_departments(10, |_| {}).await;
+    let person = cluster
+        .population
+        .people
+        .iter()
+        .find(|p| matches!(p.registration, Registration::Normal) && p.social.is_some())
+        .expect("a person with a social insurance record");
+    cluster
+        .knobs(Sim::SocialSecurity)
+        .unwrap()
+        .patch(&json!({ "outage": "unavailable" }))
+        .unwrap();
+    let query = format!(
+        r#"{{ resident: residentByIdNumber(idNumber: "{}") {{ name socialInsurance {{ schemes {{ kind }} }} }} }}"#,
+        person.id_number.as_str()
+    );
+    (app, cluster, query)
+}
+
+/// The field the failing department answers: present in the object, `null`.
+fn assert_social_insurance_is_null(body: &Value) {
+    let resident = body["data"]["resident"].as_object().expect("the resident");
+    assert!(resident["name"].is_string(), "{body}");
+    assert_eq!(
+        resident.get("socialInsurance"),
+        Some(&Value::Null),
+        "{body}"
+    );
+    assert_eq!(
+        body["errors"][0]["path"],
+        json!(["resident", "socialInsurance"])
+    );
+    assert_eq!(
+        body["errors"][0]["extensions"]["code"],
+        "DEPARTMENT_UNAVAILABLE"
+    );
+}
+
+#[tokio::test]
+async fn a_field_that_errors_is_present_and_null() {
+    let (app, _cluster, query) = social_security_down().await;
+    let response = app
+        .graphql_owned(query)
+        .bearer(app.token(Role::Admin, "22"))
+        .purpose("VISIT")
+        .send()
+        .await;
+    assert_eq!(response.status, StatusCode::OK);
+    assert_social_insurance_is_null(&response.body);
+}
+
+#[tokio::test]
+async fn a_field_that_errors_is_present_and_null_over_the_websocket() {
+    let (app, _cluster, query) = social_security_down().await;
+    let mut socket = open(&app).await;
+    let token = app.token(Role::Admin, "22");
+    send(
+        &mut socket,
+        json!({ "type": "connection_init", "payload": { "token": token, "purpose": "VISIT" } }),
+    )
+    .await;
+    assert_eq!(next_json(&mut socket).await["type"], "connection_ack");
+    send(
+        &mut socket,
+        json!({ "id": "1", "type": "subscribe", "payload": { "query": query } }),
+    )
+    .await;
+    let next = next_json(&mut socket).await;
+    assert_eq!(next["type"], "next", "{next}");
+    assert_social_insurance_is_null(&next["payload"]);
+}
+
+#[tokio::test]
+async fn a_client_that_accepts_any_type_gets_application_json() {
+    let app = spawn_app().await;
+    let response = app.graphql(QUERY).accept("*/*").send().await;
+    assert_eq!(response.status, StatusCode::OK);
+    assert!(
+        response.content_type().starts_with("application/json"),
+        "{}",
+        response.content_type()
+    );
+    // A request error is still answered 200 under the legacy type.
+    let broken = app.graphql("{ region(").accept("*/*").send().await;
+    assert_eq!(broken.status, StatusCode::OK);
+    assert!(broken.content_type().starts_with("application/json"));
+}
+
+/// The scalars every GraphQL schema has; the specification defines them.
+const BUILT_IN_SCALARS: [&str; 5] = ["String", "Int", "Float", "Boolean", "ID"];
+
+#[tokio::test]
+async fn every_custom_scalar_names_its_specification() {
+    let app = spawn_app().await;
+    let response = app
+        .graphql("{ __schema { types { kind name description specifiedByURL } } }")
+        .bearer(app.token(Role::Admin, "22"))
+        .send()
+        .await;
+    let types = response.data()["__schema"]["types"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{}", response.body));
+    let custom: Vec<&Value> = types
+        .iter()
+        .filter(|t| {
+            t["kind"] == "SCALAR" && !BUILT_IN_SCALARS.contains(&t["name"].as_str().unwrap())
+        })
+        .collect();
+    assert!(custom.len() >= 2, "{custom:?}");
+    for scalar in &custom {
+        let url = scalar["specifiedByURL"].as_str().unwrap_or_default();
+        assert!(url.starts_with("https://"), "{scalar}");
+        let description = scalar["description"].as_str().unwrap_or_default();
+        assert!(
+            !description.is_empty() && !description.contains('<') && !description.contains('%'),
+            "{scalar}"
+        );
+    }
+
+    // The printed schema carries the same directive.
+    let sdl = cunhub::graphql::sdl();
+    for line in sdl.lines().filter(|l| l.starts_with("scalar ")) {
+        assert!(line.contains("@specifiedBy(url: \"https://"), "{line}");
+    }
+    assert_eq!(
+        sdl.lines().filter(|l| l.starts_with("scalar ")).count(),
+        custom.len()
+    );
 }

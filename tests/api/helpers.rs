@@ -249,10 +249,42 @@ pub async fn read(response: reqwest::Response) -> TestResponse {
     let bytes = response.bytes().await.expect("body");
     let body = serde_json::from_slice(&bytes)
         .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into()));
+    assert_errored_fields_are_null(&body);
     TestResponse {
         status,
         headers,
         body,
+    }
+}
+
+/// The specification's shape of a response with field errors, checked on every response
+/// the tests read: each error's field whose parent object is in `data` is there, `null`.
+pub fn assert_errored_fields_are_null(body: &Value) {
+    let Some(errors) = body.get("errors").and_then(Value::as_array) else {
+        return;
+    };
+    for error in errors {
+        let Some(path) = error.get("path").and_then(Value::as_array) else {
+            continue;
+        };
+        let Some((Value::String(key), parents)) = path.split_last() else {
+            continue;
+        };
+        let mut parent = &body["data"];
+        for segment in parents {
+            parent = match segment {
+                Value::String(name) => &parent[name.as_str()],
+                Value::Number(index) => &parent[index.as_u64().unwrap_or(u64::MAX) as usize],
+                _ => &Value::Null,
+            };
+        }
+        if let Value::Object(object) = parent {
+            assert_eq!(
+                object.get(key),
+                Some(&Value::Null),
+                "the errored field {path:?} must be present and null in {body}"
+            );
+        }
     }
 }
 

@@ -11,7 +11,9 @@ use tokio_tungstenite::{
     tungstenite::{Message, client::IntoClientRequest, protocol::frame::coding::CloseCode},
 };
 
-use crate::helpers::{TestApp, spawn_app, spawn_hub_with_departments};
+use crate::helpers::{
+    TestApp, assert_errored_fields_are_null, spawn_app, spawn_hub_with_departments,
+};
 
 pub(crate) type Socket =
     tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
@@ -39,7 +41,11 @@ pub(crate) async fn next_json(socket: &mut Socket) -> Value {
             .unwrap()
             .unwrap()
         {
-            Message::Text(text) => return serde_json::from_str(text.as_str()).unwrap(),
+            Message::Text(text) => {
+                let message: Value = serde_json::from_str(text.as_str()).unwrap();
+                assert_errored_fields_are_null(&message["payload"]);
+                return message;
+            }
             Message::Close(frame) => return json!({ "closed": frame.map(|f| u16::from(f.code)) }),
             _ => {}
         }

@@ -1,6 +1,7 @@
 //! What each department says of a resident, as GraphQL objects. What a caller sees of
 //! them was decided when the object was made (`disclosure`); nothing here re-reads it.
 
+use crate::graphql::scalars::Date;
 use async_graphql::{Object, SimpleObject};
 use chrono::{DateTime, NaiveDate, Utc};
 
@@ -62,8 +63,8 @@ impl MedicalInsurance {
                 .iter()
                 .map(|i| MedicalAssistanceIdentity {
                     kind: (&i.kind).into(),
-                    from: i.from,
-                    until: i.until,
+                    from: i.from.into(),
+                    until: i.until.map(Date),
                 })
                 .collect()
         })
@@ -88,11 +89,11 @@ pub struct MedicalEnrolment {
     /// The enrolment status.
     pub status: MedicalEnrolmentStatus,
     /// Insured since (参保日期).
-    pub since: NaiveDate,
+    pub since: Date,
     /// The person's category; null where only the status is disclosed.
     pub person_type: Option<MedicalPersonType>,
     /// Suspended since (暂停日期); null where only the status is disclosed.
-    pub suspended_since: Option<NaiveDate>,
+    pub suspended_since: Option<Date>,
     /// The 6-digit division where the person is insured; null where only the status is disclosed.
     pub insured_division: Option<String>,
     /// The personal account balance in yuan (个人账户余额); null where only the status is disclosed.
@@ -105,9 +106,9 @@ impl MedicalEnrolment {
         Self {
             scheme: (&e.scheme).into(),
             status: (&e.status).into(),
-            since: e.since,
+            since: e.since.into(),
             person_type: details.then(|| (&e.person_type).into()),
-            suspended_since: e.suspended_since.filter(|_| details),
+            suspended_since: e.suspended_since.filter(|_| details).map(Date),
             insured_division: details.then(|| e.insured_division.clone()),
             account_balance: details.then(|| e.account_balance.yuan()),
         }
@@ -120,9 +121,9 @@ pub struct MedicalAssistanceIdentity {
     /// The identity.
     pub kind: MedicalAssistanceKind,
     /// From.
-    pub from: NaiveDate,
+    pub from: Date,
     /// Until; null while it lasts.
-    pub until: Option<NaiveDate>,
+    pub until: Option<Date>,
 }
 
 /// Social insurance schemes (社会保险) as the social security platform reports them.
@@ -184,7 +185,7 @@ pub struct Pension {
     /// First month of payment, `YYYY-MM`; null where only the certification date is disclosed.
     pub since: Option<String>,
     /// The last annual benefit-eligibility certification (待遇资格认证).
-    pub last_certified_on: Option<NaiveDate>,
+    pub last_certified_on: Option<Date>,
     /// How much of this object the caller sees.
     pub disclosure: Disclosure,
     /// When and from where this answer came.
@@ -203,7 +204,7 @@ impl Pension {
             status: full.then(|| (&pension.status).into()),
             monthly_amount: full.then(|| pension.monthly.yuan()),
             since: full.then(|| pension.start.to_string()),
-            last_certified_on: pension.last_certified,
+            last_certified_on: pension.last_certified.map(Date),
             disclosure,
             freshness,
         }
@@ -359,9 +360,9 @@ pub struct HouseholdRegistration {
     /// The resident ID card (居民身份证).
     pub id_card: Option<IdCard>,
     /// Date of death (死亡日期), for a cancelled registration.
-    pub death_date: Option<NaiveDate>,
+    pub death_date: Option<Date>,
     /// Date of moving out (迁出日期).
-    pub moved_out_on: Option<NaiveDate>,
+    pub moved_out_on: Option<Date>,
     /// How much of the address and ID card the caller sees.
     pub disclosure: Disclosure,
     /// When and from where this answer came.
@@ -374,7 +375,7 @@ pub struct IdCard {
     /// Whether a card was issued and whether it is valid without end (长期).
     pub validity: IdCardValidityKind,
     /// Valid until (有效期至); null for no card, a long-term card, or where masked.
-    pub valid_until: Option<NaiveDate>,
+    pub valid_until: Option<Date>,
     /// Whether the card has expired today (an errand the village police officer can run).
     pub expired: bool,
 }
@@ -415,7 +416,7 @@ impl HouseholdRegistration {
             },
             IdCardValidity::Until(date) => IdCard {
                 validity: IdCardValidityKind::UntilDate,
-                valid_until: (disclosure == Disclosure::Full).then_some(date),
+                valid_until: (disclosure == Disclosure::Full).then_some(Date(date)),
                 expired: date < today,
             },
         });
@@ -423,8 +424,8 @@ impl HouseholdRegistration {
             status: (&view.status).into(),
             registered_address: address,
             id_card,
-            death_date: view.death_date,
-            moved_out_on: view.moved_out_date,
+            death_date: view.death_date.map(Date),
+            moved_out_on: view.moved_out_date.map(Date),
             disclosure,
             freshness,
         }

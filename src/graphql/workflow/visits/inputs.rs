@@ -1,8 +1,8 @@
 //! What a caller sends about visits: a list's conditions, a visit as captured, and the
 //! service request to open with it.
 
+use crate::graphql::scalars::Date;
 use async_graphql::{ID, InputObject};
-use chrono::NaiveDate;
 
 use crate::{
     graphql::workflow::{
@@ -22,7 +22,7 @@ pub struct VisitFilter {
     /// Only visits for this key group.
     pub key_group: Option<KeyGroup>,
     /// Only visits on or after this day.
-    pub visited_since: Option<NaiveDate>,
+    pub visited_since: Option<Date>,
 }
 
 /// A visit as the device captured it.
@@ -40,7 +40,7 @@ pub struct RecordVisitInput {
     /// The key group the resident is visited as.
     pub key_group: KeyGroup,
     /// The day of the visit (not in the future; earlier when captured offline).
-    pub visited_on: NaiveDate,
+    pub visited_on: Date,
     /// What the visit found, in 1 to 4000 characters.
     pub findings: String,
     /// A service request to open from the visit, recorded together with it.

@@ -51,7 +51,7 @@ impl VisitMutation {
             id: input.id.to_string(),
             resident_id: input.resident_id.to_string(),
             key_group: input.key_group.into(),
-            visited_on: input.visited_on,
+            visited_on: input.visited_on.into(),
             findings: input.findings,
             open_request: input.open_request.map(VisitRequestInput::into_request),
         };

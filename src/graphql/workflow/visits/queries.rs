@@ -168,7 +168,7 @@ impl WorkCaller<'_> {
             region_prefix: bounds.region_prefix,
             resident_id: bounds.resident_id,
             key_group: asked.key_group.map(Into::into),
-            visited_since: asked.visited_since,
+            visited_since: asked.visited_since.map(|day| day.0),
             routed_to: bounds.department,
         }))
     }

@@ -1,7 +1,9 @@
 //! The visit as the schema shows it, and the page of a visit list.
 
 use async_graphql::{Context, ID, Object};
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Utc};
+
+use crate::graphql::scalars::Date;
 
 use crate::{
     error::{AppError, ResultExt},
@@ -38,8 +40,8 @@ impl Visit {
     }
 
     /// The day of the visit.
-    async fn visited_on(&self) -> NaiveDate {
-        self.visit.visited_on
+    async fn visited_on(&self) -> Date {
+        self.visit.visited_on.into()
     }
 
     /// What the visit found.
