@@ -1,14 +1,9 @@
 //! `cunhub audit verify`: the access log's hash chain and its signed checkpoints.
 
-use crate::{audit, config::Settings, startup, store};
+use crate::{audit, config::Settings};
 
 pub async fn verify(settings: Settings) -> Result<(), String> {
-    let db = store::connect(&settings.database)
-        .await
-        .map_err(|e| e.to_string())?;
-    startup::prepare_database(&db)
-        .await
-        .map_err(|e| e.to_string())?;
+    let db = super::prepared_database(&settings).await?;
     let keys =
         audit::CheckpointKeyring::from_settings(&settings.audit).map_err(|e| e.to_string())?;
     let key = keys.current();

@@ -5,7 +5,6 @@ use super::KeysCommand;
 use crate::{
     audit::CheckpointKeyring,
     config::Settings,
-    startup,
     store::{
         self,
         id_vault::IdVault,
@@ -94,20 +93,9 @@ pub async fn run(settings: Settings, command: KeysCommand) -> Result<(), String>
 }
 
 async fn rotate_command(settings: &Settings, options: &RotateOptions) -> Result<(), String> {
-    let db = store::connect(&settings.database)
-        .await
-        .map_err(|e| e.to_string())?;
-    startup::prepare_database(&db)
-        .await
-        .map_err(|e| e.to_string())?;
+    let db = super::prepared_database(settings).await?;
     let vault = IdVault::from_settings(&settings.privacy).map_err(|e| e.to_string())?;
-    let bar = indicatif::ProgressBar::new(0);
-    bar.set_style(
-        indicatif::ProgressStyle::with_template(
-            "{spinner} {pos}/{len} residents [{bar:40}] {per_sec} eta {eta}",
-        )
-        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
-    );
+    let bar = super::progress_bar("{spinner} {pos}/{len} residents [{bar:40}] {per_sec} eta {eta}");
     let report = store::rotate::rotate(&db, &vault, options, |done, total| {
         bar.set_length(total);
         bar.set_position(done);

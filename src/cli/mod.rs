@@ -16,7 +16,11 @@ use std::{path::PathBuf, time::Duration};
 
 use clap::{Args, Parser, Subcommand};
 
-use crate::config::{Overrides, Settings};
+use crate::{
+    config::{Overrides, Settings},
+    startup,
+    store::{self, Database},
+};
 
 /// cunhub: one permission-checked GraphQL view of every village resident of Jilin
 /// Province, across medical insurance, social security, civil affairs and public security.
@@ -164,4 +168,26 @@ pub struct TokenArgs {
     /// How long the token lives, e.g. 30m, 1h, 8h (at most `auth.max_token_lifetime`).
     #[arg(long, default_value = "1h", value_parser = humantime::parse_duration)]
     pub ttl: Duration,
+}
+
+/// The hub's database, connected and prepared (migrations and reference data), for the
+/// commands that work on it.
+async fn prepared_database(settings: &Settings) -> Result<Database, String> {
+    let db = store::connect(&settings.database)
+        .await
+        .map_err(|e| e.to_string())?;
+    startup::prepare_database(&db)
+        .await
+        .map_err(|e| e.to_string())?;
+    Ok(db)
+}
+
+/// A progress bar drawn with `template` (a plain bar should the template not parse).
+fn progress_bar(template: &str) -> indicatif::ProgressBar {
+    let bar = indicatif::ProgressBar::new(0);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template(template)
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+    );
+    bar
 }

@@ -6,29 +6,17 @@ use crate::{
     config::Settings,
     domain::RegionCode,
     screening::{self, RunOptions, Screener},
-    startup,
-    store::{self, id_vault::IdVault},
+    store::id_vault::IdVault,
     telemetry,
 };
 
 pub async fn run(settings: Settings, args: ScreenArgs) -> Result<(), String> {
     telemetry::init(&settings.log);
     let region = RegionCode::parse(&args.region).map_err(|e| format!("--region: {e}"))?;
-    let db = store::connect(&settings.database)
-        .await
-        .map_err(|e| e.to_string())?;
-    startup::prepare_database(&db)
-        .await
-        .map_err(|e| e.to_string())?;
+    let db = super::prepared_database(&settings).await?;
     let vault = IdVault::from_settings(&settings.privacy).map_err(|e| e.to_string())?;
     let departments = Departments::new(&settings.departments).map_err(|e| e.to_string())?;
-    let bar = indicatif::ProgressBar::new(0);
-    bar.set_style(
-        indicatif::ProgressStyle::with_template(
-            "{spinner} {pos}/{len} villages [{bar:40}] {msg} eta {eta}",
-        )
-        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
-    );
+    let bar = super::progress_bar("{spinner} {pos}/{len} villages [{bar:40}] {msg} eta {eta}");
     let screener = Screener {
         db: &db,
         vault: &vault,

@@ -2,32 +2,17 @@
 
 use super::SyncArgs;
 use crate::{
-    adapters::Departments,
-    config::Settings,
-    domain::RegionCode,
-    startup,
-    store::{self, id_vault::IdVault},
-    sync, telemetry,
+    adapters::Departments, config::Settings, domain::RegionCode, store::id_vault::IdVault, sync,
+    telemetry,
 };
 
 pub async fn run(settings: Settings, args: SyncArgs) -> Result<(), String> {
     telemetry::init(&settings.log);
     let region = RegionCode::parse(&args.region).map_err(|e| format!("--region: {e}"))?;
-    let db = store::connect(&settings.database)
-        .await
-        .map_err(|e| e.to_string())?;
-    startup::prepare_database(&db)
-        .await
-        .map_err(|e| e.to_string())?;
+    let db = super::prepared_database(&settings).await?;
     let vault = IdVault::from_settings(&settings.privacy).map_err(|e| e.to_string())?;
     let departments = Departments::new(&settings.departments).map_err(|e| e.to_string())?;
-    let bar = indicatif::ProgressBar::new(0);
-    bar.set_style(
-        indicatif::ProgressStyle::with_template(
-            "{spinner} {pos}/{len} residents [{bar:40}] {per_sec} eta {eta}",
-        )
-        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
-    );
+    let bar = super::progress_bar("{spinner} {pos}/{len} residents [{bar:40}] {per_sec} eta {eta}");
     let report = sync::from_register(&db, &vault, &departments, &region, |seen, total| {
         if let Some(total) = total {
             bar.set_length(total);
