@@ -163,10 +163,7 @@ impl ResidentQuery {
                 .into_iter()
                 .map(|record| ResidentEdge {
                     cursor: encode_cursor(CURSOR_KIND, &record.id),
-                    node: Resident {
-                        record: Arc::new(record),
-                        own: false,
-                    },
+                    node: Resident::listed(Arc::new(record)),
                 })
                 .collect(),
             total: Box::new(move |ctx| {
@@ -325,13 +322,13 @@ async fn admit(
     };
     let vault = &ctx.services()?.vault;
     if is_own(&request.caller.principal, vault, &record) {
-        return Ok(Some(Resident { record, own: true }));
+        return Ok(Some(Resident::seen(record, true)));
     }
     if !request.caller.region_covers(&record.village_code) {
         request.access.missed(key, Outcome::OutOfScope);
         return Ok(None);
     }
-    Ok(Some(Resident { record, own: false }))
+    Ok(Some(Resident::seen(record, false)))
 }
 
 fn is_own(principal: &Option<Principal>, vault: &IdVault, record: &ResidentRecord) -> bool {

@@ -1,4 +1,4 @@
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use async_graphql::{
     Context, ID, Object, QueryPathSegment, SimpleObject,
@@ -41,34 +41,28 @@ pub struct Resident {
     pub(super) record: Arc<ResidentRecord>,
     /// The caller is this resident (a `resident` token with their own ID number).
     pub(super) own: bool,
+    /// Whether the resident is a child under 14, worked out at the first decision.
+    child: ChildFlag,
 }
 
 impl Resident {
     /// A resident as `own` says: read by themselves, or by someone else.
     pub(crate) fn seen(record: Arc<ResidentRecord>, own: bool) -> Self {
-        Self { record, own }
+        Self {
+            record,
+            own,
+            child: ChildFlag::default(),
+        }
     }
 
     /// A resident listed for a caller who is not this resident.
     pub(crate) fn listed(record: Arc<ResidentRecord>) -> Self {
-        Self { record, own: false }
+        Self::seen(record, false)
     }
 
     /// The resident's ID number, opened from the index for a department call.
     fn opened_id_number(&self, ctx: &Context<'_>) -> async_graphql::Result<IdNumber> {
-        let sealed = Sealed {
-            key_version: u32::try_from(self.record.key_version).unwrap_or_default(),
-            ciphertext: self.record.id_cipher.clone(),
-        };
-        let opened = ctx
-            .services()?
-            .vault
-            .open(&sealed)
-            .map_err(|e| StoreError::Data(e.to_string()));
-        let number = opened.map_err(AppError::from).or_graphql()?;
-        IdNumber::parse(&number)
-            .map_err(AppError::from)
-            .or_graphql()
+        opened_id_number(ctx, &self.record)
     }
 
     /// Asks a department about this resident through the request's loader.
@@ -100,7 +94,7 @@ impl Resident {
         let seen = if self.own {
             Visibility::Read
         } else {
-            let subject = subject_of(ctx, &self.record)?;
+            let subject = subject_of(ctx, &self.record, &self.child)?;
             ctx.services()?.policy.visibility(principal, group, subject)
         };
         if seen == Visibility::Withheld {
@@ -384,7 +378,7 @@ impl Resident {
             return Ok(Vec::new());
         }
         let policy = &ctx.services()?.policy;
-        let subject = subject_of(ctx, &self.record)?;
+        let subject = subject_of(ctx, &self.record, &self.child)?;
         Ok(FieldGroup::ALL
             .into_iter()
             .map(|group| (group, policy.visibility(principal, group, subject)))
@@ -470,6 +464,7 @@ impl Household {
             .iter()
             .map(|record| HouseholdMember {
                 record: record.clone(),
+                child: ChildFlag::default(),
                 own: self.own,
             })
             .collect())
@@ -481,6 +476,7 @@ impl Household {
 pub struct HouseholdMember {
     record: Arc<ResidentRecord>,
     own: bool,
+    child: ChildFlag,
 }
 
 impl HouseholdMember {
@@ -497,7 +493,7 @@ impl HouseholdMember {
             .personal_access()
             .map_err(AppError::from)
             .or_graphql()?;
-        let subject = subject_of(ctx, &self.record)?;
+        let subject = subject_of(ctx, &self.record, &self.child)?;
         let seen = ctx
             .services()?
             .policy
@@ -537,10 +533,7 @@ impl HouseholdMember {
     /// The member's full record; null for a resident looking at their own household
     /// (they see members by name and relationship only).
     async fn resident(&self) -> Option<Resident> {
-        (!self.own).then(|| Resident {
-            record: self.record.clone(),
-            own: false,
-        })
+        (!self.own).then(|| Resident::seen(self.record.clone(), false))
     }
 }
 
@@ -563,25 +556,44 @@ pub(super) async fn household_of(
     }))
 }
 
-/// Whom a decision about `record` is about: a child under 14 (by the birth date in the ID
-/// number, on today's date in China) or an adult, and whether the response reaches them
-/// through a list (any list above this field: a listing, the residents of alerts,
-/// requests or visits, a household's members), which exports them in bulk.
-fn subject_of(ctx: &Context<'_>, record: &ResidentRecord) -> async_graphql::Result<Subject> {
-    let services = ctx.services()?;
+/// Whether a resident is a child under 14, once known: every field of the resident asks.
+type ChildFlag = OnceLock<bool>;
+
+/// A resident's ID number, opened from the index.
+fn opened_id_number(ctx: &Context<'_>, record: &ResidentRecord) -> async_graphql::Result<IdNumber> {
     let sealed = Sealed {
         key_version: u32::try_from(record.key_version).unwrap_or_default(),
         ciphertext: record.id_cipher.clone(),
     };
-    let opened = services
+    let opened = ctx
+        .services()?
         .vault
         .open(&sealed)
-        .map_err(|e| AppError::from(StoreError::Data(e.to_string())))
-        .or_graphql()?;
-    let number = IdNumber::parse(&opened)
+        .map_err(|e| StoreError::Data(e.to_string()));
+    let number = opened.map_err(AppError::from).or_graphql()?;
+    IdNumber::parse(&number)
         .map_err(AppError::from)
-        .or_graphql()?;
-    let child = number.is_child_under_14(services.workflow.clock.today());
+        .or_graphql()
+}
+
+/// Whom a decision about `record` is about: a child under 14 (by the birth date in the ID
+/// number, on today's date in China; worked out once per object in `child`) or an adult,
+/// and whether the response reaches them through a list (any list above this field: a
+/// listing, the residents of alerts, requests or visits, a household's members), which
+/// exports them in bulk.
+fn subject_of(
+    ctx: &Context<'_>,
+    record: &ResidentRecord,
+    child: &ChildFlag,
+) -> async_graphql::Result<Subject> {
+    let child = match child.get() {
+        Some(known) => *known,
+        None => {
+            let today = ctx.services()?.workflow.clock.today();
+            let known = opened_id_number(ctx, record)?.is_child_under_14(today);
+            *child.get_or_init(|| known)
+        }
+    };
     let in_bulk = ctx.path_node.is_some_and(|node| {
         node.parents()
             .any(|p| matches!(p.segment, QueryPathSegment::Index(_)))
