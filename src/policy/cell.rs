@@ -1,12 +1,12 @@
 //! One cell of a policy matrix: a fixed visibility, or one that depends on the caller's
 //! department. The role rows and the minors rows use the same cells.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use serde::Deserialize;
 
-use super::{FieldGroup, Visibility};
-use crate::domain::Department;
+use super::{FieldGroup, MATRIX_ROLES, Visibility};
+use crate::{auth::Role, domain::Department};
 
 /// A cell as a policy file writes it.
 #[derive(Deserialize)]
@@ -110,4 +110,37 @@ pub(super) fn visibility_word(word: &str) -> Result<Visibility, String> {
     Visibility::parse(word).ok_or_else(|| {
         format!("`{word}` is not read, masked, status_only, certification_date_only or withheld")
     })
+}
+
+/// The rows of a section (`[roles.ROLE]`, `[minors.roles.ROLE]`): each matrix role's cells
+/// by field group. A role without a row or a word that is no field group is a mistake
+/// named with the section; `unknown_role` says what to write instead.
+pub(super) fn compile_rows(
+    section: &str,
+    unknown_role: &str,
+    form: &BTreeMap<String, BTreeMap<String, CellForm>>,
+    problems: &mut Vec<String>,
+) -> HashMap<(Role, FieldGroup), Rule> {
+    let mut cells = HashMap::new();
+    for (role_name, row) in form {
+        let Some(role) = Role::parse(role_name).filter(|r| MATRIX_ROLES.contains(r)) else {
+            problems.push(format!("[{section}.{role_name}]: {unknown_role}"));
+            continue;
+        };
+        for (group_name, cell) in row {
+            let Some(group) = FieldGroup::parse(group_name) else {
+                problems.push(format!(
+                    "[{section}.{role_name}] {group_name}: not a field group"
+                ));
+                continue;
+            };
+            match compile(cell) {
+                Ok(rule) => {
+                    cells.insert((role, group), rule);
+                }
+                Err(why) => problems.push(format!("[{section}.{role_name}] {group_name}: {why}")),
+            }
+        }
+    }
+    cells
 }

@@ -7,7 +7,7 @@ use serde::Deserialize;
 
 use super::{
     FieldGroup, Visibility,
-    cell::{CellForm, Rule, compile},
+    cell::{CellForm, Rule, compile_rows},
     format::{self, Defaulted},
     minors::{Minors, MinorsForm, Subject, compile_minors, stricter},
     scope::{ScopeForm, compile_scope},
@@ -261,30 +261,11 @@ fn compile_roles(
     form: &BTreeMap<String, BTreeMap<String, CellForm>>,
     problems: &mut Vec<String>,
 ) -> HashMap<(Role, FieldGroup), Rule> {
-    let mut cells = HashMap::new();
-    for (role_name, row) in form {
-        let Some(role) = Role::parse(role_name).filter(|r| MATRIX_ROLES.contains(r)) else {
-            problems.push(format!(
-                "[roles.{role_name}]: not a role with a row (use one of {})",
-                names(&MATRIX_ROLES)
-            ));
-            continue;
-        };
-        for (group_name, cell) in row {
-            let Some(group) = FieldGroup::parse(group_name) else {
-                problems.push(format!(
-                    "[roles.{role_name}] {group_name}: not a field group"
-                ));
-                continue;
-            };
-            match compile(cell) {
-                Ok(rule) => {
-                    cells.insert((role, group), rule);
-                }
-                Err(why) => problems.push(format!("[roles.{role_name}] {group_name}: {why}")),
-            }
-        }
-    }
+    let unknown_role = format!(
+        "not a role with a row (use one of {})",
+        names(&MATRIX_ROLES)
+    );
+    let cells = compile_rows("roles", &unknown_role, form, problems);
     for role in MATRIX_ROLES {
         for group in FieldGroup::ALL {
             if ADDED_IN_FORMAT_2.contains(&group) {

@@ -9,7 +9,7 @@ use serde::Deserialize;
 
 use super::{
     FieldGroup, MATRIX_ROLES, Visibility,
-    cell::{CellForm, Rule, compile, visibility_word},
+    cell::{CellForm, Rule, compile_rows, visibility_word},
 };
 use crate::{auth::Role, domain::Department};
 
@@ -127,31 +127,12 @@ pub(super) fn compile_minors(form: &MinorsForm, problems: &mut Vec<String>) -> M
         problems.push(format!("[minors] in_bulk: {why}"));
         Visibility::Withheld
     });
-    let mut caps = HashMap::new();
-    for (role_name, row) in &form.roles {
-        let Some(role) = Role::parse(role_name).filter(|r| MATRIX_ROLES.contains(r)) else {
-            problems.push(format!(
-                "[minors.roles.{role_name}]: not a role with a row of the matrix"
-            ));
-            continue;
-        };
-        for (group_name, cell) in row {
-            let Some(group) = FieldGroup::parse(group_name) else {
-                problems.push(format!(
-                    "[minors.roles.{role_name}] {group_name}: not a field group"
-                ));
-                continue;
-            };
-            match compile(cell) {
-                Ok(rule) => {
-                    caps.insert((role, group), rule);
-                }
-                Err(why) => {
-                    problems.push(format!("[minors.roles.{role_name}] {group_name}: {why}"))
-                }
-            }
-        }
-    }
+    let caps = compile_rows(
+        "minors.roles",
+        "not a role with a row of the matrix",
+        &form.roles,
+        problems,
+    );
     for role in MATRIX_ROLES {
         if !form.roles.contains_key(role.as_str()) {
             problems.push(format!("[minors.roles.{}] is missing", role.as_str()));
