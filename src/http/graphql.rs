@@ -24,7 +24,7 @@ use super::{
 };
 use crate::{
     error::{self, AppError, ErrorCode},
-    graphql::{RequestContext, limits::count_tokens, response::null_errored_fields},
+    graphql::{RequestContext, limits::count_tokens, response},
     policy::{self, Caller},
 };
 
@@ -179,8 +179,8 @@ fn respond(
     mut response: async_graphql::Response,
     format: ResponseFormat,
 ) -> HttpResponse {
-    for err in &mut response.errors {
-        error::classify(err);
+    response::finish(&mut response);
+    for err in &response.errors {
         let code = err
             .extensions
             .as_ref()
@@ -192,7 +192,6 @@ fn respond(
             .unwrap_or("UNKNOWN");
         state.metrics.graphql_error(code);
     }
-    null_errored_fields(&mut response);
     // A request error (the document could not run at all) has no `data` entry.
     let request_error = !response.errors.is_empty()
         && response.data == async_graphql::Value::Null

@@ -6,6 +6,7 @@ mod helpers;
 mod village;
 
 mod alert_follow_up;
+mod arguments;
 mod audit;
 mod auth;
 mod cli;
@@ -19,6 +20,7 @@ mod policy_matrix;
 mod posture;
 mod regions;
 mod residents;
+mod root_doors;
 mod schema_file;
 mod screening;
 mod subscriptions;

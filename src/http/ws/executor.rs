@@ -6,9 +6,7 @@ use async_graphql::{Data, Executor, Request, Response};
 use futures_util::{StreamExt, stream::BoxStream};
 
 use super::{gate, init::Session};
-use crate::graphql::{
-    CunhubSchema, LiveOperation, RequestContext, Services, response::null_errored_fields,
-};
+use crate::graphql::{CunhubSchema, LiveOperation, RequestContext, Services, response};
 
 /// Each operation gets a request context of its own (for what it does before it executes,
 /// such as a subscription's door), and each of its executions, every pushed event
@@ -33,7 +31,7 @@ impl Executor for SocketExecutor {
     async fn execute(&self, request: Request) -> Response {
         let context = RequestContext::new(self.caller(), &self.services);
         let mut response = self.schema.execute(request.data(context)).await;
-        null_errored_fields(&mut response);
+        response::finish(&mut response);
         response
     }
 
@@ -56,7 +54,7 @@ impl Executor for SocketExecutor {
             .boxed();
         gate::audited(responses, access, caller, self.services.audit.clone())
             .map(|mut response| {
-                null_errored_fields(&mut response);
+                response::finish(&mut response);
                 response
             })
             .boxed()
