@@ -203,7 +203,7 @@ impl AppError {
                 }
                 WorkflowError::Stale(_) => ErrorCode::Conflict,
                 WorkflowError::Key(KeyError::Malformed)
-                | WorkflowError::BadInput(_)
+                | WorkflowError::BadInput(..)
                 | WorkflowError::Item(_) => ErrorCode::BadUserInput,
                 WorkflowError::Store(StoreError::Unavailable(_)) => ErrorCode::DatabaseUnavailable,
                 WorkflowError::Store(_) => ErrorCode::Internal,
@@ -213,7 +213,7 @@ impl AppError {
                 FollowUpError::Forbidden(_) => ErrorCode::Forbidden,
                 FollowUpError::Stale => ErrorCode::Conflict,
                 FollowUpError::Key(KeyError::Reused) => ErrorCode::IdempotencyKeyReused,
-                FollowUpError::Key(KeyError::Malformed) | FollowUpError::BadInput(_) => {
+                FollowUpError::Key(KeyError::Malformed) | FollowUpError::BadInput(..) => {
                     ErrorCode::BadUserInput
                 }
                 FollowUpError::Store(StoreError::Unavailable(_)) => ErrorCode::DatabaseUnavailable,
@@ -263,10 +263,29 @@ impl ErrorExtensions for AppError {
             },
             _ => None,
         };
-        // Bad arguments are named by their paths, all of them.
+        // Bad arguments are named by their paths, all of them; a mutation's bad input
+        // value by its field of `input`.
+        let input_field = match self {
+            Self::Workflow(err) => match &**err {
+                WorkflowError::BadInput(field, _) => Some(*field),
+                WorkflowError::Key(KeyError::Malformed) => Some("idempotencyKey"),
+                _ => None,
+            },
+            Self::FollowUp(err) => match &**err {
+                FollowUpError::BadInput(field, _) => Some(*field),
+                FollowUpError::Key(KeyError::Malformed) => Some("idempotencyKey"),
+                _ => None,
+            },
+            _ => None,
+        };
         let arguments = match self {
             Self::Arguments(problems) => Some(argument_extensions(problems)),
-            _ => None,
+            _ => input_field.map(|field| {
+                argument_extensions(&[ArgumentProblem {
+                    path: vec!["input".to_owned(), field.to_owned()],
+                    error: AppError::BadUserInput(self.public_message()),
+                }])
+            }),
         };
         async_graphql::Error::new(self.public_message()).extend_with(|_, ext| {
             ext.set("code", code.as_str());

@@ -107,3 +107,24 @@ async fn nested_connections_check_their_own_arguments() {
     // `children` is non-null: its failure nulls the region, the nearest nullable parent.
     assert!(response.data()["region"].is_null(), "{}", response.body);
 }
+
+#[tokio::test]
+async fn a_mutation_names_the_input_field_it_cannot_take() {
+    let app = spawn_app().await;
+    let response = app
+        .graphql("mutation($i: RecordVisitInput!) { recordVisit(input: $i) { replayed } }")
+        .variables(json!({ "i": {
+            "id": "x", "residentId": "R000000000000", "keyGroup": "ELDERLY_LIVING_ALONE",
+            "visitedOn": "2026-11-01", "findings": "安好", "idempotencyKey": "visit-key-0001" } }))
+        .bearer(app.token(Role::VillageAssistant, "220122101201"))
+        .purpose("VISIT")
+        .send()
+        .await;
+    assert_eq!(response.error_codes(), ["BAD_USER_INPUT"]);
+    let error = &response.body["errors"][0];
+    assert_eq!(error["extensions"]["argumentPath"], json!(["input", "id"]));
+    assert!(
+        error["message"].as_str().unwrap().contains("a visit id is"),
+        "{error}"
+    );
+}
