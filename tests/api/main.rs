@@ -22,6 +22,7 @@ mod residents;
 mod schema_file;
 mod screening;
 mod subscriptions;
+mod suppression;
 mod visits;
 mod websocket;
 mod workflow;
