@@ -4,3 +4,5 @@
 
 pub mod suppress;
 pub mod table;
+pub mod population;
+pub mod rollup;
