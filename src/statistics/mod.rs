@@ -6,3 +6,5 @@ pub mod suppress;
 pub mod table;
 pub mod population;
 pub mod rollup;
+pub mod indicators;
+pub mod snapshot;
