@@ -8,3 +8,27 @@ pub mod population;
 pub mod rollup;
 pub mod indicators;
 pub mod snapshot;
+mod settings;
+
+pub use settings::StatisticsSettings;
+pub use snapshot::Published;
+
+/// Takes a snapshot every `interval` (the first at once), until the process ends.
+pub async fn snapshot_every(
+    published: Published,
+    db: sea_orm::DatabaseConnection,
+    threshold: i64,
+    interval: std::time::Duration,
+) {
+    // Serve the newest stored snapshot until this instance has taken its own.
+    if let Err(err) = published.load_latest(&db).await {
+        tracing::warn!(error = %err, "stored statistics snapshot not loaded");
+    }
+    let mut ticks = tokio::time::interval(interval);
+    loop {
+        ticks.tick().await;
+        if let Err(err) = published.take(&db, threshold, chrono::Utc::now()).await {
+            tracing::warn!(error = %err, "statistics snapshot not taken");
+        }
+    }
+}
