@@ -17,6 +17,7 @@ use super::{
     node::NodeQuery,
     region::RegionQuery,
     resident::ResidentQuery,
+    statistics::StatisticsQuery,
     workflow::{
         CatalogueMutation, CatalogueQuery, ServiceRequestMutation, ServiceRequestQuery,
         ServiceRequestSubscription, VisitMutation, VisitQuery,
@@ -36,6 +37,7 @@ pub struct QueryRoot(
     ServiceRequestQuery,
     VisitQuery,
     NodeQuery,
+    StatisticsQuery,
 );
 
 /// The root of every mutation. Each takes an idempotency key.

@@ -13,7 +13,8 @@ mod settings;
 pub use settings::StatisticsSettings;
 pub use snapshot::Published;
 
-/// Takes a snapshot every `interval` (the first at once), until the process ends.
+/// Serves the newest stored snapshot, then takes a new one every `interval`, until the
+/// process ends.
 pub async fn snapshot_every(
     published: Published,
     db: sea_orm::DatabaseConnection,
@@ -24,7 +25,7 @@ pub async fn snapshot_every(
     if let Err(err) = published.load_latest(&db).await {
         tracing::warn!(error = %err, "stored statistics snapshot not loaded");
     }
-    let mut ticks = tokio::time::interval(interval);
+    let mut ticks = tokio::time::interval_at(tokio::time::Instant::now() + interval, interval);
     loop {
         ticks.tick().await;
         if let Err(err) = published.take(&db, threshold, chrono::Utc::now()).await {

@@ -21,6 +21,7 @@ mod regions;
 mod residents;
 mod schema_file;
 mod screening;
+mod statistics;
 mod subscriptions;
 mod suppression;
 mod visits;
