@@ -21,9 +21,9 @@ use crate::{
     policy::AccessSettings,
     screening::ScreeningSettings,
     settings_row::SettingRow,
+    statistics::StatisticsSettings,
     store::{DatabaseSettings, PrivacySettings},
     telemetry::LogSettings,
-    statistics::StatisticsSettings,
     workflow::WorkflowSettings,
 };
 

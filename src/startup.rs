@@ -263,7 +263,11 @@ impl BackgroundTasks {
 
     /// Spawns every task on the current Tokio runtime; they run until the process ends.
     pub fn start(self) {
-        audit::spawn_checkpoints(self.db.clone(), self.checkpoint_key, self.checkpoint_interval);
+        audit::spawn_checkpoints(
+            self.db.clone(),
+            self.checkpoint_key,
+            self.checkpoint_interval,
+        );
         tokio::spawn(self.workflow.escalate_every(self.overdue_check_interval));
         if let Some(screening) = self.screening {
             tokio::spawn(screening.every_interval());

@@ -15,5 +15,5 @@ pub mod screening_run;
 pub mod service_request;
 pub mod stat_snapshot;
 pub mod sync_state;
-pub mod visit;
 pub mod village_rollup;
+pub mod visit;

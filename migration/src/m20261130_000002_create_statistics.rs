@@ -39,10 +39,26 @@ impl MigrationTrait for Migration {
                             .string_len(12)
                             .not_null(),
                     )
-                    .col(ColumnDef::new(VillageRollup::Source).string_len(16).not_null())
-                    .col(ColumnDef::new(VillageRollup::Metric).string_len(64).not_null())
-                    .col(ColumnDef::new(VillageRollup::Period).string_len(7).not_null())
-                    .col(ColumnDef::new(VillageRollup::Value).big_integer().not_null())
+                    .col(
+                        ColumnDef::new(VillageRollup::Source)
+                            .string_len(16)
+                            .not_null(),
+                    )
+                    .col(
+                        ColumnDef::new(VillageRollup::Metric)
+                            .string_len(64)
+                            .not_null(),
+                    )
+                    .col(
+                        ColumnDef::new(VillageRollup::Period)
+                            .string_len(7)
+                            .not_null(),
+                    )
+                    .col(
+                        ColumnDef::new(VillageRollup::Value)
+                            .big_integer()
+                            .not_null(),
+                    )
                     .col(
                         ColumnDef::new(VillageRollup::ComputedAt)
                             .timestamp_with_time_zone()

@@ -17,9 +17,9 @@ use super::{
     village::{self, Lanes, Subject},
 };
 use crate::{
-    statistics::rollup::{self, Count, Source},
     adapters::{AdapterError, Departments, DepartmentsSettings},
     domain::{Department, IdNumber, RegionCode},
+    statistics::rollup::{self, Count, Source},
     store::{
         StoreError,
         id_vault::{IdVault, Sealed},

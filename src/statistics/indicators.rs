@@ -89,20 +89,27 @@ pub fn last_twelve_months(today: NaiveDate) -> Vec<String> {
 pub fn catalogue(today: NaiveDate) -> (Vec<Indicator>, Vec<(usize, Vec<usize>)>) {
     let mut list = Vec::new();
     let mut groups = Vec::new();
-    let push = |list: &mut Vec<Indicator>, source: &'static str, metric: &str, month: Option<&str>| {
-        let key = match month {
-            Some(m) => format!("{source}.{metric}@{m}"),
-            None => format!("{source}.{metric}"),
+    let push =
+        |list: &mut Vec<Indicator>, source: &'static str, metric: &str, month: Option<&str>| {
+            let key = match month {
+                Some(m) => format!("{source}.{metric}@{m}"),
+                None => format!("{source}.{metric}"),
+            };
+            list.push(Indicator {
+                key,
+                source,
+                metric: metric.to_owned(),
+                month: month.map(str::to_owned),
+            });
+            list.len() - 1
         };
-        list.push(Indicator {
-            key,
-            source,
-            metric: metric.to_owned(),
-            month: month.map(str::to_owned),
-        });
-        list.len() - 1
-    };
-    for metric in ["residents", "households", "aged_60_plus", "aged_80_plus", "children"] {
+    for metric in [
+        "residents",
+        "households",
+        "aged_60_plus",
+        "aged_80_plus",
+        "children",
+    ] {
         push(&mut list, "population", metric, None);
     }
     let total = push(&mut list, "alerts", "open", None);
@@ -138,17 +145,56 @@ pub fn catalogue(today: NaiveDate) -> (Vec<Indicator>, Vec<(usize, Vec<usize>)>)
 
 /// What an indicator counts, for the schema and the README: `(key pattern, definition)`.
 pub const DEFINITIONS: &[(&str, &str)] = &[
-    ("population.residents", "Residents with a normal registration in the resident index (source: synchronisation from household registration; recomputed for a village each time it is synchronised)."),
-    ("population.households", "Distinct household numbers among those residents."),
-    ("population.aged_60_plus", "Of those residents, aged 60 or more on the day of the count (the resident pension age)."),
-    ("population.aged_80_plus", "Of those residents, aged 80 or more on the day of the count (the old-age allowance age)."),
-    ("population.children", "Of those residents, aged under 14 on the day of the count (the minors rule's age)."),
-    ("alerts.open", "Alerts the last screening of the village found, all kinds (source: screening runs; fresh as of the village's last screening). Per 1,000 residents: divide by population.residents."),
-    ("alerts.KIND", "The same, of one alert kind (e.g. alerts.ELDERLY_NO_ALLOWANCE)."),
-    ("requests.METRIC", "Service requests opened in the last 12 months (METRIC opened), and of those the ones now resolved by the township, routed to a county department, resolved, returned, rejected, or escalated at least once (source: the workflow, recomputed for a village at each change of its requests)."),
-    ("requests.METRIC@YYYY-MM", "The same, of the requests opened in that month; the twelve months add up to the total."),
-    ("requests.routed.DEPT", "Requests ever routed to the county department DEPT (部门报到)."),
-    ("requests.late.DEPT", "Of those, the ones escalated at least once because a step missed its working-day deadline. Late share: late ÷ routed."),
-    ("visits.visits", "Visits recorded in the last 12 months (by the day of the visit); visits.visits@YYYY-MM per month (source: the workflow, recomputed for a village at each visit)."),
-    ("visits.visits.GROUP", "Visits ever recorded for one key group (e.g. visits.visits.ELDERLY_LIVING_ALONE)."),
+    (
+        "population.residents",
+        "Residents with a normal registration in the resident index (source: synchronisation from household registration; recomputed for a village each time it is synchronised).",
+    ),
+    (
+        "population.households",
+        "Distinct household numbers among those residents.",
+    ),
+    (
+        "population.aged_60_plus",
+        "Of those residents, aged 60 or more on the day of the count (the resident pension age).",
+    ),
+    (
+        "population.aged_80_plus",
+        "Of those residents, aged 80 or more on the day of the count (the old-age allowance age).",
+    ),
+    (
+        "population.children",
+        "Of those residents, aged under 14 on the day of the count (the minors rule's age).",
+    ),
+    (
+        "alerts.open",
+        "Alerts the last screening of the village found, all kinds (source: screening runs; fresh as of the village's last screening). Per 1,000 residents: divide by population.residents.",
+    ),
+    (
+        "alerts.KIND",
+        "The same, of one alert kind (e.g. alerts.ELDERLY_NO_ALLOWANCE).",
+    ),
+    (
+        "requests.METRIC",
+        "Service requests opened in the last 12 months (METRIC opened), and of those the ones now resolved by the township, routed to a county department, resolved, returned, rejected, or escalated at least once (source: the workflow, recomputed for a village at each change of its requests).",
+    ),
+    (
+        "requests.METRIC@YYYY-MM",
+        "The same, of the requests opened in that month; the twelve months add up to the total.",
+    ),
+    (
+        "requests.routed.DEPT",
+        "Requests ever routed to the county department DEPT (部门报到).",
+    ),
+    (
+        "requests.late.DEPT",
+        "Of those, the ones escalated at least once because a step missed its working-day deadline. Late share: late ÷ routed.",
+    ),
+    (
+        "visits.visits",
+        "Visits recorded in the last 12 months (by the day of the visit); visits.visits@YYYY-MM per month (source: the workflow, recomputed for a village at each visit).",
+    ),
+    (
+        "visits.visits.GROUP",
+        "Visits ever recorded for one key group (e.g. visits.visits.ELDERLY_LIVING_ALONE).",
+    ),
 ];

@@ -2,13 +2,13 @@
 //! persons) written by the modules that see the work happen, and published snapshots of
 //! indicators per region with small-cell suppression computed once per snapshot.
 
-pub mod suppress;
-pub mod table;
+pub mod indicators;
 pub mod population;
 pub mod rollup;
-pub mod indicators;
-pub mod snapshot;
 mod settings;
+pub mod snapshot;
+pub mod suppress;
+pub mod table;
 
 pub use settings::StatisticsSettings;
 pub use snapshot::Published;

@@ -28,14 +28,24 @@ pub async fn recompute(
             .into_tuple()
             .all(db)
             .await?;
-        rollup::replace(db, village, Source::Population, &counts(&people, today), now).await?;
+        rollup::replace(
+            db,
+            village,
+            Source::Population,
+            &counts(&people, today),
+            now,
+        )
+        .await?;
     }
     Ok(())
 }
 
 /// The counts of one village's people (birth date, household number) on `today`.
 pub fn counts(people: &[(NaiveDate, String)], today: NaiveDate) -> Vec<Count> {
-    let ages: Vec<u32> = people.iter().map(|(born, _)| age_on(*born, today)).collect();
+    let ages: Vec<u32> = people
+        .iter()
+        .map(|(born, _)| age_on(*born, today))
+        .collect();
     let households: std::collections::BTreeSet<&str> =
         people.iter().map(|(_, h)| h.as_str()).collect();
     let at_least = |n: u32| ages.iter().filter(|&&a| a >= n).count() as i64;
@@ -61,7 +71,10 @@ pub fn age_on(born: NaiveDate, today: NaiveDate) -> u32 {
 }
 
 /// The villages with anyone in the index under `prefix` (a region code's natural digits).
-pub async fn villages_in(db: &impl ConnectionTrait, prefix: &str) -> Result<Vec<String>, StoreError> {
+pub async fn villages_in(
+    db: &impl ConnectionTrait,
+    prefix: &str,
+) -> Result<Vec<String>, StoreError> {
     let villages: Vec<String> = resident::Entity::find()
         .select_only()
         .column(resident::Column::VillageCode)

@@ -3,10 +3,8 @@
 //! every read of a snapshot shows the same cells and a county's own figures always agree
 //! with its row in its city's view.
 
-use std::{
-    collections::HashMap,
-    sync::{Arc, RwLock},
-};
+use std::collections::HashMap;
+use std::sync::{Arc, RwLock};
 
 use chrono::{DateTime, Utc};
 use entities::{region, stat_snapshot};
@@ -52,7 +50,9 @@ pub struct Published(Arc<RwLock<Option<Arc<Snapshot>>>>);
 
 impl Published {
     pub fn current(&self) -> Option<Arc<Snapshot>> {
-        self.0.read().map_or_else(|p| p.into_inner().clone(), |g| g.clone())
+        self.0
+            .read()
+            .map_or_else(|p| p.into_inner().clone(), |g| g.clone())
     }
 
     fn set(&self, snapshot: Arc<Snapshot>) {
@@ -172,7 +172,10 @@ pub async fn build(
                     name: r.name.clone(),
                     level: r.level.clone(),
                     parent: r.parent_code.clone(),
-                    children: children[i].iter().map(|&c| regions[c].code.clone()).collect(),
+                    children: children[i]
+                        .iter()
+                        .map(|&c| regions[c].code.clone())
+                        .collect(),
                     values: table.values[i * k..(i + 1) * k].to_vec(),
                     marks: marks[i * k..(i + 1) * k].to_vec(),
                 },

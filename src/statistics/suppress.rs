@@ -106,7 +106,12 @@ fn nominal(value: i64, mark: Mark, threshold: i64) -> (i64, i64) {
 
 /// The bounds the attacker derives for every cell by propagating the relations' sums
 /// (interval reasoning, repeated until nothing narrows or for a bounded number of rounds).
-fn propagate(values: &[i64], relations: &[Relation], marks: &[Mark], threshold: i64) -> Vec<(i64, i64)> {
+fn propagate(
+    values: &[i64],
+    relations: &[Relation],
+    marks: &[Mark],
+    threshold: i64,
+) -> Vec<(i64, i64)> {
     let mut bounds: Vec<(i64, i64)> = values
         .iter()
         .zip(marks)

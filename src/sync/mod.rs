@@ -15,11 +15,11 @@ use sha2::{Digest, Sha256};
 
 use crate::{
     adapters::{AdapterError, CallContext, Departments},
-    statistics::population,
     domain::{
         RegionCode,
         views::{RegistrationPage, RegistrationStatus, RegistrationView},
     },
+    statistics::population,
     store::{
         StoreError,
         id_vault::IdVault,

@@ -16,7 +16,13 @@ use crate::helpers::{TOWNSHIP, TestApp, region_for, spawn_hub_with_departments, 
 const QUERY: &str = "query($r: String!, $i: [String!], $u: Boolean) { statistics(region: $r, indicators: $i, unsuppressed: $u) { takenAt threshold region { code name figures { indicator value state } } children { code name level figures { indicator value state } } } }";
 
 /// The newest snapshot's answer once one taken after `since` is in force.
-async fn fresh(app: &TestApp, token: &str, region: &str, unsuppressed: bool, since: chrono::DateTime<chrono::Utc>) -> Value {
+async fn fresh(
+    app: &TestApp,
+    token: &str,
+    region: &str,
+    unsuppressed: bool,
+    since: chrono::DateTime<chrono::Utc>,
+) -> Value {
     for _ in 0..100 {
         let response = app
             .graphql(QUERY)
@@ -39,7 +45,11 @@ async fn fresh(app: &TestApp, token: &str, region: &str, unsuppressed: bool, sin
         .bearer(token)
         .send()
         .await;
-    panic!("no snapshot after {since}: {:?} {:?}", response.data(), response.error_codes());
+    panic!(
+        "no snapshot after {since}: {:?} {:?}",
+        response.data(),
+        response.error_codes()
+    );
 }
 
 fn figure(row: &Value, key: &str) -> (Option<i64>, String) {
@@ -103,11 +113,19 @@ async fn population_indicators_match_the_simulated_population_and_small_cells_ar
     for child in children {
         let want = expected(child["code"].as_str().unwrap());
         for (key, want) in keys.iter().zip(want) {
-            assert_eq!(figure(child, key).0, Some(want), "{key} of {}", child["code"]);
+            assert_eq!(
+                figure(child, key).0,
+                Some(want),
+                "{key} of {}",
+                child["code"]
+            );
         }
         total += want[0];
     }
-    assert_eq!(figure(&raw["region"], "population.residents").0, Some(total));
+    assert_eq!(
+        figure(&raw["region"], "population.residents").0,
+        Some(total)
+    );
 
     // The dashboard sees the same snapshot with small cells withheld.
     let dashboard = app.token(Role::Dashboard, "22");
@@ -132,7 +150,10 @@ async fn population_indicators_match_the_simulated_population_and_small_cells_ar
             }
         }
     }
-    assert!(small > 0, "a township of 40-person villages has small cells");
+    assert!(
+        small > 0,
+        "a township of 40-person villages has small cells"
+    );
     cluster.stop().await;
 }
 
@@ -159,7 +180,11 @@ async fn statistics_are_readable_per_the_aggregate_row_and_audited() {
                 | Role::Admin
         );
         if allowed {
-            assert!(response.error_codes().is_empty(), "{role}: {:?}", response.error_codes());
+            assert!(
+                response.error_codes().is_empty(),
+                "{role}: {:?}",
+                response.error_codes()
+            );
         } else {
             assert_eq!(response.error_codes(), vec!["FORBIDDEN"], "{role}");
         }

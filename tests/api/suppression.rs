@@ -74,9 +74,12 @@ fn generated(seed: u64, townships: usize) -> (Table, Vec<Group>) {
 /// The feasible range of `cell` given everything published.
 fn range(values: &[i64], marks: &[Mark], relations: &[Relation], cell: usize) -> (i64, i64) {
     let mut bounds = [0i64; 2];
-    for (i, direction) in [OptimizationDirection::Minimize, OptimizationDirection::Maximize]
-        .into_iter()
-        .enumerate()
+    for (i, direction) in [
+        OptimizationDirection::Minimize,
+        OptimizationDirection::Maximize,
+    ]
+    .into_iter()
+    .enumerate()
     {
         let mut problem = Problem::new(direction);
         let vars: Vec<Option<microlp::Variable>> = marks
@@ -99,7 +102,9 @@ fn range(values: &[i64], marks: &[Mark], relations: &[Relation], cell: usize) ->
             let mut expr = LinearExpr::empty();
             let mut constant = 0.0;
             let mut any = false;
-            for (c, sign) in std::iter::once((rel.total, -1.0)).chain(rel.parts.iter().map(|&p| (p, 1.0))) {
+            for (c, sign) in
+                std::iter::once((rel.total, -1.0)).chain(rel.parts.iter().map(|&p| (p, 1.0)))
+            {
                 match vars[c] {
                     Some(v) => {
                         expr.add(v, sign);
@@ -126,7 +131,9 @@ fn attack(seed: u64, townships: usize) -> (usize, usize) {
     let (table, groups) = generated(seed, townships);
     let relations = table.relations(&groups);
     let marks = suppress(&table.values, &relations, THRESHOLD);
-    let small: Vec<usize> = (0..marks.len()).filter(|&c| marks[c] == Mark::Small).collect();
+    let small: Vec<usize> = (0..marks.len())
+        .filter(|&c| marks[c] == Mark::Small)
+        .collect();
     let complementary = marks.iter().filter(|m| **m == Mark::Complementary).count();
     for (c, mark) in marks.iter().enumerate() {
         let v = table.values[c];
@@ -166,7 +173,10 @@ fn attack(seed: u64, townships: usize) -> (usize, usize) {
         }
     }
     assert!(narrow.is_empty(), "{}", narrow.join("\n"));
-    assert!(inherent < small.len(), "some small cells reach the full range");
+    assert!(
+        inherent < small.len(),
+        "some small cells reach the full range"
+    );
     (small.len(), complementary)
 }
 
@@ -177,17 +187,32 @@ fn no_small_cell_is_narrowed_by_an_integer_programming_attacker() {
         let (s, _) = attack(seed, 4);
         small += s;
     }
-    assert!(small > 100, "the generated tables have many small cells ({small})");
+    assert!(
+        small > 100,
+        "the generated tables have many small cells ({small})"
+    );
 }
 
 #[test]
 fn a_lone_small_child_takes_a_complementary_sibling() {
     // A township of 12 whose villages have 2, 10 and 0: publishing 10 would give away 2.
     let nodes = vec![
-        Node { code: "t".into(), parent: None },
-        Node { code: "a".into(), parent: Some(0) },
-        Node { code: "b".into(), parent: Some(0) },
-        Node { code: "c".into(), parent: Some(0) },
+        Node {
+            code: "t".into(),
+            parent: None,
+        },
+        Node {
+            code: "a".into(),
+            parent: Some(0),
+        },
+        Node {
+            code: "b".into(),
+            parent: Some(0),
+        },
+        Node {
+            code: "c".into(),
+            parent: Some(0),
+        },
     ];
     let mut table = Table::new(nodes, 1);
     table.values = vec![12, 2, 10, 0];
@@ -198,4 +223,3 @@ fn a_lone_small_child_takes_a_complementary_sibling() {
     assert_eq!(marks[3], Mark::Published, "zeros are published");
     assert_eq!(range(&table.values, &marks, &relations, 1), (1, 4));
 }
-

@@ -39,6 +39,7 @@ pub struct Figure {
     pub indicator: String,
     /// The count; null when withheld (for the admin asking `unsuppressed`, always set).
     pub value: Option<i64>,
+    /// Published, or why it is withheld.
     pub state: CellState,
 }
 
@@ -47,9 +48,11 @@ pub struct Figure {
 pub struct StatisticsRow {
     /// The region's 12-digit statistical code.
     pub code: String,
+    /// The region's name, e.g. 农安县.
     pub name: String,
     /// `province`, `prefecture`, `county`, `township`, `village`, `community` or `other`.
     pub level: String,
+    /// One figure per indicator asked for, in the snapshot's order.
     pub figures: Vec<Figure>,
 }
 
@@ -71,6 +74,8 @@ pub struct RegionStatistics {
 pub struct IndicatorDefinition {
     /// The key or key pattern (`KIND`, `DEPT`, `GROUP`, `YYYY-MM` stand for their values).
     pub key: String,
+    /// What it counts (numerator; the denominator where it is a share), its source and
+    /// how fresh it is.
     pub definition: String,
 }
 
@@ -123,7 +128,11 @@ impl StatisticsQuery {
         request.access.aggregate_read(code.as_str(), audited);
         // An instance that has not loaded a snapshot yet serves the newest stored one.
         if services.statistics.current().is_none() {
-            services.statistics.load_latest(&services.db).await.or_graphql()?;
+            services
+                .statistics
+                .load_latest(&services.db)
+                .await
+                .or_graphql()?;
         }
         let Some(snapshot) = services.statistics.current() else {
             return Ok(None);
