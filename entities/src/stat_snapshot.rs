@@ -11,7 +11,8 @@ pub struct Model {
     pub taken_at: DateTimeUtc,
     /// The small-cell threshold the snapshot was suppressed with.
     pub threshold: i32,
-    /// JSON of the published cells (the raw counts are not kept).
+    /// JSON of every region's counts and their marks (the counts are served unsuppressed
+    /// to the admin only).
     pub body: String,
 }
 
