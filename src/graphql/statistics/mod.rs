@@ -7,7 +7,7 @@ use crate::{
     auth::Role,
     domain::RegionCode,
     error::{AppError, ResultExt},
-    graphql::context::ContextExt,
+    graphql::{context::ContextExt, doors::table::Door},
     policy::AccessError,
     statistics::{
         indicators::DEFINITIONS,
@@ -105,14 +105,7 @@ impl StatisticsQuery {
         let Some(principal) = request.caller.principal.as_ref() else {
             return Err(AppError::Access(AccessError::Unauthenticated)).or_graphql();
         };
-        let reads = matches!(
-            principal.role,
-            Role::Dashboard
-                | Role::VillageAssistant
-                | Role::TownshipOfficer
-                | Role::DepartmentClerk
-                | Role::Admin
-        );
+        let reads = Door::Statistics.admits(Some(principal.role), &services.policy);
         let unsuppressed = unsuppressed.unwrap_or(false);
         if !reads
             || !principal.region.contains(&code)
