@@ -2,11 +2,13 @@
 //! computed live for one resident ([`rules`]) and region-wide by resumable background
 //! runs ([`Screener`]) that store their findings with the time of the run and keep to a
 //! share of each department's capacity ([`fair`]); and what the village or township did
-//! about each alert ([`follow_up`], [`alert_actions`]). Owns the tables `alert`,
+//! about each alert ([`follow_up`], [`alert_actions`]). A run also counts how far the
+//! departments' services reach each village ([`coverage`]) for the statistics. Owns the tables `alert`,
 //! `screening_run` ([`findings`]) and `alert_follow_up` ([`follow_up`]).
 
 pub mod access;
 pub mod alert_actions;
+pub mod coverage;
 pub mod fair;
 pub mod findings;
 pub mod follow_up;

@@ -11,6 +11,7 @@ use sea_orm::{DatabaseConnection, TransactionTrait};
 
 use super::{
     ScreeningSettings,
+    coverage::Coverage,
     fair::{Lane, LaneReport},
     findings::{self, NewAlert},
     rules::RuleSettings,
@@ -220,7 +221,7 @@ impl Screener<'_> {
                 let (lanes, rules, request_id) = (&lanes, &rules, &request_id);
                 async move {
                     let subjects = self.subjects(&code).await?;
-                    let alerts = village::screen(
+                    let (alerts, coverage) = village::screen(
                         self.departments,
                         lanes,
                         &code,
@@ -229,13 +230,14 @@ impl Screener<'_> {
                         request_id,
                     )
                     .await?;
-                    Ok::<_, ScreenError>((code, subjects.len() as u64, alerts))
+                    Ok::<_, ScreenError>((code, subjects.len() as u64, alerts, coverage))
                 }
             });
         let mut results = stream::iter(pending).buffered(PIPELINE);
         while let Some(result) = results.next().await {
-            let (code, residents, alerts) = result?;
-            self.commit(row, holder, &code, residents, &alerts).await?;
+            let (code, residents, alerts, coverage) = result?;
+            self.commit(row, holder, &code, residents, &alerts, &coverage)
+                .await?;
             progress(Progress {
                 villages_done: row.villages as u64,
                 villages_total: total,
@@ -305,6 +307,7 @@ impl Screener<'_> {
         village: &str,
         residents: u64,
         alerts: &[NewAlert],
+        coverage: &Coverage,
     ) -> Result<(), ScreenError> {
         let now = Utc::now();
         row.last_village = Some(village.to_owned());
@@ -328,6 +331,12 @@ impl Screener<'_> {
             .map(|(kind, n)| Count::now(kind, n))
             .collect();
         rollup::replace(&txn, village, Source::Alerts, &counts, now).await?;
+        let coverage: Vec<Count> = coverage
+            .counts
+            .iter()
+            .map(|(metric, n)| Count::now(metric.clone(), *n))
+            .collect();
+        rollup::replace(&txn, village, Source::Coverage, &coverage, now).await?;
         txn.commit().await?;
         Ok(())
     }

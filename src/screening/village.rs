@@ -7,6 +7,7 @@ use std::{collections::HashMap, time::Duration};
 use futures_util::{StreamExt, future::try_join_all, stream};
 
 use super::{
+    coverage::{Answers, Coverage},
     fair::Lane,
     findings::NewAlert,
     rules::{self, RuleSettings, Views},
@@ -51,7 +52,7 @@ pub async fn screen(
     subjects: &[Subject],
     rules: &RuleSettings,
     request_id: &str,
-) -> Result<Vec<NewAlert>, AdapterError> {
+) -> Result<(Vec<NewAlert>, Coverage), AdapterError> {
     let ctx = || CallContext::with_budget(CALL_BUDGET, request_id);
     // Moved-out residents are owed nothing and checked for nothing: no calls for them.
     let live: Vec<&Subject> = subjects
@@ -59,7 +60,7 @@ pub async fn screen(
         .filter(|s| s.status != IndexStatus::MovedOut)
         .collect();
     if live.is_empty() {
-        return Ok(Vec::new());
+        return Ok((Vec::new(), Coverage::default()));
     }
     let code = RegionCode::from_statistical(village).map_err(|e| AdapterError::InvalidInput {
         department: crate::domain::Department::CivilAffairs,
@@ -137,6 +138,7 @@ pub async fn screen(
     };
     let (register, civil, social, medical) = tokio::try_join!(register, civil, social, medical)?;
     let mut alerts = Vec::new();
+    let mut coverage = Coverage::default();
     for subject in live {
         let id = &subject.id_number;
         let views = Views {
@@ -145,6 +147,16 @@ pub async fn screen(
             social: social.get(id),
             assistance: civil.get(id).map(Vec::as_slice).unwrap_or_default(),
         };
+        if subject.status == IndexStatus::Normal {
+            let answers = Answers {
+                age: id.age_on(rules.today),
+                registration: views.registration,
+                medical: views.medical,
+                social: views.social,
+                assistance: views.assistance,
+            };
+            coverage.count(&answers, rules.today, rules.elderly_age);
+        }
         for finding in rules::evaluate(id, &views, rules) {
             alerts.push(NewAlert {
                 resident_id: subject.resident_id.clone(),
@@ -152,7 +164,7 @@ pub async fn screen(
             });
         }
     }
-    Ok(alerts)
+    Ok((alerts, coverage))
 }
 
 /// The village's registrations from the register listing; people the listing misses

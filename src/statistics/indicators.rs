@@ -15,6 +15,20 @@ pub const ALERT_KINDS: [&str; 8] = [
     "NAME_ENCODING_LOSS",
 ];
 
+/// Coverage shares (measures 2–4): a denominator and its two parts, as screening counts
+/// them ([`crate::screening::coverage`]).
+pub const COVERAGE_SHARES: [(&str, &str, &str); 5] = [
+    ("screened", "medically_insured", "not_medically_insured"),
+    ("screened", "id_card_valid", "id_card_not_valid"),
+    (
+        "pension_age",
+        "pension_in_payment",
+        "pension_not_in_payment",
+    ),
+    ("elderly", "old_age_allowance", "no_old_age_allowance"),
+    ("severely_disabled", "nursing_subsidy", "no_nursing_subsidy"),
+];
+
 /// Request counts by the month the request was opened.
 pub const REQUEST_METRICS: [&str; 7] = [
     "opened",
@@ -95,6 +109,10 @@ pub fn catalogue(today: NaiveDate) -> (Vec<Indicator>, Vec<(usize, Vec<usize>)>)
                 Some(m) => format!("{source}.{metric}@{m}"),
                 None => format!("{source}.{metric}"),
             };
+            // A denominator shared by two shares is one indicator.
+            if let Some(known) = list.iter().position(|i: &Indicator| i.key == key) {
+                return known;
+            }
             list.push(Indicator {
                 key,
                 source,
@@ -111,6 +129,24 @@ pub fn catalogue(today: NaiveDate) -> (Vec<Indicator>, Vec<(usize, Vec<usize>)>)
         "children",
     ] {
         push(&mut list, "population", metric, None);
+    }
+    // Each share is published as its two parts, so that a small difference ("41 of 43
+    // paid": the 2 who are not) is a small cell suppression sees.
+    for (total, yes, no) in COVERAGE_SHARES {
+        let total = push(&mut list, "coverage", total, None);
+        let parts = [yes, no]
+            .iter()
+            .map(|metric| push(&mut list, "coverage", metric, None))
+            .collect();
+        groups.push((total, parts));
+    }
+    for programme in crate::domain::views::Programme::ALL {
+        push(
+            &mut list,
+            "coverage",
+            &format!("recipients.{}", programme.code()),
+            None,
+        );
     }
     let total = push(&mut list, "alerts", "open", None);
     let parts = ALERT_KINDS
@@ -164,6 +200,46 @@ pub const DEFINITIONS: &[(&str, &str)] = &[
     (
         "population.children",
         "Of those residents, aged under 14 on the day of the count (the minors rule's age).",
+    ),
+    (
+        "coverage.screened",
+        "Residents with a normal registration whom the last screening of their village checked with every department (source: screening runs, which count coverage per village from the answers they already hold; fresh as of the village's last screening). The denominator of medical insurance and ID-card coverage.",
+    ),
+    (
+        "coverage.medically_insured",
+        "Of those, enrolled in basic medical insurance with a normal status (正常参保) in the medical insurance platform; coverage.not_medically_insured the rest. Enrolment rate: medically_insured ÷ screened.",
+    ),
+    (
+        "coverage.id_card_valid",
+        "Of those, holding a resident ID card valid on the day of the run (long-term or not yet expired), as public security records it; coverage.id_card_not_valid the rest (expired, or no card).",
+    ),
+    (
+        "coverage.pension_age",
+        "Screened residents aged 60 or more, the age of the resident pension (城乡居民基本养老保险). Employee pensions may start earlier (women at 50 or 55); they are counted from 60 too, so the share reads: of the residents aged 60 or more, how many are paid a pension.",
+    ),
+    (
+        "coverage.pension_in_payment",
+        "Of those, with a pension in payment (any scheme) as social security records it; coverage.pension_not_in_payment the rest.",
+    ),
+    (
+        "coverage.elderly",
+        "Screened residents of the old-age allowance age (80 by default, the screening setting elderly_age).",
+    ),
+    (
+        "coverage.old_age_allowance",
+        "Of those, paid the old-age allowance (高龄津贴) as civil affairs records it; coverage.no_old_age_allowance the rest.",
+    ),
+    (
+        "coverage.severely_disabled",
+        "Screened residents with a grade 1 or 2 disability, as known to civil affairs (the disability recorded with any of their assistance programmes; a disability civil affairs does not know of is not counted).",
+    ),
+    (
+        "coverage.nursing_subsidy",
+        "Of those, paid the nursing subsidy for the severely disabled (重度残疾人护理补贴); coverage.no_nursing_subsidy the rest.",
+    ),
+    (
+        "coverage.recipients.PROGRAMME",
+        "Screened residents paid by one assistance programme (dibao, extremely_poor, temporary, disability_living, severe_disability_nursing, old_age_allowance, child_in_difficulty), as civil affairs records it.",
     ),
     (
         "alerts.open",

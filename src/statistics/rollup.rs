@@ -15,6 +15,8 @@ pub enum Source {
     Population,
     /// Open alerts, after each screening of the village.
     Alerts,
+    /// The departments' coverage of its residents, after each screening of the village.
+    Coverage,
     /// Service requests, after each change of one of the village's requests.
     Requests,
     /// Visits, after each visit recorded in the village.
@@ -26,6 +28,7 @@ impl Source {
         match self {
             Self::Population => "population",
             Self::Alerts => "alerts",
+            Self::Coverage => "coverage",
             Self::Requests => "requests",
             Self::Visits => "visits",
         }

@@ -46,7 +46,7 @@ async fn spawn_township() -> (TestApp, SimCluster) {
     (app, cluster)
 }
 
-async fn screen(app: &TestApp, max_villages: Option<u64>) -> ScreenReport {
+pub async fn screen(app: &TestApp, max_villages: Option<u64>) -> ScreenReport {
     let vault = IdVault::from_settings(&app.settings.privacy).unwrap();
     let departments = Departments::new(&app.settings.departments).unwrap();
     let screener = Screener {

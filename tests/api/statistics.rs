@@ -222,3 +222,131 @@ async fn statistics_are_readable_per_the_aggregate_row_and_audited() {
     }
     panic!("no aggregate read in the audit log: {text}");
 }
+
+/// The coverage counts of each village, straight from the population's facts (what each
+/// department's simulator answers), by metric.
+fn expected_coverage(village: &str) -> std::collections::BTreeMap<String, i64> {
+    use cunhub::sim::population::{AssistanceStatus, CardValidity, InsuranceStatus, Programme};
+    let mut options = GenOptions::new(RegionCode::parse(TOWNSHIP).unwrap(), today());
+    options.people_per_village = 40;
+    let population = Population::generate(options).unwrap();
+    let day = today();
+    let mut counts = std::collections::BTreeMap::<String, i64>::new();
+    let mut add = |metric: &str| *counts.entry(metric.to_owned()).or_default() += 1;
+    for person in &population.people {
+        if population.village_of(person).code.statistical() != village
+            || !matches!(person.registration, Registration::Normal)
+        {
+            continue;
+        }
+        let age = day.years_since(person.birth_date()).unwrap_or(0);
+        let paid = |programme: Programme| {
+            person
+                .assistance
+                .iter()
+                .any(|a| a.programme == programme && a.status == AssistanceStatus::InPayment)
+        };
+        add("screened");
+        let insured = person
+            .medical
+            .as_ref()
+            .is_some_and(|m| m.status == InsuranceStatus::Insured);
+        add(if insured {
+            "medically_insured"
+        } else {
+            "not_medically_insured"
+        });
+        let valid = match person.card {
+            CardValidity::LongTerm => true,
+            CardValidity::Until(until) => until >= day,
+            CardValidity::NoCard => false,
+        };
+        add(if valid {
+            "id_card_valid"
+        } else {
+            "id_card_not_valid"
+        });
+        if age >= 60 {
+            add("pension_age");
+            let paid = person
+                .social
+                .as_ref()
+                .and_then(|s| s.pension.as_ref())
+                .is_some_and(|p| p.in_payment);
+            add(if paid {
+                "pension_in_payment"
+            } else {
+                "pension_not_in_payment"
+            });
+        }
+        if age >= 80 {
+            add("elderly");
+            let allowance = paid(Programme::OldAgeAllowance);
+            add(if allowance {
+                "old_age_allowance"
+            } else {
+                "no_old_age_allowance"
+            });
+        }
+        let severe = person
+            .assistance
+            .iter()
+            .any(|a| a.disability.is_some_and(|d| (1..=2).contains(&d.grade)));
+        if severe {
+            add("severely_disabled");
+            let nursing = paid(Programme::SevereDisabilityNursing);
+            add(if nursing {
+                "nursing_subsidy"
+            } else {
+                "no_nursing_subsidy"
+            });
+        }
+    }
+    counts
+}
+
+#[tokio::test]
+async fn coverage_indicators_match_what_the_departments_hold_for_the_population() {
+    let (app, cluster) = spawn_hub_with_departments(40, |_| {}).await;
+    crate::screening::screen(&app, None).await;
+    let screened = chrono::Utc::now();
+    cunhub::statistics::Published::default()
+        .take(&app.db, 5, chrono::Utc::now())
+        .await
+        .unwrap();
+    let app = crate::helpers::restart_with(app, |_| {}).await;
+    let admin = app.token(Role::Admin, "22");
+    let stats = app
+        .graphql(QUERY)
+        .variables(json!({"r": TOWNSHIP, "i": ["coverage."], "u": true}))
+        .bearer(admin)
+        .send()
+        .await
+        .data()["statistics"]
+        .clone();
+    let taken: chrono::DateTime<chrono::Utc> = stats["takenAt"].as_str().unwrap().parse().unwrap();
+    assert!(taken > screened);
+    let children = stats["children"].as_array().unwrap();
+    assert!(!children.is_empty());
+    let mut compared = 0;
+    for child in children {
+        let want = expected_coverage(child["code"].as_str().unwrap());
+        for (metric, want) in &want {
+            assert_eq!(
+                figure(child, &format!("coverage.{metric}")).0,
+                Some(*want),
+                "coverage.{metric} of {}",
+                child["code"]
+            );
+            compared += 1;
+        }
+        // The parts of each share add up to its denominator.
+        let value = |m: &str| figure(child, &format!("coverage.{m}")).0.unwrap_or(0);
+        assert_eq!(
+            value("medically_insured") + value("not_medically_insured"),
+            value("screened")
+        );
+    }
+    assert!(compared > 20, "{compared} figures compared");
+    cluster.stop().await;
+}

@@ -47,6 +47,31 @@ pub enum Programme {
     ChildInDifficulty,
 }
 
+impl Programme {
+    pub const ALL: [Programme; 7] = [
+        Self::Dibao,
+        Self::ExtremelyPoor,
+        Self::Temporary,
+        Self::DisabilityLiving,
+        Self::SevereDisabilityNursing,
+        Self::OldAgeAllowance,
+        Self::ChildInDifficulty,
+    ];
+
+    /// A stable code, as the statistics name the recipients of each programme.
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::Dibao => "dibao",
+            Self::ExtremelyPoor => "extremely_poor",
+            Self::Temporary => "temporary",
+            Self::DisabilityLiving => "disability_living",
+            Self::SevereDisabilityNursing => "severe_disability_nursing",
+            Self::OldAgeAllowance => "old_age_allowance",
+            Self::ChildInDifficulty => "child_in_difficulty",
+        }
+    }
+}
+
 /// Whether a programme is being paid.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum AssistanceStatus {
