@@ -22,7 +22,7 @@ use crate::{
     screening::ScreeningSettings,
     settings_row::SettingRow,
     store::{DatabaseSettings, PrivacySettings},
-    telemetry::LogSettings,
+    telemetry::{LogSettings, TracingSettings},
     workflow::WorkflowSettings,
 };
 
@@ -45,6 +45,8 @@ pub struct Settings {
     /// Service-request deadlines and escalation.
     pub workflow: WorkflowSettings,
     pub log: LogSettings,
+    /// Traces to an OpenTelemetry collector.
+    pub tracing: TracingSettings,
 }
 
 /// A setting that cannot be used; the message names it.
@@ -113,7 +115,8 @@ impl Settings {
             .or_else(|| self.limits.problem())
             .or_else(|| self.screening.problem())
             .or_else(|| self.workflow.problem())
-            .or_else(|| self.log.problem());
+            .or_else(|| self.log.problem())
+            .or_else(|| self.tracing.problem());
         if let Some((key, reason)) = problem {
             return Err(ConfigError::Setting { key, reason });
         }
@@ -152,6 +155,7 @@ impl Settings {
             self.screening.rows(),
             self.workflow.rows(),
             self.log.rows(),
+            self.tracing.rows(),
         ]
         .concat()
     }
