@@ -11,6 +11,7 @@ pub(crate) mod doors;
 pub mod health;
 pub mod limits;
 pub mod node;
+pub mod operation_span;
 pub mod pagination;
 pub mod region;
 pub mod resident;

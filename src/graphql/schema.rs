@@ -10,6 +10,7 @@ use super::{
     QueryLimits, Services,
     alerts::{AlertFollowUpMutation, AlertQuery},
     audit_flush::AuditFlush,
+    operation_span::OperationSpan,
     audit_log::AuditLogQuery,
     date_arguments::DateArguments,
     health::HealthQuery,
@@ -61,6 +62,7 @@ fn builder(limits: Arc<QueryLimits>) -> SchemaBuilder<QueryRoot, MutationRoot, S
         MutationRoot::default(),
         SubscriptionRoot::default(),
     )
+    .extension(OperationSpan)
     .extension(DocumentLimits(limits))
     .extension(DateArguments)
     .extension(AuditFlush)
