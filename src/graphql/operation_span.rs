@@ -13,6 +13,8 @@ use async_graphql::{
 };
 use tracing::Instrument;
 
+use crate::telemetry;
+
 /// The extension factory installed on the schema.
 pub struct OperationSpan;
 
@@ -89,11 +91,11 @@ impl Extension for OperationSpanExtension {
             match name.or(operation_name.map(str::to_owned)) {
                 Some(name) => {
                     let name: String = name.chars().take(MAX_NAME).collect();
-                    span.record("otel.name", format!("{ty} {name}").as_str());
+                    telemetry::context::rename(&span, format!("{ty} {name}"));
                     span.record("graphql.operation.name", name.as_str());
                 }
                 None => {
-                    span.record("otel.name", ty);
+                    telemetry::context::rename(&span, ty.to_owned());
                 }
             }
         }

@@ -59,3 +59,12 @@ pub fn outgoing_headers() -> Vec<(&'static str, String)> {
         .filter(|(_, value)| !value.is_empty())
         .collect()
 }
+
+/// Renames `span` once it is known what it does (the name a tracer shows); attributes
+/// can be recorded later, a name only this way.
+pub fn rename(span: &tracing::Span, name: String) {
+    let context = span.context();
+    if context.span().span_context().is_valid() {
+        context.span().update_name(name);
+    }
+}

@@ -31,6 +31,14 @@ impl Telemetry {
         self.provider.is_some()
     }
 
+    /// Exports what is queued now, waiting for it (within `tracing.export_timeout`);
+    /// false when the collector did not take it. It blocks.
+    pub fn flush(&self) -> bool {
+        self.provider
+            .as_ref()
+            .is_none_or(|provider| provider.force_flush().is_ok())
+    }
+
     /// Exports what is queued (within `tracing.export_timeout`) and stops the exporter.
     /// It blocks: call it on the way out, off the async workers.
     pub fn shutdown(self) {
@@ -78,6 +86,7 @@ pub fn init(log: &LogSettings, traces: &TracingSettings) -> Telemetry {
         tracing_opentelemetry::layer()
             .with_tracer(provider.tracer("cunhub"))
             .with_threads(false)
+            .with_target(false)
             .with_location(false)
             .with_tracked_inactivity(false)
             .with_filter(filter_fn(exported))
