@@ -2,14 +2,10 @@
 //! each statement's time to [`record`], which adds it to the tally of the task it ran
 //! in. The request's span gets the totals (`db.calls`, `db.duration_ms`).
 
-use std::{
-    future::Future,
-    sync::{
-        Arc,
-        atomic::{AtomicU64, Ordering},
-    },
-    time::Duration,
-};
+use std::future::Future;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
 
 use tracing::Instrument;
 

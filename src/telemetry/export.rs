@@ -3,11 +3,9 @@
 //! in one process: one per actix worker, one per test) and a request never waits for it:
 //! a finished span goes into a bounded queue, and a full queue drops it.
 
-use std::{
-    collections::HashMap,
-    sync::atomic::{AtomicBool, Ordering},
-    time::Duration,
-};
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
 
 use opentelemetry::KeyValue;
 use opentelemetry_otlp::{Protocol, WithExportConfig, WithHttpConfig};
