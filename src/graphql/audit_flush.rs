@@ -85,7 +85,10 @@ async fn flush(
             outcome = tracing::field::Empty,
         );
         let written = services.audit.record(events).instrument(span.clone()).await;
-        span.record("outcome", if written.is_ok() { "written" } else { "failed" });
+        span.record(
+            "outcome",
+            if written.is_ok() { "written" } else { "failed" },
+        );
         if written.is_err() {
             return audit_unavailable();
         }

@@ -10,12 +10,12 @@ use super::{
     QueryLimits, Services,
     alerts::{AlertFollowUpMutation, AlertQuery},
     audit_flush::AuditFlush,
-    operation_span::OperationSpan,
     audit_log::AuditLogQuery,
     date_arguments::DateArguments,
     health::HealthQuery,
     limits::DocumentLimits,
     node::NodeQuery,
+    operation_span::OperationSpan,
     region::RegionQuery,
     resident::ResidentQuery,
     workflow::{

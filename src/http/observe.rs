@@ -85,7 +85,10 @@ pub async fn observe(
     span.record("http.response.status_code", status);
     if tally.calls() > 0 {
         span.record("db.calls", tally.calls());
-        span.record("db.duration_ms", tally.duration().as_micros() as f64 / 1000.0);
+        span.record(
+            "db.duration_ms",
+            tally.duration().as_micros() as f64 / 1000.0,
+        );
     }
     if let Some(state) = &state {
         state

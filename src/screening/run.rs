@@ -136,7 +136,8 @@ impl Screener<'_> {
         );
         let mut row = self.acquire(&key, &holder).await?;
         let resumed = row.villages > 0 || row.last_village.is_some();
-        let span = tracing::info_span!("screening.run", region = %region, generation = row.generation);
+        let span =
+            tracing::info_span!("screening.run", region = %region, generation = row.generation);
         let outcome = self
             .walk(region, &holder, &mut row, options, &mut progress)
             .instrument(span)

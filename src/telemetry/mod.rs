@@ -76,9 +76,7 @@ pub fn init(log: &LogSettings, traces: &TracingSettings) -> Telemetry {
     };
     let mut failure = None;
     let provider = if traces.is_enabled() {
-        export::provider(traces)
-            .map_err(|e| failure = Some(e))
-            .ok()
+        export::provider(traces).map_err(|e| failure = Some(e)).ok()
     } else {
         None
     };

@@ -61,22 +61,26 @@ async fn one_resident_read_is_one_trace_from_the_caller_through_every_department
     // The caller's own trace: the hub's spans join it.
     let trace = "4bf92f3577b34da6a3ce929d0e0e4736";
     let caller_span = "00f067aa0ba902b7";
-    let response = read(&app, &token, &first, Some(&format!("00-{trace}-{caller_span}-01"))).await;
+    let response = read(
+        &app,
+        &token,
+        &first,
+        Some(&format!("00-{trace}-{caller_span}-01")),
+    )
+    .await;
     assert!(response.body.get("errors").is_none(), "{}", response.body);
     assert_eq!(
-        response.headers.get("x-trace-id").and_then(|v| v.to_str().ok()),
+        response
+            .headers
+            .get("x-trace-id")
+            .and_then(|v| v.to_str().ok()),
         Some(trace),
         "the response names the trace"
     );
     flush(&telemetry).await;
     let spans = collector.spans_of(trace);
 
-    let by_name = |name: &str| -> Vec<&Span> {
-        spans
-            .iter()
-            .filter(|s| s.name == name)
-            .collect()
-    };
+    let by_name = |name: &str| -> Vec<&Span> { spans.iter().filter(|s| s.name == name).collect() };
 
     // The request continues the caller's span.
     let requests = by_name("POST /graphql");
@@ -84,7 +88,10 @@ async fn one_resident_read_is_one_trace_from_the_caller_through_every_department
     let request = requests[0];
     assert_eq!(hex(&request.parent_span_id), caller_span);
     assert_eq!(request.kind, SpanKind::Server as i32);
-    assert_eq!(attribute(request, "http.route").as_deref(), Some("/graphql"));
+    assert_eq!(
+        attribute(request, "http.route").as_deref(),
+        Some("/graphql")
+    );
     assert_eq!(
         attribute(request, "http.response.status_code").as_deref(),
         Some("200")
@@ -116,7 +123,11 @@ async fn one_resident_read_is_one_trace_from_the_caller_through_every_department
         if call.parent_span_id == operation.span_id {
             departments.push(department.clone());
         }
-        assert_eq!(attribute(call, "outcome").as_deref(), Some("ok"), "{call:?}");
+        assert_eq!(
+            attribute(call, "outcome").as_deref(),
+            Some("ok"),
+            "{call:?}"
+        );
         assert_eq!(attribute(call, "breaker").as_deref(), Some("closed"));
         assert_eq!(attribute(call, "attempts").as_deref(), Some("1"));
         assert_eq!(call.kind, SpanKind::Client as i32);
@@ -236,7 +247,12 @@ async fn one_resident_read_is_one_trace_from_the_caller_through_every_department
     assert_eq!(after.body["data"], again_up.body["data"]);
 }
 
-async fn read(app: &TestApp, token: &str, id_number: &str, traceparent: Option<&str>) -> TestResponse {
+async fn read(
+    app: &TestApp,
+    token: &str,
+    id_number: &str,
+    traceparent: Option<&str>,
+) -> TestResponse {
     let mut call = app
         .graphql(FULL_VIEW)
         .variables(json!({ "n": id_number }))
