@@ -77,7 +77,7 @@ async fn one_resident_read_is_one_trace_from_the_caller_through_every_department
         Some(trace),
         "the response names the trace"
     );
-    flush(&telemetry).await;
+    assert!(flush(&telemetry).await, "the collector took the spans");
     let spans = collector.spans_of(trace);
 
     let by_name = |name: &str| -> Vec<&Span> { spans.iter().filter(|s| s.name == name).collect() };
