@@ -23,7 +23,7 @@ use crate::{
     settings_row::SettingRow,
     statistics::StatisticsSettings,
     store::{DatabaseSettings, PrivacySettings},
-    telemetry::LogSettings,
+    telemetry::{LogSettings, TracingSettings},
     workflow::WorkflowSettings,
 };
 
@@ -48,6 +48,8 @@ pub struct Settings {
     /// Dashboard snapshots and small-cell suppression.
     pub statistics: StatisticsSettings,
     pub log: LogSettings,
+    /// Traces to an OpenTelemetry collector.
+    pub tracing: TracingSettings,
 }
 
 /// A setting that cannot be used; the message names it.
@@ -117,7 +119,8 @@ impl Settings {
             .or_else(|| self.screening.problem())
             .or_else(|| self.workflow.problem())
             .or_else(|| self.statistics.problem())
-            .or_else(|| self.log.problem());
+            .or_else(|| self.log.problem())
+            .or_else(|| self.tracing.problem());
         if let Some((key, reason)) = problem {
             return Err(ConfigError::Setting { key, reason });
         }
@@ -157,6 +160,7 @@ impl Settings {
             self.workflow.rows(),
             self.statistics.rows(),
             self.log.rows(),
+            self.tracing.rows(),
         ]
         .concat()
     }

@@ -12,6 +12,8 @@ pub async fn run(settings: Settings, args: DemoArgs) -> Result<(), String> {
     if log.level == "info" {
         log.level = "warn,cunhub=info,cunhub::http=warn".into();
     }
-    telemetry::init(&log);
-    demo::run(settings, args).await.map_err(|e| e.to_string())
+    let telemetry = telemetry::init(&log, &settings.tracing);
+    let result = demo::run(settings, args).await.map_err(|e| e.to_string());
+    telemetry.close().await;
+    result
 }

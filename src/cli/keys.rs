@@ -84,7 +84,8 @@ pub fn refuse_development_keys(settings: &Settings) -> Result<(), String> {
 /// `cunhub keys rotate`.
 pub async fn run(settings: Settings, command: KeysCommand) -> Result<(), String> {
     let KeysCommand::Rotate(args) = command;
-    telemetry::init(&settings.log);
+    // Nothing of this command is traced.
+    let _ = telemetry::init(&settings.log, &Default::default());
     let options = RotateOptions {
         page_size: args.page_size,
         max_residents: args.max_residents,

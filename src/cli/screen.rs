@@ -11,9 +11,15 @@ use crate::{
 };
 
 pub async fn run(settings: Settings, args: ScreenArgs) -> Result<(), String> {
-    telemetry::init(&settings.log);
+    let telemetry = telemetry::init(&settings.log, &settings.tracing);
+    let result = screen_region(&settings, args).await;
+    telemetry.close().await;
+    result
+}
+
+async fn screen_region(settings: &Settings, args: ScreenArgs) -> Result<(), String> {
     let region = RegionCode::parse(&args.region).map_err(|e| format!("--region: {e}"))?;
-    let db = super::prepared_database(&settings).await?;
+    let db = super::prepared_database(settings).await?;
     let vault = IdVault::from_settings(&settings.privacy).map_err(|e| e.to_string())?;
     let departments = Departments::new(&settings.departments).map_err(|e| e.to_string())?;
     let bar = super::progress_bar("{spinner} {pos}/{len} villages [{bar:40}] {msg} eta {eta}");

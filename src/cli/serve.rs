@@ -11,7 +11,14 @@ pub async fn run(settings: Settings) -> Result<(), String> {
     // Nor one that would seal, find or sign with keys anyone can read in the source.
     super::keys::refuse_development_keys(&settings)
         .map_err(|e| format!("refusing to serve: {e}"))?;
-    telemetry::init(&settings.log);
+    let telemetry = telemetry::init(&settings.log, &settings.tracing);
+    let result = serve(settings).await;
+    // The spans of the last requests leave before the process does.
+    telemetry.close().await;
+    result
+}
+
+async fn serve(settings: Settings) -> Result<(), String> {
     let mut app = Application::build(settings)
         .await
         .map_err(|e| e.to_string())?;

@@ -7,9 +7,15 @@ use crate::{
 };
 
 pub async fn run(settings: Settings, args: SyncArgs) -> Result<(), String> {
-    telemetry::init(&settings.log);
+    let telemetry = telemetry::init(&settings.log, &settings.tracing);
+    let result = sync_region(&settings, args).await;
+    telemetry.close().await;
+    result
+}
+
+async fn sync_region(settings: &Settings, args: SyncArgs) -> Result<(), String> {
     let region = RegionCode::parse(&args.region).map_err(|e| format!("--region: {e}"))?;
-    let db = super::prepared_database(&settings).await?;
+    let db = super::prepared_database(settings).await?;
     let vault = IdVault::from_settings(&settings.privacy).map_err(|e| e.to_string())?;
     let departments = Departments::new(&settings.departments).map_err(|e| e.to_string())?;
     let bar = super::progress_bar("{spinner} {pos}/{len} residents [{bar:40}] {per_sec} eta {eta}");

@@ -7,6 +7,8 @@
 
 use std::sync::Arc;
 
+use tracing::Instrument;
+
 use async_graphql::{
     Data, Response, ServerError, Value,
     extensions::{Extension, ExtensionContext, ExtensionFactory, NextExecute},
@@ -76,8 +78,20 @@ async fn flush(
 ) -> Response {
     let withheld = access.withheld_groups();
     let events = access.drain(&caller.actor());
-    if !events.is_empty() && services.audit.record(events).await.is_err() {
-        return audit_unavailable();
+    if !events.is_empty() {
+        let span = tracing::info_span!(
+            "audit.write",
+            audit.records = events.len(),
+            outcome = tracing::field::Empty,
+        );
+        let written = services.audit.record(events).instrument(span.clone()).await;
+        span.record(
+            "outcome",
+            if written.is_ok() { "written" } else { "failed" },
+        );
+        if written.is_err() {
+            return audit_unavailable();
+        }
     }
     let departments = outcomes.summary();
     if !departments.is_empty() {

@@ -13,6 +13,7 @@ pub mod health;
 pub mod limits;
 pub mod node;
 mod null_propagation;
+pub mod operation_span;
 pub mod pagination;
 pub mod region;
 pub mod resident;

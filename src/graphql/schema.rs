@@ -17,6 +17,7 @@ use super::{
     limits::DocumentLimits,
     node::NodeQuery,
     null_propagation::NullPropagation,
+    operation_span::OperationSpan,
     region::RegionQuery,
     resident::ResidentQuery,
     statistics::StatisticsQuery,
@@ -67,6 +68,7 @@ fn builder(limits: Arc<QueryLimits>) -> SchemaBuilder<QueryRoot, MutationRoot, S
     )
     // Outermost around each field, so it sees every failure, the other extensions' too.
     .extension(NullPropagation)
+    .extension(OperationSpan)
     .extension(DocumentLimits(limits))
     .extension(DateArguments)
     .extension(ArgumentChecks)

@@ -1,8 +1,10 @@
 //! Around every request: a request id (kept from the caller when sane, else new), a
-//! tracing span, a log line and the request metrics. Only the path is logged, never the
-//! query string (a GET query can carry personal data) or a header value.
+//! tracing span that continues the caller's W3C trace, a log line and the request
+//! metrics. Only the path is logged, never the query string (a GET query can carry
+//! personal data) or a header value other than the trace context. The response carries
+//! the request id and, when the request is traced, the trace id.
 
-use std::time::Instant;
+use std::{sync::Arc, time::Instant};
 
 use actix_web::{
     Error, HttpMessage,
@@ -15,8 +17,10 @@ use actix_web::{
 use tracing::Instrument;
 
 use super::AppState;
+use crate::telemetry::{context, db};
 
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+const TRACE_ID: HeaderName = HeaderName::from_static("x-trace-id");
 
 /// The id of the request being answered; it travels to the departments and the audit log.
 #[derive(Debug, Clone)]
@@ -37,7 +41,28 @@ pub async fn observe(
     let route = route_label(request.path());
     let method = request.method().to_string();
     let state = request.app_data::<web::Data<AppState>>().cloned();
-    let span = tracing::info_span!("request", request_id = %id, method = %method, route);
+    let span = tracing::info_span!(
+        "request",
+        otel.name = %format_args!("{method} {route}"),
+        otel.kind = "server",
+        request_id = %id,
+        trace_id = tracing::field::Empty,
+        http.request.method = %method,
+        http.route = route,
+        http.response.status_code = tracing::field::Empty,
+        db.calls = tracing::field::Empty,
+        db.duration_ms = tracing::field::Empty,
+    );
+    let header = |name: &str| request.headers().get(name).and_then(|v| v.to_str().ok());
+    let trace_id = context::continue_trace(
+        &span,
+        header(context::TRACEPARENT),
+        header(context::TRACESTATE),
+    )
+    .map(|t| t.to_string());
+    if let Some(trace_id) = &trace_id {
+        span.record("trace_id", trace_id.as_str());
+    }
 
     if let Some(state) = &state {
         state.metrics.request_started();
@@ -45,16 +70,26 @@ pub async fn observe(
     let started = Instant::now();
     // The handlers answer every failure themselves; an `Err` here is actix's own and
     // passes through as it is. (The request must not be cloned before routing.)
-    let mut response = next
-        .call(request)
-        .instrument(span.clone())
+    let tally = Arc::new(db::Tally::default());
+    let mut response = db::tallied(tally.clone(), next.call(request).instrument(span.clone()))
         .await?
         .map_into_boxed_body();
     let elapsed = started.elapsed();
     if let Ok(value) = HeaderValue::from_str(&id) {
         response.headers_mut().insert(REQUEST_ID, value);
     }
+    if let Some(value) = trace_id.and_then(|t| HeaderValue::from_str(&t).ok()) {
+        response.headers_mut().insert(TRACE_ID, value);
+    }
     let status = response.status().as_u16();
+    span.record("http.response.status_code", status);
+    if tally.calls() > 0 {
+        span.record("db.calls", tally.calls());
+        span.record(
+            "db.duration_ms",
+            tally.duration().as_micros() as f64 / 1000.0,
+        );
+    }
     if let Some(state) = &state {
         state
             .metrics

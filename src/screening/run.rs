@@ -8,6 +8,7 @@ use std::time::{Duration, Instant};
 use chrono::Utc;
 use futures_util::{StreamExt, stream};
 use sea_orm::{DatabaseConnection, TransactionTrait};
+use tracing::Instrument;
 
 use super::{
     ScreeningSettings,
@@ -137,8 +138,11 @@ impl Screener<'_> {
         );
         let mut row = self.acquire(&key, &holder).await?;
         let resumed = row.villages > 0 || row.last_village.is_some();
+        let span =
+            tracing::info_span!("screening.run", region = %region, generation = row.generation);
         let outcome = self
             .walk(region, &holder, &mut row, options, &mut progress)
+            .instrument(span)
             .await;
         if outcome.is_err() {
             // Free the region at once; the position stays for the next run to resume.
@@ -219,6 +223,12 @@ impl Screener<'_> {
             .take(usize::try_from(limit).unwrap_or(usize::MAX))
             .map(|code| {
                 let (lanes, rules, request_id) = (&lanes, &rules, &request_id);
+                let span = tracing::info_span!(
+                    "screening.village",
+                    village = %code,
+                    residents = tracing::field::Empty,
+                    alerts = tracing::field::Empty,
+                );
                 async move {
                     let subjects = self.subjects(&code).await?;
                     let (alerts, coverage) = village::screen(
@@ -230,8 +240,12 @@ impl Screener<'_> {
                         request_id,
                     )
                     .await?;
+                    let current = tracing::Span::current();
+                    current.record("residents", subjects.len());
+                    current.record("alerts", alerts.len());
                     Ok::<_, ScreenError>((code, subjects.len() as u64, alerts, coverage))
                 }
+                .instrument(span)
             });
         let mut results = stream::iter(pending).buffered(PIPELINE);
         while let Some(result) = results.next().await {

@@ -90,7 +90,13 @@ pub struct Stats {
     pub by_operation: BTreeMap<String, u64>,
     /// Persons asked about (a batch of 100 counts 100).
     pub persons_asked: u64,
+    /// The W3C `traceparent` headers of the last requests that carried one, oldest first
+    /// (at most [`TRACEPARENTS_KEPT`]): a department that traces would continue these.
+    pub traceparents: Vec<String>,
 }
+
+/// How many `traceparent` headers [`Stats`] keeps.
+pub const TRACEPARENTS_KEPT: usize = 256;
 
 /// Why a request is not answered normally.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -204,6 +210,16 @@ impl KnobHandle {
 
     fn with_stats(&self, f: impl FnOnce(&mut Stats)) {
         f(&mut self.0.stats.lock().unwrap_or_else(|e| e.into_inner()));
+    }
+
+    /// Keeps the `traceparent` a request came with.
+    pub(crate) fn saw_traceparent(&self, value: &str) {
+        self.with_stats(|s| {
+            if s.traceparents.len() >= TRACEPARENTS_KEPT {
+                s.traceparents.remove(0);
+            }
+            s.traceparents.push(value.to_owned());
+        });
     }
 
     /// Counts a served answer about `persons` people.

@@ -2,8 +2,10 @@
 
 use std::net::{SocketAddr, TcpListener};
 
-use actix_web::dev::ServerHandle;
-use actix_web::{App, HttpResponse, HttpServer, web};
+use actix_web::body::MessageBody;
+use actix_web::dev::{ServerHandle, ServiceRequest, ServiceResponse};
+use actix_web::middleware::{Next, from_fn};
+use actix_web::{App, Error, HttpResponse, HttpServer, web};
 
 use super::SimError;
 use super::knobs::KnobHandle;
@@ -48,6 +50,7 @@ where
     let server = HttpServer::new(move || {
         App::new()
             .app_data(web::Data::new(knobs.clone()))
+            .wrap(from_fn(record_traceparent))
             .configure(admin_routes)
             .configure(configure.clone())
     })
@@ -60,6 +63,24 @@ where
     let handle = server.handle();
     let task = tokio::spawn(server);
     Ok(RunningServer { addr, handle, task })
+}
+
+/// Keeps the W3C `traceparent` of each department request in the stats, so that a test
+/// sees what a department that traces would have continued.
+async fn record_traceparent(
+    request: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, Error> {
+    if !request.path().starts_with("/__sim/")
+        && let Some(value) = request
+            .headers()
+            .get("traceparent")
+            .and_then(|v| v.to_str().ok())
+        && let Some(knobs) = request.app_data::<web::Data<KnobHandle>>()
+    {
+        knobs.saw_traceparent(value);
+    }
+    next.call(request).await
 }
 
 fn admin_routes(cfg: &mut web::ServiceConfig) {

@@ -12,6 +12,7 @@ use sea_orm::{
     ActiveValue::Set, DatabaseConnection, EntityTrait, TransactionTrait, sea_query::OnConflict,
 };
 use sha2::{Digest, Sha256};
+use tracing::Instrument;
 
 use crate::{
     adapters::{AdapterError, CallContext, Departments},
@@ -76,7 +77,9 @@ pub async fn from_register(
             .village_page(region, cursor.as_deref(), PAGE_SIZE, &ctx)
             .await
     };
-    run(db, vault, region, fetch, progress).await
+    run(db, vault, region, fetch, progress)
+        .instrument(tracing::info_span!("sync.run", region = %region))
+        .await
 }
 
 /// Synchronises `region`, fetching pages with `fetch(cursor)`.
@@ -120,7 +123,12 @@ where
     // far less. Only these pages are held in memory.
     let mut pending: Vec<ResidentRecord> = Vec::new();
     loop {
-        let page = match fetch(cursor.clone()).await {
+        let span = tracing::info_span!(
+            "sync.page",
+            page = report.pages + 1,
+            registrations = tracing::field::Empty,
+        );
+        let page = match fetch(cursor.clone()).instrument(span.clone()).await {
             Ok(page) => page,
             Err(err) => {
                 // What was read before the failure is kept: the next run resumes after it.
@@ -132,7 +140,10 @@ where
                     started_at,
                     finished: false,
                 };
-                write.commit(db, &mut pending, &mut report).await?;
+                write
+                    .commit(db, &mut pending, &mut report)
+                    .instrument(span)
+                    .await?;
                 return Err(err.into());
             }
         };
@@ -143,7 +154,10 @@ where
             .iter()
             .map(|entry| vault.lookup_hashes(entry.id_number.as_str()))
             .collect();
-        let known = residents::ids_by_lookup_hashes(db, &hashes.concat()).await?;
+        span.record("registrations", page.items.len());
+        let known = residents::ids_by_lookup_hashes(db, &hashes.concat())
+            .instrument(span.clone())
+            .await?;
         pending.extend(page.items.iter().zip(&hashes).map(|(entry, hashes)| {
             let id = hashes.iter().find_map(|h| known.get(&h.hash)).cloned();
             record_of(vault, entry, id)
@@ -159,7 +173,10 @@ where
                 started_at,
                 finished,
             };
-            write.commit(db, &mut pending, &mut report).await?;
+            write
+                .commit(db, &mut pending, &mut report)
+                .instrument(span)
+                .await?;
             progress(report.seen, Some(page.total));
         }
         match page.next_cursor {

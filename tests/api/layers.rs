@@ -31,6 +31,28 @@ const RULES: &[(&str, &[&str], &str)] = &[
         "the domain depends on nothing of the hub",
     ),
     (
+        "telemetry",
+        &[
+            "domain",
+            "store",
+            "config",
+            "workflow",
+            "screening",
+            "sync",
+            "audit",
+            "policy",
+            "auth",
+            "adapters",
+            "graphql",
+            "http",
+            "startup",
+            "cli",
+            "demo",
+            "sim",
+        ],
+        "logs and traces are set up beneath every module that records them",
+    ),
+    (
         "store",
         &[
             "config",

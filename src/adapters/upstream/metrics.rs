@@ -48,9 +48,10 @@ impl HealthCollector {
             latency: GaugeVec::new(
                 Opts::new(
                     "department_latency_seconds",
-                    "Latency percentiles of the most recent attempts",
+                    "Latency of the most recent attempts at the 50th, 95th and 99th percentile",
                 ),
-                &["department", "quantile"],
+                // Not `quantile`: that label is reserved for summaries.
+                &["department", "percentile"],
             )?,
             attempts: counter("department_attempts_total", "HTTP exchanges attempted")?,
             errors: counter("department_errors_total", "Attempts that failed")?,
@@ -95,7 +96,7 @@ impl HealthCollector {
                 .with_label_values(&d)
                 .set(h.breaker.as_number());
             if let Some(l) = h.latency {
-                for (q, v) in [("0.5", l.p50), ("0.95", l.p95), ("0.99", l.p99)] {
+                for (q, v) in [("50", l.p50), ("95", l.p95), ("99", l.p99)] {
                     self.latency
                         .with_label_values(&[h.department.as_str(), q])
                         .set(v.as_secs_f64());

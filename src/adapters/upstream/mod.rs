@@ -20,7 +20,7 @@ use self::health::{DepartmentHealth, HealthRecorder};
 use super::context::CallContext;
 use super::error::{AdapterError, Rejection, Unavailability};
 use super::settings::Tuning;
-use crate::domain::Department;
+use crate::{domain::Department, telemetry};
 
 /// Whether a call may be repeated after a transient failure.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -134,14 +134,34 @@ impl Upstream {
     ) -> Result<T, AdapterError> {
         let span = tracing::info_span!(
             "department_call",
+            otel.name = %format_args!("{} {operation}", self.department),
+            otel.kind = "client",
             department = %self.department,
             operation,
             request_id = %ctx.request_id,
+            attempts = tracing::field::Empty,
+            outcome = tracing::field::Empty,
+            breaker = tracing::field::Empty,
         );
-        async {
+        let result = async {
             let mut attempt = 0;
             loop {
-                let error = match self.attempt(ctx, &build, &read).await {
+                let attempt_span = tracing::info_span!(
+                    "department_attempt",
+                    otel.name = %format_args!("{} attempt", self.department),
+                    otel.kind = "client",
+                    department = %self.department,
+                    attempt = attempt + 1,
+                    http.response.status_code = tracing::field::Empty,
+                    outcome = tracing::field::Empty,
+                );
+                let outcome = self
+                    .attempt(ctx, &build, &read)
+                    .instrument(attempt_span.clone())
+                    .await;
+                attempt_span.record("outcome", outcome_name(outcome.as_ref().err()));
+                tracing::Span::current().record("attempts", attempt + 1);
+                let error = match outcome {
                     Ok(value) => return Ok(value),
                     Err(e) => e,
                 };
@@ -168,8 +188,11 @@ impl Upstream {
                 attempt += 1;
             }
         }
-        .instrument(span)
-        .await
+        .instrument(span.clone())
+        .await;
+        span.record("outcome", outcome_name(result.as_ref().err()));
+        span.record("breaker", self.breaker.state().as_str());
+        result
     }
 
     async fn attempt<T>(
@@ -183,7 +206,11 @@ impl Upstream {
         if ctx.expired() {
             return Err(timeout);
         }
-        let request = build(&self.client)?.header("X-Request-Id", ctx.request_id.as_str());
+        let mut request = build(&self.client)?.header("X-Request-Id", ctx.request_id.as_str());
+        // The attempt's span is the parent a department that traces will continue.
+        for (name, value) in telemetry::context::outgoing_headers() {
+            request = request.header(name, value);
+        }
         let Some(permit) = self.breaker.try_acquire() else {
             self.health.short_circuited();
             return Err(AdapterError::CircuitOpen { department });
@@ -208,6 +235,7 @@ impl Upstream {
                 .await
                 .map_err(|e| transport(department, &e))?;
             let status = response.status();
+            tracing::Span::current().record("http.response.status_code", status.as_u16());
             let retry_after = response
                 .headers()
                 .get(reqwest::header::RETRY_AFTER)
@@ -242,6 +270,11 @@ impl Upstream {
         self.breaker.record(permit, outcome);
         result
     }
+}
+
+/// The outcome of a call or attempt as the spans name it: `ok` or the error's kind.
+fn outcome_name(error: Option<&AdapterError>) -> &'static str {
+    error.map_or("ok", |e| e.kind().as_str())
 }
 
 /// A transport failure: no connection, a timeout inside reqwest, or a connection lost

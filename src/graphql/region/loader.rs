@@ -18,7 +18,7 @@ impl RegionLoader {
     /// A loader for one request. The short delay lets one level of a page gather its
     /// keys before the query runs.
     pub fn data_loader(db: Database) -> DataLoader<Self> {
-        DataLoader::new(Self { db }, tokio::spawn).delay(Duration::from_micros(200))
+        DataLoader::new(Self { db }, crate::telemetry::spawn).delay(Duration::from_micros(200))
     }
 }
 

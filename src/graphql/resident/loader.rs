@@ -16,7 +16,7 @@ pub struct ResidentLoader {
 
 impl ResidentLoader {
     pub fn data_loader(db: Database) -> DataLoader<Self> {
-        DataLoader::new(Self { db }, tokio::spawn).delay(Duration::from_micros(200))
+        DataLoader::new(Self { db }, crate::telemetry::spawn).delay(Duration::from_micros(200))
     }
 }
 

@@ -165,7 +165,8 @@ impl DepartmentLoaders {
 // from it), never across requests or callers. No delay: the loader's task runs only once
 // the resolvers of a resident have all been polled (and asked), and a page is prefetched.
 fn batched<L: Send + Sync + 'static>(loader: L) -> DataLoader<L, HashMapCache> {
-    DataLoader::with_cache(loader, tokio::spawn, HashMapCache::default()).delay(Duration::ZERO)
+    DataLoader::with_cache(loader, crate::telemetry::spawn, HashMapCache::default())
+        .delay(Duration::ZERO)
 }
 
 pub struct MedicalLoader(Upstreams);

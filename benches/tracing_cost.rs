@@ -1,0 +1,354 @@
+//! What tracing costs per request: the hub as its own release process, the simulators
+//! answering at once and the departments' answers cached after a warm-up, so that what is
+//! measured is the hub's own work, with tracing off, on but not sampled, on and sampled,
+//! and on and sampled with the collector down. Run with `cargo bench --bench tracing_cost`.
+//!
+//! Reports per mode: sequential latency (p50, p99, mean), throughput at a fixed
+//! concurrency, and the hub's CPU time per request (user + system, from /proc).
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::{
+    net::TcpListener,
+    process::{Child, Command, Stdio},
+    sync::{
+        Arc,
+        atomic::{AtomicU64, Ordering},
+    },
+    time::{Duration, Instant},
+};
+
+use actix_web::{App, HttpResponse, HttpServer, web};
+use cunhub::{
+    auth::{AuthSettings, Role, TokenRequest, mint_development_token},
+    domain::RegionCode,
+    sim::{Department as Sim, GenOptions, Knobs, SimCluster, SimOptions},
+};
+use secrecy::SecretString;
+use serde_json::{Value, json};
+
+const TOWNSHIP: &str = "220122101";
+const SECRET: &str = "bench-secret-bench-secret-bench-secret";
+const PEOPLE: usize = 100;
+const SEQUENTIAL: usize = 2_000;
+const CONCURRENCY: usize = 16;
+const THROUGHPUT_FOR: Duration = Duration::from_secs(8);
+const FULL_VIEW: &str = r#"query ResidentView($n: String!) { residentByIdNumber(idNumber: $n) {
+    name idNumber
+    medicalInsurance { enrolments { scheme status } }
+    socialInsurance { schemes { kind status } }
+    pension { monthlyAmount lastCertifiedOn }
+    assistance { programmes { programme status monthlyAmount } }
+    householdRegistration { status registeredAddress }
+} }"#;
+
+fn main() {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(run());
+}
+
+async fn run() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut generation = GenOptions::new(
+        RegionCode::parse(TOWNSHIP).unwrap(),
+        chrono::Local::now().date_naive(),
+    );
+    generation.people_per_village = 20;
+    let mut options = SimOptions::new(generation);
+    options.workers = 2;
+    options.knobs = Some(Knobs {
+        latency_ms: 0,
+        max_in_flight: 64,
+        ..Knobs::default()
+    });
+    let cluster = SimCluster::start(options).await.unwrap();
+    let (collector, exports) = collector();
+    let closed = {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        format!("http://{}", listener.local_addr().unwrap())
+    };
+    let exe = env!("CARGO_BIN_EXE_cunhub");
+    let base = config_file(&cluster, dir.path());
+    std::fs::write(dir.path().join("sync.toml"), &base).unwrap();
+    let sync = Command::new(exe)
+        .arg("--config")
+        .arg(dir.path().join("sync.toml"))
+        .args(["sync", "--region", TOWNSHIP])
+        .output()
+        .unwrap();
+    assert!(
+        sync.status.success(),
+        "{}",
+        String::from_utf8_lossy(&sync.stderr)
+    );
+    let people: Vec<String> = cluster
+        .population
+        .people
+        .iter()
+        .filter(|p| p.is_normal())
+        .take(PEOPLE)
+        .map(|p| p.id_number.as_str().to_owned())
+        .collect();
+    let token = token();
+    let client = reqwest::Client::builder()
+        .pool_max_idle_per_host(64)
+        .build()
+        .unwrap();
+
+    println!(
+        "one resident, four departments (answers cached), {SEQUENTIAL} sequential requests, then {CONCURRENCY} clients for {}s:\n",
+        THROUGHPUT_FOR.as_secs()
+    );
+    println!(
+        "{:<32} {:>9} {:>9} {:>9} {:>10} {:>12} {:>9}",
+        "tracing", "p50 ms", "p99 ms", "mean ms", "req/s", "CPU µs/req", "exports"
+    );
+    let modes: [(&str, String); 4] = [
+        ("off", String::new()),
+        (
+            "on, not sampled (ratio 0)",
+            format!("[tracing]\nendpoint = \"{collector}\"\nsample_ratio = 0.0\n"),
+        ),
+        (
+            "on, sampled (ratio 1)",
+            format!("[tracing]\nendpoint = \"{collector}\"\nsample_ratio = 1.0\n"),
+        ),
+        (
+            "on, sampled, collector down",
+            format!("[tracing]\nendpoint = \"{closed}\"\nsample_ratio = 1.0\n"),
+        ),
+    ];
+    for (name, tracing) in modes {
+        let config = dir.path().join("hub.toml");
+        std::fs::write(&config, format!("{base}{tracing}")).unwrap();
+        let mut hub = Hub::start(exe, &config);
+        // Warm-up: every answer in the hub's cache, connections open.
+        for n in &people {
+            let body = query(&client, &hub.url, &token, n).await;
+            assert!(body.get("errors").is_none(), "{body}");
+        }
+        let before = exports.load(Ordering::Relaxed);
+        let mut latencies = Vec::with_capacity(SEQUENTIAL);
+        for i in 0..SEQUENTIAL {
+            let started = Instant::now();
+            query(&client, &hub.url, &token, &people[i % PEOPLE]).await;
+            latencies.push(started.elapsed().as_secs_f64() * 1000.0);
+        }
+        let cpu_before = hub.cpu_ticks();
+        let started = Instant::now();
+        let mut tasks = Vec::new();
+        for worker in 0..CONCURRENCY {
+            let (client, url, token, people) = (
+                client.clone(),
+                hub.url.clone(),
+                token.clone(),
+                people.clone(),
+            );
+            tasks.push(tokio::spawn(async move {
+                let mut done = 0u64;
+                let mut i = worker;
+                while started.elapsed() < THROUGHPUT_FOR {
+                    query(&client, &url, &token, &people[i % PEOPLE]).await;
+                    done += 1;
+                    i += CONCURRENCY;
+                }
+                done
+            }));
+        }
+        let mut done = 0;
+        for task in tasks {
+            done += task.await.unwrap();
+        }
+        let seconds = started.elapsed().as_secs_f64();
+        let cpu = hub.cpu_ticks() - cpu_before;
+        hub.stop();
+        let micros_per_tick = 1_000_000.0 / clock_ticks_per_second();
+        println!(
+            "{name:<32} {:>9.3} {:>9.3} {:>9.3} {:>10.0} {:>12.0} {:>9}",
+            pct(&latencies, 50.0),
+            pct(&latencies, 99.0),
+            latencies.iter().sum::<f64>() / latencies.len() as f64,
+            done as f64 / seconds,
+            cpu as f64 * micros_per_tick / done as f64,
+            exports.load(Ordering::Relaxed) - before,
+        );
+    }
+    cluster.stop().await;
+}
+
+/// A collector that takes every export and counts them.
+fn collector() -> (String, Arc<AtomicU64>) {
+    let count = Arc::new(AtomicU64::new(0));
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let counter = web::Data::new(count.clone());
+    let server = HttpServer::new(move || {
+        App::new()
+            .app_data(counter.clone())
+            .app_data(web::PayloadConfig::new(64 * 1024 * 1024))
+            .route(
+                "/v1/traces",
+                web::post().to(
+                    |count: web::Data<Arc<AtomicU64>>, _body: web::Bytes| async move {
+                        count.fetch_add(1, Ordering::Relaxed);
+                        HttpResponse::Ok()
+                            .content_type("application/x-protobuf")
+                            .finish()
+                    },
+                ),
+            )
+    })
+    .workers(1)
+    .disable_signals()
+    .listen(listener)
+    .unwrap()
+    .run();
+    tokio::spawn(server);
+    (url, count)
+}
+
+fn config_file(cluster: &SimCluster, dir: &std::path::Path) -> String {
+    let url = |d| cluster.base_url(d).unwrap().to_owned();
+    format!(
+        r#"[server]
+bind = "127.0.0.1:0"
+graphiql = false
+[database]
+url = "sqlite://{db}?mode=rwc"
+[auth]
+hs256_secret = "{SECRET}"
+[audit]
+checkpoint_key = "AQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQE="
+[privacy]
+lookup_key = "AgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgI="
+encryption_keys = {{ 1 = "AwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwM=" }}
+[log]
+level = "warn"
+[departments.defaults]
+cache_ttl = "1h"
+[departments.medical_insurance]
+base_url = "{medical}"
+division = "220122"
+[departments.social_security]
+base_url = "{social}"
+api_key = "{api_key}"
+[departments.civil_affairs]
+base_url = "{civil}"
+[departments.public_security]
+base_url = "{police}"
+client_id = "{client_id}"
+client_secret = "{client_secret}"
+"#,
+        db = dir.join("bench.db").display(),
+        medical = url(Sim::MedicalInsurance),
+        social = url(Sim::SocialSecurity),
+        civil = url(Sim::CivilAffairs),
+        police = url(Sim::PublicSecurity),
+        api_key = cluster.credentials.social_api_key,
+        client_id = cluster.credentials.police_client_id,
+        client_secret = cluster.credentials.police_client_secret,
+    )
+}
+
+fn token() -> String {
+    let settings = AuthSettings {
+        hs256_secret: Some(SecretString::from(SECRET)),
+        ..AuthSettings::default()
+    };
+    mint_development_token(
+        &settings,
+        &TokenRequest {
+            subject: Some("bench".into()),
+            role: Role::TownshipOfficer,
+            region: RegionCode::parse(TOWNSHIP).unwrap(),
+            department: None,
+            id_number: None,
+            ttl: Duration::from_secs(3600),
+        },
+    )
+    .unwrap()
+}
+
+/// The hub as a child process on a free port.
+struct Hub {
+    child: Child,
+    url: String,
+}
+
+impl Hub {
+    fn start(exe: &str, config: &std::path::Path) -> Self {
+        let port = TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let child = Command::new(exe)
+            .arg("--config")
+            .arg(config)
+            .args(["--bind", &format!("127.0.0.1:{port}"), "serve"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let url = format!("http://127.0.0.1:{port}");
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(Instant::now() < deadline, "the hub did not start");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        Self { child, url }
+    }
+
+    /// User and system CPU time of the hub so far, in clock ticks.
+    fn cpu_ticks(&self) -> u64 {
+        let stat =
+            std::fs::read_to_string(format!("/proc/{}/stat", self.child.id())).unwrap_or_default();
+        // Fields after the command name (which is in parentheses): utime is the 12th.
+        let after = stat.rsplit_once(')').map(|(_, rest)| rest).unwrap_or("");
+        let fields: Vec<&str> = after.split_whitespace().collect();
+        let field = |i: usize| {
+            fields
+                .get(i)
+                .and_then(|v| v.parse::<u64>().ok())
+                .unwrap_or(0)
+        };
+        field(11) + field(12)
+    }
+
+    fn stop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn clock_ticks_per_second() -> f64 {
+    // The kernel's USER_HZ, 100 on every Linux this runs on.
+    100.0
+}
+
+async fn query(client: &reqwest::Client, url: &str, token: &str, n: &str) -> Value {
+    client
+        .post(format!("{url}/graphql"))
+        .bearer_auth(token)
+        .header("x-purpose", "ELIGIBILITY_REVIEW")
+        .json(&json!({ "query": FULL_VIEW, "variables": { "n": n } }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
+}
+
+fn pct(values: &[f64], p: f64) -> f64 {
+    let mut sorted = values.to_vec();
+    sorted.sort_by(|a, b| a.total_cmp(b));
+    if sorted.is_empty() {
+        return 0.0;
+    }
+    let rank = ((p / 100.0) * (sorted.len() - 1) as f64).round() as usize;
+    sorted[rank.min(sorted.len() - 1)]
+}

@@ -1,0 +1,128 @@
+//! Logs and traces through `tracing`, configured from the `[log]` and `[tracing]`
+//! settings alone: log lines to stderr, and, when `tracing.endpoint` is set, the hub's
+//! spans to an OpenTelemetry collector. This module names nothing else of the hub.
+
+pub mod context;
+pub mod db;
+mod export;
+mod settings;
+
+use opentelemetry::trace::TracerProvider as _;
+use opentelemetry_sdk::trace::SdkTracerProvider;
+use tracing::{Level, Metadata};
+use tracing_subscriber::{
+    EnvFilter, Layer, filter::filter_fn, fmt, layer::SubscriberExt, util::SubscriberInitExt,
+};
+
+pub use db::spawn;
+pub use export::ExportError;
+pub use settings::{LogFormat, LogSettings, TracingSettings};
+
+/// What [`init`] set up; [`Telemetry::shutdown`] sends the spans still queued.
+#[derive(Debug, Default)]
+#[must_use = "dropping it does not send the spans still queued: call shutdown"]
+pub struct Telemetry {
+    provider: Option<SdkTracerProvider>,
+}
+
+impl Telemetry {
+    /// Whether spans are exported.
+    pub fn is_tracing(&self) -> bool {
+        self.provider.is_some()
+    }
+
+    /// Exports what is queued now, waiting for it (within `tracing.export_timeout`);
+    /// false when the collector did not take it. It blocks.
+    pub fn flush(&self) -> bool {
+        self.provider
+            .as_ref()
+            .is_none_or(|provider| provider.force_flush().is_ok())
+    }
+
+    /// Exports what is queued (within `tracing.export_timeout`) and stops the exporter.
+    /// It blocks: call it on the way out, off the async workers.
+    pub fn shutdown(self) {
+        if let Some(provider) = self.provider
+            && let Err(err) = provider.shutdown()
+        {
+            tracing::warn!(error = %err, "the last spans could not be exported");
+        }
+    }
+
+    /// [`shutdown`](Self::shutdown) from async code, on a blocking thread.
+    pub async fn close(self) {
+        if self.provider.is_some() {
+            let _ = tokio::task::spawn_blocking(move || self.shutdown()).await;
+        }
+    }
+}
+
+/// Installs the global subscriber; a second call (as in tests) is a no-op. A tracing
+/// setup that cannot be built is logged and the hub runs without it (the settings'
+/// validation has already named any bad value).
+pub fn init(log: &LogSettings, traces: &TracingSettings) -> Telemetry {
+    let filter = EnvFilter::try_new(&log.level).unwrap_or_else(|_| EnvFilter::new("info"));
+    let lines = match log.format {
+        LogFormat::Json => fmt::layer()
+            .json()
+            .flatten_event(true)
+            .with_writer(std::io::stderr)
+            .with_filter(filter)
+            .boxed(),
+        LogFormat::Text => fmt::layer()
+            .with_writer(std::io::stderr)
+            .with_filter(filter)
+            .boxed(),
+    };
+    let mut failure = None;
+    let provider = if traces.is_enabled() {
+        export::provider(traces).map_err(|e| failure = Some(e)).ok()
+    } else {
+        None
+    };
+    let spans = provider.as_ref().map(|provider| {
+        tracing_opentelemetry::layer()
+            .with_tracer(provider.tracer("cunhub"))
+            .with_threads(false)
+            .with_target(false)
+            .with_location(false)
+            .with_tracked_inactivity(false)
+            .with_filter(filter_fn(exported))
+    });
+    let installed = tracing_subscriber::registry()
+        .with(lines)
+        .with(spans)
+        .try_init()
+        .is_ok();
+    if let Some(err) = failure {
+        tracing::error!(error = %err, "tracing is off");
+    }
+    match provider {
+        Some(provider) if installed => {
+            tracing::info!(
+                collector = %traces.endpoint,
+                sample_ratio = traces.sample_ratio,
+                "spans are exported"
+            );
+            Telemetry {
+                provider: Some(provider),
+            }
+        }
+        Some(provider) => {
+            let _ = provider.shutdown();
+            Telemetry::default()
+        }
+        None => Telemetry::default(),
+    }
+}
+
+/// The hub's own spans and its warnings (as span events); nothing of the libraries, and
+/// no per-event detail that the span's attributes already carry.
+fn exported(metadata: &Metadata<'_>) -> bool {
+    metadata.target().starts_with("cunhub")
+        && if metadata.is_span() {
+            *metadata.level() <= Level::INFO
+        } else {
+            *metadata.level() <= Level::WARN
+        }
+}
