@@ -162,9 +162,16 @@ impl Application {
         let listener = TcpListener::bind(&settings.server.bind).map_err(bind_error)?;
         let address = listener.local_addr().map_err(bind_error)?;
         let graphiql = settings.server.graphiql;
+        let server_settings = settings.server.clone();
         let mut server = HttpServer::new(move || {
+            // The last `wrap` is the outermost: every answer, a refused preflight too, is
+            // observed; compression is marked off inside `Compress` and unmarked outside.
             App::new()
                 .app_data(state.clone())
+                .wrap(middleware::from_fn(http::hold_back_compression))
+                .wrap(middleware::Compress::default())
+                .wrap(middleware::from_fn(http::release_compression))
+                .wrap(http::cors(&server_settings))
                 .wrap(middleware::from_fn(http::observe))
                 .configure(|cfg| http::routes(cfg, graphiql))
                 .default_service(web::to(http::not_found))

@@ -18,7 +18,7 @@ use futures_util::StreamExt;
 use serde_json::{Map, Value};
 
 use super::{
-    AppState, RequestId,
+    AppState, RequestId, caching,
     negotiate::{self, ResponseFormat},
     problem::problem,
 };
@@ -164,17 +164,18 @@ async fn execute(
                 ErrorCode::Forbidden,
                 "introspection is not available to anonymous callers: send a bearer token",
             )]);
-            return respond(state, refusal, format);
+            return respond(request, state, refusal, format);
         }
         // Also at execution, for documents too odd to inspect here.
         gql = gql.disable_introspection();
     }
     let context = RequestContext::new(caller, &state.services);
     let response = state.schema.execute(gql.data(context)).await;
-    respond(state, response, format)
+    respond(request, state, response, format)
 }
 
 fn respond(
+    request: &HttpRequest,
     state: &AppState,
     mut response: async_graphql::Response,
     format: ResponseFormat,
@@ -220,9 +221,18 @@ fn respond(
         ResponseFormat::GraphqlResponse if request_error => StatusCode::BAD_REQUEST,
         _ => StatusCode::OK,
     };
-    HttpResponse::build(status)
+    let public = caching::is_public(request) && response.errors.is_empty();
+    let body = Value::Object(body).to_string();
+    let answer = HttpResponse::build(status)
         .content_type(format.media_type())
-        .body(Value::Object(body).to_string())
+        .body(body.clone());
+    caching::finish(
+        request,
+        public,
+        state.settings.server.public_max_age,
+        answer,
+        &body,
+    )
 }
 
 fn params_from_json(body: &[u8]) -> Result<GraphqlParams, String> {

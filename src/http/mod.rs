@@ -1,5 +1,8 @@
 //! The HTTP surface: routes only, no business logic.
 
+mod caching;
+mod compression;
+mod cors;
 mod graphiql;
 mod graphql;
 mod health;
@@ -13,6 +16,8 @@ mod ws;
 
 use actix_web::web;
 
+pub use compression::{hold_back as hold_back_compression, release as release_compression};
+pub use cors::cors;
 pub use observe::{RequestId, observe};
 pub use settings::ServerSettings;
 pub use state::{AppState, HttpSettings};
