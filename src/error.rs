@@ -51,6 +51,41 @@ pub enum ErrorCode {
 }
 
 impl ErrorCode {
+    /// Every code, for the message catalogue and its tests.
+    pub const ALL: [ErrorCode; 31] = [
+        Self::InvalidRegionCode,
+        Self::InvalidCursor,
+        Self::BadUserInput,
+        Self::Forbidden,
+        Self::Internal,
+        Self::DatabaseUnavailable,
+        Self::GraphqlParseFailed,
+        Self::GraphqlValidationFailed,
+        Self::QueryTooDeep,
+        Self::QueryTooComplex,
+        Self::TooManyAliases,
+        Self::TooManyRootFields,
+        Self::TooManyTokens,
+        Self::InvalidToken,
+        Self::Unauthenticated,
+        Self::PurposeRequired,
+        Self::AuditUnavailable,
+        Self::InvalidIdNumber,
+        Self::DepartmentTimeout,
+        Self::DepartmentUnavailable,
+        Self::DepartmentError,
+        Self::BadRequest,
+        Self::NotAcceptable,
+        Self::UnsupportedMediaType,
+        Self::PayloadTooLarge,
+        Self::MethodNotAllowed,
+        Self::NotFound,
+        Self::Conflict,
+        Self::InvalidTransition,
+        Self::IdempotencyKeyReused,
+        Self::InvalidCaseRef,
+    ];
+
     pub fn as_str(self) -> &'static str {
         match self {
             Self::InvalidRegionCode => "INVALID_REGION_CODE",

@@ -20,11 +20,12 @@ use serde_json::{Map, Value};
 use super::{
     AppState, RequestId, caching,
     negotiate::{self, ResponseFormat},
-    problem::problem,
+    problem::{language, problem},
 };
 use crate::{
     error::{self, AppError, ErrorCode},
     graphql::{RequestContext, limits::count_tokens, response::null_errored_fields},
+    messages,
     policy::{self, Caller},
 };
 
@@ -41,12 +42,13 @@ pub async fn post(
     state: web::Data<AppState>,
 ) -> HttpResponse {
     let Some(format) = negotiate::choose(header_str(&request, header::ACCEPT)) else {
-        return not_acceptable();
+        return not_acceptable(&request);
     };
     // Only JSON is read: a text/plain or form POST (which a browser sends cross-site
     // without a preflight) is refused before anything runs.
     if !negotiate::is_json_body(header_str(&request, header::CONTENT_TYPE)) {
         return problem(
+            &request,
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ErrorCode::UnsupportedMediaType,
             "POST /graphql takes a body of type application/json",
@@ -56,35 +58,36 @@ pub async fn post(
     let declared =
         header_str(&request, header::CONTENT_LENGTH).and_then(|v| v.parse::<usize>().ok());
     if declared.is_some_and(|len| len > limit) {
-        return too_large(limit);
+        return too_large(&request, limit);
     }
     let mut body = web::BytesMut::new();
     while let Some(chunk) = payload.next().await {
         let Ok(chunk) = chunk else {
-            return bad_request("the request body could not be read");
+            return bad_request(&request, "the request body could not be read");
         };
         if body.len() + chunk.len() > limit {
-            return too_large(limit);
+            return too_large(&request, limit);
         }
         body.extend_from_slice(&chunk);
     }
     let params = match params_from_json(&body) {
         Ok(params) => params,
-        Err(message) => return bad_request(&message),
+        Err(message) => return bad_request(&request, &message),
     };
     execute(&request, &state, params, format).await
 }
 
 pub async fn get(request: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
     let Some(format) = negotiate::choose(header_str(&request, header::ACCEPT)) else {
-        return not_acceptable();
+        return not_acceptable(&request);
     };
     let params = match params_from_query_string(request.query_string()) {
         Ok(params) => params,
-        Err(message) => return bad_request(&message),
+        Err(message) => return bad_request(&request, &message),
     };
     if selects_mutation(&params, state.settings.limits.max_tokens) {
         let mut response = problem(
+            &request,
             StatusCode::METHOD_NOT_ALLOWED,
             ErrorCode::MethodNotAllowed,
             "mutations are only accepted over POST",
@@ -111,15 +114,14 @@ async fn execute(
         Ok(principal) => principal,
         Err(err) => {
             tracing::info!(reason = err.reason(), "bearer token refused");
+            let mut refusal = error::request_error(ErrorCode::InvalidToken, err.to_string());
+            if let Some(extensions) = &mut refusal.extensions {
+                extensions.set("reason", err.reason());
+            }
+            messages::localize(language(request), &mut refusal);
             let mut response = HttpResponse::build(StatusCode::UNAUTHORIZED)
                 .content_type("application/json")
-                .body(
-                    serde_json::json!({ "errors": [{
-                        "message": err.to_string(),
-                        "extensions": { "code": ErrorCode::InvalidToken.as_str(), "reason": err.reason() }
-                    }]})
-                    .to_string(),
-                );
+                .body(serde_json::json!({ "errors": [refusal] }).to_string());
             response.headers_mut().insert(
                 header::WWW_AUTHENTICATE,
                 header::HeaderValue::from_static("Bearer error=\"invalid_token\""),
@@ -142,7 +144,12 @@ async fn execute(
         Err(err) => {
             let err = AppError::from(err);
             state.metrics.graphql_error(err.code().as_str());
-            return problem(StatusCode::BAD_REQUEST, err.code(), &err.to_string());
+            return problem(
+                request,
+                StatusCode::BAD_REQUEST,
+                err.code(),
+                &err.to_string(),
+            );
         }
     };
     let caller = Caller::new(
@@ -180,6 +187,7 @@ fn respond(
     mut response: async_graphql::Response,
     format: ResponseFormat,
 ) -> HttpResponse {
+    let language = language(request);
     for err in &mut response.errors {
         error::classify(err);
         let code = err
@@ -192,6 +200,7 @@ fn respond(
             })
             .unwrap_or("UNKNOWN");
         state.metrics.graphql_error(code);
+        messages::localize(language, err);
     }
     null_errored_fields(&mut response);
     // A request error (the document could not run at all) has no `data` entry.
@@ -225,6 +234,7 @@ fn respond(
     let body = Value::Object(body).to_string();
     let answer = HttpResponse::build(status)
         .content_type(format.media_type())
+        .insert_header((header::CONTENT_LANGUAGE, language.tag()))
         .body(body.clone());
     caching::finish(
         request,
@@ -354,20 +364,27 @@ fn header_str(request: &HttpRequest, name: header::HeaderName) -> Option<&str> {
     request.headers().get(name).and_then(|v| v.to_str().ok())
 }
 
-fn bad_request(message: &str) -> HttpResponse {
-    problem(StatusCode::BAD_REQUEST, ErrorCode::BadRequest, message)
+fn bad_request(request: &HttpRequest, message: &str) -> HttpResponse {
+    problem(
+        request,
+        StatusCode::BAD_REQUEST,
+        ErrorCode::BadRequest,
+        message,
+    )
 }
 
-fn too_large(limit: usize) -> HttpResponse {
+fn too_large(request: &HttpRequest, limit: usize) -> HttpResponse {
     problem(
+        request,
         StatusCode::PAYLOAD_TOO_LARGE,
         ErrorCode::PayloadTooLarge,
         &format!("the request body is larger than {limit} bytes"),
     )
 }
 
-fn not_acceptable() -> HttpResponse {
+fn not_acceptable(request: &HttpRequest) -> HttpResponse {
     problem(
+        request,
         StatusCode::NOT_ACCEPTABLE,
         ErrorCode::NotAcceptable,
         "accept application/graphql-response+json or application/json",

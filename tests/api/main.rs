@@ -17,6 +17,7 @@ mod graphql_http;
 mod keys;
 mod layers;
 mod limits;
+mod messages;
 mod node;
 mod policy_matrix;
 mod posture;
