@@ -48,11 +48,14 @@ pub enum ErrorCode {
     InvalidTransition,
     IdempotencyKeyReused,
     InvalidCaseRef,
+    PersistedQueryNotFound,
+    PersistedQueryNotSupported,
+    PersistedQueryNotInList,
 }
 
 impl ErrorCode {
     /// Every code, for the message catalogue and its tests.
-    pub const ALL: [ErrorCode; 31] = [
+    pub const ALL: [ErrorCode; 34] = [
         Self::InvalidRegionCode,
         Self::InvalidCursor,
         Self::BadUserInput,
@@ -84,6 +87,9 @@ impl ErrorCode {
         Self::InvalidTransition,
         Self::IdempotencyKeyReused,
         Self::InvalidCaseRef,
+        Self::PersistedQueryNotFound,
+        Self::PersistedQueryNotSupported,
+        Self::PersistedQueryNotInList,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -119,6 +125,9 @@ impl ErrorCode {
             Self::InvalidTransition => "INVALID_TRANSITION",
             Self::IdempotencyKeyReused => "IDEMPOTENCY_KEY_REUSED",
             Self::InvalidCaseRef => "INVALID_CASE_REF",
+            Self::PersistedQueryNotFound => "PERSISTED_QUERY_NOT_FOUND",
+            Self::PersistedQueryNotSupported => "PERSISTED_QUERY_NOT_SUPPORTED",
+            Self::PersistedQueryNotInList => "PERSISTED_QUERY_NOT_IN_LIST",
         }
     }
 }

@@ -46,6 +46,8 @@ pub enum StartupError {
     Metrics(#[from] prometheus::Error),
     #[error(transparent)]
     CheckpointKey(#[from] CheckpointKeyError),
+    #[error("registered documents: {0}")]
+    Documents(#[from] http::documents::ManifestError),
 }
 
 /// Brings the database to what this version of the hub needs: the schema migrations,
@@ -139,6 +141,7 @@ impl Application {
             schema: build_schema(services.clone(), settings.server.suggestions),
             verifier: JwtVerifier::from_settings(&settings.auth)?.with_scope_levels(scope_levels),
             metrics,
+            documents: http::documents::Documents::from_settings(&settings.documents)?,
             settings: HttpSettings {
                 server: settings.server.clone(),
                 limits: services.limits.clone(),

@@ -19,6 +19,7 @@ use serde_json::{Map, Value};
 
 use super::{
     AppState, RequestId, caching,
+    documents::{Asked, Refusal},
     negotiate::{self, ResponseFormat},
     problem::{language, problem},
 };
@@ -31,7 +32,7 @@ use crate::{
 
 /// The fields of a GraphQL request, from a JSON body or a query string.
 struct GraphqlParams {
-    query: String,
+    document: Asked,
     operation_name: Option<String>,
     variables: Option<Value>,
 }
@@ -85,18 +86,6 @@ pub async fn get(request: HttpRequest, state: web::Data<AppState>) -> HttpRespon
         Ok(params) => params,
         Err(message) => return bad_request(&request, &message),
     };
-    if selects_mutation(&params, state.settings.limits.max_tokens) {
-        let mut response = problem(
-            &request,
-            StatusCode::METHOD_NOT_ALLOWED,
-            ErrorCode::MethodNotAllowed,
-            "mutations are only accepted over POST",
-        );
-        response
-            .headers_mut()
-            .insert(header::ALLOW, header::HeaderValue::from_static("POST"));
-        return response;
-    }
     execute(&request, &state, params, format).await
 }
 
@@ -152,13 +141,38 @@ async fn execute(
             );
         }
     };
+    let trusted_only = state
+        .documents
+        .trusted_only(principal.as_ref().map(|p| p.role));
+    let query = match state.documents.resolve(params.document, trusted_only) {
+        Ok(query) => query,
+        Err(refusal) => return refuse(request, state, refusal, format),
+    };
+    if request.method() == actix_web::http::Method::GET
+        && selects_mutation(
+            &query,
+            params.operation_name.as_deref(),
+            state.settings.limits.max_tokens,
+        )
+    {
+        let mut response = problem(
+            request,
+            StatusCode::METHOD_NOT_ALLOWED,
+            ErrorCode::MethodNotAllowed,
+            "mutations are only accepted over POST",
+        );
+        response
+            .headers_mut()
+            .insert(header::ALLOW, header::HeaderValue::from_static("POST"));
+        return response;
+    }
     let caller = Caller::new(
         principal,
         header_str(request, PURPOSE),
         case_ref,
         request_id,
     );
-    let mut gql = async_graphql::Request::new(params.query);
+    let mut gql = async_graphql::Request::new(query);
     if let Some(name) = params.operation_name {
         gql = gql.operation_name(name);
     }
@@ -245,6 +259,25 @@ fn respond(
     )
 }
 
+/// A document that is not run, answered as a request error: 200 for the refusals
+/// Apollo's persisted-query link acts on, whatever the media type.
+fn refuse(
+    request: &HttpRequest,
+    state: &AppState,
+    refusal: Refusal,
+    format: ResponseFormat,
+) -> HttpResponse {
+    let response = async_graphql::Response::from_errors(vec![error::request_error(
+        refusal.code(),
+        refusal.message(),
+    )]);
+    let mut answer = respond(request, state, response, format);
+    if refusal.answered_ok() {
+        *answer.status_mut() = StatusCode::OK;
+    }
+    answer
+}
+
 fn params_from_json(body: &[u8]) -> Result<GraphqlParams, String> {
     let value: Value =
         serde_json::from_slice(body).map_err(|e| format!("the body is not valid JSON: {e}"))?;
@@ -252,9 +285,14 @@ fn params_from_json(body: &[u8]) -> Result<GraphqlParams, String> {
         return Err("the body must be a JSON object (batched requests are not supported)".into());
     };
     let query = match object.remove("query") {
-        Some(Value::String(query)) => query,
+        Some(Value::String(query)) => Some(query),
+        Some(Value::Null) | None => None,
         Some(_) => return Err("`query` must be a string".into()),
-        None => return Err("the body has no `query`".into()),
+    };
+    let document_id = match object.remove("documentId") {
+        Some(Value::String(id)) => Some(id),
+        Some(Value::Null) | None => None,
+        Some(_) => return Err("`documentId` must be a string".into()),
     };
     let operation_name = match object.remove("operationName") {
         Some(Value::String(name)) => Some(name),
@@ -266,12 +304,13 @@ fn params_from_json(body: &[u8]) -> Result<GraphqlParams, String> {
         Some(Value::Null) | None => None,
         Some(_) => return Err("`variables` must be an object".into()),
     };
-    match object.remove("extensions") {
-        Some(Value::Object(_)) | Some(Value::Null) | None => {}
+    let hash = match object.remove("extensions") {
+        Some(Value::Object(extensions)) => persisted_hash(&extensions)?,
+        Some(Value::Null) | None => None,
         Some(_) => return Err("`extensions` must be an object".into()),
-    }
+    };
     Ok(GraphqlParams {
-        query,
+        document: asked(query, document_id, hash, "the body has no `query`")?,
         operation_name,
         variables,
     })
@@ -279,12 +318,24 @@ fn params_from_json(body: &[u8]) -> Result<GraphqlParams, String> {
 
 fn params_from_query_string(query_string: &str) -> Result<GraphqlParams, String> {
     let mut query = None;
+    let mut document_id = None;
+    let mut hash = None;
     let mut operation_name = None;
     let mut variables = None;
     for (key, value) in url::form_urlencoded::parse(query_string.as_bytes()) {
         match key.as_ref() {
             "query" => query = Some(value.into_owned()),
             "operationName" if !value.is_empty() => operation_name = Some(value.into_owned()),
+            "documentId" if !value.is_empty() => document_id = Some(value.into_owned()),
+            "extensions" if !value.is_empty() => {
+                match serde_json::from_str(&value)
+                    .map_err(|e| format!("`extensions` is not valid JSON: {e}"))?
+                {
+                    Value::Object(extensions) => hash = persisted_hash(&extensions)?,
+                    Value::Null => {}
+                    _ => return Err("`extensions` must be a JSON object".into()),
+                }
+            }
             "variables" if !value.is_empty() => {
                 let parsed: Value = serde_json::from_str(&value)
                     .map_err(|e| format!("`variables` is not valid JSON: {e}"))?;
@@ -297,27 +348,67 @@ fn params_from_query_string(query_string: &str) -> Result<GraphqlParams, String>
             _ => {}
         }
     }
-    let query = query.ok_or("the query string has no `query` parameter")?;
     Ok(GraphqlParams {
-        query,
+        document: asked(
+            query,
+            document_id,
+            hash,
+            "the query string has no `query` parameter",
+        )?,
         operation_name,
         variables,
     })
 }
 
+/// Apollo's `extensions.persistedQuery`: `{ "version": 1, "sha256Hash": "…" }`.
+fn persisted_hash(extensions: &Map<String, Value>) -> Result<Option<String>, String> {
+    let Some(persisted) = extensions.get("persistedQuery") else {
+        return Ok(None);
+    };
+    if persisted.get("version").and_then(Value::as_u64) != Some(1) {
+        return Err("`persistedQuery` must have `version` 1".into());
+    }
+    match persisted.get("sha256Hash") {
+        Some(Value::String(hash))
+            if hash.len() == 64 && hash.bytes().all(|b| b.is_ascii_hexdigit()) =>
+        {
+            Ok(Some(hash.clone()))
+        }
+        _ => Err("`persistedQuery.sha256Hash` must be 64 hex digits".into()),
+    }
+}
+
+/// What the request names as its document: text, a registered id, or an APQ hash (with
+/// the text when the client registers it).
+fn asked(
+    query: Option<String>,
+    document_id: Option<String>,
+    hash: Option<String>,
+    missing: &str,
+) -> Result<Asked, String> {
+    match (query, document_id, hash) {
+        (_, Some(_), Some(_)) => Err("send either `documentId` or a persisted query hash".into()),
+        (Some(_), Some(_), None) => Err("send either `query` or `documentId`".into()),
+        (text, None, Some(hash)) => Ok(Asked::Hash { hash, text }),
+        (None, Some(id), None) => Ok(Asked::Id(id)),
+        (Some(text), None, None) => Ok(Asked::Text(text)),
+        (None, None, None) => Err(missing.into()),
+    }
+}
+
 /// Whether the operation a GET would run is a mutation (or a subscription). A document
 /// too large or malformed to parse is left to the executor, which reports it.
-fn selects_mutation(params: &GraphqlParams, max_tokens: usize) -> bool {
-    if count_tokens(&params.query, max_tokens) > max_tokens {
+fn selects_mutation(query: &str, operation_name: Option<&str>, max_tokens: usize) -> bool {
+    if count_tokens(query, max_tokens) > max_tokens {
         return false;
     }
-    let Ok(document) = parse_query(&params.query) else {
+    let Ok(document) = parse_query(query) else {
         return false;
     };
     let selected = document
         .operations
         .iter()
-        .find(|(name, _)| match &params.operation_name {
+        .find(|(name, _)| match operation_name {
             Some(wanted) => name.is_some_and(|n| n.as_str() == wanted),
             None => true,
         });

@@ -3,6 +3,7 @@
 mod caching;
 mod compression;
 mod cors;
+pub mod documents;
 mod graphiql;
 mod graphql;
 mod health;
@@ -18,6 +19,7 @@ use actix_web::web;
 
 pub use compression::{hold_back as hold_back_compression, release as release_compression};
 pub use cors::cors;
+pub use documents::DocumentsSettings;
 pub use observe::{RequestId, observe};
 pub use settings::ServerSettings;
 pub use state::{AppState, HttpSettings};

@@ -52,7 +52,9 @@ pub struct ServerSettings {
 }
 
 /// A list from a settings file (`["a", "b"]`) or an environment variable (`a,b`).
-fn list<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Vec<String>, D::Error> {
+pub(crate) fn list<'de, D: serde::Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Vec<String>, D::Error> {
     #[derive(Deserialize)]
     #[serde(untagged)]
     enum List {

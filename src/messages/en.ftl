@@ -32,6 +32,9 @@ CONFLICT = Someone else changed this record; reload it and try again.
 INVALID_TRANSITION = This step is not possible in the record's current state.
 IDEMPOTENCY_KEY_REUSED = This request key was already used for a different request.
 INVALID_CASE_REF = The case reference is not valid.
+PERSISTED_QUERY_NOT_FOUND = The hub does not know this saved request yet.
+PERSISTED_QUERY_NOT_SUPPORTED = The hub does not take saved requests; send the full request.
+PERSISTED_QUERY_NOT_IN_LIST = This app may only send the requests registered for it.
 
 department = { $name ->
     [medical_insurance] The medical insurance bureau

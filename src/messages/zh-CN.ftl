@@ -32,6 +32,9 @@ CONFLICT = 该记录已被他人修改，请刷新后重试。
 INVALID_TRANSITION = 该记录当前状态下不能进行此步骤。
 IDEMPOTENCY_KEY_REUSED = 该请求编号已用于另一项请求。
 INVALID_CASE_REF = 案件编号无效。
+PERSISTED_QUERY_NOT_FOUND = 系统尚未登记该预存请求。
+PERSISTED_QUERY_NOT_SUPPORTED = 系统不接受预存请求，请发送完整请求。
+PERSISTED_QUERY_NOT_IN_LIST = 该应用只能发送已登记的请求。
 
 department = { $name ->
     [medical_insurance] 医疗保障局

@@ -19,6 +19,7 @@ mod layers;
 mod limits;
 mod messages;
 mod node;
+mod persisted;
 mod policy_matrix;
 mod posture;
 mod regions;
