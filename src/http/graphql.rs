@@ -31,51 +31,60 @@ use crate::{
 };
 
 /// The fields of a GraphQL request, from a JSON body or a query string.
-struct GraphqlParams {
-    document: Asked,
-    operation_name: Option<String>,
-    variables: Option<Value>,
+pub(super) struct GraphqlParams {
+    pub document: Asked,
+    pub operation_name: Option<String>,
+    pub variables: Option<Value>,
 }
 
 pub async fn post(
     request: HttpRequest,
-    mut payload: web::Payload,
+    payload: web::Payload,
     state: web::Data<AppState>,
 ) -> HttpResponse {
     let Some(format) = negotiate::choose(header_str(&request, header::ACCEPT)) else {
         return not_acceptable(&request);
     };
+    let params = match read_post(&request, payload, &state).await {
+        Ok(params) => params,
+        Err(refusal) => return refusal,
+    };
+    execute(&request, &state, params, format).await
+}
+
+/// The parameters of a POST: only a JSON body within the limit is read.
+pub(super) async fn read_post(
+    request: &HttpRequest,
+    mut payload: web::Payload,
+    state: &AppState,
+) -> Result<GraphqlParams, HttpResponse> {
     // Only JSON is read: a text/plain or form POST (which a browser sends cross-site
     // without a preflight) is refused before anything runs.
-    if !negotiate::is_json_body(header_str(&request, header::CONTENT_TYPE)) {
-        return problem(
-            &request,
+    if !negotiate::is_json_body(header_str(request, header::CONTENT_TYPE)) {
+        return Err(problem(
+            request,
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ErrorCode::UnsupportedMediaType,
             "POST /graphql takes a body of type application/json",
-        );
+        ));
     }
     let limit = state.settings.server.body_limit;
     let declared =
-        header_str(&request, header::CONTENT_LENGTH).and_then(|v| v.parse::<usize>().ok());
+        header_str(request, header::CONTENT_LENGTH).and_then(|v| v.parse::<usize>().ok());
     if declared.is_some_and(|len| len > limit) {
-        return too_large(&request, limit);
+        return Err(too_large(request, limit));
     }
     let mut body = web::BytesMut::new();
     while let Some(chunk) = payload.next().await {
         let Ok(chunk) = chunk else {
-            return bad_request(&request, "the request body could not be read");
+            return Err(bad_request(request, "the request body could not be read"));
         };
         if body.len() + chunk.len() > limit {
-            return too_large(&request, limit);
+            return Err(too_large(request, limit));
         }
         body.extend_from_slice(&chunk);
     }
-    let params = match params_from_json(&body) {
-        Ok(params) => params,
-        Err(message) => return bad_request(&request, &message),
-    };
-    execute(&request, &state, params, format).await
+    params_from_json(&body).map_err(|message| bad_request(request, &message))
 }
 
 pub async fn get(request: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
@@ -261,7 +270,7 @@ fn respond(
 
 /// A document that is not run, answered as a request error: 200 for the refusals
 /// Apollo's persisted-query link acts on, whatever the media type.
-fn refuse(
+pub(super) fn refuse(
     request: &HttpRequest,
     state: &AppState,
     refusal: Refusal,
@@ -316,7 +325,7 @@ fn params_from_json(body: &[u8]) -> Result<GraphqlParams, String> {
     })
 }
 
-fn params_from_query_string(query_string: &str) -> Result<GraphqlParams, String> {
+pub(super) fn params_from_query_string(query_string: &str) -> Result<GraphqlParams, String> {
     let mut query = None;
     let mut document_id = None;
     let mut hash = None;
@@ -448,14 +457,14 @@ fn selects_meta(document: &ExecutableDocument, set: &SelectionSet, depth: usize)
     })
 }
 
-const PURPOSE: header::HeaderName = header::HeaderName::from_static("x-purpose");
-const CASE_REF: header::HeaderName = header::HeaderName::from_static("x-case-ref");
+pub(super) const PURPOSE: header::HeaderName = header::HeaderName::from_static("x-purpose");
+pub(super) const CASE_REF: header::HeaderName = header::HeaderName::from_static("x-case-ref");
 
-fn header_str(request: &HttpRequest, name: header::HeaderName) -> Option<&str> {
+pub(super) fn header_str(request: &HttpRequest, name: header::HeaderName) -> Option<&str> {
     request.headers().get(name).and_then(|v| v.to_str().ok())
 }
 
-fn bad_request(request: &HttpRequest, message: &str) -> HttpResponse {
+pub(super) fn bad_request(request: &HttpRequest, message: &str) -> HttpResponse {
     problem(
         request,
         StatusCode::BAD_REQUEST,

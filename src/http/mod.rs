@@ -12,6 +12,7 @@ mod negotiate;
 mod observe;
 mod problem;
 mod settings;
+mod sse;
 mod state;
 mod ws;
 
@@ -36,6 +37,12 @@ pub fn routes(cfg: &mut web::ServiceConfig, graphiql: bool) {
             )
             .route(web::post().to(graphql::post))
             .route(web::get().to(graphql::get))
+            .default_service(web::to(problem::method_not_allowed)),
+    )
+    .service(
+        web::resource("/graphql/stream")
+            .route(web::post().to(sse::post))
+            .route(web::get().to(sse::get))
             .default_service(web::to(problem::method_not_allowed)),
     )
     .route("/healthz", web::get().to(health::alive))

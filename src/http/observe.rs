@@ -81,6 +81,7 @@ fn is_sane_id(value: &str) -> bool {
 fn route_label(path: &str) -> &'static str {
     match path {
         "/graphql" => "/graphql",
+        "/graphql/stream" => "/graphql/stream",
         "/graphiql" => "/graphiql",
         "/healthz" => "/healthz",
         "/readyz" => "/readyz",

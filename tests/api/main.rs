@@ -26,6 +26,7 @@ mod regions;
 mod residents;
 mod schema_file;
 mod screening;
+mod sse;
 mod subscriptions;
 mod visits;
 mod websocket;

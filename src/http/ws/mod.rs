@@ -31,8 +31,8 @@ use tokio::time::{Instant, Sleep};
 
 use super::RequestId;
 use crate::{http::AppState, messages::Language};
-use executor::SocketExecutor;
-use init::Session;
+pub(super) use executor::SocketExecutor;
+pub(super) use init::Session;
 use screen::Screen;
 
 const PROTOCOL: &str = "graphql-transport-ws";
