@@ -157,6 +157,30 @@ pub enum AppError {
     Workflow(Arc<WorkflowError>),
     #[error(transparent)]
     FollowUp(Arc<FollowUpError>),
+    /// Bad arguments of one field, each named by its path.
+    #[error("{}", describe_arguments(.0))]
+    Arguments(Vec<ArgumentProblem>),
+}
+
+/// One bad argument or input field: its path from the argument's name down
+/// (`["input", "idempotencyKey"]`) and what is wrong with it.
+#[derive(Debug)]
+pub struct ArgumentProblem {
+    pub path: Vec<String>,
+    pub error: AppError,
+}
+
+fn describe_arguments(problems: &[ArgumentProblem]) -> String {
+    match problems {
+        [one] => one.error.public_message(),
+        many => {
+            let each: Vec<String> = many
+                .iter()
+                .map(|p| format!("`{}`: {}", p.path.join("."), p.error.public_message()))
+                .collect();
+            format!("{} arguments are invalid: {}", many.len(), each.join("; "))
+        }
+    }
 }
 
 impl From<FollowUpError> for AppError {
@@ -192,6 +216,9 @@ impl From<Arc<StoreError>> for AppError {
 impl AppError {
     pub fn code(&self) -> ErrorCode {
         match self {
+            Self::Arguments(problems) => problems
+                .first()
+                .map_or(ErrorCode::BadUserInput, |p| p.error.code()),
             Self::InvalidRegionCode(_) => ErrorCode::InvalidRegionCode,
             Self::InvalidCursor => ErrorCode::InvalidCursor,
             Self::BadUserInput(_) => ErrorCode::BadUserInput,
@@ -220,7 +247,7 @@ impl AppError {
                 }
                 WorkflowError::Stale(_) => ErrorCode::Conflict,
                 WorkflowError::Key(KeyError::Malformed)
-                | WorkflowError::BadInput(_)
+                | WorkflowError::BadInput(..)
                 | WorkflowError::Item(_) => ErrorCode::BadUserInput,
                 WorkflowError::Store(StoreError::Unavailable(_)) => ErrorCode::DatabaseUnavailable,
                 WorkflowError::Store(_) => ErrorCode::Internal,
@@ -230,7 +257,7 @@ impl AppError {
                 FollowUpError::Forbidden(_) => ErrorCode::Forbidden,
                 FollowUpError::Stale => ErrorCode::Conflict,
                 FollowUpError::Key(KeyError::Reused) => ErrorCode::IdempotencyKeyReused,
-                FollowUpError::Key(KeyError::Malformed) | FollowUpError::BadInput(_) => {
+                FollowUpError::Key(KeyError::Malformed) | FollowUpError::BadInput(..) => {
                     ErrorCode::BadUserInput
                 }
                 FollowUpError::Store(StoreError::Unavailable(_)) => ErrorCode::DatabaseUnavailable,
@@ -252,6 +279,7 @@ impl AppError {
             Self::FollowUp(err) if matches!(**err, FollowUpError::Store(_)) => {
                 "internal error".into()
             }
+            Self::Arguments(problems) => describe_arguments(problems),
             other => other.to_string(),
         }
     }
@@ -279,8 +307,36 @@ impl ErrorExtensions for AppError {
             },
             _ => None,
         };
+        // Bad arguments are named by their paths, all of them; a mutation's bad input
+        // value by its field of `input`.
+        let input_field = match self {
+            Self::Workflow(err) => match &**err {
+                WorkflowError::BadInput(field, _) => Some(*field),
+                WorkflowError::Key(KeyError::Malformed) => Some("idempotencyKey"),
+                _ => None,
+            },
+            Self::FollowUp(err) => match &**err {
+                FollowUpError::BadInput(field, _) => Some(*field),
+                FollowUpError::Key(KeyError::Malformed) => Some("idempotencyKey"),
+                _ => None,
+            },
+            _ => None,
+        };
+        let arguments = match self {
+            Self::Arguments(problems) => Some(argument_extensions(problems)),
+            _ => input_field.map(|field| {
+                argument_extensions(&[ArgumentProblem {
+                    path: vec!["input".to_owned(), field.to_owned()],
+                    error: AppError::BadUserInput(self.public_message()),
+                }])
+            }),
+        };
         async_graphql::Error::new(self.public_message()).extend_with(|_, ext| {
             ext.set("code", code.as_str());
+            if let Some((first, all)) = &arguments {
+                ext.set("argumentPath", first.clone());
+                ext.set("problems", all.clone());
+            }
             if let Some(department) = department {
                 ext.set("department", department);
             }
@@ -290,6 +346,38 @@ impl ErrorExtensions for AppError {
             }
         })
     }
+}
+
+/// The `argumentPath` of the first problem and the `problems` list of all of them.
+fn argument_extensions(
+    problems: &[ArgumentProblem],
+) -> (async_graphql::Value, async_graphql::Value) {
+    use async_graphql::{Name, Value};
+    let path = |p: &ArgumentProblem| {
+        Value::List(p.path.iter().map(|s| Value::String(s.clone())).collect())
+    };
+    let first = problems.first().map_or(Value::Null, path);
+    let all = problems
+        .iter()
+        .map(|p| {
+            Value::Object(
+                [
+                    (Name::new("argumentPath"), path(p)),
+                    (
+                        Name::new("code"),
+                        Value::String(p.error.code().as_str().into()),
+                    ),
+                    (
+                        Name::new("message"),
+                        Value::String(p.error.public_message()),
+                    ),
+                ]
+                .into_iter()
+                .collect(),
+            )
+        })
+        .collect();
+    (first, Value::List(all))
 }
 
 /// Converts a resolver's typed failure into a GraphQL error with its code.

@@ -48,6 +48,13 @@ impl Role {
         Self::ALL.into_iter().find(|r| r.as_str() == value)
     }
 
+    /// Roles that read personal data at all (DOMAIN.md's access matrix): everyone but
+    /// the dashboard, integrators and auditors, who see aggregates, link health and the
+    /// access log.
+    pub fn reads_personal_data(self) -> bool {
+        !matches!(self, Self::Dashboard | Self::Integrator | Self::Auditor)
+    }
+
     /// Roles that act for one department and so carry a `dept` claim.
     pub fn needs_department(self) -> bool {
         matches!(self, Self::DepartmentClerk | Self::Integrator)

@@ -30,6 +30,11 @@ pub struct DemoArgs {
     /// Do not play the village-services walkthrough once the first alerts are in.
     #[arg(long)]
     pub no_walkthrough: bool,
+    /// Once the hub answers, write its addresses, the departments' addresses, a token for
+    /// each role and the sample resident to this file as JSON, for scripts and client
+    /// test suites that start the demo.
+    #[arg(long)]
+    pub ready_file: Option<std::path::PathBuf>,
 }
 
 /// Why the demo could not start.
@@ -43,6 +48,8 @@ pub enum DemoError {
     Token(#[from] crate::auth::AuthError),
     #[error(transparent)]
     Io(#[from] std::io::Error),
+    #[error("--ready-file: {0}")]
+    ReadyFile(serde_json::Error),
     #[error("the department simulators could not start: {0}")]
     Simulators(String),
 }
@@ -93,7 +100,10 @@ pub async fn run(mut settings: Settings, args: DemoArgs) -> Result<(), DemoError
     app.start_background_tasks();
     let address = app.address();
     let server = tokio::spawn(app.run_until_stopped());
-    print_guide(&settings, &cluster, &places, &scope, address)?;
+    let guide = print_guide(&settings, &cluster, &places, &scope, address)?;
+    if let Some(path) = &args.ready_file {
+        write_ready_file(path, &guide, &cluster, &places, address)?;
+    }
 
     // The resident index fills in the background; the hub answers meanwhile.
     let sync_settings = settings.clone();
@@ -272,13 +282,19 @@ async fn seed_overdue_request(
     Ok(done.value.id)
 }
 
+/// What the printed guide hands out: a token for each role and the sample resident.
+struct Guide {
+    tokens: Vec<(Role, String)>,
+    sample_id_number: String,
+}
+
 fn print_guide(
     settings: &Settings,
     cluster: &SimCluster,
     places: &DemoPlaces,
     scope: &RegionCode,
     address: std::net::SocketAddr,
-) -> Result<(), DemoError> {
+) -> Result<Guide, DemoError> {
     println!("{}", sim::cli::summary(&cluster.population));
     println!("{}", sim::cli::banner(cluster));
     println!("cunhub demo is running.\n");
@@ -323,6 +339,7 @@ fn print_guide(
         (Role::Admin, RegionCode::parse("22")?, None, format!("{{ {person} }}")),
     ];
     let mut assistant_token = String::new();
+    let mut tokens = Vec::new();
     for (role, region, department, query) in roles {
         let token = mint_development_token(
             &settings.auth,
@@ -338,8 +355,9 @@ fn print_guide(
         let department = department.map(|d| format!(", {d}")).unwrap_or_default();
         println!("\n  {role} ({region}{department})\n    token  {token}\n    query  {query}");
         if role == Role::VillageAssistant {
-            assistant_token = token;
+            assistant_token = token.clone();
         }
+        tokens.push((role, token));
     }
     println!(
         "\nThe same from a terminal, as the village assistant (the resident index fills within seconds):"
@@ -348,6 +366,51 @@ fn print_guide(
         "  curl -s http://{address}/graphql -H 'content-type: application/json' -H 'X-Purpose: SERVICE_HANDLING' \\\n    -H 'authorization: Bearer {assistant_token}' \\\n    -d '{{\"query\":\"{{ residents(region: \\\"{}\\\", first: 3) {{ nodes {{ name age idNumber medicalInsurance {{ enrolments {{ scheme status }} freshness {{ source }} }} }} }} }}\"}}'\n",
         places.village
     );
+    Ok(Guide {
+        tokens,
+        sample_id_number: sample_id,
+    })
+}
+
+/// Writes the `--ready-file`: written whole to a temporary name, then renamed, so a
+/// reader polling for it never sees half of it.
+fn write_ready_file(
+    path: &std::path::Path,
+    guide: &Guide,
+    cluster: &SimCluster,
+    places: &DemoPlaces,
+    address: std::net::SocketAddr,
+) -> Result<(), DemoError> {
+    let tokens: serde_json::Map<String, serde_json::Value> = guide
+        .tokens
+        .iter()
+        .map(|(role, token)| (role.to_string(), token.clone().into()))
+        .collect();
+    let departments: serde_json::Map<String, serde_json::Value> = cluster
+        .departments
+        .iter()
+        .map(|sim| {
+            (
+                sim.department.code().to_owned(),
+                sim.base_url.clone().into(),
+            )
+        })
+        .collect();
+    let ready = serde_json::json!({
+        "url": format!("http://{address}"),
+        "graphql": format!("http://{address}/graphql"),
+        "ws": format!("ws://{address}/graphql"),
+        "tokens": tokens,
+        "departments": departments,
+        "sampleIdNumber": guide.sample_id_number,
+        "village": places.village.as_str(),
+        "township": places.township.as_str(),
+        "county": places.county.as_str(),
+    });
+    let text = serde_json::to_string_pretty(&ready).map_err(DemoError::ReadyFile)?;
+    let partial = path.with_extension("partial");
+    std::fs::write(&partial, text)?;
+    std::fs::rename(&partial, path)?;
     Ok(())
 }
 

@@ -247,7 +247,7 @@ fn malformed(name: &str, text: &str) -> Option<&'static str> {
 }
 
 /// The operation's variables as the request gives them, else their defaults.
-fn operation_variables<'a>(
+pub(super) fn operation_variables<'a>(
     operation: &'a OperationDefinition,
     variables: &Variables,
 ) -> HashMap<&'a str, Value> {

@@ -3,6 +3,7 @@
 //! driver directly.
 
 pub mod alerts;
+mod argument_checks;
 pub mod audit_flush;
 pub mod audit_log;
 pub mod context;
@@ -11,6 +12,7 @@ pub(crate) mod doors;
 pub mod health;
 pub mod limits;
 pub mod node;
+mod null_propagation;
 pub mod pagination;
 pub mod region;
 pub mod resident;
@@ -22,5 +24,6 @@ mod settings;
 pub mod workflow;
 
 pub use context::{LiveOperation, RequestContext, Services};
+pub use doors::table as root_fields;
 pub use schema::{CunhubSchema, build_schema, sdl};
 pub use settings::QueryLimits;

@@ -1,9 +1,20 @@
 //! The shape of a response as the GraphQL specification asks for it. When a field errors,
 //! the executor leaves its key out of `data`; the specification wants the key present with
-//! `null`. Every transport passes its responses through [`null_errored_fields`] before
-//! sending them.
+//! `null`. And every error carries a code, also those the library raises itself. Every
+//! transport passes its responses through [`finish`] before sending them.
 
 use async_graphql::{Name, PathSegment, Response, Value};
+
+use crate::error;
+
+/// Makes `response` what every transport sends: each error with its code, each errored
+/// field present and `null`.
+pub fn finish(response: &mut Response) {
+    for err in &mut response.errors {
+        error::classify(err);
+    }
+    null_errored_fields(response);
+}
 
 /// Puts `null` at the path of every field error whose parent object is in `data` and lacks
 /// the field's key. A path whose parent is missing or `null` (nulled, never reached, or the
@@ -16,6 +27,18 @@ pub fn null_errored_fields(response: &mut Response) {
             object.entry(Name::new(key)).or_insert(Value::Null);
         }
     }
+}
+
+/// The response path of the field or list item `node` is resolving.
+pub(crate) fn response_path(node: &async_graphql::QueryPathNode<'_>) -> Vec<PathSegment> {
+    let segment = |node: &async_graphql::QueryPathNode<'_>| match node.segment {
+        async_graphql::context::QueryPathSegment::Index(index) => PathSegment::Index(index),
+        async_graphql::context::QueryPathSegment::Name(name) => PathSegment::Field(name.to_owned()),
+    };
+    let mut path: Vec<PathSegment> = node.parents().map(segment).collect();
+    path.reverse();
+    path.push(segment(node));
+    path
 }
 
 /// The value at `path` below `value`, if every step exists.

@@ -1,83 +1,83 @@
 //! The part of the schema one role can use (`cunhub schema --role ROLE`): the root fields
-//! its token may call and every type they reach, so app developers and integrators see
-//! their fields without trial and error.
+//! its token may call — queries, mutations and subscriptions, as the doors' own table
+//! ([`ROOT_FIELDS`](super::doors::table::ROOT_FIELDS)) admits them under the policy — and
+//! every type they reach, so app developers and integrators generate clients for exactly
+//! what they can call.
 
-use std::collections::{BTreeSet, HashMap, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 
 use async_graphql::parser::{
     parse_schema,
     types::{BaseType, Type, TypeKind, TypeSystemDefinition},
 };
 
-use crate::{
-    auth::Role,
-    policy::{AlertAccess, Policy},
-};
+use super::doors::table::{Root, door_of};
+use crate::{auth::Role, policy::Policy};
 
-/// Root fields open to everyone, anonymous callers included.
-const PUBLIC: &[&str] = &["region", "regions"];
-/// Root fields that read residents.
-const PERSONAL: &[&str] = &["resident", "residentByIdNumber", "residents", "household"];
-
-/// Whether `role` (`None`: anonymous) may call the root field `name`.
-fn allowed(role: Option<Role>, policy: &Policy, name: &str) -> bool {
-    if PUBLIC.contains(&name) {
-        return true;
-    }
-    let Some(role) = role else {
-        return false;
-    };
-    let personal = !matches!(role, Role::Dashboard | Role::Integrator | Role::Auditor);
-    match name {
-        "residents" => personal && role != Role::Resident,
-        _ if PERSONAL.contains(&name) => personal,
-        "departmentHealth" => matches!(role, Role::Integrator | Role::Admin),
-        "auditLog" => matches!(role, Role::Auditor | Role::Admin),
-        "alerts" => policy.alert_access(role) != AlertAccess::None,
-        _ => role == Role::Admin,
+fn root_of(type_name: &str) -> Option<Root> {
+    match type_name {
+        "Query" => Some(Root::Query),
+        "Mutation" => Some(Root::Mutation),
+        "Subscription" => Some(Root::Subscription),
+        _ => None,
     }
 }
 
-/// The SDL of `full` cut down to what `role` can reach.
+/// The SDL of `full` cut down to what `role` (`None`: anonymous) can reach.
 pub fn sdl_for_role(full: &str, role: Option<Role>, policy: &Policy) -> String {
     let Ok(document) = parse_schema(full) else {
         return full.to_owned();
     };
+    let admitted = |root: Root, field: &str| {
+        door_of(root, field).is_some_and(|door| door.admits(role, policy))
+    };
     let mut references: HashMap<String, BTreeSet<String>> = HashMap::new();
-    let mut root_fields: Vec<String> = Vec::new();
+    let mut root_fields: BTreeMap<&'static str, Vec<String>> = BTreeMap::new();
     for definition in &document.definitions {
         let TypeSystemDefinition::Type(ty) = definition else {
             continue;
         };
         let name = ty.node.name.node.to_string();
+        let root = root_of(&name);
         let mut reached = BTreeSet::new();
-        match &ty.node.kind {
-            TypeKind::Object(object) => {
-                for field in &object.fields {
-                    if name == "Query" {
-                        let field_name = field.node.name.node.to_string();
-                        if !allowed(role, policy, &field_name) {
-                            continue;
-                        }
-                        root_fields.push(field_name);
-                    }
-                    reached.insert(base_name(&field.node.ty.node));
-                    for argument in &field.node.arguments {
-                        reached.insert(base_name(&argument.node.ty.node));
-                    }
-                }
-            }
+        let (implements, fields) = match &ty.node.kind {
+            TypeKind::Object(object) => (&object.implements, &object.fields),
+            TypeKind::Interface(interface) => (&interface.implements, &interface.fields),
             TypeKind::InputObject(input) => {
                 for field in &input.fields {
                     reached.insert(base_name(&field.node.ty.node));
                 }
+                references.insert(name, reached);
+                continue;
             }
-            _ => {}
+            TypeKind::Union(union) => {
+                reached.extend(union.members.iter().map(|m| m.node.to_string()));
+                references.insert(name, reached);
+                continue;
+            }
+            _ => continue,
+        };
+        reached.extend(implements.iter().map(|i| i.node.to_string()));
+        for field in fields {
+            if let Some(root) = root {
+                let field_name = field.node.name.node.to_string();
+                if !admitted(root, &field_name) {
+                    continue;
+                }
+                root_fields
+                    .entry(root.type_name())
+                    .or_default()
+                    .push(field_name);
+            }
+            reached.insert(base_name(&field.node.ty.node));
+            for argument in &field.node.arguments {
+                reached.insert(base_name(&argument.node.ty.node));
+            }
         }
         references.insert(name, reached);
     }
-    let mut keep: BTreeSet<String> = BTreeSet::from(["Query".to_owned()]);
-    let mut queue: VecDeque<String> = VecDeque::from(["Query".to_owned()]);
+    let mut keep: BTreeSet<String> = root_fields.keys().map(|r| (*r).to_owned()).collect();
+    let mut queue: VecDeque<String> = keep.iter().cloned().collect();
     while let Some(name) = queue.pop_front() {
         for next in references.get(&name).into_iter().flatten() {
             if keep.insert(next.clone()) {
@@ -105,7 +105,9 @@ pub fn sdl_for_role(full: &str, role: Option<Role>, policy: &Policy) -> String {
             continue;
         };
         let kept = match header.split_whitespace().collect::<Vec<_>>().as_slice() {
-            ["type", "Query", ..] => Some(query_block(block, &root_fields)),
+            ["type", name, ..] if root_of(name).is_some() => root_fields
+                .get(*name)
+                .map(|fields| root_block(block, fields)),
             [kind, name, ..]
                 if matches!(
                     *kind,
@@ -114,7 +116,8 @@ pub fn sdl_for_role(full: &str, role: Option<Role>, policy: &Policy) -> String {
             {
                 keep.contains(*name).then(|| block.to_owned())
             }
-            _ => Some(block.to_owned()),
+            // The `schema { … }` block may follow the directives without a blank line.
+            _ => Some(schema_block(block, &root_fields)),
         };
         if let Some(text) = kept {
             out.push_str(text.trim_end());
@@ -122,6 +125,22 @@ pub fn sdl_for_role(full: &str, role: Option<Role>, policy: &Policy) -> String {
         }
     }
     out.trim_end().to_owned() + "\n"
+}
+
+/// `block` with the lines of a `schema { … }` block naming a root type that kept no field
+/// left out (`Query` stays: a schema needs one).
+fn schema_block(block: &str, roots: &BTreeMap<&'static str, Vec<String>>) -> String {
+    block
+        .lines()
+        .filter(|line| {
+            let Some((operation, type_name)) = line.trim().split_once(':') else {
+                return true;
+            };
+            let names_a_root = matches!(operation, "mutation" | "subscription");
+            !names_a_root || roots.contains_key(type_name.trim())
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 // Top-level definitions are separated by blank lines; a description may hold one too.
@@ -155,9 +174,9 @@ fn base_name(ty: &Type) -> String {
     }
 }
 
-// The Query block with only the allowed fields. A field is its description (between
+// A root type's block with only the allowed fields. A field is its description (between
 // `"""` lines indented once) and its definition, whose first line is indented once.
-fn query_block(block: &str, allowed: &[String]) -> String {
+fn root_block(block: &str, allowed: &[String]) -> String {
     let mut head = Vec::new();
     let mut fields: Vec<(Option<String>, Vec<&str>)> = Vec::new();
     let mut current: (Option<String>, Vec<&str>) = (None, Vec::new());
@@ -210,9 +229,11 @@ mod tests {
     }
 
     #[test]
-    fn anonymous_callers_see_the_division_tree_only() {
+    fn anonymous_callers_see_the_division_tree_and_the_catalogue_only() {
         let sdl = role_sdl(None);
         assert!(sdl.contains("regions("));
+        assert!(sdl.contains("catalogue("));
+        assert!(!sdl.contains("type Mutation"));
         assert!(!sdl.contains("residentByIdNumber"));
         assert!(!sdl.contains("type Resident "));
         assert!(sdl.contains("type Region "));
@@ -226,6 +247,10 @@ mod tests {
         let sdl = role_sdl(Some(Role::Integrator));
         assert!(sdl.contains("departmentHealth"));
         assert!(!sdl.contains("type Resident "));
+        // Nothing to change and nothing to follow: no mutation or subscription type.
+        assert!(!sdl.contains("type Mutation"));
+        assert!(!sdl.contains("type Subscription"));
+        assert!(!sdl.contains("mutation: Mutation"));
         if let Err(e) = async_graphql::parser::parse_schema(&sdl) {
             panic!("{e}\n{sdl}");
         }
@@ -239,6 +264,15 @@ mod tests {
         assert!(sdl.contains("type MedicalInsurance "));
         assert!(!sdl.contains("departmentHealth"));
         assert!(!sdl.contains("type DepartmentHealth "));
+        // Their work: opening requests, recording visits, following changes live.
+        assert!(sdl.contains("openServiceRequest("));
+        assert!(sdl.contains("recordVisit("));
+        assert!(sdl.contains("serviceRequestChanged("));
+        assert!(sdl.contains("subscription: Subscription"));
+        // Not theirs: the catalogue's administration.
+        assert!(!sdl.contains("addCatalogueItem("));
+        // Every object type that implements Node keeps the interface it names.
+        assert!(sdl.contains("interface Node"));
         if let Err(e) = async_graphql::parser::parse_schema(&sdl) {
             panic!("{e}\n{sdl}");
         }

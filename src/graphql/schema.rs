@@ -9,12 +9,14 @@ use async_graphql::{MergedObject, MergedSubscription, SDLExportOptions, Schema, 
 use super::{
     QueryLimits, Services,
     alerts::{AlertFollowUpMutation, AlertQuery},
+    argument_checks::ArgumentChecks,
     audit_flush::AuditFlush,
     audit_log::AuditLogQuery,
     date_arguments::DateArguments,
     health::HealthQuery,
     limits::DocumentLimits,
     node::NodeQuery,
+    null_propagation::NullPropagation,
     region::RegionQuery,
     resident::ResidentQuery,
     workflow::{
@@ -61,8 +63,11 @@ fn builder(limits: Arc<QueryLimits>) -> SchemaBuilder<QueryRoot, MutationRoot, S
         MutationRoot::default(),
         SubscriptionRoot::default(),
     )
+    // Outermost around each field, so it sees every failure, the other extensions' too.
+    .extension(NullPropagation)
     .extension(DocumentLimits(limits))
     .extension(DateArguments)
+    .extension(ArgumentChecks)
     .extension(AuditFlush)
     .override_output_type_description::<DateTime<Utc>>(DATE_TIME)
 }

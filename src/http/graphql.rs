@@ -25,7 +25,7 @@ use super::{
 };
 use crate::{
     error::{self, AppError, ErrorCode},
-    graphql::{RequestContext, limits::count_tokens, response::null_errored_fields},
+    graphql::{RequestContext, limits::count_tokens, response},
     messages,
     policy::{self, Caller},
 };
@@ -210,9 +210,9 @@ fn respond(
     mut response: async_graphql::Response,
     format: ResponseFormat,
 ) -> HttpResponse {
+    response::finish(&mut response);
     let language = language(request);
     for err in &mut response.errors {
-        error::classify(err);
         let code = err
             .extensions
             .as_ref()
@@ -225,7 +225,6 @@ fn respond(
         state.metrics.graphql_error(code);
         messages::localize(language, err);
     }
-    null_errored_fields(&mut response);
     // A request error (the document could not run at all) has no `data` entry.
     let request_error = !response.errors.is_empty()
         && response.data == async_graphql::Value::Null

@@ -110,12 +110,11 @@ impl Caller {
             .principal
             .as_ref()
             .ok_or(AccessError::Unauthenticated)?;
-        match principal.role {
-            Role::Dashboard | Role::Integrator | Role::Auditor => {
-                return Err(AccessError::Forbidden(principal.role));
-            }
-            Role::Resident => return Ok(principal),
-            _ => {}
+        if !principal.role.reads_personal_data() {
+            return Err(AccessError::Forbidden(principal.role));
+        }
+        if principal.role == Role::Resident {
+            return Ok(principal);
         }
         match self.purpose()? {
             Purpose::Audit if principal.role != Role::Admin => Err(AccessError::PurposeNotForRole),

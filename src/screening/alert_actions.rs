@@ -28,8 +28,10 @@ pub enum FollowUpError {
     NotFound,
     #[error("{0}")]
     Forbidden(String),
-    #[error("{0}")]
-    BadInput(String),
+    /// A value of the input that cannot be taken: the input field (as the API names it)
+    /// and why.
+    #[error("{1}")]
+    BadInput(&'static str, String),
     /// The follow-up changed between reading and writing it (another caller acted first).
     #[error("the alert's follow-up changed meanwhile: reload it and decide again")]
     Stale,
@@ -256,6 +258,7 @@ fn check_step(
         && (reason.is_empty() || reason.chars().count() > 2000)
     {
         return Err(FollowUpError::BadInput(
+            "reason",
             "a dismissal says in 1 to 2000 characters why the alert is a false positive".into(),
         ));
     }
@@ -263,6 +266,7 @@ fn check_step(
         && note.chars().count() > 2000
     {
         return Err(FollowUpError::BadInput(
+            "note",
             "a note is at most 2000 characters".into(),
         ));
     }
@@ -287,5 +291,5 @@ fn check_step(
             previous.request_id.as_deref().unwrap_or("?")
         ),
     };
-    Err(FollowUpError::BadInput(refusal))
+    Err(FollowUpError::BadInput("alertId", refusal))
 }

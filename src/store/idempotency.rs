@@ -99,6 +99,19 @@ pub enum KeyError {
     Reused,
 }
 
+/// Whether `key` can name an attempt: 8 to 80 letters, digits, `-`, `_` or `:`.
+pub fn check_key(key: &str) -> Result<(), KeyError> {
+    let well_formed = (8..=80).contains(&key.len())
+        && key
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | ':'));
+    if well_formed {
+        Ok(())
+    } else {
+        Err(KeyError::Malformed)
+    }
+}
+
 impl Attempt {
     /// `input` is any stable rendering of the operation's arguments.
     pub fn new(
@@ -107,13 +120,7 @@ impl Attempt {
         operation: &'static str,
         input: &str,
     ) -> Result<Self, KeyError> {
-        let well_formed = (8..=80).contains(&key.len())
-            && key
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | ':'));
-        if !well_formed {
-            return Err(KeyError::Malformed);
-        }
+        check_key(key)?;
         let fingerprint = hex::encode(Sha256::digest(format!("{operation}\n{input}")));
         Ok(Self {
             subject: subject.to_owned(),

@@ -30,7 +30,7 @@ impl From<FollowUpError> for WorkflowError {
         match err {
             FollowUpError::NotFound => Self::NotFound("alert"),
             FollowUpError::Forbidden(reason) => Self::Forbidden(reason),
-            FollowUpError::BadInput(reason) => Self::BadInput(reason),
+            FollowUpError::BadInput(field, reason) => Self::BadInput(field, reason),
             FollowUpError::Stale => Self::Stale("alert's follow-up"),
             FollowUpError::Key(err) => Self::Key(err),
             FollowUpError::Store(err) => Self::Store(err),

@@ -47,10 +47,10 @@ impl Workflow {
         let txn = self.db.begin().await?;
         let added = catalogue::insert(&txn, &item, false, now).await?;
         if !added {
-            return Err(WorkflowError::BadInput(format!(
-                "the code {} is taken",
-                item.code
-            )));
+            return Err(WorkflowError::BadInput(
+                "code",
+                format!("the code {} is taken", item.code),
+            ));
         }
         attempt.record(&txn, &item.code, now).await?;
         txn.commit().await?;

@@ -33,8 +33,10 @@ pub enum WorkflowError {
     /// The record changed between reading and writing it (another caller acted first).
     #[error("the {0} changed meanwhile: reload it and decide again")]
     Stale(&'static str),
-    #[error("{0}")]
-    BadInput(String),
+    /// A value of the input that cannot be taken: the input field (as the API names it)
+    /// and why.
+    #[error("{1}")]
+    BadInput(&'static str, String),
     #[error(transparent)]
     Item(#[from] ItemError),
     #[error(transparent)]

@@ -124,25 +124,32 @@ impl Workflow {
             .filter(|i| resident.village_code.starts_with(i.region.as_str()))
             .ok_or(WorkflowError::NotFound("catalogue item"))?;
         if item.retired_at.is_some() {
-            return Err(WorkflowError::BadInput(format!(
-                "the catalogue item {} is retired: open the request against its successor",
-                item.code
-            )));
+            return Err(WorkflowError::BadInput(
+                "catalogueCode",
+                format!(
+                    "the catalogue item {} is retired: open the request against its successor",
+                    item.code
+                ),
+            ));
         }
         if !item.modes.contains(&input.mode) {
-            return Err(WorkflowError::BadInput(format!(
-                "{} is not handled by {} (it offers {})",
-                item.code,
-                input.mode,
-                item.modes
-                    .iter()
-                    .map(|m| m.code())
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            )));
+            return Err(WorkflowError::BadInput(
+                "mode",
+                format!(
+                    "{} is not handled by {} (it offers {})",
+                    item.code,
+                    input.mode,
+                    item.modes
+                        .iter()
+                        .map(|m| m.code())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            ));
         }
         if input.mode == Mode::Proxy && input.authorisation.is_none() {
             return Err(WorkflowError::BadInput(
+                "authorisation",
                 "a proxy-handled request records the villager's authorisation (who, how, when)"
                     .into(),
             ));
@@ -151,12 +158,14 @@ impl Workflow {
             && (auth.by.trim().is_empty() || auth.at > self.clock.now())
         {
             return Err(WorkflowError::BadInput(
+                "authorisation",
                 "an authorisation names who gave it and when, not in the future".into(),
             ));
         }
         let description = input.description.trim();
         if description.is_empty() || description.chars().count() > 2000 {
             return Err(WorkflowError::BadInput(
+                "description",
                 "describe the need in 1 to 2000 characters".into(),
             ));
         }

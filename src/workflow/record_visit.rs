@@ -82,6 +82,7 @@ fn check_id(id: &str) -> Result<(), WorkflowError> {
         Ok(())
     } else {
         Err(WorkflowError::BadInput(
+            "id",
             "a visit id is 8 to 40 letters, digits, `-` or `_` (a UUID generated on the device)"
                 .into(),
         ))
@@ -135,15 +136,19 @@ impl Workflow {
             .filter(|r| r.village_code.starts_with(principal.region.as_str()))
             .ok_or(WorkflowError::NotFound("resident"))?;
         if input.visited_on > self.clock.today() {
-            return Err(WorkflowError::BadInput(format!(
-                "a visit on {} has not happened yet: today is {}",
-                input.visited_on,
-                self.clock.today()
-            )));
+            return Err(WorkflowError::BadInput(
+                "visitedOn",
+                format!(
+                    "a visit on {} has not happened yet: today is {}",
+                    input.visited_on,
+                    self.clock.today()
+                ),
+            ));
         }
         let findings = input.findings.trim();
         if findings.is_empty() || findings.chars().count() > 4000 {
             return Err(WorkflowError::BadInput(
+                "findings",
                 "write what the visit found in 1 to 4000 characters".into(),
             ));
         }

@@ -79,13 +79,14 @@ impl Workflow {
         let to = lifecycle::apply(request.status, input.action)?;
         let note = input.note.trim().to_owned();
         if input.action.needs_reason() && note.is_empty() {
-            return Err(WorkflowError::BadInput(format!(
-                "{} needs a note saying why",
-                input.action.code()
-            )));
+            return Err(WorkflowError::BadInput(
+                "note",
+                format!("{} needs a note saying why", input.action.code()),
+            ));
         }
         if note.chars().count() > 2000 {
             return Err(WorkflowError::BadInput(
+                "note",
                 "a note is at most 2000 characters".into(),
             ));
         }
@@ -93,11 +94,13 @@ impl Workflow {
             (Action::Route, Some(d)) => Some(d),
             (Action::Route, None) => {
                 return Err(WorkflowError::BadInput(
+                    "department",
                     "ROUTE names the county department to route to".into(),
                 ));
             }
             (_, Some(_)) => {
                 return Err(WorkflowError::BadInput(
+                    "department",
                     "only ROUTE names a department".into(),
                 ));
             }

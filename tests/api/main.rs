@@ -6,6 +6,7 @@ mod helpers;
 mod village;
 
 mod alert_follow_up;
+mod arguments;
 mod audit;
 mod auth;
 mod caching;
@@ -24,6 +25,7 @@ mod policy_matrix;
 mod posture;
 mod regions;
 mod residents;
+mod root_doors;
 mod schema_file;
 mod screening;
 mod sse;

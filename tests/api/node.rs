@@ -432,3 +432,38 @@ async fn a_resident_reads_their_own_record_through_node_and_nobody_elses() {
     assert!(other.data()["node"].is_null(), "{}", other.body);
     assert!(other_direct.data()["resident"].is_null());
 }
+
+#[tokio::test]
+async fn ids_in_inputs_and_filters_accept_the_global_form() {
+    let village = Village::spawn(3).await;
+    let resident = village.residents[0].clone();
+    let global = |type_name: &str, key: &str| STANDARD.encode(format!("{type_name}:{key}"));
+    // A visit recorded for the resident named by its global id opens a request for them.
+    let (_, request) = visit_with_request(&village, &global("Resident", &resident)).await;
+    let data = village
+        .ok(
+            &village.township_officer(),
+            "query ($r: ID!) { serviceRequests(filter: { residentId: $r }) { nodes { id resident { id } } } }",
+            json!({ "r": global("Resident", &resident) }),
+        )
+        .await;
+    assert_eq!(data["serviceRequests"]["nodes"][0]["id"], request.as_str());
+    assert_eq!(
+        data["serviceRequests"]["nodes"][0]["resident"]["id"],
+        resident.as_str()
+    );
+    // The township acts on it through its global id.
+    let data = village
+        .ok(
+            &village.township_officer(),
+            "mutation ($i: ActOnServiceRequestInput!) { actOnServiceRequest(input: $i) { request { id status } } }",
+            json!({ "i": { "requestId": global("ServiceRequest", &request), "action": "ACCEPT",
+                "expectedVersion": 1, "idempotencyKey": "node-accept-0001" } }),
+        )
+        .await;
+    assert_eq!(
+        data["actOnServiceRequest"]["request"]["id"],
+        request.as_str()
+    );
+    assert_eq!(data["actOnServiceRequest"]["request"]["status"], "ACCEPTED");
+}

@@ -10,6 +10,7 @@ use crate::{
     graphql::{
         context::ContextExt,
         doors,
+        node::{self, NodeType},
         workflow::{
             AlertFollowUpState, AuthorisationInput, HandlingMode, ServiceRequest, VisitRequestInput,
         },
@@ -65,7 +66,7 @@ pub struct AcknowledgeAlertInput {
     /// Names this attempt: a retry with the same key returns the first result instead of
     /// acting twice (8 to 80 letters, digits, `-`, `_`, `:`).
     pub idempotency_key: String,
-    /// The alert, as `Alert.id` gives it.
+    /// The alert, as `Alert.id` gives it (its global form works too).
     pub alert_id: ID,
     /// What is being done about it (at most 2000 characters).
     #[graphql(default)]
@@ -78,7 +79,7 @@ pub struct DismissAlertInput {
     /// Names this attempt: a retry with the same key returns the first result instead of
     /// acting twice.
     pub idempotency_key: String,
-    /// The alert, as `Alert.id` gives it.
+    /// The alert, as `Alert.id` gives it (its global form works too).
     pub alert_id: ID,
     /// Why it is a false positive, in 1 to 2000 characters.
     pub reason: String,
@@ -90,7 +91,7 @@ pub struct OpenServiceRequestFromAlertInput {
     /// Names this attempt: a retry with the same key returns the first result instead of
     /// opening a second request.
     pub idempotency_key: String,
-    /// The alert, as `Alert.id` gives it.
+    /// The alert, as `Alert.id` gives it (its global form works too).
     pub alert_id: ID,
     /// The catalogue item, e.g. `JL-MZ-001`.
     pub catalogue_code: String,
@@ -139,7 +140,7 @@ impl AlertFollowUpMutation {
             .follow_ups()
             .acknowledge(
                 caller.principal,
-                &input.alert_id,
+                &node::key_of(NodeType::Alert, &input.alert_id),
                 &input.note,
                 &input.idempotency_key,
             )
@@ -163,7 +164,7 @@ impl AlertFollowUpMutation {
             .follow_ups()
             .dismiss(
                 caller.principal,
-                &input.alert_id,
+                &node::key_of(NodeType::Alert, &input.alert_id),
                 &input.reason,
                 &input.idempotency_key,
             )
@@ -194,7 +195,7 @@ impl AlertFollowUpMutation {
             .workflow
             .open_request_from_alert(
                 caller.principal,
-                &input.alert_id,
+                &node::key_of(NodeType::Alert, &input.alert_id),
                 request,
                 &input.idempotency_key,
             )

@@ -2,8 +2,8 @@
 
 use async_graphql::Context;
 
+use super::table::Door;
 use crate::{
-    auth::Role,
     error::{AppError, ResultExt},
     graphql::context::{ContextExt, RequestContext},
     policy::AccessError,
@@ -15,7 +15,9 @@ pub(crate) fn audit_reader<'c>(ctx: &'c Context<'_>) -> async_graphql::Result<&'
     let request = ctx.request()?;
     let refusal = match &request.caller.principal {
         None => Some(AppError::Access(AccessError::Unauthenticated)),
-        Some(p) if !matches!(p.role, Role::Auditor | Role::Admin) => Some(AppError::Forbidden),
+        Some(p) if !Door::AuditReader.admits(Some(p.role), &ctx.services()?.policy) => {
+            Some(AppError::Forbidden)
+        }
         Some(_) => None,
     };
     if let Some(err) = refusal {

@@ -9,11 +9,14 @@
 //! - [`work`]: village services (the personal door, then the caller's `[work]` row);
 //! - [`signed_in`]: anything else that needs a token but reads no personal data;
 //! - [`audit_reader`]: the access log (auditors and admins).
+//!
+//! [`table`] says which door each root field passes, for the doors and the role schemas.
 
 mod audit_reader;
 mod listing;
 mod personal;
 mod signed_in;
+pub mod table;
 mod work;
 
 pub(crate) use audit_reader::audit_reader;

@@ -3,6 +3,7 @@
 
 use async_graphql::Context;
 
+use super::table::admits_here;
 use crate::{
     auth::Principal,
     error::{AppError, ResultExt},
@@ -10,17 +11,20 @@ use crate::{
     policy::AccessError,
 };
 
-/// Any authenticated caller; an anonymous one is refused, and the refusal audited.
+/// Any authenticated caller whom the root field's row of [`super::table`] admits; anyone
+/// else is refused, and the refusal audited.
 pub(crate) fn signed_in<'c>(
     ctx: &'c Context<'_>,
     action: &'static str,
 ) -> async_graphql::Result<&'c Principal> {
     let request = ctx.request()?;
-    match request.caller.principal.as_ref() {
-        Some(principal) => Ok(principal),
-        None => {
-            request.access.refused(action, "unauthenticated");
-            Err(AppError::from(AccessError::Unauthenticated)).or_graphql()
-        }
+    let Some(principal) = request.caller.principal.as_ref() else {
+        request.access.refused(action, "unauthenticated");
+        return Err(AppError::from(AccessError::Unauthenticated)).or_graphql();
+    };
+    if !admits_here(ctx, principal.role, &ctx.services()?.policy) {
+        request.access.refused(action, "forbidden");
+        return Err(AppError::Forbidden).or_graphql();
     }
+    Ok(principal)
 }

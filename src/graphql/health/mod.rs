@@ -7,7 +7,7 @@ use crate::{
     adapters::{BreakerState, DepartmentHealth as Health},
     auth::Role,
     error::{AppError, ResultExt},
-    graphql::context::ContextExt,
+    graphql::{context::ContextExt, doors::table::Door},
     policy::AccessError,
 };
 
@@ -28,14 +28,18 @@ impl HealthQuery {
         let principal = principal
             .ok_or(AppError::Access(AccessError::Unauthenticated))
             .or_graphql()?;
-        let all = ctx.services()?.departments.health();
+        let services = ctx.services()?;
+        if !Door::DepartmentHealth.admits(Some(principal.role), &services.policy) {
+            return Err(AppError::Forbidden).or_graphql();
+        }
+        let all = services.departments.health();
+        // An integrator sees the link of their own department.
         let visible: Vec<Health> = match principal.role {
-            Role::Admin => all,
             Role::Integrator => all
                 .into_iter()
                 .filter(|h| Some(h.department) == principal.department)
                 .collect(),
-            _ => return Err(AppError::Forbidden).or_graphql(),
+            _ => all,
         };
         Ok(visible.into_iter().map(DepartmentHealth::from).collect())
     }

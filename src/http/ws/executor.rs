@@ -7,10 +7,7 @@ use futures_util::{StreamExt, stream::BoxStream};
 
 use super::{gate, init::Session};
 use crate::{
-    error::classify,
-    graphql::{
-        CunhubSchema, LiveOperation, RequestContext, Services, response::null_errored_fields,
-    },
+    graphql::{CunhubSchema, LiveOperation, RequestContext, Services, response},
     messages::{Language, localize},
 };
 
@@ -40,9 +37,8 @@ impl SocketExecutor {
 /// The response as the socket sends it: errored fields present as null, messages in the
 /// session's language.
 fn finish(mut response: Response, language: Language) -> Response {
-    null_errored_fields(&mut response);
+    response::finish(&mut response);
     for error in &mut response.errors {
-        classify(error);
         localize(language, error);
     }
     response

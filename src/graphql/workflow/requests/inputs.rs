@@ -24,7 +24,7 @@ pub struct ServiceRequestFilter {
     pub updated_since: Option<DateTime<Utc>>,
     /// Only requests against this catalogue item.
     pub catalogue_code: Option<String>,
-    /// Only requests about this resident.
+    /// Only requests about this resident (`Resident.id`; its global form from `node` works too).
     pub resident_id: Option<ID>,
 }
 
@@ -34,7 +34,7 @@ pub struct OpenServiceRequestInput {
     /// Names this attempt: a retry with the same key returns the first result instead of
     /// opening a second request (8 to 80 letters, digits, `-`, `_`, `:`).
     pub idempotency_key: String,
-    /// The resident the need is about.
+    /// The resident the need is about (`Resident.id`; its global form works too).
     pub resident_id: ID,
     /// The catalogue item, e.g. `JL-MZ-001`.
     pub catalogue_code: String,
@@ -63,7 +63,7 @@ pub struct ActOnServiceRequestInput {
     /// Names this attempt: a retry with the same key returns the first result instead of
     /// acting twice.
     pub idempotency_key: String,
-    /// The request to act on.
+    /// The request to act on (`ServiceRequest.id`; its global form works too).
     pub request_id: ID,
     /// The version the caller decided on; if the request changed since, the answer is
     /// CONFLICT and nothing changes.

@@ -11,6 +11,7 @@ use crate::{
     graphql::{
         context::ContextExt,
         doors::{self, WorkCaller},
+        node::{self, NodeType},
     },
     workflow::{
         self, OpenRequest, TakeAction,
@@ -44,7 +45,7 @@ impl ServiceRequestMutation {
         let caller = doors::work(ctx, "service_request.open").await?;
         let services = ctx.services()?;
         let open = OpenRequest {
-            resident_id: input.resident_id.to_string(),
+            resident_id: node::key_of(NodeType::Resident, &input.resident_id),
             catalogue_code: input.catalogue_code.trim().to_owned(),
             mode: input.mode.into(),
             description: input.description,
@@ -76,7 +77,7 @@ impl ServiceRequestMutation {
         let caller = doors::work(ctx, "service_request.act").await?;
         let services = ctx.services()?;
         let action = TakeAction {
-            request_id: input.request_id.to_string(),
+            request_id: node::key_of(NodeType::ServiceRequest, &input.request_id),
             expected_version: input.expected_version,
             action: input.action.into(),
             note: input.note,

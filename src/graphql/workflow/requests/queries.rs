@@ -125,7 +125,10 @@ impl WorkCaller<'_> {
     ) -> async_graphql::Result<Option<RequestFilter>> {
         let Some(bounds) = self.listing_bounds(
             asked.region.as_deref(),
-            asked.resident_id.as_ref().map(|id| id.to_string()),
+            asked
+                .resident_id
+                .as_ref()
+                .map(|id| node::key_of(NodeType::Resident, id)),
         )?
         else {
             return Ok(None);

@@ -17,7 +17,7 @@ use crate::{
 pub struct VisitFilter {
     /// A division code (2 to 12 digits) within your scope; default all of your scope.
     pub region: Option<String>,
-    /// Only visits to this resident.
+    /// Only visits to this resident (`Resident.id`; its global form works too).
     pub resident_id: Option<ID>,
     /// Only visits for this key group.
     pub key_group: Option<KeyGroup>,
@@ -35,7 +35,8 @@ pub struct RecordVisitInput {
     /// digits, `-` or `_`; a UUID fits). Sent again with the same content, it answers
     /// with the visit already recorded; with other content, IDEMPOTENCY_KEY_REUSED.
     pub id: ID,
-    /// The resident visited (of the caller's village).
+    /// The resident visited, of the caller's village (`Resident.id`; its global form
+    /// works too).
     pub resident_id: ID,
     /// The key group the resident is visited as.
     pub key_group: KeyGroup,

@@ -12,6 +12,7 @@ use crate::{
     graphql::{
         context::ContextExt,
         doors::{self, WorkCaller},
+        node::{self, NodeType},
         workflow::requests::ServiceRequest,
     },
     workflow::{
@@ -49,7 +50,7 @@ impl VisitMutation {
         let services = ctx.services()?;
         let visit = RecordVisit {
             id: input.id.to_string(),
-            resident_id: input.resident_id.to_string(),
+            resident_id: node::key_of(NodeType::Resident, &input.resident_id),
             key_group: input.key_group.into(),
             visited_on: input.visited_on.into(),
             findings: input.findings,

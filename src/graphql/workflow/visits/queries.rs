@@ -162,7 +162,10 @@ impl WorkCaller<'_> {
     ) -> async_graphql::Result<Option<store::VisitFilter>> {
         let bounds = self.listing_bounds(
             asked.region.as_deref(),
-            asked.resident_id.as_ref().map(|id| id.to_string()),
+            asked
+                .resident_id
+                .as_ref()
+                .map(|id| node::key_of(NodeType::Resident, id)),
         )?;
         Ok(bounds.map(|bounds| store::VisitFilter {
             region_prefix: bounds.region_prefix,
