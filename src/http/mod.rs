@@ -48,7 +48,8 @@ pub fn routes(cfg: &mut web::ServiceConfig, graphiql: bool) {
     .route("/healthz", web::get().to(health::alive))
     .route("/readyz", web::get().to(health::ready));
     if graphiql {
-        cfg.route("/graphiql", web::get().to(graphiql::page));
+        cfg.route("/graphiql", web::get().to(graphiql::page))
+            .route("/graphiql/assets/{name}", web::get().to(graphiql::asset));
     }
 }
 

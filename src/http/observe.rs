@@ -83,6 +83,7 @@ fn route_label(path: &str) -> &'static str {
         "/graphql" => "/graphql",
         "/graphql/stream" => "/graphql/stream",
         "/graphiql" => "/graphiql",
+        path if path.starts_with("/graphiql/assets/") => "/graphiql/assets",
         "/healthz" => "/healthz",
         "/readyz" => "/readyz",
         "/metrics" => "/metrics",

@@ -14,6 +14,7 @@ mod cli;
 mod compression;
 mod cross_origin;
 mod divisions;
+mod explorer;
 mod graphql_http;
 mod keys;
 mod layers;
