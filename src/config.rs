@@ -21,6 +21,7 @@ use crate::{
     policy::AccessSettings,
     screening::ScreeningSettings,
     settings_row::SettingRow,
+    statistics::StatisticsSettings,
     store::{DatabaseSettings, PrivacySettings},
     telemetry::LogSettings,
     workflow::WorkflowSettings,
@@ -46,6 +47,8 @@ pub struct Settings {
     pub screening: ScreeningSettings,
     /// Service-request deadlines and escalation.
     pub workflow: WorkflowSettings,
+    /// Dashboard snapshots and small-cell suppression.
+    pub statistics: StatisticsSettings,
     pub log: LogSettings,
 }
 
@@ -116,6 +119,7 @@ impl Settings {
             .or_else(|| self.limits.problem())
             .or_else(|| self.screening.problem())
             .or_else(|| self.workflow.problem())
+            .or_else(|| self.statistics.problem())
             .or_else(|| self.log.problem());
         if let Some((key, reason)) = problem {
             return Err(ConfigError::Setting { key, reason });
@@ -155,6 +159,7 @@ impl Settings {
             self.departments.rows(),
             self.screening.rows(),
             self.workflow.rows(),
+            self.statistics.rows(),
             self.log.rows(),
         ]
         .concat()

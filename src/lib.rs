@@ -16,6 +16,7 @@ pub mod screening;
 pub mod settings_row;
 pub mod sim;
 pub mod startup;
+pub mod statistics;
 pub mod store;
 pub mod sync;
 pub mod telemetry;

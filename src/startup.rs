@@ -132,6 +132,7 @@ impl Application {
             request_deadline: settings.server.request_deadline,
             elderly_age: settings.screening.elderly_age,
             workflow: workflow.clone(),
+            statistics: crate::statistics::Published::default(),
         };
         let background = BackgroundTasks::new(&settings, &services, checkpoint_key.clone());
         let metrics = Metrics::new()?;
@@ -243,6 +244,8 @@ pub struct BackgroundTasks {
     workflow: Workflow,
     overdue_check_interval: Duration,
     screening: Option<screening::Background>,
+    statistics: crate::statistics::Published,
+    statistics_settings: crate::statistics::StatisticsSettings,
 }
 
 impl BackgroundTasks {
@@ -263,15 +266,27 @@ impl BackgroundTasks {
             workflow: services.workflow.clone(),
             overdue_check_interval: settings.workflow.overdue_check_interval,
             screening,
+            statistics: services.statistics.clone(),
+            statistics_settings: settings.statistics.clone(),
         }
     }
 
     /// Spawns every task on the current Tokio runtime; they run until the process ends.
     pub fn start(self) {
-        audit::spawn_checkpoints(self.db, self.checkpoint_key, self.checkpoint_interval);
+        audit::spawn_checkpoints(
+            self.db.clone(),
+            self.checkpoint_key,
+            self.checkpoint_interval,
+        );
         tokio::spawn(self.workflow.escalate_every(self.overdue_check_interval));
         if let Some(screening) = self.screening {
             tokio::spawn(screening.every_interval());
         }
+        tokio::spawn(crate::statistics::snapshot_every(
+            self.statistics,
+            self.db,
+            self.statistics_settings.threshold,
+            self.statistics_settings.snapshot_interval,
+        ));
     }
 }

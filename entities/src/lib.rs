@@ -13,5 +13,7 @@ pub mod request_event;
 pub mod resident;
 pub mod screening_run;
 pub mod service_request;
+pub mod stat_snapshot;
 pub mod sync_state;
+pub mod village_rollup;
 pub mod visit;

@@ -107,6 +107,15 @@ impl AuditEvent {
         }
     }
 
+    /// Aggregate statistics of `region` were read: which indicators, and whether the
+    /// figures were unsuppressed (the admin only). No personal data.
+    pub fn aggregate_read(actor: &Actor, region: &str, indicators: Vec<String>) -> Self {
+        Self {
+            field_groups: indicators,
+            ..Self::new(actor, "statistics.read", region, Outcome::Granted)
+        }
+    }
+
     /// The caller changed something in village services (`action` on `target`).
     pub fn acted(actor: &Actor, action: &'static str, target: &str) -> Self {
         Self::new(actor, action, target, Outcome::Granted)

@@ -32,6 +32,8 @@ pub struct Services {
     pub elderly_age: u32,
     /// Village services: catalogue, service requests, visits, alert follow-up.
     pub workflow: crate::workflow::Workflow,
+    /// The statistics snapshot in force.
+    pub statistics: crate::statistics::Published,
 }
 
 /// Per-request data: the caller, what it read, and the request's own loaders, so nothing

@@ -21,6 +21,7 @@ pub mod role_schema;
 pub mod scalars;
 pub mod schema;
 mod settings;
+pub mod statistics;
 pub mod workflow;
 
 pub use context::{LiveOperation, RequestContext, Services};

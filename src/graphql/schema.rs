@@ -19,6 +19,7 @@ use super::{
     null_propagation::NullPropagation,
     region::RegionQuery,
     resident::ResidentQuery,
+    statistics::StatisticsQuery,
     workflow::{
         CatalogueMutation, CatalogueQuery, ServiceRequestMutation, ServiceRequestQuery,
         ServiceRequestSubscription, VisitMutation, VisitQuery,
@@ -38,6 +39,7 @@ pub struct QueryRoot(
     ServiceRequestQuery,
     VisitQuery,
     NodeQuery,
+    StatisticsQuery,
 );
 
 /// The root of every mutation. Each takes an idempotency key.

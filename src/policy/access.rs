@@ -177,6 +177,7 @@ struct Collected {
     misses: Vec<(String, Outcome)>,
     refusals: Vec<(&'static str, String)>,
     withheld: BTreeSet<FieldGroup>,
+    aggregates: Vec<(String, Vec<String>)>,
 }
 
 /// What one request read, collected while it runs and written to the audit log before
@@ -223,6 +224,11 @@ impl AccessLog {
         self.with(|c| c.actions.push((action, target.to_owned())));
     }
 
+    /// Aggregate statistics of `region` were read (`indicators` as asked).
+    pub fn aggregate_read(&self, region: &str, indicators: Vec<String>) {
+        self.with(|c| c.aggregates.push((region.to_owned(), indicators)));
+    }
+
     /// A field group was withheld from the caller (listed once in the response).
     pub fn withheld(&self, group: FieldGroup) {
         self.with(|c| c.withheld.insert(group));
@@ -267,6 +273,9 @@ impl AccessLog {
         }
         for (action, target) in collected.actions {
             events.push(AuditEvent::acted(actor, action, &target));
+        }
+        for (region, indicators) in collected.aggregates {
+            events.push(AuditEvent::aggregate_read(actor, &region, indicators));
         }
         for (key, outcome) in collected.misses {
             events.push(AuditEvent::resident_lookup_missed(actor, &key, outcome));

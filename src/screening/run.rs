@@ -19,6 +19,7 @@ use super::{
 use crate::{
     adapters::{AdapterError, Departments, DepartmentsSettings},
     domain::{Department, IdNumber, RegionCode},
+    statistics::rollup::{self, Count, Source},
     store::{
         StoreError,
         id_vault::{IdVault, Sealed},
@@ -318,6 +319,15 @@ impl Screener<'_> {
             return Err(ScreenError::LeaseLost(row.region.clone()));
         }
         findings::replace_village(&txn, village, alerts, now).await?;
+        let mut by_kind = std::collections::BTreeMap::<&str, i64>::new();
+        for alert in alerts {
+            *by_kind.entry(alert.finding.kind.code()).or_default() += 1;
+        }
+        let counts: Vec<Count> = by_kind
+            .into_iter()
+            .map(|(kind, n)| Count::now(kind, n))
+            .collect();
+        rollup::replace(&txn, village, Source::Alerts, &counts, now).await?;
         txn.commit().await?;
         Ok(())
     }

@@ -19,6 +19,7 @@ use crate::{
         RegionCode,
         views::{RegistrationPage, RegistrationStatus, RegistrationView},
     },
+    statistics::population,
     store::{
         StoreError,
         id_vault::IdVault,
@@ -204,6 +205,16 @@ impl Write<'_> {
                 residents::mark_unseen_moved_out(&txn, self.region.as_str(), self.generation)
                     .await?;
         }
+        // The population counts of every village the batch touched; at the end, of every
+        // village of the region (a move out changes the village left behind).
+        let villages: Vec<String> = if self.finished {
+            population::villages_in(&txn, self.region.as_str()).await?
+        } else {
+            let touched: std::collections::BTreeSet<&str> =
+                pending.iter().map(|r| r.village_code.as_str()).collect();
+            touched.into_iter().map(str::to_owned).collect()
+        };
+        population::recompute(&txn, &villages, now).await?;
         save_state(
             &txn,
             self.key,

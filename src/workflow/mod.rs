@@ -19,6 +19,7 @@ pub mod overdue;
 pub mod record_visit;
 pub mod requests;
 pub mod settings;
+pub mod tally;
 mod transitions;
 pub mod visits;
 

@@ -91,7 +91,11 @@ pub async fn insert(db: &impl ConnectionTrait, visit: &Visit) -> Result<bool, St
         .on_conflict_do_nothing()
         .exec_without_returning(db)
         .await?;
-    Ok(matches!(result, TryInsertResult::Inserted(n) if n > 0))
+    let inserted = matches!(result, TryInsertResult::Inserted(n) if n > 0);
+    if inserted {
+        super::tally::visits(db, &visit.village_code, visit.recorded_at).await?;
+    }
+    Ok(inserted)
 }
 
 pub async fn find(db: &impl ConnectionTrait, id: &str) -> Result<Option<Visit>, StoreError> {

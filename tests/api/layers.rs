@@ -92,6 +92,21 @@ const RULES: &[(&str, &[&str], &str)] = &[
         "the access log is below every feature",
     ),
     (
+        "statistics",
+        &[
+            "config",
+            "workflow",
+            "screening",
+            "sync",
+            "graphql",
+            "http",
+            "startup",
+            "cli",
+            "demo",
+        ],
+        "statistics are fed by the features that see the work happen",
+    ),
+    (
         "policy",
         &[
             "config",

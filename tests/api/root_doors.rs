@@ -48,6 +48,11 @@ fn sample(field: &str) -> (String, serde_json::Value) {
         "visits" => ("{ visits(first: 1) { totalCount } }", json!({})),
         "departmentHealth" => ("{ departmentHealth { department } }", json!({})),
         "auditLog" => ("{ auditLog(first: 1) { totalCount } }", json!({})),
+        "statistics" => (
+            r#"{ statistics(region: "220122101201") { takenAt } }"#,
+            json!({}),
+        ),
+        "statisticsIndicators" => ("{ statisticsIndicators { key } }", json!({})),
         "openServiceRequest" => (
             "mutation($i: OpenServiceRequestInput!) { openServiceRequest(input: $i) { replayed } }",
             json!({ "i": { "residentId": "R000000000000", "catalogueCode": "JL-MZ-001",

@@ -46,6 +46,9 @@ pub enum Door {
     DepartmentHealth,
     /// [`super::audit_reader`]: auditors and admins.
     AuditReader,
+    /// Aggregate statistics (DOMAIN.md's "aggregate statistics" row): the dashboard, a
+    /// village, township or county for its own area, and the admin.
+    Statistics,
 }
 
 impl Door {
@@ -67,6 +70,14 @@ impl Door {
             Self::Alerts => policy.alert_access(role) != AlertAccess::None,
             Self::DepartmentHealth => matches!(role, Role::Integrator | Role::Admin),
             Self::AuditReader => matches!(role, Role::Auditor | Role::Admin),
+            Self::Statistics => matches!(
+                role,
+                Role::Dashboard
+                    | Role::VillageAssistant
+                    | Role::TownshipOfficer
+                    | Role::DepartmentClerk
+                    | Role::Admin
+            ),
         }
     }
 }
@@ -102,6 +113,8 @@ pub const ROOT_FIELDS: &[(Root, &str, Door)] = &[
     (Root::Query, "visits", Door::WorkRecords),
     (Root::Query, "departmentHealth", Door::DepartmentHealth),
     (Root::Query, "auditLog", Door::AuditReader),
+    (Root::Query, "statistics", Door::Statistics),
+    (Root::Query, "statisticsIndicators", Door::Public),
     (
         Root::Mutation,
         "openServiceRequest",

@@ -1,8 +1,9 @@
 //! The last step before a response of a socket operation is sent: what the operation read
 //! outside its executions (a subscription's door, before any event) is recorded, and an
 //! operation whose access could not be recorded ends there. A subscriber is told
-//! `AUDIT_UNAVAILABLE` in place of the event (never the event itself), then `complete`:
-//! it knows that it may have missed changes and subscribes again.
+//! `AUDIT_UNAVAILABLE` in place of the event (never the event itself), in the protocol's
+//! `error` message (see [`super::outcome`]): it knows that it may have missed changes and
+//! subscribes again.
 
 use std::sync::Arc;
 

@@ -13,6 +13,7 @@ mod close;
 mod executor;
 mod gate;
 mod init;
+mod outcome;
 mod screen;
 
 use std::{
@@ -33,6 +34,7 @@ use super::RequestId;
 use crate::{http::AppState, messages::Language};
 pub(super) use executor::SocketExecutor;
 pub(super) use init::Session;
+use outcome::Outcomes;
 use screen::Screen;
 
 const PROTOCOL: &str = "graphql-transport-ws";
@@ -129,6 +131,7 @@ async fn serve(
     let wait = tokio::time::sleep(INIT_WAIT);
     tokio::pin!(wait);
     let mut expiry: Option<Pin<Box<Sleep>>> = None;
+    let mut outcomes = Outcomes::default();
     loop {
         if expiry.is_none() {
             expiry = session.get().and_then(expiry_timer);
@@ -150,6 +153,11 @@ async fn serve(
         };
         match next {
             Some(WsMessage::Text(text)) => {
+                let text = match outcomes.rewrite(&text) {
+                    None => text,
+                    Some(Some(rewritten)) => rewritten,
+                    Some(None) => continue,
+                };
                 screen.sent(&text);
                 if socket.text(text).await.is_err() {
                     return;

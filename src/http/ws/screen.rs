@@ -95,8 +95,8 @@ impl Screen {
 
     /// A server message on its way out: a completed operation frees its id.
     pub fn sent(&self, text: &str) {
-        // The library writes the type first; only `complete` ends an operation.
-        if !text.starts_with(r#"{"type":"complete""#) {
+        // The library writes the type first; `complete` and `error` end an operation.
+        if !text.starts_with(r#"{"type":"complete""#) && !text.starts_with(r#"{"type":"error""#) {
             return;
         }
         let id = serde_json::from_str::<serde_json::Value>(text)

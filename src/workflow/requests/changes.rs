@@ -80,6 +80,7 @@ pub async fn open(
         due,
     };
     insert_event(db, &event).await?;
+    crate::workflow::tally::requests(db, &new.village_code, now).await?;
     Ok((to_request(row)?, event))
 }
 
@@ -162,6 +163,7 @@ pub async fn apply(
         due: if change.escalation { None } else { change.due },
     };
     insert_event(db, &event).await?;
+    crate::workflow::tally::requests(db, &current.village_code, now).await?;
     Ok((current, event))
 }
 

@@ -80,3 +80,25 @@ async function openableItem() {
   const item = items.find((i) => i.modes.includes('IN_VILLAGE')) ?? items[0];
   return { code: item.code, mode: item.modes.includes('IN_VILLAGE') ? 'IN_VILLAGE' : item.modes[0] };
 }
+
+test('a subscription that cannot run is rejected with the error message and its code', async () => {
+  const client = createClient({
+    url: hub.ws,
+    webSocketImpl: WebSocket,
+    retryAttempts: 0,
+    connectionParams: { Authorization: `Bearer ${hub.tokens.township_officer}`, purpose: 'SERVICE_HANDLING' },
+  });
+  try {
+    const outcome = await new Promise((resolve) => {
+      client.subscribe({ query: 'subscription { serviceRequestChanged { noSuchField } }' }, {
+        next: (message) => resolve({ next: message }),
+        error: (errors) => resolve({ error: errors }),
+        complete: () => resolve({ complete: true }),
+      });
+    });
+    assert.ok(Array.isArray(outcome.error), `rejected through error, got ${JSON.stringify(outcome)}`);
+    assert.equal(outcome.error[0].extensions.code, 'GRAPHQL_VALIDATION_FAILED');
+  } finally {
+    await client.dispose();
+  }
+});
