@@ -17,7 +17,7 @@ use crate::{
     audit::AuditSettings,
     auth::AuthSettings,
     graphql::QueryLimits,
-    http::ServerSettings,
+    http::{DocumentsSettings, ServerSettings},
     policy::AccessSettings,
     screening::ScreeningSettings,
     settings_row::SettingRow,
@@ -32,6 +32,8 @@ use crate::{
 #[serde(deny_unknown_fields, default)]
 pub struct Settings {
     pub server: ServerSettings,
+    /// Registered operations and automatic persisted queries.
+    pub documents: DocumentsSettings,
     pub database: DatabaseSettings,
     pub auth: AuthSettings,
     pub audit: AuditSettings,
@@ -112,6 +114,7 @@ impl Settings {
         let problem = self
             .server
             .problem()
+            .or_else(|| self.documents.problem())
             .or_else(|| self.database.problem())
             .or_else(|| self.auth.problem())
             .or_else(|| self.audit.problem())
@@ -149,6 +152,7 @@ impl Settings {
     pub fn rows(&self) -> Vec<SettingRow> {
         [
             self.server.rows(),
+            self.documents.rows(),
             self.database.rows(),
             self.auth.rows(),
             self.audit.rows(),

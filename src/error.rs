@@ -48,9 +48,50 @@ pub enum ErrorCode {
     InvalidTransition,
     IdempotencyKeyReused,
     InvalidCaseRef,
+    PersistedQueryNotFound,
+    PersistedQueryNotSupported,
+    PersistedQueryNotInList,
 }
 
 impl ErrorCode {
+    /// Every code, for the message catalogue and its tests.
+    pub const ALL: [ErrorCode; 34] = [
+        Self::InvalidRegionCode,
+        Self::InvalidCursor,
+        Self::BadUserInput,
+        Self::Forbidden,
+        Self::Internal,
+        Self::DatabaseUnavailable,
+        Self::GraphqlParseFailed,
+        Self::GraphqlValidationFailed,
+        Self::QueryTooDeep,
+        Self::QueryTooComplex,
+        Self::TooManyAliases,
+        Self::TooManyRootFields,
+        Self::TooManyTokens,
+        Self::InvalidToken,
+        Self::Unauthenticated,
+        Self::PurposeRequired,
+        Self::AuditUnavailable,
+        Self::InvalidIdNumber,
+        Self::DepartmentTimeout,
+        Self::DepartmentUnavailable,
+        Self::DepartmentError,
+        Self::BadRequest,
+        Self::NotAcceptable,
+        Self::UnsupportedMediaType,
+        Self::PayloadTooLarge,
+        Self::MethodNotAllowed,
+        Self::NotFound,
+        Self::Conflict,
+        Self::InvalidTransition,
+        Self::IdempotencyKeyReused,
+        Self::InvalidCaseRef,
+        Self::PersistedQueryNotFound,
+        Self::PersistedQueryNotSupported,
+        Self::PersistedQueryNotInList,
+    ];
+
     pub fn as_str(self) -> &'static str {
         match self {
             Self::InvalidRegionCode => "INVALID_REGION_CODE",
@@ -84,6 +125,9 @@ impl ErrorCode {
             Self::InvalidTransition => "INVALID_TRANSITION",
             Self::IdempotencyKeyReused => "IDEMPOTENCY_KEY_REUSED",
             Self::InvalidCaseRef => "INVALID_CASE_REF",
+            Self::PersistedQueryNotFound => "PERSISTED_QUERY_NOT_FOUND",
+            Self::PersistedQueryNotSupported => "PERSISTED_QUERY_NOT_SUPPORTED",
+            Self::PersistedQueryNotInList => "PERSISTED_QUERY_NOT_IN_LIST",
         }
     }
 }

@@ -10,6 +10,7 @@ pub mod domain;
 pub mod error;
 pub mod graphql;
 pub mod http;
+pub mod messages;
 pub mod policy;
 pub mod screening;
 pub mod settings_row;

@@ -47,6 +47,8 @@ pub enum StartupError {
     Metrics(#[from] prometheus::Error),
     #[error(transparent)]
     CheckpointKey(#[from] CheckpointKeyError),
+    #[error("registered documents: {0}")]
+    Documents(#[from] http::documents::ManifestError),
 }
 
 /// Brings the database to what this version of the hub needs: the schema migrations,
@@ -144,6 +146,7 @@ impl Application {
             schema: build_schema(services.clone(), settings.server.suggestions),
             verifier: JwtVerifier::from_settings(&settings.auth)?.with_scope_levels(scope_levels),
             metrics,
+            documents: http::documents::Documents::from_settings(&settings.documents)?,
             settings: HttpSettings {
                 server: settings.server.clone(),
                 limits: services.limits.clone(),
@@ -167,9 +170,16 @@ impl Application {
         let listener = TcpListener::bind(&settings.server.bind).map_err(bind_error)?;
         let address = listener.local_addr().map_err(bind_error)?;
         let graphiql = settings.server.graphiql;
+        let server_settings = settings.server.clone();
         let mut server = HttpServer::new(move || {
+            // The last `wrap` is the outermost: every answer, a refused preflight too, is
+            // observed; compression is marked off inside `Compress` and unmarked outside.
             App::new()
                 .app_data(state.clone())
+                .wrap(middleware::from_fn(http::hold_back_compression))
+                .wrap(middleware::Compress::default())
+                .wrap(middleware::from_fn(http::release_compression))
+                .wrap(http::cors(&server_settings))
                 .wrap(middleware::from_fn(http::observe))
                 .configure(|cfg| http::routes(cfg, graphiql))
                 .default_service(web::to(http::not_found))

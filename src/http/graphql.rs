@@ -18,82 +18,83 @@ use futures_util::StreamExt;
 use serde_json::{Map, Value};
 
 use super::{
-    AppState, RequestId,
+    AppState, RequestId, caching,
+    documents::{Asked, Refusal},
     negotiate::{self, ResponseFormat},
-    problem::problem,
+    problem::{language, problem},
 };
 use crate::{
     error::{self, AppError, ErrorCode},
     graphql::{RequestContext, limits::count_tokens, response},
+    messages,
     policy::{self, Caller},
 };
 
 /// The fields of a GraphQL request, from a JSON body or a query string.
-struct GraphqlParams {
-    query: String,
-    operation_name: Option<String>,
-    variables: Option<Value>,
+pub(super) struct GraphqlParams {
+    pub document: Asked,
+    pub operation_name: Option<String>,
+    pub variables: Option<Value>,
 }
 
 pub async fn post(
     request: HttpRequest,
-    mut payload: web::Payload,
+    payload: web::Payload,
     state: web::Data<AppState>,
 ) -> HttpResponse {
     let Some(format) = negotiate::choose(header_str(&request, header::ACCEPT)) else {
-        return not_acceptable();
+        return not_acceptable(&request);
     };
-    // Only JSON is read: a text/plain or form POST (which a browser sends cross-site
-    // without a preflight) is refused before anything runs.
-    if !negotiate::is_json_body(header_str(&request, header::CONTENT_TYPE)) {
-        return problem(
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            ErrorCode::UnsupportedMediaType,
-            "POST /graphql takes a body of type application/json",
-        );
-    }
-    let limit = state.settings.server.body_limit;
-    let declared =
-        header_str(&request, header::CONTENT_LENGTH).and_then(|v| v.parse::<usize>().ok());
-    if declared.is_some_and(|len| len > limit) {
-        return too_large(limit);
-    }
-    let mut body = web::BytesMut::new();
-    while let Some(chunk) = payload.next().await {
-        let Ok(chunk) = chunk else {
-            return bad_request("the request body could not be read");
-        };
-        if body.len() + chunk.len() > limit {
-            return too_large(limit);
-        }
-        body.extend_from_slice(&chunk);
-    }
-    let params = match params_from_json(&body) {
+    let params = match read_post(&request, payload, &state).await {
         Ok(params) => params,
-        Err(message) => return bad_request(&message),
+        Err(refusal) => return refusal,
     };
     execute(&request, &state, params, format).await
 }
 
+/// The parameters of a POST: only a JSON body within the limit is read.
+pub(super) async fn read_post(
+    request: &HttpRequest,
+    mut payload: web::Payload,
+    state: &AppState,
+) -> Result<GraphqlParams, HttpResponse> {
+    // Only JSON is read: a text/plain or form POST (which a browser sends cross-site
+    // without a preflight) is refused before anything runs.
+    if !negotiate::is_json_body(header_str(request, header::CONTENT_TYPE)) {
+        return Err(problem(
+            request,
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            ErrorCode::UnsupportedMediaType,
+            "POST /graphql takes a body of type application/json",
+        ));
+    }
+    let limit = state.settings.server.body_limit;
+    let declared =
+        header_str(request, header::CONTENT_LENGTH).and_then(|v| v.parse::<usize>().ok());
+    if declared.is_some_and(|len| len > limit) {
+        return Err(too_large(request, limit));
+    }
+    let mut body = web::BytesMut::new();
+    while let Some(chunk) = payload.next().await {
+        let Ok(chunk) = chunk else {
+            return Err(bad_request(request, "the request body could not be read"));
+        };
+        if body.len() + chunk.len() > limit {
+            return Err(too_large(request, limit));
+        }
+        body.extend_from_slice(&chunk);
+    }
+    params_from_json(&body).map_err(|message| bad_request(request, &message))
+}
+
 pub async fn get(request: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
     let Some(format) = negotiate::choose(header_str(&request, header::ACCEPT)) else {
-        return not_acceptable();
+        return not_acceptable(&request);
     };
     let params = match params_from_query_string(request.query_string()) {
         Ok(params) => params,
-        Err(message) => return bad_request(&message),
+        Err(message) => return bad_request(&request, &message),
     };
-    if selects_mutation(&params, state.settings.limits.max_tokens) {
-        let mut response = problem(
-            StatusCode::METHOD_NOT_ALLOWED,
-            ErrorCode::MethodNotAllowed,
-            "mutations are only accepted over POST",
-        );
-        response
-            .headers_mut()
-            .insert(header::ALLOW, header::HeaderValue::from_static("POST"));
-        return response;
-    }
     execute(&request, &state, params, format).await
 }
 
@@ -111,15 +112,14 @@ async fn execute(
         Ok(principal) => principal,
         Err(err) => {
             tracing::info!(reason = err.reason(), "bearer token refused");
+            let mut refusal = error::request_error(ErrorCode::InvalidToken, err.to_string());
+            if let Some(extensions) = &mut refusal.extensions {
+                extensions.set("reason", err.reason());
+            }
+            messages::localize(language(request), &mut refusal);
             let mut response = HttpResponse::build(StatusCode::UNAUTHORIZED)
                 .content_type("application/json")
-                .body(
-                    serde_json::json!({ "errors": [{
-                        "message": err.to_string(),
-                        "extensions": { "code": ErrorCode::InvalidToken.as_str(), "reason": err.reason() }
-                    }]})
-                    .to_string(),
-                );
+                .body(serde_json::json!({ "errors": [refusal] }).to_string());
             response.headers_mut().insert(
                 header::WWW_AUTHENTICATE,
                 header::HeaderValue::from_static("Bearer error=\"invalid_token\""),
@@ -142,16 +142,46 @@ async fn execute(
         Err(err) => {
             let err = AppError::from(err);
             state.metrics.graphql_error(err.code().as_str());
-            return problem(StatusCode::BAD_REQUEST, err.code(), &err.to_string());
+            return problem(
+                request,
+                StatusCode::BAD_REQUEST,
+                err.code(),
+                &err.to_string(),
+            );
         }
     };
+    let trusted_only = state
+        .documents
+        .trusted_only(principal.as_ref().map(|p| p.role));
+    let query = match state.documents.resolve(params.document, trusted_only) {
+        Ok(query) => query,
+        Err(refusal) => return refuse(request, state, refusal, format),
+    };
+    if request.method() == actix_web::http::Method::GET
+        && selects_mutation(
+            &query,
+            params.operation_name.as_deref(),
+            state.settings.limits.max_tokens,
+        )
+    {
+        let mut response = problem(
+            request,
+            StatusCode::METHOD_NOT_ALLOWED,
+            ErrorCode::MethodNotAllowed,
+            "mutations are only accepted over POST",
+        );
+        response
+            .headers_mut()
+            .insert(header::ALLOW, header::HeaderValue::from_static("POST"));
+        return response;
+    }
     let caller = Caller::new(
         principal,
         header_str(request, PURPOSE),
         case_ref,
         request_id,
     );
-    let mut gql = async_graphql::Request::new(params.query);
+    let mut gql = async_graphql::Request::new(query);
     if let Some(name) = params.operation_name {
         gql = gql.operation_name(name);
     }
@@ -164,23 +194,25 @@ async fn execute(
                 ErrorCode::Forbidden,
                 "introspection is not available to anonymous callers: send a bearer token",
             )]);
-            return respond(state, refusal, format);
+            return respond(request, state, refusal, format);
         }
         // Also at execution, for documents too odd to inspect here.
         gql = gql.disable_introspection();
     }
     let context = RequestContext::new(caller, &state.services);
     let response = state.schema.execute(gql.data(context)).await;
-    respond(state, response, format)
+    respond(request, state, response, format)
 }
 
 fn respond(
+    request: &HttpRequest,
     state: &AppState,
     mut response: async_graphql::Response,
     format: ResponseFormat,
 ) -> HttpResponse {
     response::finish(&mut response);
-    for err in &response.errors {
+    let language = language(request);
+    for err in &mut response.errors {
         let code = err
             .extensions
             .as_ref()
@@ -191,6 +223,7 @@ fn respond(
             })
             .unwrap_or("UNKNOWN");
         state.metrics.graphql_error(code);
+        messages::localize(language, err);
     }
     // A request error (the document could not run at all) has no `data` entry.
     let request_error = !response.errors.is_empty()
@@ -219,9 +252,38 @@ fn respond(
         ResponseFormat::GraphqlResponse if request_error => StatusCode::BAD_REQUEST,
         _ => StatusCode::OK,
     };
-    HttpResponse::build(status)
+    let public = caching::is_public(request) && response.errors.is_empty();
+    let body = Value::Object(body).to_string();
+    let answer = HttpResponse::build(status)
         .content_type(format.media_type())
-        .body(Value::Object(body).to_string())
+        .insert_header((header::CONTENT_LANGUAGE, language.tag()))
+        .body(body.clone());
+    caching::finish(
+        request,
+        public,
+        state.settings.server.public_max_age,
+        answer,
+        &body,
+    )
+}
+
+/// A document that is not run, answered as a request error: 200 for the refusals
+/// Apollo's persisted-query link acts on, whatever the media type.
+pub(super) fn refuse(
+    request: &HttpRequest,
+    state: &AppState,
+    refusal: Refusal,
+    format: ResponseFormat,
+) -> HttpResponse {
+    let response = async_graphql::Response::from_errors(vec![error::request_error(
+        refusal.code(),
+        refusal.message(),
+    )]);
+    let mut answer = respond(request, state, response, format);
+    if refusal.answered_ok() {
+        *answer.status_mut() = StatusCode::OK;
+    }
+    answer
 }
 
 fn params_from_json(body: &[u8]) -> Result<GraphqlParams, String> {
@@ -231,9 +293,14 @@ fn params_from_json(body: &[u8]) -> Result<GraphqlParams, String> {
         return Err("the body must be a JSON object (batched requests are not supported)".into());
     };
     let query = match object.remove("query") {
-        Some(Value::String(query)) => query,
+        Some(Value::String(query)) => Some(query),
+        Some(Value::Null) | None => None,
         Some(_) => return Err("`query` must be a string".into()),
-        None => return Err("the body has no `query`".into()),
+    };
+    let document_id = match object.remove("documentId") {
+        Some(Value::String(id)) => Some(id),
+        Some(Value::Null) | None => None,
+        Some(_) => return Err("`documentId` must be a string".into()),
     };
     let operation_name = match object.remove("operationName") {
         Some(Value::String(name)) => Some(name),
@@ -245,25 +312,38 @@ fn params_from_json(body: &[u8]) -> Result<GraphqlParams, String> {
         Some(Value::Null) | None => None,
         Some(_) => return Err("`variables` must be an object".into()),
     };
-    match object.remove("extensions") {
-        Some(Value::Object(_)) | Some(Value::Null) | None => {}
+    let hash = match object.remove("extensions") {
+        Some(Value::Object(extensions)) => persisted_hash(&extensions)?,
+        Some(Value::Null) | None => None,
         Some(_) => return Err("`extensions` must be an object".into()),
-    }
+    };
     Ok(GraphqlParams {
-        query,
+        document: asked(query, document_id, hash, "the body has no `query`")?,
         operation_name,
         variables,
     })
 }
 
-fn params_from_query_string(query_string: &str) -> Result<GraphqlParams, String> {
+pub(super) fn params_from_query_string(query_string: &str) -> Result<GraphqlParams, String> {
     let mut query = None;
+    let mut document_id = None;
+    let mut hash = None;
     let mut operation_name = None;
     let mut variables = None;
     for (key, value) in url::form_urlencoded::parse(query_string.as_bytes()) {
         match key.as_ref() {
             "query" => query = Some(value.into_owned()),
             "operationName" if !value.is_empty() => operation_name = Some(value.into_owned()),
+            "documentId" if !value.is_empty() => document_id = Some(value.into_owned()),
+            "extensions" if !value.is_empty() => {
+                match serde_json::from_str(&value)
+                    .map_err(|e| format!("`extensions` is not valid JSON: {e}"))?
+                {
+                    Value::Object(extensions) => hash = persisted_hash(&extensions)?,
+                    Value::Null => {}
+                    _ => return Err("`extensions` must be a JSON object".into()),
+                }
+            }
             "variables" if !value.is_empty() => {
                 let parsed: Value = serde_json::from_str(&value)
                     .map_err(|e| format!("`variables` is not valid JSON: {e}"))?;
@@ -276,27 +356,67 @@ fn params_from_query_string(query_string: &str) -> Result<GraphqlParams, String>
             _ => {}
         }
     }
-    let query = query.ok_or("the query string has no `query` parameter")?;
     Ok(GraphqlParams {
-        query,
+        document: asked(
+            query,
+            document_id,
+            hash,
+            "the query string has no `query` parameter",
+        )?,
         operation_name,
         variables,
     })
 }
 
+/// Apollo's `extensions.persistedQuery`: `{ "version": 1, "sha256Hash": "…" }`.
+fn persisted_hash(extensions: &Map<String, Value>) -> Result<Option<String>, String> {
+    let Some(persisted) = extensions.get("persistedQuery") else {
+        return Ok(None);
+    };
+    if persisted.get("version").and_then(Value::as_u64) != Some(1) {
+        return Err("`persistedQuery` must have `version` 1".into());
+    }
+    match persisted.get("sha256Hash") {
+        Some(Value::String(hash))
+            if hash.len() == 64 && hash.bytes().all(|b| b.is_ascii_hexdigit()) =>
+        {
+            Ok(Some(hash.clone()))
+        }
+        _ => Err("`persistedQuery.sha256Hash` must be 64 hex digits".into()),
+    }
+}
+
+/// What the request names as its document: text, a registered id, or an APQ hash (with
+/// the text when the client registers it).
+fn asked(
+    query: Option<String>,
+    document_id: Option<String>,
+    hash: Option<String>,
+    missing: &str,
+) -> Result<Asked, String> {
+    match (query, document_id, hash) {
+        (_, Some(_), Some(_)) => Err("send either `documentId` or a persisted query hash".into()),
+        (Some(_), Some(_), None) => Err("send either `query` or `documentId`".into()),
+        (text, None, Some(hash)) => Ok(Asked::Hash { hash, text }),
+        (None, Some(id), None) => Ok(Asked::Id(id)),
+        (Some(text), None, None) => Ok(Asked::Text(text)),
+        (None, None, None) => Err(missing.into()),
+    }
+}
+
 /// Whether the operation a GET would run is a mutation (or a subscription). A document
 /// too large or malformed to parse is left to the executor, which reports it.
-fn selects_mutation(params: &GraphqlParams, max_tokens: usize) -> bool {
-    if count_tokens(&params.query, max_tokens) > max_tokens {
+fn selects_mutation(query: &str, operation_name: Option<&str>, max_tokens: usize) -> bool {
+    if count_tokens(query, max_tokens) > max_tokens {
         return false;
     }
-    let Ok(document) = parse_query(&params.query) else {
+    let Ok(document) = parse_query(query) else {
         return false;
     };
     let selected = document
         .operations
         .iter()
-        .find(|(name, _)| match &params.operation_name {
+        .find(|(name, _)| match operation_name {
             Some(wanted) => name.is_some_and(|n| n.as_str() == wanted),
             None => true,
         });
@@ -336,27 +456,34 @@ fn selects_meta(document: &ExecutableDocument, set: &SelectionSet, depth: usize)
     })
 }
 
-const PURPOSE: header::HeaderName = header::HeaderName::from_static("x-purpose");
-const CASE_REF: header::HeaderName = header::HeaderName::from_static("x-case-ref");
+pub(super) const PURPOSE: header::HeaderName = header::HeaderName::from_static("x-purpose");
+pub(super) const CASE_REF: header::HeaderName = header::HeaderName::from_static("x-case-ref");
 
-fn header_str(request: &HttpRequest, name: header::HeaderName) -> Option<&str> {
+pub(super) fn header_str(request: &HttpRequest, name: header::HeaderName) -> Option<&str> {
     request.headers().get(name).and_then(|v| v.to_str().ok())
 }
 
-fn bad_request(message: &str) -> HttpResponse {
-    problem(StatusCode::BAD_REQUEST, ErrorCode::BadRequest, message)
+pub(super) fn bad_request(request: &HttpRequest, message: &str) -> HttpResponse {
+    problem(
+        request,
+        StatusCode::BAD_REQUEST,
+        ErrorCode::BadRequest,
+        message,
+    )
 }
 
-fn too_large(limit: usize) -> HttpResponse {
+fn too_large(request: &HttpRequest, limit: usize) -> HttpResponse {
     problem(
+        request,
         StatusCode::PAYLOAD_TOO_LARGE,
         ErrorCode::PayloadTooLarge,
         &format!("the request body is larger than {limit} bytes"),
     )
 }
 
-fn not_acceptable() -> HttpResponse {
+fn not_acceptable(request: &HttpRequest) -> HttpResponse {
     problem(
+        request,
         StatusCode::NOT_ACCEPTABLE,
         ErrorCode::NotAcceptable,
         "accept application/graphql-response+json or application/json",

@@ -1,5 +1,9 @@
 //! The HTTP surface: routes only, no business logic.
 
+mod caching;
+mod compression;
+mod cors;
+pub mod documents;
 mod graphiql;
 mod graphql;
 mod health;
@@ -8,11 +12,15 @@ mod negotiate;
 mod observe;
 mod problem;
 mod settings;
+mod sse;
 mod state;
 mod ws;
 
 use actix_web::web;
 
+pub use compression::{hold_back as hold_back_compression, release as release_compression};
+pub use cors::cors;
+pub use documents::DocumentsSettings;
 pub use observe::{RequestId, observe};
 pub use settings::ServerSettings;
 pub use state::{AppState, HttpSettings};
@@ -31,10 +39,17 @@ pub fn routes(cfg: &mut web::ServiceConfig, graphiql: bool) {
             .route(web::get().to(graphql::get))
             .default_service(web::to(problem::method_not_allowed)),
     )
+    .service(
+        web::resource("/graphql/stream")
+            .route(web::post().to(sse::post))
+            .route(web::get().to(sse::get))
+            .default_service(web::to(problem::method_not_allowed)),
+    )
     .route("/healthz", web::get().to(health::alive))
     .route("/readyz", web::get().to(health::ready));
     if graphiql {
-        cfg.route("/graphiql", web::get().to(graphiql::page));
+        cfg.route("/graphiql", web::get().to(graphiql::page))
+            .route("/graphiql/assets/{name}", web::get().to(graphiql::asset));
     }
 }
 

@@ -116,7 +116,9 @@ fn is_sane_id(value: &str) -> bool {
 fn route_label(path: &str) -> &'static str {
     match path {
         "/graphql" => "/graphql",
+        "/graphql/stream" => "/graphql/stream",
         "/graphiql" => "/graphiql",
+        path if path.starts_with("/graphiql/assets/") => "/graphiql/assets",
         "/healthz" => "/healthz",
         "/readyz" => "/readyz",
         "/metrics" => "/metrics",

@@ -29,6 +29,47 @@ pub struct ServerSettings {
     /// The deadline of one GraphQL request's department calls, retries included.
     #[serde(with = "humantime_serde")]
     pub request_deadline: Duration,
+    /// Origins (`https://host[:port]`) whose pages may call the hub from a browser; none
+    /// by default.
+    #[serde(deserialize_with = "list")]
+    pub cors_origins: Vec<String>,
+    /// Request headers those pages may send.
+    #[serde(deserialize_with = "list")]
+    pub cors_allow_headers: Vec<String>,
+    /// Response headers those pages may read.
+    #[serde(deserialize_with = "list")]
+    pub cors_expose_headers: Vec<String>,
+    /// How long a browser may keep a preflight's answer.
+    #[serde(with = "humantime_serde")]
+    pub cors_max_age: Duration,
+    /// Responses of at least this many bytes are compressed (gzip or brotli, as the
+    /// client accepts); smaller ones gain nothing from it.
+    pub compress_min_bytes: usize,
+    /// How long a shared cache may keep an anonymous GET query's answer (public data only,
+    /// such as the division tree); zero: `no-cache`.
+    #[serde(with = "humantime_serde")]
+    pub public_max_age: Duration,
+}
+
+/// A list from a settings file (`["a", "b"]`) or an environment variable (`a,b`).
+pub(crate) fn list<'de, D: serde::Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Vec<String>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum List {
+        Many(Vec<String>),
+        One(String),
+    }
+    let items = match List::deserialize(deserializer)? {
+        List::Many(items) => items,
+        List::One(text) => text.split(',').map(str::to_owned).collect(),
+    };
+    Ok(items
+        .into_iter()
+        .map(|item| item.trim().to_owned())
+        .filter(|item| !item.is_empty())
+        .collect())
 }
 
 impl Default for ServerSettings {
@@ -43,6 +84,31 @@ impl Default for ServerSettings {
             introspection: false,
             suggestions: false,
             request_deadline: Duration::from_millis(2500),
+            cors_origins: Vec::new(),
+            cors_allow_headers: [
+                "Authorization",
+                "Content-Type",
+                "Accept",
+                "Accept-Language",
+                "X-Purpose",
+                "X-Case-Ref",
+                "X-Request-Id",
+            ]
+            .map(String::from)
+            .to_vec(),
+            cors_expose_headers: [
+                "X-Request-Id",
+                "Retry-After",
+                "RateLimit-Limit",
+                "RateLimit-Remaining",
+                "RateLimit-Reset",
+                "ETag",
+            ]
+            .map(String::from)
+            .to_vec(),
+            cors_max_age: Duration::from_secs(3600),
+            compress_min_bytes: 1024,
+            public_max_age: Duration::from_secs(300),
         }
     }
 }
@@ -72,6 +138,23 @@ impl ServerSettings {
         }
         if self.request_deadline < Duration::from_millis(50) {
             return Some(("server.request_deadline", "at least 50ms".into()));
+        }
+        if let Some(origin) = self.cors_origins.iter().find(|o| !is_origin(o)) {
+            return Some((
+                "server.cors_origins",
+                format!("`{origin}` is not an origin such as https://host or https://host:port"),
+            ));
+        }
+        for (key, names) in [
+            ("server.cors_allow_headers", &self.cors_allow_headers),
+            ("server.cors_expose_headers", &self.cors_expose_headers),
+        ] {
+            if let Some(name) = names
+                .iter()
+                .find(|n| actix_web::http::header::HeaderName::try_from(n.as_str()).is_err())
+            {
+                return Some((key, format!("`{name}` is not a header name")));
+            }
         }
         None
     }
@@ -137,6 +220,83 @@ impl ServerSettings {
                 "deadline of one request's department calls, retries included; past it a \
                  field answers `DEPARTMENT_TIMEOUT`",
             ),
+            SettingRow::new(
+                "server.cors_origins",
+                "CUNHUB_CORS_ORIGINS",
+                "none",
+                "origins (`https://host[:port]`, comma-separated in the variable) whose pages \
+                 may call the hub from a browser",
+            ),
+            SettingRow::new(
+                "server.cors_allow_headers",
+                "CUNHUB_CORS_ALLOW_HEADERS",
+                code(self.cors_allow_headers.join(", ")),
+                "request headers those pages may send",
+            ),
+            SettingRow::new(
+                "server.cors_expose_headers",
+                "CUNHUB_CORS_EXPOSE_HEADERS",
+                code(self.cors_expose_headers.join(", ")),
+                "response headers those pages may read",
+            ),
+            SettingRow::new(
+                "server.cors_max_age",
+                "CUNHUB_CORS_MAX_AGE",
+                duration(self.cors_max_age),
+                "how long a browser keeps a preflight's answer",
+            ),
+            SettingRow::new(
+                "server.compress_min_bytes",
+                "CUNHUB_COMPRESS_MIN_BYTES",
+                code(self.compress_min_bytes),
+                "responses of at least this size are compressed (gzip or brotli by \
+                 `Accept-Encoding`); server-sent events never are",
+            ),
+            SettingRow::new(
+                "server.public_max_age",
+                "CUNHUB_PUBLIC_MAX_AGE",
+                duration(self.public_max_age),
+                "how long caches keep an anonymous GET query's answer (public data such as \
+                 the division tree; with an `ETag`); answers to a token are `no-store`",
+            ),
         ]
+    }
+}
+
+/// `scheme://host[:port]` and nothing more, as a browser sends it in `Origin`.
+fn is_origin(text: &str) -> bool {
+    url::Url::parse(text).is_ok_and(|url| {
+        matches!(url.scheme(), "http" | "https")
+            && url.host_str().is_some()
+            && url.origin().ascii_serialization() == text
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_plain_origins_are_allowed_origins() {
+        assert!(is_origin("https://dashboard.example.cn"));
+        assert!(is_origin("http://127.0.0.1:5173"));
+        assert!(!is_origin("https://dashboard.example.cn/"));
+        assert!(!is_origin("*"));
+        assert!(!is_origin("dashboard.example.cn"));
+        assert!(!is_origin("https://a.example/path"));
+    }
+
+    #[test]
+    fn lists_come_from_an_array_or_a_comma_separated_string() {
+        let from_env: ServerSettings = serde_json::from_value(
+            serde_json::json!({ "cors_origins": "https://a.cn, http://b.cn:8080" }),
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(from_env.cors_origins, ["https://a.cn", "http://b.cn:8080"]);
+        let from_file: ServerSettings =
+            serde_json::from_value(serde_json::json!({ "cors_origins": ["https://a.cn"] }))
+                .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(from_file.cors_origins, ["https://a.cn"]);
+        assert!(ServerSettings::default().cors_origins.is_empty());
     }
 }

@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use super::{ServerSettings, metrics::Metrics};
+use super::{ServerSettings, documents::Documents, metrics::Metrics};
 use crate::{
     auth::JwtVerifier,
     graphql::{CunhubSchema, QueryLimits, Services},
@@ -14,6 +14,8 @@ pub struct AppState {
     pub services: Services,
     pub verifier: JwtVerifier,
     pub metrics: Metrics,
+    /// Registered documents and automatically persisted queries.
+    pub documents: Documents,
     pub settings: HttpSettings,
 }
 

@@ -107,7 +107,7 @@ fn pairs(expected: &[(&str, &str)]) -> Vec<(String, String)> {
 
 /// Two residents of the test township living in different villages: `(id, village)`
 /// (of 14 or over: a listing withholds a child's village).
-async fn residents_of_two_villages(app: &TestApp) -> [(String, String); 2] {
+pub(crate) async fn residents_of_two_villages(app: &TestApp) -> [(String, String); 2] {
     let response = app
         .graphql_owned(format!(
             r#"{{ residents(region: "{TOWNSHIP}", first: 100, filter: {{ minAge: 14 }}) {{ nodes {{ id village {{ code }} }} }} }}"#
@@ -131,7 +131,7 @@ async fn residents_of_two_villages(app: &TestApp) -> [(String, String); 2] {
 }
 
 /// Opens a request for `resident` as their village's assistant; its id.
-async fn open_request(app: &TestApp, resident: &str, village: &str) -> String {
+pub(crate) async fn open_request(app: &TestApp, resident: &str, village: &str) -> String {
     let response = app
         .graphql(
             "mutation($input: OpenServiceRequestInput!) { openServiceRequest(input: $input) { request { id } } }",

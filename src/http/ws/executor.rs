@@ -6,7 +6,10 @@ use async_graphql::{Data, Executor, Request, Response};
 use futures_util::{StreamExt, stream::BoxStream};
 
 use super::{gate, init::Session};
-use crate::graphql::{CunhubSchema, LiveOperation, RequestContext, Services, response};
+use crate::{
+    graphql::{CunhubSchema, LiveOperation, RequestContext, Services, response},
+    messages::{Language, localize},
+};
 
 /// Each operation gets a request context of its own (for what it does before it executes,
 /// such as a subscription's door), and each of its executions, every pushed event
@@ -25,14 +28,27 @@ impl SocketExecutor {
             .map(|s| s.caller.clone())
             .unwrap_or_default()
     }
+
+    fn language(&self) -> Language {
+        self.session.get().map(|s| s.language).unwrap_or_default()
+    }
+}
+
+/// The response as the socket sends it: errored fields present as null, messages in the
+/// session's language.
+fn finish(mut response: Response, language: Language) -> Response {
+    response::finish(&mut response);
+    for error in &mut response.errors {
+        localize(language, error);
+    }
+    response
 }
 
 impl Executor for SocketExecutor {
     async fn execute(&self, request: Request) -> Response {
         let context = RequestContext::new(self.caller(), &self.services);
-        let mut response = self.schema.execute(request.data(context)).await;
-        response::finish(&mut response);
-        response
+        let response = self.schema.execute(request.data(context)).await;
+        finish(response, self.language())
     }
 
     fn execute_stream(
@@ -41,6 +57,7 @@ impl Executor for SocketExecutor {
         session_data: Option<Arc<Data>>,
     ) -> BoxStream<'static, Response> {
         let caller = self.caller();
+        let language = self.language();
         let context = RequestContext::new(caller.clone(), &self.services);
         let access = context.access.clone();
         let responses = self
@@ -53,10 +70,7 @@ impl Executor for SocketExecutor {
             )
             .boxed();
         gate::audited(responses, access, caller, self.services.audit.clone())
-            .map(|mut response| {
-                response::finish(&mut response);
-                response
-            })
+            .map(move |response| finish(response, language))
             .boxed()
     }
 }

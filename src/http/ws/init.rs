@@ -6,6 +6,7 @@ use chrono::{DateTime, Utc};
 use crate::{
     error::AppError,
     http::AppState,
+    messages::Language,
     policy::{self, Caller},
 };
 
@@ -15,16 +16,20 @@ pub struct Session {
     pub caller: Caller,
     /// `None` for an anonymous socket (public data only), which has no token to expire.
     pub accepted_until: Option<DateTime<Utc>>,
+    /// The language of its error messages.
+    pub language: Language,
 }
 
 /// The session a `connection_init` payload establishes:
-/// `{ "token": "…", "purpose": "VISIT", "caseRef": "…" }`, the token also accepted as
+/// `{ "token": "…", "purpose": "VISIT", "caseRef": "…", "language": "zh-CN" }` (the
+/// language as an `Accept-Language` value, else the upgrade request's), the token also accepted as
 /// clients' `connectionParams` usually carry it, `"Authorization": "Bearer …"` (the key in
 /// any case). A bad token or case reference refuses the socket.
 pub async fn session_from(
     state: &AppState,
     payload: &serde_json::Value,
     request_id: String,
+    language: Language,
 ) -> async_graphql::Result<Session> {
     let refused = |why: String| async_graphql::Error::new(format!("Forbidden: {why}"));
     if !(payload.is_object() || payload.is_null()) {
@@ -64,6 +69,10 @@ pub async fn session_from(
         )
         .over_socket(),
         accepted_until,
+        language: match text("language")? {
+            Some(asked) => Language::from_accept_language(Some(&asked)),
+            None => language,
+        },
     })
 }
 

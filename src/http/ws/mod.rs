@@ -31,9 +31,9 @@ use futures_util::StreamExt;
 use tokio::time::{Instant, Sleep};
 
 use super::RequestId;
-use crate::http::AppState;
-use executor::SocketExecutor;
-use init::Session;
+use crate::{http::AppState, messages::Language};
+pub(super) use executor::SocketExecutor;
+pub(super) use init::Session;
 use outcome::Outcomes;
 use screen::Screen;
 
@@ -59,12 +59,19 @@ pub async fn socket(
         .get::<RequestId>()
         .map(|id| id.0.clone())
         .unwrap_or_default();
+    let language = super::problem::language(&request);
     let (mut response, session, messages) = actix_ws::handle(&request, body)?;
     response.headers_mut().insert(
         header::SEC_WEBSOCKET_PROTOCOL,
         header::HeaderValue::from_static(PROTOCOL),
     );
-    actix_web::rt::spawn(serve(state.into_inner(), session, messages, request_id));
+    actix_web::rt::spawn(serve(
+        state.into_inner(),
+        session,
+        messages,
+        request_id,
+        language,
+    ));
     Ok(response)
 }
 
@@ -73,6 +80,7 @@ async fn serve(
     mut socket: actix_ws::Session,
     messages: actix_ws::MessageStream,
     request_id: String,
+    language: Language,
 ) {
     let session: Arc<OnceLock<Session>> = Arc::new(OnceLock::new());
     let executor = SocketExecutor {
@@ -114,7 +122,8 @@ async fn serve(
     let mut outgoing =
         WebSocket::from_message_stream(executor, incoming, WebSocketProtocols::GraphQLWS)
             .on_connection_init(move |payload| async move {
-                let established = init::session_from(&init_state, &payload, request_id).await?;
+                let established =
+                    init::session_from(&init_state, &payload, request_id, language).await?;
                 let _ = init_session.set(established);
                 Ok(Data::default())
             })

@@ -39,6 +39,8 @@ export async function startHub(options = {}) {
     CUNHUB_DATABASE_URL: `sqlite://${join(dir, 'hub.db')}?mode=rwc`,
     ...(options.env ?? {}),
   };
+  // The suite's own variable is no setting: the hub refuses unknown CUNHUB_* variables.
+  delete env.CUNHUB_BIN;
   const child = spawn(binary, args, { env, stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   child.stderr.on('data', (chunk) => { stderr = (stderr + chunk).slice(-8000); });
