@@ -1,5 +1,6 @@
 //! The HTTP surface: routes only, no business logic.
 
+mod dashboard;
 mod graphiql;
 mod graphql;
 mod health;
@@ -19,7 +20,7 @@ pub use state::{AppState, HttpSettings};
 
 /// Registers every route of the public listener (`/metrics` is on the operators' own,
 /// [`metrics::operator_server`]).
-pub fn routes(cfg: &mut web::ServiceConfig, graphiql: bool) {
+pub fn routes(cfg: &mut web::ServiceConfig, server: &ServerSettings) {
     cfg.service(
         web::resource("/graphql")
             .route(
@@ -33,8 +34,12 @@ pub fn routes(cfg: &mut web::ServiceConfig, graphiql: bool) {
     )
     .route("/healthz", web::get().to(health::alive))
     .route("/readyz", web::get().to(health::ready));
-    if graphiql {
+    if server.graphiql {
         cfg.route("/graphiql", web::get().to(graphiql::page));
+    }
+    if server.dashboard {
+        cfg.route("/dashboard", web::get().to(dashboard::page))
+            .route("/dashboard/{file}", web::get().to(dashboard::asset));
     }
 }
 
