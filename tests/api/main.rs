@@ -10,6 +10,7 @@ mod arguments;
 mod audit;
 mod auth;
 mod cli;
+mod dashboard_page;
 mod divisions;
 mod graphql_http;
 mod keys;
