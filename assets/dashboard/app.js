@@ -182,19 +182,19 @@ function render() {
   $('taken').textContent = `快照时间 ${new Date(state.data.takenAt).toLocaleString('zh-CN')}`;
   for (const el of document.querySelectorAll('.threshold')) el.textContent = String(state.data.threshold - 1);
   const present = state.data.region.figures.map((f) => f.indicator).filter((k) => !k.includes('@'));
+  if (!present.some(TABS[state.tab][1])) { state.tab = 0; state.column = 0; }
   const tabs = $('tabs');
   tabs.replaceChildren();
   TABS.forEach(([name, test], i) => {
     if (!present.some(test)) return;
     const button = document.createElement('button');
     button.type = 'button';
-    button.role = 'tab';
+    button.setAttribute('role', 'tab');
     button.textContent = name;
     button.setAttribute('aria-selected', String(i === state.tab));
     button.addEventListener('click', () => { state.tab = i; state.column = 0; render(); });
     tabs.append(button);
   });
-  if (!present.some(TABS[state.tab][1])) { state.tab = 0; }
   renderTable();
   renderBars();
   renderTrend();
