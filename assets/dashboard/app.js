@@ -20,6 +20,17 @@ const LABELS = {
   'requests.resolved': '办结', 'requests.returned': '退回', 'requests.rejected': '不予受理',
   'requests.escalated': '超时督办',
   'visits.visits': '走访（近12个月）',
+  'coverage.screened': '已筛查居民', 'coverage.medically_insured': '已参医保',
+  'coverage.not_medically_insured': '未参医保', 'coverage.id_card_valid': '身份证有效',
+  'coverage.id_card_not_valid': '身份证无效', 'coverage.pension_age': '达养老年龄',
+  'coverage.pension_in_payment': '领取养老金', 'coverage.pension_not_in_payment': '未领养老金',
+  'coverage.elderly': '80岁及以上（已筛查）', 'coverage.old_age_allowance': '领高龄津贴',
+  'coverage.no_old_age_allowance': '未领高龄津贴', 'coverage.severely_disabled': '一二级残疾',
+  'coverage.nursing_subsidy': '领护理补贴', 'coverage.no_nursing_subsidy': '未领护理补贴',
+  'coverage.recipients.dibao': '低保', 'coverage.recipients.extremely_poor': '特困供养',
+  'coverage.recipients.temporary': '临时救助', 'coverage.recipients.disability_living': '困难残疾人生活补贴',
+  'coverage.recipients.severe_disability_nursing': '重度残疾人护理补贴',
+  'coverage.recipients.old_age_allowance': '高龄津贴', 'coverage.recipients.child_in_difficulty': '困境儿童',
 };
 const DEPARTMENTS = {
   medical_insurance: '医保局', social_security: '人社局', civil_affairs: '民政局',
