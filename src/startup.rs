@@ -72,6 +72,7 @@ pub struct Application {
     db: DatabaseConnection,
     checkpoint_key: Arc<CheckpointKey>,
     background: Option<BackgroundTasks>,
+    statistics: crate::statistics::Published,
 }
 
 impl Application {
@@ -169,7 +170,6 @@ impl Application {
         };
         let listener = TcpListener::bind(&settings.server.bind).map_err(bind_error)?;
         let address = listener.local_addr().map_err(bind_error)?;
-        let graphiql = settings.server.graphiql;
         let server_settings = settings.server.clone();
         let mut server = HttpServer::new(move || {
             // The last `wrap` is the outermost: every answer, a refused preflight too, is
@@ -181,7 +181,7 @@ impl Application {
                 .wrap(middleware::from_fn(http::release_compression))
                 .wrap(http::cors(&server_settings))
                 .wrap(middleware::from_fn(http::observe))
-                .configure(|cfg| http::routes(cfg, graphiql))
+                .configure(|cfg| http::routes(cfg, &server_settings))
                 .default_service(web::to(http::not_found))
         })
         .shutdown_timeout(settings.server.shutdown_timeout.as_secs())
@@ -196,6 +196,7 @@ impl Application {
             metrics,
             db,
             checkpoint_key,
+            statistics: background.statistics.clone(),
             background: Some(background),
         })
     }
@@ -203,6 +204,12 @@ impl Application {
     /// The address the hub listens on (the real port when the settings said 0).
     pub fn address(&self) -> std::net::SocketAddr {
         self.address
+    }
+
+    /// The statistics snapshot this instance serves, for a caller that takes one out of
+    /// turn (the demo, once its first synchronisation is done).
+    pub fn statistics(&self) -> crate::statistics::Published {
+        self.statistics.clone()
     }
 
     /// The operators' `/metrics` address, unless switched off.

@@ -95,8 +95,18 @@ pub async fn run(mut settings: Settings, args: DemoArgs) -> Result<(), DemoError
     settings.server.suggestions = true;
     // Overdue steps are looked for often, so that an escalation shows within seconds.
     settings.workflow.overdue_check_interval = Duration::from_secs(10);
+    // The dashboard follows the demo as it fills: a snapshot every minute (besides the
+    // ones taken when synchronisation and screening finish), unless the settings say
+    // otherwise.
+    let statistics = &mut settings.statistics;
+    if statistics.snapshot_interval
+        == crate::statistics::StatisticsSettings::default().snapshot_interval
+    {
+        statistics.snapshot_interval = DEMO_SNAPSHOT_INTERVAL;
+    }
 
     let mut app = Application::build(settings.clone()).await?;
+    let published = app.statistics();
     app.start_background_tasks();
     let address = app.address();
     let server = tokio::spawn(app.run_until_stopped());
@@ -110,7 +120,7 @@ pub async fn run(mut settings: Settings, args: DemoArgs) -> Result<(), DemoError
     let sync_scope = scope.clone();
     let village = places.village.clone();
     tokio::spawn(async move {
-        if let Err(err) = background_sync(sync_settings, sync_scope, village).await {
+        if let Err(err) = background_sync(sync_settings, sync_scope, village, published).await {
             eprintln!("resident index: {err}");
         }
     });
@@ -152,6 +162,8 @@ const DEMO_MEDICAL_IN_FLIGHT: u32 = 32;
 /// no rate limit of their own and answer on this machine, so the production default
 /// (sized for real departments) would only make the demo wait.
 const DEMO_SCREENING_RATE: f64 = 5000.0;
+/// How often the demo takes a statistics snapshot (the production default is hourly).
+const DEMO_SNAPSHOT_INTERVAL: Duration = Duration::from_secs(60);
 
 /// The capacity the demo declares for its simulators, unless the settings say otherwise:
 /// the medical simulator's calls in flight, the hub's bound on them, and the screening
@@ -174,6 +186,7 @@ async fn background_sync(
     settings: Settings,
     scope: RegionCode,
     village: RegionCode,
+    published: crate::statistics::Published,
 ) -> Result<(), String> {
     let db = crate::store::connect(&settings.database)
         .await
@@ -204,6 +217,10 @@ async fn background_sync(
         report.moved_out,
         report.deceased
     );
+    // The population figures are in the rollups now: publish them at once, so that the
+    // dashboard shows figures without waiting for the next scheduled snapshot.
+    let threshold = settings.statistics.threshold;
+    snapshot(&published, &db, threshold, "after synchronisation").await;
     match seed_overdue_request(&db, &village).await {
         Ok(id) => eprintln!(
             "service request {id}: reported a week ago in {village} and never accepted; the overdue sweep escalates it within seconds"
@@ -212,7 +229,7 @@ async fn background_sync(
     }
     // Then the cross-department checks of the whole scope; alerts appear village by village.
     let screening = crate::screening::Background {
-        db,
+        db: db.clone(),
         vault: std::sync::Arc::new(vault),
         departments: std::sync::Arc::new(departments),
         department_settings: settings.departments.clone(),
@@ -223,7 +240,24 @@ async fn background_sync(
         Ok(report) => eprintln!("{}", crate::screening::summary(&report)),
         Err(err) => eprintln!("screening: {err}"),
     }
+    snapshot(&published, &db, threshold, "after screening").await;
     Ok(())
+}
+
+async fn snapshot(
+    published: &crate::statistics::Published,
+    db: &sea_orm::DatabaseConnection,
+    threshold: i64,
+    when: &str,
+) {
+    let started = std::time::Instant::now();
+    match published.take(db, threshold, chrono::Utc::now()).await {
+        Ok(_) => eprintln!(
+            "statistics snapshot {when}: taken in {:.1} s",
+            started.elapsed().as_secs_f64()
+        ),
+        Err(err) => eprintln!("statistics snapshot {when}: {err}"),
+    }
 }
 
 /// A request the demo village reported a week ago and the township never accepted: its
@@ -299,6 +333,11 @@ fn print_guide(
     println!("{}", sim::cli::banner(cluster));
     println!("cunhub demo is running.\n");
     println!("  GraphiQL   http://{address}/graphiql");
+    if settings.server.dashboard {
+        println!(
+            "  Dashboard  http://{address}/dashboard#{scope}   (paste the dashboard token below)"
+        );
+    }
     println!("  GraphQL    http://{address}/graphql");
     println!("  database   {}\n", settings.database.url);
     // A villager of the demo village, for the sample queries and the resident's token.
@@ -358,6 +397,13 @@ fn print_guide(
             assistant_token = token.clone();
         }
         tokens.push((role, token));
+    }
+    if settings.server.dashboard
+        && let Some((_, token)) = tokens.iter().find(|(role, _)| *role == Role::Dashboard)
+    {
+        println!(
+            "\nThe dashboard: open http://{address}/dashboard#{scope} and paste this dashboard token (kept for the browser session):\n  {token}"
+        );
     }
     println!(
         "\nThe same from a terminal, as the village assistant (the resident index fills within seconds):"

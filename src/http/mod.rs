@@ -3,6 +3,7 @@
 mod caching;
 mod compression;
 mod cors;
+mod dashboard;
 pub mod documents;
 mod graphiql;
 mod graphql;
@@ -27,7 +28,7 @@ pub use state::{AppState, HttpSettings};
 
 /// Registers every route of the public listener (`/metrics` is on the operators' own,
 /// [`metrics::operator_server`]).
-pub fn routes(cfg: &mut web::ServiceConfig, graphiql: bool) {
+pub fn routes(cfg: &mut web::ServiceConfig, server: &ServerSettings) {
     cfg.service(
         web::resource("/graphql")
             .route(
@@ -47,9 +48,13 @@ pub fn routes(cfg: &mut web::ServiceConfig, graphiql: bool) {
     )
     .route("/healthz", web::get().to(health::alive))
     .route("/readyz", web::get().to(health::ready));
-    if graphiql {
+    if server.graphiql {
         cfg.route("/graphiql", web::get().to(graphiql::page))
             .route("/graphiql/assets/{name}", web::get().to(graphiql::asset));
+    }
+    if server.dashboard {
+        cfg.route("/dashboard", web::get().to(dashboard::page))
+            .route("/dashboard/{file}", web::get().to(dashboard::asset));
     }
 }
 

@@ -20,6 +20,9 @@ pub struct ServerSettings {
     pub workers: usize,
     /// Serve GraphiQL at `/graphiql`; off in production.
     pub graphiql: bool,
+    /// Serve the dashboard page at `/dashboard`. On by default: the page holds no data
+    /// and is only a client of the public API with the token its user pastes.
+    pub dashboard: bool,
     /// Answer introspection (`__schema`, `__type`) for anonymous callers; authenticated
     /// callers may always introspect.
     pub introspection: bool,
@@ -81,6 +84,7 @@ impl Default for ServerSettings {
             shutdown_timeout: Duration::from_secs(30),
             workers: 0,
             graphiql: false,
+            dashboard: true,
             introspection: false,
             suggestions: false,
             request_deadline: Duration::from_millis(2500),
@@ -198,6 +202,13 @@ impl ServerSettings {
                 "CUNHUB_GRAPHIQL",
                 code(self.graphiql),
                 "serve GraphiQL at `/graphiql` (`cunhub demo` turns it on)",
+            ),
+            SettingRow::new(
+                "server.dashboard",
+                "CUNHUB_DASHBOARD",
+                code(self.dashboard),
+                "serve the dashboard page at `/dashboard` (it holds no data: it reads \
+                 `statistics` through `/graphql` with the token its user pastes)",
             ),
             SettingRow::new(
                 "server.introspection",

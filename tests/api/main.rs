@@ -13,6 +13,7 @@ mod caching;
 mod cli;
 mod compression;
 mod cross_origin;
+mod dashboard_page;
 mod divisions;
 mod explorer;
 mod graphql_http;
