@@ -9,21 +9,20 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::{
-    process::{Child, Command, Stdio},
+    process::{Command, Stdio},
     time::{Duration, Instant},
 };
 
 use cunhub::{
-    auth::{AuthSettings, Role, TokenRequest, mint_development_token},
     domain::RegionCode,
     sim::{Department as Sim, GenOptions, Knobs, SimCluster, SimOptions},
 };
-use secrecy::SecretString;
-use serde_json::{Value, json};
+use serde_json::json;
 
-const TOWNSHIP: &str = "220122101";
+mod common;
+use common::{Hub, TOWNSHIP, config_file, pct, query, token};
+
 const LATENCY_MS: u64 = 20;
-const SECRET: &str = "bench-secret-bench-secret-bench-secret";
 const FULL_VIEW: &str = r#"query($n: String!) { residentByIdNumber(idNumber: $n) {
     name idNumber
     medicalInsurance { enrolments { scheme status } }
@@ -64,7 +63,7 @@ async fn run() {
         .patch(&json!({ "max_in_flight": 16 }))
         .unwrap();
     let config = dir.path().join("cunhub.toml");
-    std::fs::write(&config, config_file(&cluster, dir.path())).unwrap();
+    std::fs::write(&config, config_file(&cluster, dir.path(), "5m")).unwrap();
 
     let exe = env!("CARGO_BIN_EXE_cunhub");
     let sync_started = Instant::now();
@@ -85,7 +84,7 @@ async fn run() {
         sync_started.elapsed().as_secs_f64()
     );
 
-    let mut hub = Hub::start(exe, &config);
+    let mut hub = Hub::start(exe, &config, Stdio::inherit());
     let client = reqwest::Client::builder()
         .pool_max_idle_per_host(64)
         .build()
@@ -225,139 +224,6 @@ async fn run() {
     cluster.stop().await;
 }
 
-fn config_file(cluster: &SimCluster, dir: &std::path::Path) -> String {
-    let url = |d| cluster.base_url(d).unwrap().to_owned();
-    format!(
-        r#"[server]
-bind = "127.0.0.1:0"
-graphiql = false
-[database]
-url = "sqlite://{db}?mode=rwc"
-[auth]
-hs256_secret = "{SECRET}"
-[audit]
-checkpoint_key = "AQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQE="
-[privacy]
-lookup_key = "AgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgI="
-encryption_keys = {{ 1 = "AwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwM=" }}
-[log]
-level = "warn"
-[departments.defaults]
-cache_ttl = "5m"
-[departments.medical_insurance]
-base_url = "{medical}"
-division = "220122"
-[departments.social_security]
-base_url = "{social}"
-api_key = "{api_key}"
-[departments.civil_affairs]
-base_url = "{civil}"
-[departments.public_security]
-base_url = "{police}"
-client_id = "{client_id}"
-client_secret = "{client_secret}"
-"#,
-        db = dir.join("bench.db").display(),
-        medical = url(Sim::MedicalInsurance),
-        social = url(Sim::SocialSecurity),
-        civil = url(Sim::CivilAffairs),
-        police = url(Sim::PublicSecurity),
-        api_key = cluster.credentials.social_api_key,
-        client_id = cluster.credentials.police_client_id,
-        client_secret = cluster.credentials.police_client_secret,
-    )
-}
-
-fn token() -> String {
-    let settings = AuthSettings {
-        hs256_secret: Some(SecretString::from(SECRET)),
-        ..AuthSettings::default()
-    };
-    mint_development_token(
-        &settings,
-        &TokenRequest {
-            subject: Some("bench".into()),
-            role: Role::TownshipOfficer,
-            region: RegionCode::parse(TOWNSHIP).unwrap(),
-            department: None,
-            id_number: None,
-            ttl: Duration::from_secs(3600),
-        },
-    )
-    .unwrap()
-}
-
-/// The hub as a child process on a free port.
-struct Hub {
-    child: Child,
-    url: String,
-}
-
-impl Hub {
-    fn start(exe: &str, config: &std::path::Path) -> Self {
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
-        let child = Command::new(exe)
-            .arg("--config")
-            .arg(config)
-            .args(["--bind", &format!("127.0.0.1:{port}"), "serve"])
-            .stdout(Stdio::null())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .unwrap();
-        let url = format!("http://127.0.0.1:{port}");
-        let deadline = Instant::now() + Duration::from_secs(20);
-        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(Instant::now() < deadline, "the hub did not start");
-            std::thread::sleep(Duration::from_millis(20));
-        }
-        Self { child, url }
-    }
-
-    /// VmRSS and VmHWM in KiB.
-    fn memory(&self) -> (u64, u64) {
-        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id()))
-            .unwrap_or_default();
-        let field = |name: &str| {
-            status
-                .lines()
-                .find(|l| l.starts_with(name))
-                .and_then(|l| l.split_whitespace().nth(1))
-                .and_then(|v| v.parse().ok())
-                .unwrap_or(0)
-        };
-        (field("VmRSS:"), field("VmHWM:"))
-    }
-
-    fn stop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-async fn query(
-    client: &reqwest::Client,
-    url: &str,
-    token: &str,
-    q: &str,
-    variables: Value,
-) -> Value {
-    client
-        .post(format!("{url}/graphql"))
-        .bearer_auth(token)
-        .header("x-purpose", "ELIGIBILITY_REVIEW")
-        .json(&json!({ "query": q, "variables": variables }))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap()
-}
-
 async fn direct_medical_latency(
     client: &reqwest::Client,
     cluster: &SimCluster,
@@ -388,14 +254,4 @@ async fn direct_medical_latency(
         out.push(started.elapsed().as_secs_f64() * 1000.0);
     }
     out
-}
-
-fn pct(values: &[f64], p: f64) -> f64 {
-    let mut sorted = values.to_vec();
-    sorted.sort_by(|a, b| a.total_cmp(b));
-    if sorted.is_empty() {
-        return 0.0;
-    }
-    let rank = ((p / 100.0) * (sorted.len() - 1) as f64).round() as usize;
-    sorted[rank.min(sorted.len() - 1)]
 }

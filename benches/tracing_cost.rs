@@ -9,7 +9,7 @@
 
 use std::{
     net::TcpListener,
-    process::{Child, Command, Stdio},
+    process::{Command, Stdio},
     sync::{
         Arc,
         atomic::{AtomicU64, Ordering},
@@ -19,15 +19,14 @@ use std::{
 
 use actix_web::{App, HttpResponse, HttpServer, web};
 use cunhub::{
-    auth::{AuthSettings, Role, TokenRequest, mint_development_token},
     domain::RegionCode,
-    sim::{Department as Sim, GenOptions, Knobs, SimCluster, SimOptions},
+    sim::{GenOptions, Knobs, SimCluster, SimOptions},
 };
-use secrecy::SecretString;
-use serde_json::{Value, json};
+use serde_json::json;
 
-const TOWNSHIP: &str = "220122101";
-const SECRET: &str = "bench-secret-bench-secret-bench-secret";
+mod common;
+use common::{Hub, TOWNSHIP, clock_ticks_per_second, config_file, pct, query, token};
+
 const PEOPLE: usize = 100;
 const SEQUENTIAL: usize = 2_000;
 const CONCURRENCY: usize = 16;
@@ -71,7 +70,7 @@ async fn run() {
         format!("http://{}", listener.local_addr().unwrap())
     };
     let exe = env!("CARGO_BIN_EXE_cunhub");
-    let base = config_file(&cluster, dir.path());
+    let base = config_file(&cluster, dir.path(), "1h");
     std::fs::write(dir.path().join("sync.toml"), &base).unwrap();
     let sync = Command::new(exe)
         .arg("--config")
@@ -124,17 +123,24 @@ async fn run() {
     for (name, tracing) in modes {
         let config = dir.path().join("hub.toml");
         std::fs::write(&config, format!("{base}{tracing}")).unwrap();
-        let mut hub = Hub::start(exe, &config);
+        let mut hub = Hub::start(exe, &config, Stdio::null());
         // Warm-up: every answer in the hub's cache, connections open.
         for n in &people {
-            let body = query(&client, &hub.url, &token, n).await;
+            let body = query(&client, &hub.url, &token, FULL_VIEW, json!({ "n": n })).await;
             assert!(body.get("errors").is_none(), "{body}");
         }
         let before = exports.load(Ordering::Relaxed);
         let mut latencies = Vec::with_capacity(SEQUENTIAL);
         for i in 0..SEQUENTIAL {
             let started = Instant::now();
-            query(&client, &hub.url, &token, &people[i % PEOPLE]).await;
+            query(
+                &client,
+                &hub.url,
+                &token,
+                FULL_VIEW,
+                json!({ "n": &people[i % PEOPLE] }),
+            )
+            .await;
             latencies.push(started.elapsed().as_secs_f64() * 1000.0);
         }
         let cpu_before = hub.cpu_ticks();
@@ -151,7 +157,14 @@ async fn run() {
                 let mut done = 0u64;
                 let mut i = worker;
                 while started.elapsed() < THROUGHPUT_FOR {
-                    query(&client, &url, &token, &people[i % PEOPLE]).await;
+                    query(
+                        &client,
+                        &url,
+                        &token,
+                        FULL_VIEW,
+                        json!({ "n": &people[i % PEOPLE] }),
+                    )
+                    .await;
                     done += 1;
                     i += CONCURRENCY;
                 }
@@ -208,147 +221,4 @@ fn collector() -> (String, Arc<AtomicU64>) {
     .run();
     tokio::spawn(server);
     (url, count)
-}
-
-fn config_file(cluster: &SimCluster, dir: &std::path::Path) -> String {
-    let url = |d| cluster.base_url(d).unwrap().to_owned();
-    format!(
-        r#"[server]
-bind = "127.0.0.1:0"
-graphiql = false
-[database]
-url = "sqlite://{db}?mode=rwc"
-[auth]
-hs256_secret = "{SECRET}"
-[audit]
-checkpoint_key = "AQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQE="
-[privacy]
-lookup_key = "AgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgI="
-encryption_keys = {{ 1 = "AwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwM=" }}
-[log]
-level = "warn"
-[departments.defaults]
-cache_ttl = "1h"
-[departments.medical_insurance]
-base_url = "{medical}"
-division = "220122"
-[departments.social_security]
-base_url = "{social}"
-api_key = "{api_key}"
-[departments.civil_affairs]
-base_url = "{civil}"
-[departments.public_security]
-base_url = "{police}"
-client_id = "{client_id}"
-client_secret = "{client_secret}"
-"#,
-        db = dir.join("bench.db").display(),
-        medical = url(Sim::MedicalInsurance),
-        social = url(Sim::SocialSecurity),
-        civil = url(Sim::CivilAffairs),
-        police = url(Sim::PublicSecurity),
-        api_key = cluster.credentials.social_api_key,
-        client_id = cluster.credentials.police_client_id,
-        client_secret = cluster.credentials.police_client_secret,
-    )
-}
-
-fn token() -> String {
-    let settings = AuthSettings {
-        hs256_secret: Some(SecretString::from(SECRET)),
-        ..AuthSettings::default()
-    };
-    mint_development_token(
-        &settings,
-        &TokenRequest {
-            subject: Some("bench".into()),
-            role: Role::TownshipOfficer,
-            region: RegionCode::parse(TOWNSHIP).unwrap(),
-            department: None,
-            id_number: None,
-            ttl: Duration::from_secs(3600),
-        },
-    )
-    .unwrap()
-}
-
-/// The hub as a child process on a free port.
-struct Hub {
-    child: Child,
-    url: String,
-}
-
-impl Hub {
-    fn start(exe: &str, config: &std::path::Path) -> Self {
-        let port = TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
-        let child = Command::new(exe)
-            .arg("--config")
-            .arg(config)
-            .args(["--bind", &format!("127.0.0.1:{port}"), "serve"])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        let url = format!("http://127.0.0.1:{port}");
-        let deadline = Instant::now() + Duration::from_secs(20);
-        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(Instant::now() < deadline, "the hub did not start");
-            std::thread::sleep(Duration::from_millis(20));
-        }
-        Self { child, url }
-    }
-
-    /// User and system CPU time of the hub so far, in clock ticks.
-    fn cpu_ticks(&self) -> u64 {
-        let stat =
-            std::fs::read_to_string(format!("/proc/{}/stat", self.child.id())).unwrap_or_default();
-        // Fields after the command name (which is in parentheses): utime is the 12th.
-        let after = stat.rsplit_once(')').map(|(_, rest)| rest).unwrap_or("");
-        let fields: Vec<&str> = after.split_whitespace().collect();
-        let field = |i: usize| {
-            fields
-                .get(i)
-                .and_then(|v| v.parse::<u64>().ok())
-                .unwrap_or(0)
-        };
-        field(11) + field(12)
-    }
-
-    fn stop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn clock_ticks_per_second() -> f64 {
-    // The kernel's USER_HZ, 100 on every Linux this runs on.
-    100.0
-}
-
-async fn query(client: &reqwest::Client, url: &str, token: &str, n: &str) -> Value {
-    client
-        .post(format!("{url}/graphql"))
-        .bearer_auth(token)
-        .header("x-purpose", "ELIGIBILITY_REVIEW")
-        .json(&json!({ "query": FULL_VIEW, "variables": { "n": n } }))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap()
-}
-
-fn pct(values: &[f64], p: f64) -> f64 {
-    let mut sorted = values.to_vec();
-    sorted.sort_by(|a, b| a.total_cmp(b));
-    if sorted.is_empty() {
-        return 0.0;
-    }
-    let rank = ((p / 100.0) * (sorted.len() - 1) as f64).round() as usize;
-    sorted[rank.min(sorted.len() - 1)]
 }

@@ -1,0 +1,191 @@
+//! What the benchmarks share: the hub as a child process on a free port with a settings
+//! file for the simulators, a token, the process's own CPU and memory from `/proc`, and
+//! percentiles. Each benchmark measures the release binary as it runs in production.
+
+#![allow(dead_code)] // each benchmark uses its own part
+
+use std::{
+    process::{Child, Command, Stdio},
+    time::{Duration, Instant},
+};
+
+use cunhub::{
+    auth::{AuthSettings, Role, TokenRequest, mint_development_token},
+    domain::RegionCode,
+    sim::{Department as Sim, SimCluster},
+};
+use secrecy::SecretString;
+use serde_json::{Value, json};
+
+pub const TOWNSHIP: &str = "220122101";
+pub const SECRET: &str = "bench-secret-bench-secret-bench-secret";
+
+/// A settings file for the hub against `cluster`, with its database in `dir` and the
+/// departments' answers cached for `cache_ttl` (e.g. `5m`).
+pub fn config_file(cluster: &SimCluster, dir: &std::path::Path, cache_ttl: &str) -> String {
+    let url = |d| cluster.base_url(d).unwrap().to_owned();
+    format!(
+        r#"[server]
+bind = "127.0.0.1:0"
+graphiql = false
+[database]
+url = "sqlite://{db}?mode=rwc"
+[auth]
+hs256_secret = "{SECRET}"
+[audit]
+checkpoint_key = "AQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQE="
+[privacy]
+lookup_key = "AgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgI="
+encryption_keys = {{ 1 = "AwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwM=" }}
+[log]
+level = "warn"
+[departments.defaults]
+cache_ttl = "{cache_ttl}"
+[departments.medical_insurance]
+base_url = "{medical}"
+division = "220122"
+[departments.social_security]
+base_url = "{social}"
+api_key = "{api_key}"
+[departments.civil_affairs]
+base_url = "{civil}"
+[departments.public_security]
+base_url = "{police}"
+client_id = "{client_id}"
+client_secret = "{client_secret}"
+"#,
+        db = dir.join("bench.db").display(),
+        medical = url(Sim::MedicalInsurance),
+        social = url(Sim::SocialSecurity),
+        civil = url(Sim::CivilAffairs),
+        police = url(Sim::PublicSecurity),
+        api_key = cluster.credentials.social_api_key,
+        client_id = cluster.credentials.police_client_id,
+        client_secret = cluster.credentials.police_client_secret,
+    )
+}
+
+/// A township officer's token for the township of the benchmarks.
+pub fn token() -> String {
+    let settings = AuthSettings {
+        hs256_secret: Some(SecretString::from(SECRET)),
+        ..AuthSettings::default()
+    };
+    mint_development_token(
+        &settings,
+        &TokenRequest {
+            subject: Some("bench".into()),
+            role: Role::TownshipOfficer,
+            region: RegionCode::parse(TOWNSHIP).unwrap(),
+            department: None,
+            id_number: None,
+            ttl: Duration::from_secs(3600),
+        },
+    )
+    .unwrap()
+}
+
+/// The hub as a child process on a free port.
+pub struct Hub {
+    child: Child,
+    pub url: String,
+}
+
+impl Hub {
+    /// Starts `exe serve` with `config`; `stderr` says where its log goes.
+    pub fn start(exe: &str, config: &std::path::Path, stderr: Stdio) -> Self {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let child = Command::new(exe)
+            .arg("--config")
+            .arg(config)
+            .args(["--bind", &format!("127.0.0.1:{port}"), "serve"])
+            .stdout(Stdio::null())
+            .stderr(stderr)
+            .spawn()
+            .unwrap();
+        let url = format!("http://127.0.0.1:{port}");
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(Instant::now() < deadline, "the hub did not start");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        Self { child, url }
+    }
+
+    /// VmRSS and VmHWM in KiB.
+    pub fn memory(&self) -> (u64, u64) {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id()))
+            .unwrap_or_default();
+        let field = |name: &str| {
+            status
+                .lines()
+                .find(|l| l.starts_with(name))
+                .and_then(|l| l.split_whitespace().nth(1))
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(0)
+        };
+        (field("VmRSS:"), field("VmHWM:"))
+    }
+
+    /// User and system CPU time of the hub so far, in clock ticks.
+    pub fn cpu_ticks(&self) -> u64 {
+        let stat =
+            std::fs::read_to_string(format!("/proc/{}/stat", self.child.id())).unwrap_or_default();
+        // Fields after the command name (which is in parentheses): utime is the 12th.
+        let after = stat.rsplit_once(')').map(|(_, rest)| rest).unwrap_or("");
+        let fields: Vec<&str> = after.split_whitespace().collect();
+        let field = |i: usize| {
+            fields
+                .get(i)
+                .and_then(|v| v.parse::<u64>().ok())
+                .unwrap_or(0)
+        };
+        field(11) + field(12)
+    }
+
+    pub fn stop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// The kernel's USER_HZ, 100 on every Linux this runs on.
+pub fn clock_ticks_per_second() -> f64 {
+    100.0
+}
+
+/// A POST of `query` with `variables` to the hub, as `token` reviewing eligibility.
+pub async fn query(
+    client: &reqwest::Client,
+    url: &str,
+    token: &str,
+    query: &str,
+    variables: Value,
+) -> Value {
+    client
+        .post(format!("{url}/graphql"))
+        .bearer_auth(token)
+        .header("x-purpose", "ELIGIBILITY_REVIEW")
+        .json(&json!({ "query": query, "variables": variables }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
+}
+
+/// The `p`th percentile of `values` (0 for none).
+pub fn pct(values: &[f64], p: f64) -> f64 {
+    let mut sorted = values.to_vec();
+    sorted.sort_by(|a, b| a.total_cmp(b));
+    if sorted.is_empty() {
+        return 0.0;
+    }
+    let rank = ((p / 100.0) * (sorted.len() - 1) as f64).round() as usize;
+    sorted[rank.min(sorted.len() - 1)]
+}
