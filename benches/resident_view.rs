@@ -20,25 +20,11 @@ use cunhub::{
 use serde_json::json;
 
 mod common;
-use common::{Hub, TOWNSHIP, config_file, pct, query, token};
+use common::{FULL_VIEW, Hub, TOWNSHIP, block_on, config_file, pct, query, token};
 
 const LATENCY_MS: u64 = 20;
-const FULL_VIEW: &str = r#"query($n: String!) { residentByIdNumber(idNumber: $n) {
-    name idNumber
-    medicalInsurance { enrolments { scheme status } }
-    socialInsurance { schemes { kind status } }
-    pension { monthlyAmount lastCertifiedOn }
-    assistance { programmes { programme status monthlyAmount } }
-    householdRegistration { status registeredAddress }
-} }"#;
-
 fn main() {
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap();
-    runtime.block_on(run());
+    block_on(run());
 }
 
 async fn run() {

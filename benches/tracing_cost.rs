@@ -25,28 +25,16 @@ use cunhub::{
 use serde_json::json;
 
 mod common;
-use common::{Hub, TOWNSHIP, clock_ticks_per_second, config_file, pct, query, token};
+use common::{
+    FULL_VIEW, Hub, TOWNSHIP, block_on, clock_ticks_per_second, config_file, pct, query, token,
+};
 
 const PEOPLE: usize = 100;
 const SEQUENTIAL: usize = 2_000;
 const CONCURRENCY: usize = 16;
 const THROUGHPUT_FOR: Duration = Duration::from_secs(8);
-const FULL_VIEW: &str = r#"query ResidentView($n: String!) { residentByIdNumber(idNumber: $n) {
-    name idNumber
-    medicalInsurance { enrolments { scheme status } }
-    socialInsurance { schemes { kind status } }
-    pension { monthlyAmount lastCertifiedOn }
-    assistance { programmes { programme status monthlyAmount } }
-    householdRegistration { status registeredAddress }
-} }"#;
-
 fn main() {
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap();
-    runtime.block_on(run());
+    block_on(run());
 }
 
 async fn run() {

@@ -18,6 +18,26 @@ use secrecy::SecretString;
 use serde_json::{Value, json};
 
 pub const TOWNSHIP: &str = "220122101";
+
+/// One resident with all four departments, as the village app reads them.
+pub const FULL_VIEW: &str = r#"query ResidentView($n: String!) { residentByIdNumber(idNumber: $n) {
+    name idNumber
+    medicalInsurance { enrolments { scheme status } }
+    socialInsurance { schemes { kind status } }
+    pension { monthlyAmount lastCertifiedOn }
+    assistance { programmes { programme status monthlyAmount } }
+    householdRegistration { status registeredAddress }
+} }"#;
+
+/// Runs a benchmark on two worker threads, as many as the machine's cores.
+pub fn block_on(benchmark: impl std::future::Future<Output = ()>) {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap()
+        .block_on(benchmark);
+}
 pub const SECRET: &str = "bench-secret-bench-secret-bench-secret";
 
 /// A settings file for the hub against `cluster`, with its database in `dir` and the
