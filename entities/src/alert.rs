@@ -20,6 +20,9 @@ pub struct Model {
     pub facts: String,
     /// When the run read the departments' answers.
     pub screened_at: DateTimeUtc,
+    /// When a run first found the resident failing this check (kept by later runs that
+    /// find it again); null for alerts stored before it was recorded.
+    pub first_found_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -20,6 +20,9 @@ pub struct Model {
     pub request_id: Option<String>,
     pub actor_subject: String,
     pub at: DateTimeUtc,
+    /// When the alert was first found, as it stood when followed up: the start of the
+    /// days it took to handle.
+    pub found_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

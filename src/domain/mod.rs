@@ -13,3 +13,10 @@ pub use codes::{Ethnicity, Relationship, Sex};
 pub use department::Department;
 pub use id_number::{IdNumber, IdNumberError};
 pub use region_code::{RegionCode, RegionCodeError, RegionLevel};
+
+/// China Standard Time: deadlines end at midnight in Beijing (no daylight saving), and
+/// months and days of statistics are Beijing's.
+pub const CHINA: chrono::FixedOffset = match chrono::FixedOffset::east_opt(8 * 3600) {
+    Some(offset) => offset,
+    None => panic!("UTC+8 is a valid offset"),
+};

@@ -117,6 +117,7 @@ impl Followable {
             request_id,
             actor_subject: principal.subject.clone(),
             at: now,
+            found_at: Some(self.alert.first_found_at),
         }
     }
 }

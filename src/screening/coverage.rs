@@ -84,6 +84,11 @@ impl Coverage {
                 paid(Programme::SevereDisabilityNursing),
             );
         }
+        // The key group "assistance recipient" of visits: minimum living allowance or
+        // support for the extremely poor (低保、特困).
+        if paid(Programme::Dibao) || paid(Programme::ExtremelyPoor) {
+            self.add("assistance_recipients", 1);
+        }
         for programme in Programme::ALL {
             if paid(programme) {
                 self.add(&format!("recipients.{}", programme.code()), 1);

@@ -28,6 +28,9 @@ pub struct StoredAlert {
     /// The facts as stored (JSON): what a follow-up compares to tell whether they changed.
     pub facts_json: String,
     pub screened_at: DateTime<Utc>,
+    /// When a run first found it (the run that found it last, for alerts stored before
+    /// this was recorded).
+    pub first_found_at: DateTime<Utc>,
 }
 
 impl StoredAlert {
@@ -63,29 +66,53 @@ pub struct AlertFilter {
     pub updated_since: Option<DateTime<Utc>>,
 }
 
-/// Replaces the stored findings of `village` with `alerts`, all stamped `screened_at`.
+/// Replaces the stored findings of `village` with `alerts`, all stamped `screened_at`;
+/// returns when each of them was first found.
 pub async fn replace_village(
     db: &impl ConnectionTrait,
     village: &str,
     alerts: &[NewAlert],
     screened_at: DateTime<Utc>,
-) -> Result<(), StoreError> {
+) -> Result<Vec<DateTime<Utc>>, StoreError> {
+    // An alert found again keeps the time it was first found.
+    let first_found: std::collections::HashMap<String, DateTime<Utc>> = alert::Entity::find()
+        .select_only()
+        .column(alert::Column::Id)
+        .column(alert::Column::FirstFoundAt)
+        .filter(alert::Column::VillageCode.eq(village))
+        .into_tuple::<(String, Option<DateTime<Utc>>)>()
+        .all(db)
+        .await?
+        .into_iter()
+        .filter_map(|(id, at)| at.map(|at| (id, at)))
+        .collect();
     alert::Entity::delete_many()
         .filter(alert::Column::VillageCode.eq(village))
         .exec(db)
         .await?;
     if alerts.is_empty() {
-        return Ok(());
+        return Ok(Vec::new());
     }
-    let rows = alerts.iter().map(|a| alert::ActiveModel {
-        id: Set(format!("{}:{}", a.resident_id, a.finding.kind.code())),
-        resident_id: Set(a.resident_id.clone()),
-        village_code: Set(village.to_owned()),
-        kind: Set(a.finding.kind.code().to_owned()),
-        departments: Set(format!(",{},", a.finding.departments().join(","))),
-        facts: Set(serde_json::to_string(&a.finding.facts).unwrap_or_else(|_| "[]".into())),
-        screened_at: Set(screened_at),
-    });
+    let found: Vec<DateTime<Utc>> = alerts
+        .iter()
+        .map(|a| {
+            let id = format!("{}:{}", a.resident_id, a.finding.kind.code());
+            first_found.get(&id).copied().unwrap_or(screened_at)
+        })
+        .collect();
+    let rows = alerts
+        .iter()
+        .zip(&found)
+        .map(|(a, first_found_at)| alert::ActiveModel {
+            id: Set(format!("{}:{}", a.resident_id, a.finding.kind.code())),
+            resident_id: Set(a.resident_id.clone()),
+            village_code: Set(village.to_owned()),
+            kind: Set(a.finding.kind.code().to_owned()),
+            departments: Set(format!(",{},", a.finding.departments().join(","))),
+            facts: Set(serde_json::to_string(&a.finding.facts).unwrap_or_else(|_| "[]".into())),
+            screened_at: Set(screened_at),
+            first_found_at: Set(Some(*first_found_at)),
+        });
     // A resident listed under two villages in one run keeps the later finding.
     alert::Entity::insert_many(rows)
         .on_conflict(
@@ -95,12 +122,13 @@ pub async fn replace_village(
                     alert::Column::Departments,
                     alert::Column::Facts,
                     alert::Column::ScreenedAt,
+                    alert::Column::FirstFoundAt,
                 ])
                 .to_owned(),
         )
         .exec_without_returning(db)
         .await?;
-    Ok(())
+    Ok(found)
 }
 
 /// Up to `limit` stored alerts after `after` (by id), and whether more follow.
@@ -216,6 +244,7 @@ fn to_stored(model: alert::Model) -> Result<StoredAlert, StoreError> {
         facts,
         facts_json: model.facts,
         screened_at: model.screened_at,
+        first_found_at: model.first_found_at.unwrap_or(model.screened_at),
     })
 }
 

@@ -5,14 +5,20 @@
 //! `alert_follow_up` (village services write it through [`write`] when they turn an alert
 //! into a service request).
 
+use std::collections::BTreeMap;
+
 use chrono::{DateTime, Utc};
 use entities::{alert, alert_follow_up};
 use sea_orm::{
-    ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, TryInsertResult,
+    ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect,
+    TryInsertResult,
     sea_query::{Expr, ExprTrait, Query},
 };
 
-use crate::store::StoreError;
+use crate::{
+    statistics::rollup::{self, Count, Source},
+    store::StoreError,
+};
 
 /// Where an alert stands with the people who follow it up.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -62,6 +68,8 @@ pub struct FollowUp {
     pub request_id: Option<String>,
     pub actor_subject: String,
     pub at: DateTime<Utc>,
+    /// When the alert was first found: the handling took from then to `at`.
+    pub found_at: Option<DateTime<Utc>>,
 }
 
 impl FollowUp {
@@ -122,13 +130,18 @@ pub async fn write(
         request_id: next.request_id.clone(),
         actor_subject: next.actor_subject.clone(),
         at: next.at,
+        found_at: next.found_at,
     };
     let Some(previous) = previous else {
         let result = alert_follow_up::Entity::insert(alert_follow_up::ActiveModel::from(row))
             .on_conflict_do_nothing()
             .exec_without_returning(db)
             .await?;
-        return Ok(matches!(result, TryInsertResult::Inserted(n) if n > 0));
+        let written = matches!(result, TryInsertResult::Inserted(n) if n > 0);
+        if written {
+            tally(db, &next.village_code, next.at).await?;
+        }
+        return Ok(written);
     };
     let result = alert_follow_up::Entity::update_many()
         .col_expr(
@@ -151,12 +164,17 @@ pub async fn write(
             Expr::value(row.actor_subject),
         )
         .col_expr(alert_follow_up::Column::At, Expr::value(row.at))
+        .col_expr(alert_follow_up::Column::FoundAt, Expr::value(row.found_at))
         .filter(alert_follow_up::Column::AlertId.eq(previous.alert_id.as_str()))
         .filter(alert_follow_up::Column::State.eq(previous.state.code()))
         .filter(alert_follow_up::Column::Facts.eq(previous.facts.as_str()))
         .exec(db)
         .await?;
-    Ok(result.rows_affected == 1)
+    let written = result.rows_affected == 1;
+    if written {
+        tally(db, &next.village_code, next.at).await?;
+    }
+    Ok(written)
 }
 
 /// `EXISTS` a follow-up of the outer query's alert meeting `extra`.
@@ -237,5 +255,44 @@ fn to_follow_up(row: alert_follow_up::Model) -> Result<FollowUp, StoreError> {
         request_id: row.request_id,
         actor_subject: row.actor_subject,
         at: row.at,
+        found_at: row.found_at,
     })
+}
+
+/// Recomputes the alert-handling counts of `village` for the dashboard from its
+/// follow-ups: per month handled, how many were acknowledged, dismissed or turned into a
+/// request (by their state now), and the days each took from first found to handled.
+pub async fn tally(
+    db: &impl ConnectionTrait,
+    village: &str,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    let rows: Vec<(String, DateTime<Utc>, Option<DateTime<Utc>>)> = alert_follow_up::Entity::find()
+        .select_only()
+        .column(alert_follow_up::Column::State)
+        .column(alert_follow_up::Column::At)
+        .column(alert_follow_up::Column::FoundAt)
+        .filter(alert_follow_up::Column::VillageCode.eq(village))
+        .into_tuple()
+        .all(db)
+        .await?;
+    let mut counts: BTreeMap<(String, String), i64> = BTreeMap::new();
+    for (state, at, found_at) in &rows {
+        let month = at.format("%Y-%m").to_string();
+        *counts.entry(("handled".into(), month.clone())).or_default() += 1;
+        *counts
+            .entry((format!("handled.{state}"), month.clone()))
+            .or_default() += 1;
+        if let Some(found) = found_at {
+            let days = std::cmp::max((*at - *found).num_days(), 0);
+            *counts
+                .entry((format!("{}{days}", rollup::DAYS_TO_HANDLE), month))
+                .or_default() += 1;
+        }
+    }
+    let counts: Vec<Count> = counts
+        .into_iter()
+        .map(|((metric, period), n)| Count::in_month(metric, period, n))
+        .collect();
+    rollup::replace(db, village, Source::AlertHandling, &counts, now).await
 }

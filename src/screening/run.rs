@@ -335,15 +335,8 @@ impl Screener<'_> {
         if !findings::save_run(&txn, row, holder).await? {
             return Err(ScreenError::LeaseLost(row.region.clone()));
         }
-        findings::replace_village(&txn, village, alerts, now).await?;
-        let mut by_kind = std::collections::BTreeMap::<&str, i64>::new();
-        for alert in alerts {
-            *by_kind.entry(alert.finding.kind.code()).or_default() += 1;
-        }
-        let counts: Vec<Count> = by_kind
-            .into_iter()
-            .map(|(kind, n)| Count::now(kind, n))
-            .collect();
+        let found = findings::replace_village(&txn, village, alerts, now).await?;
+        let counts = alert_counts(alerts, &found);
         rollup::replace(&txn, village, Source::Alerts, &counts, now).await?;
         let coverage: Vec<Count> = coverage
             .counts
@@ -354,4 +347,22 @@ impl Screener<'_> {
         txn.commit().await?;
         Ok(())
     }
+}
+
+/// A village's alert counts: all open alerts, by kind, and by the month each was first
+/// found.
+fn alert_counts(alerts: &[NewAlert], first_found: &[chrono::DateTime<Utc>]) -> Vec<Count> {
+    let mut counts = std::collections::BTreeMap::<(String, String), i64>::new();
+    let mut add = |metric: &str, period: String| {
+        *counts.entry((metric.to_owned(), period)).or_default() += 1;
+    };
+    for (alert, found) in alerts.iter().zip(first_found) {
+        add("open", String::new());
+        add(alert.finding.kind.code(), String::new());
+        add("found", found.format("%Y-%m").to_string());
+    }
+    counts
+        .into_iter()
+        .map(|((metric, period), n)| Count::in_month(metric, period, n))
+        .collect()
 }

@@ -69,17 +69,65 @@ pub const KEY_GROUPS: [&str; 8] = [
     "OTHER",
 ];
 
+/// Levels whose answers to a service-request step are timed (`steps.LEVEL`).
+pub const STEP_LEVELS: [&str; 3] = ["village", "township", "department"];
+
+/// Alert follow-up states counted as handled (`alerts.handled.STATE`).
+pub const HANDLED_STATES: [&str; 3] = ["ACKNOWLEDGED", "DISMISSED", "REQUEST_OPENED"];
+
+/// Key groups with a known size, and the indicator that counts it: the denominators of
+/// "visited within 30 / 90 days". The other groups are not known to the hub's sources,
+/// so only their visited residents are counted.
+pub const KEY_GROUP_SIZES: [(&str, &str); 3] = [
+    ("ELDERLY_LIVING_ALONE", "population.living_alone_60_plus"),
+    ("SEVERELY_DISABLED", "coverage.severely_disabled"),
+    ("ASSISTANCE_RECIPIENT", "coverage.assistance_recipients"),
+];
+
+/// Days within which a key group's residents count as visited.
+pub const VISIT_WINDOWS: [i64; 2] = [30, 90];
+
 /// One published indicator: its key in a snapshot, and where it comes from in the rollups.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Indicator {
     /// e.g. `population.aged_80_plus`, `requests.opened`, `requests.opened@2026-05`.
     pub key: String,
+    /// The rollup source its counts come from (`village_rollup.source`).
     pub source: &'static str,
     pub metric: String,
-    /// A month (`YYYY-MM`); `None`: the current state, or for a monthly series its
-    /// last 12 months together.
+    /// A month (`YYYY-MM`); `None`: the current state, or the last 12 months together.
     pub month: Option<String>,
 }
+
+/// A median published beside the counts, from a distribution in the rollups.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MedianIndicator {
+    pub key: &'static str,
+    pub source: &'static str,
+    /// The distribution's metric prefix (`PREFIX{n}` counts the values equal to `n`).
+    pub prefix: &'static str,
+}
+
+/// The medians a snapshot publishes, over the last 12 months.
+pub const MEDIANS: [MedianIndicator; 2] = [
+    MedianIndicator {
+        key: "alerts.median_days_to_handle",
+        source: "alert_handling",
+        prefix: super::rollup::DAYS_TO_HANDLE,
+    },
+    MedianIndicator {
+        key: "requests.median_working_days_to_resolve",
+        source: "requests",
+        prefix: super::rollup::DAYS_TO_RESOLVE,
+    },
+];
+
+/// Public figures: counts of the service catalogue, not of persons, never withheld.
+pub const CATALOGUE_LEVELS: [(&str, &str); 3] = [
+    ("catalogue.provincial", "PROVINCIAL_REFERENCE"),
+    ("catalogue.municipal", "MUNICIPAL_GUIDANCE"),
+    ("catalogue.county", "COUNTY_BASIC"),
+];
 
 /// The last twelve months up to and including the month of `today`, oldest first.
 pub fn last_twelve_months(today: NaiveDate) -> Vec<String> {
@@ -98,85 +146,164 @@ pub fn last_twelve_months(today: NaiveDate) -> Vec<String> {
     months
 }
 
-/// Every indicator of a snapshot taken on `today`, and the groups `total = Σ parts`
-/// between them (by index).
-pub fn catalogue(today: NaiveDate) -> (Vec<Indicator>, Vec<(usize, Vec<usize>)>) {
-    let mut list = Vec::new();
-    let mut groups = Vec::new();
-    let push =
-        |list: &mut Vec<Indicator>, source: &'static str, metric: &str, month: Option<&str>| {
-            let key = match month {
-                Some(m) => format!("{source}.{metric}@{m}"),
-                None => format!("{source}.{metric}"),
-            };
-            // A denominator shared by two shares is one indicator.
-            if let Some(known) = list.iter().position(|i: &Indicator| i.key == key) {
-                return known;
-            }
-            list.push(Indicator {
-                key,
-                source,
-                metric: metric.to_owned(),
-                month: month.map(str::to_owned),
-            });
-            list.len() - 1
+/// The list of indicators being built, and the `total = Σ parts` groups between them.
+#[derive(Default)]
+struct Builder {
+    list: Vec<Indicator>,
+    groups: Vec<(usize, Vec<usize>)>,
+}
+
+impl Builder {
+    /// Adds `section.metric[@month]` counted from `source`, once.
+    fn push(
+        &mut self,
+        section: &str,
+        source: &'static str,
+        metric: &str,
+        month: Option<&str>,
+    ) -> usize {
+        let key = match month {
+            Some(m) => format!("{section}.{metric}@{m}"),
+            None => format!("{section}.{metric}"),
         };
+        // A denominator shared by two shares is one indicator.
+        if let Some(known) = self.list.iter().position(|i| i.key == key) {
+            return known;
+        }
+        self.list.push(Indicator {
+            key,
+            source,
+            metric: metric.to_owned(),
+            month: month.map(str::to_owned),
+        });
+        self.list.len() - 1
+    }
+
+    /// A total and its parts, published together.
+    fn group(&mut self, section: &str, source: &'static str, total: &str, parts: &[String]) {
+        let total = self.push(section, source, total, None);
+        let parts = parts
+            .iter()
+            .map(|part| self.push(section, source, part, None))
+            .collect();
+        self.groups.push((total, parts));
+    }
+
+    /// A count over the last twelve months and its twelve months.
+    fn monthly(&mut self, section: &str, source: &'static str, metric: &str, months: &[String]) {
+        let total = self.push(section, source, metric, None);
+        let parts = months
+            .iter()
+            .map(|m| self.push(section, source, metric, Some(m)))
+            .collect();
+        self.groups.push((total, parts));
+    }
+}
+
+/// Every indicator of a snapshot taken on `today` with requests for `items` (catalogue
+/// codes), and the groups `total = Σ parts` between them (by index).
+pub fn catalogue(today: NaiveDate, items: &[String]) -> (Vec<Indicator>, Vec<(usize, Vec<usize>)>) {
+    let mut b = Builder::default();
     for metric in [
         "residents",
         "households",
         "aged_60_plus",
         "aged_80_plus",
         "children",
+        "living_alone_60_plus",
     ] {
-        push(&mut list, "population", metric, None);
+        b.push("population", "population", metric, None);
     }
     // Each share is published as its two parts, so that a small difference ("41 of 43
     // paid": the 2 who are not) is a small cell suppression sees.
     for (total, yes, no) in COVERAGE_SHARES {
-        let total = push(&mut list, "coverage", total, None);
-        let parts = [yes, no]
-            .iter()
-            .map(|metric| push(&mut list, "coverage", metric, None))
-            .collect();
-        groups.push((total, parts));
+        b.group(
+            "coverage",
+            "coverage",
+            total,
+            &[yes.to_owned(), no.to_owned()],
+        );
     }
     for programme in crate::domain::views::Programme::ALL {
-        push(
-            &mut list,
+        b.push(
+            "coverage",
             "coverage",
             &format!("recipients.{}", programme.code()),
             None,
         );
     }
-    let total = push(&mut list, "alerts", "open", None);
-    let parts = ALERT_KINDS
-        .iter()
-        .map(|kind| push(&mut list, "alerts", kind, None))
-        .collect();
-    groups.push((total, parts));
+    b.push("coverage", "coverage", "assistance_recipients", None);
+    let kinds: Vec<String> = ALERT_KINDS.iter().map(|k| (*k).to_owned()).collect();
+    b.group("alerts", "alerts", "open", &kinds);
     let months = last_twelve_months(today);
+    b.monthly("alerts", "alerts", "found", &months);
+    b.monthly("alerts", "alert_handling", "handled", &months);
+    let states: Vec<String> = HANDLED_STATES
+        .iter()
+        .map(|s| format!("handled.{s}"))
+        .collect();
+    b.group("alerts", "alert_handling", "handled", &states);
     for metric in REQUEST_METRICS {
-        let total = push(&mut list, "requests", metric, None);
-        let parts = months
-            .iter()
-            .map(|m| push(&mut list, "requests", metric, Some(m)))
-            .collect();
-        groups.push((total, parts));
+        b.monthly("requests", "requests", metric, &months);
+    }
+    for level in STEP_LEVELS {
+        b.group(
+            "requests",
+            "requests",
+            &format!("steps.{level}"),
+            &[
+                format!("steps_on_time.{level}"),
+                format!("steps_late.{level}"),
+            ],
+        );
     }
     for department in DEPARTMENTS {
-        push(&mut list, "requests", &format!("routed.{department}"), None);
-        push(&mut list, "requests", &format!("late.{department}"), None);
+        b.push(
+            "requests",
+            "requests",
+            &format!("routed.{department}"),
+            None,
+        );
+        b.push("requests", "requests", &format!("late.{department}"), None);
+        b.push(
+            "requests",
+            "requests",
+            &format!("steps_on_time.department.{department}"),
+            None,
+        );
+        b.push(
+            "requests",
+            "requests",
+            &format!("steps_late.department.{department}"),
+            None,
+        );
     }
-    let total = push(&mut list, "visits", "visits", None);
-    let parts = months
-        .iter()
-        .map(|m| push(&mut list, "visits", "visits", Some(m)))
-        .collect();
-    groups.push((total, parts));
+    for item in items {
+        for metric in ["opened", "resolved", "late"] {
+            b.push(
+                "requests",
+                "requests",
+                &format!("item.{metric}.{item}"),
+                None,
+            );
+        }
+    }
+    b.monthly("visits", "visits", "visits", &months);
     for group in KEY_GROUPS {
-        push(&mut list, "visits", &format!("visits.{group}"), None);
+        for days in VISIT_WINDOWS {
+            b.push("visits", "visits", &format!("within_{days}.{group}"), None);
+        }
     }
-    (list, groups)
+    (b.list, b.groups)
+}
+
+/// The definitions as the README's Markdown table.
+pub fn definitions_table() -> String {
+    let mut table = String::from("| indicator | what it counts |\n|---|---|\n");
+    for (key, definition) in DEFINITIONS {
+        table.push_str(&format!("| `{key}` | {} |\n", definition.replace('|', "\\|")));
+    }
+    table
 }
 
 /// What an indicator counts, for the schema and the README: `(key pattern, definition)`.
@@ -200,6 +327,10 @@ pub const DEFINITIONS: &[(&str, &str)] = &[
     (
         "population.children",
         "Of those residents, aged under 14 on the day of the count (the minors rule's age).",
+    ),
+    (
+        "population.living_alone_60_plus",
+        "Of those residents, aged 60 or more and the only member of their household in the index: the key group of elderly living alone as registration shows it (a household registered together but living apart is not seen).",
     ),
     (
         "coverage.screened",
@@ -242,8 +373,20 @@ pub const DEFINITIONS: &[(&str, &str)] = &[
         "Screened residents paid by one assistance programme (dibao, extremely_poor, temporary, disability_living, severe_disability_nursing, old_age_allowance, child_in_difficulty), as civil affairs records it.",
     ),
     (
+        "coverage.assistance_recipients",
+        "Screened residents paid the minimum living allowance or support for the extremely poor (低保、特困) as civil affairs records it: the key group of assistance recipients.",
+    ),
+    (
         "alerts.open",
         "Alerts the last screening of the village found, all kinds (source: screening runs; fresh as of the village's last screening). Per 1,000 residents: divide by population.residents.",
+    ),
+    (
+        "alerts.found",
+        "Of those alerts, the ones first found in the last 12 months; alerts.found@YYYY-MM by the month a screening first found them.",
+    ),
+    (
+        "alerts.handled",
+        "Alerts followed up in the last 12 months (alerts.handled@YYYY-MM by month), and by the follow-up's state now: alerts.handled.ACKNOWLEDGED (已知悉), alerts.handled.DISMISSED (误报), alerts.handled.REQUEST_OPENED (turned into a service request) (source: the follow-ups, recomputed for a village at each one).",
     ),
     (
         "alerts.KIND",
@@ -258,19 +401,43 @@ pub const DEFINITIONS: &[(&str, &str)] = &[
         "The same, of the requests opened in that month; the twelve months add up to the total.",
     ),
     (
+        "requests.steps.LEVEL",
+        "Steps of service requests answered in the last 12 months by LEVEL (village, township, department): a step begins when the request comes to the level's turn with its working-day deadline and ends at the level's next action; requests.steps_on_time.LEVEL the ones answered by the deadline, requests.steps_late.LEVEL the others. On-time share: steps_on_time ÷ steps.",
+    ),
+    (
         "requests.routed.DEPT",
-        "Requests ever routed to the county department DEPT (部门报到).",
+        "Requests opened in the last 12 months and routed to the county department DEPT (部门报到).",
     ),
     (
         "requests.late.DEPT",
         "Of those, the ones escalated at least once because a step missed its working-day deadline. Late share: late ÷ routed.",
     ),
     (
+        "requests.steps_on_time.department.DEPT",
+        "Department steps answered in the last 12 months by the department DEPT by their deadline (requests.steps_late.department.DEPT: after it): the department's on-time share in the league table.",
+    ),
+    (
+        "requests.item.opened.ITEM",
+        "Requests opened in the last 12 months for the catalogue item ITEM; requests.item.resolved.ITEM of those now resolved, requests.item.late.ITEM escalated at least once: the league table by catalogue item.",
+    ),
+    (
         "visits.visits",
         "Visits recorded in the last 12 months (by the day of the visit); visits.visits@YYYY-MM per month (source: the workflow, recomputed for a village at each visit).",
     ),
     (
-        "visits.visits.GROUP",
-        "Visits ever recorded for one key group (e.g. visits.visits.ELDERLY_LIVING_ALONE).",
+        "visits.within_30.GROUP",
+        "Residents visited as members of the key group GROUP within the 30 days before the snapshot's day (visits.within_90.GROUP: within 90 days); a resident visited twice counts once. Share visited: divide by the group's size where the hub knows it — population.living_alone_60_plus for ELDERLY_LIVING_ALONE, coverage.severely_disabled for SEVERELY_DISABLED, coverage.assistance_recipients for ASSISTANCE_RECIPIENT; the other groups' sizes are not in the hub's sources (source: the workflow's visits, recomputed for a village at each visit; the window is applied on the snapshot's day).",
+    ),
+    (
+        "alerts.median_days_to_handle",
+        "Median of the days from an alert's first finding to its follow-up, over the follow-ups of the last 12 months (a median: published only when at least `threshold` values lie behind it).",
+    ),
+    (
+        "requests.median_working_days_to_resolve",
+        "Median of the working days (the calendar of the State Council's holidays and make-up days) from opening a service request to its resolution, over the requests resolved in the last 12 months (published only when at least `threshold` values lie behind it).",
+    ),
+    (
+        "catalogue.provincial",
+        "Catalogue items of the provincial reference level offered in the region (catalogue.municipal, catalogue.county: of the municipal guidance and county basic levels; for a region above a county, the items of every city or county in it). Public counts of the service catalogue, never withheld.",
     ),
 ];

@@ -46,14 +46,24 @@ pub fn counts(people: &[(NaiveDate, String)], today: NaiveDate) -> Vec<Count> {
         .iter()
         .map(|(born, _)| age_on(*born, today))
         .collect();
-    let households: std::collections::BTreeSet<&str> =
-        people.iter().map(|(_, h)| h.as_str()).collect();
+    let mut households: std::collections::BTreeMap<&str, usize> = Default::default();
+    for (_, household) in people {
+        *households.entry(household.as_str()).or_default() += 1;
+    }
+    let living_alone_60_plus = people
+        .iter()
+        .zip(&ages)
+        .filter(|((_, household), age)| {
+            **age >= 60 && households.get(household.as_str()) == Some(&1)
+        })
+        .count() as i64;
     let at_least = |n: u32| ages.iter().filter(|&&a| a >= n).count() as i64;
     vec![
         Count::now("residents", people.len() as i64),
         Count::now("households", households.len() as i64),
         Count::now("aged_60_plus", at_least(60)),
         Count::now("aged_80_plus", at_least(80)),
+        Count::now("living_alone_60_plus", living_alone_60_plus),
         Count::now(
             "children",
             ages.iter().filter(|&&a| a < CHILD_AGE).count() as i64,

@@ -21,7 +21,19 @@ pub enum Source {
     Requests,
     /// Visits, after each visit recorded in the village.
     Visits,
+    /// Alert follow-ups, after each one written in the village.
+    AlertHandling,
 }
+
+/// Metric prefixes of distributions: `PREFIX{n}` counts the values equal to `n` (days),
+/// from which a snapshot takes medians; they are not published themselves.
+pub const DAYS_TO_HANDLE: &str = "days_to_handle.";
+/// Working days from opening a service request to its resolution.
+pub const DAYS_TO_RESOLVE: &str = "working_days_to_resolve.";
+/// Metric prefix of the day each resident of a key group was last visited as a member of
+/// it (`last_visit.GROUP`, period `YYYY-MM-DD`): a snapshot turns them into "visited
+/// within 30 / 90 days" on its own day, so the passing of time needs no rewrite.
+pub const LAST_VISIT: &str = "last_visit.";
 
 impl Source {
     pub fn as_str(self) -> &'static str {
@@ -31,6 +43,7 @@ impl Source {
             Self::Coverage => "coverage",
             Self::Requests => "requests",
             Self::Visits => "visits",
+            Self::AlertHandling => "alert_handling",
         }
     }
 }

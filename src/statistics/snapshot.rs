@@ -3,24 +3,26 @@
 //! every read of a snapshot shows the same cells and a county's own figures always agree
 //! with its row in its city's view.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::{Arc, RwLock};
 
-use chrono::{DateTime, Utc};
-use entities::{region, stat_snapshot};
+use chrono::{DateTime, NaiveDate, Utc};
+use entities::{catalogue_item, region, stat_snapshot, village_rollup};
 use sea_orm::{
     ActiveValue::{NotSet, Set},
-    ConnectionTrait, EntityTrait, QueryOrder,
+    ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
 };
 use serde::{Deserialize, Serialize};
 
 use super::{
-    indicators::{self, Indicator},
-    rollup,
+    indicators, rollup,
     suppress::{Mark, Relation, suppress},
     table::{Node, Table},
 };
-use crate::store::StoreError;
+use crate::{
+    domain::{CHINA, RegionCode},
+    store::StoreError,
+};
 
 /// One region's published row.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -33,6 +35,19 @@ pub struct RegionRow {
     /// The counts behind the row, by indicator (served to the admin only).
     pub values: Vec<i64>,
     pub marks: Vec<Mark>,
+    /// One per [`indicators::MEDIANS`].
+    #[serde(default)]
+    pub medians: Vec<MedianCell>,
+    /// One per [`indicators::CATALOGUE_LEVELS`]: public counts, never withheld.
+    #[serde(default)]
+    pub public_values: Vec<i64>,
+}
+
+/// A median and how many values lie behind it.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct MedianCell {
+    pub value: Option<f64>,
+    pub values: i64,
 }
 
 /// Everything a snapshot publishes.
@@ -41,6 +56,10 @@ pub struct Snapshot {
     pub taken_at: DateTime<Utc>,
     pub threshold: i64,
     pub keys: Vec<String>,
+    #[serde(default)]
+    pub median_keys: Vec<String>,
+    #[serde(default)]
+    pub public_keys: Vec<String>,
     pub regions: HashMap<String, RegionRow>,
 }
 
@@ -104,7 +123,18 @@ pub async fn build(
     threshold: i64,
     now: DateTime<Utc>,
 ) -> Result<Snapshot, StoreError> {
-    let (list, groups) = indicators::catalogue(now.date_naive());
+    let today = now.with_timezone(&CHINA).date_naive();
+    let rollups = rollup::all(db).await?;
+    let items: Vec<String> = rollups
+        .iter()
+        .filter(|r| r.source == "requests")
+        .filter_map(|r| r.metric.strip_prefix("item.opened."))
+        .map(str::to_owned)
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    let (list, groups) = indicators::catalogue(today, &items);
+    let window: BTreeSet<String> = indicators::last_twelve_months(today).into_iter().collect();
     let mut regions = region::Entity::find()
         .order_by_asc(region::Column::Code)
         .all(db)
@@ -124,33 +154,61 @@ pub async fn build(
         })
         .collect();
     let mut table = Table::new(nodes, list.len());
-    let by_source: HashMap<(String, String, String), usize> = list
+    let by_source: HashMap<(&str, &str, &str), usize> = list
         .iter()
         .enumerate()
-        .map(|(i, ind)| (lookup(ind), i))
+        .map(|(i, ind)| {
+            (
+                (
+                    ind.source,
+                    ind.metric.as_str(),
+                    ind.month.as_deref().unwrap_or(""),
+                ),
+                i,
+            )
+        })
         .collect();
     let children = table.children();
-    for row in rollup::all(db).await? {
+    let mut distributions = Distributions::new(regions.len());
+    for row in &rollups {
         let Some(&node) = index.get(&row.village_code) else {
             continue;
         };
         if !children[node].is_empty() {
             continue;
         }
-        // A month's count goes to its month and, inside the window, to the year's total.
-        let own = by_source
-            .get(&(row.source.clone(), row.metric.clone(), row.period.clone()))
-            .copied();
-        let total = (!row.period.is_empty() && own.is_some())
-            .then(|| by_source.get(&(row.source.clone(), row.metric.clone(), String::new())))
-            .flatten()
-            .copied();
-        for k in own.into_iter().chain(total) {
-            let at = table.cell(node, k);
-            table.values[at] += row.value;
+        let source = row.source.as_str();
+        let mut add = |metric: &str, period: &str| {
+            if let Some(&k) = by_source.get(&(source, metric, period)) {
+                let at = table.cell(node, k);
+                table.values[at] += row.value;
+            }
+        };
+        if let Some(group) = row.metric.strip_prefix(rollup::LAST_VISIT) {
+            // Residents of a key group by the day of their last visit: within a window
+            // of the snapshot's day or not.
+            let Ok(day) = NaiveDate::parse_from_str(&row.period, "%Y-%m-%d") else {
+                continue;
+            };
+            let age = (today - day).num_days();
+            for days in indicators::VISIT_WINDOWS {
+                if (0..=days).contains(&age) {
+                    add(&format!("within_{days}.{group}"), "");
+                }
+            }
+            continue;
+        }
+        if distributions.add(node, row, &window) {
+            continue;
+        }
+        add(&row.metric, &row.period);
+        // A month inside the window also counts in the twelve months' total.
+        if window.contains(&row.period) {
+            add(&row.metric, "");
         }
     }
     table.sum_up();
+    distributions.sum_up(&table);
     let group_list: Vec<super::table::Group> = groups
         .iter()
         .map(|(total, parts)| super::table::Group {
@@ -160,6 +218,7 @@ pub async fn build(
         .collect();
     let relations: Vec<Relation> = table.relations(&group_list);
     let marks = suppress(&table.values, &relations, threshold);
+    let offered = Catalogue::load(db).await?;
     let k = list.len();
     let rows = regions
         .iter()
@@ -178,6 +237,8 @@ pub async fn build(
                         .collect(),
                     values: table.values[i * k..(i + 1) * k].to_vec(),
                     marks: marks[i * k..(i + 1) * k].to_vec(),
+                    medians: distributions.medians(i),
+                    public_values: offered.in_region(&r.code),
                 },
             )
         })
@@ -186,18 +247,131 @@ pub async fn build(
         taken_at: now,
         threshold,
         keys: list.into_iter().map(|i| i.key).collect(),
+        median_keys: indicators::MEDIANS
+            .iter()
+            .map(|m| m.key.to_owned())
+            .collect(),
+        public_keys: indicators::CATALOGUE_LEVELS
+            .iter()
+            .map(|(key, _)| (*key).to_owned())
+            .collect(),
         regions: rows,
     })
 }
 
-/// Rollup rows of a monthly series count in their month and in the twelve months'
-/// total; rows of months outside the window match no indicator.
-fn lookup(ind: &Indicator) -> (String, String, String) {
-    (
-        ind.source.to_owned(),
-        ind.metric.clone(),
-        ind.month.clone().unwrap_or_default(),
-    )
+/// The distributions behind the medians, per region: how many values equal each `n`.
+struct Distributions {
+    /// `[region][median] → n → count`.
+    counts: Vec<Vec<BTreeMap<i64, i64>>>,
+}
+
+impl Distributions {
+    fn new(regions: usize) -> Self {
+        Self {
+            counts: vec![vec![BTreeMap::new(); indicators::MEDIANS.len()]; regions],
+        }
+    }
+
+    /// Takes `row` if it belongs to a distribution (inside the window or not).
+    fn add(&mut self, node: usize, row: &village_rollup::Model, window: &BTreeSet<String>) -> bool {
+        for (m, median) in indicators::MEDIANS.iter().enumerate() {
+            if row.source != median.source {
+                continue;
+            }
+            let Some(n) = row.metric.strip_prefix(median.prefix) else {
+                continue;
+            };
+            if let (Ok(n), true) = (n.parse::<i64>(), window.contains(&row.period)) {
+                *self.counts[node][m].entry(n).or_default() += row.value;
+            }
+            return true;
+        }
+        false
+    }
+
+    /// Adds each leaf's distributions into its ancestors.
+    fn sum_up(&mut self, table: &Table) {
+        for node in (0..table.nodes.len()).rev() {
+            let Some(parent) = table.nodes[node].parent else {
+                continue;
+            };
+            let own = std::mem::take(&mut self.counts[node]);
+            for (m, counts) in own.iter().enumerate() {
+                for (n, c) in counts {
+                    *self.counts[parent][m].entry(*n).or_default() += c;
+                }
+            }
+            self.counts[node] = own;
+        }
+    }
+
+    fn medians(&self, node: usize) -> Vec<MedianCell> {
+        self.counts[node].iter().map(median).collect()
+    }
+}
+
+/// The median of a distribution (the mean of the two middle values for an even count).
+fn median(counts: &BTreeMap<i64, i64>) -> MedianCell {
+    let total: i64 = counts.values().sum();
+    let nth = |wanted: i64| {
+        let mut seen = 0;
+        counts.iter().find_map(|(n, c)| {
+            seen += c;
+            (seen > wanted).then_some(*n)
+        })
+    };
+    let value = match total {
+        0 => None,
+        t if t % 2 == 1 => nth(t / 2).map(|v| v as f64),
+        t => nth(t / 2 - 1)
+            .zip(nth(t / 2))
+            .map(|(a, b)| (a + b) as f64 / 2.0),
+    };
+    MedianCell {
+        value,
+        values: total,
+    }
+}
+
+/// The service catalogue's items in force, by level and area: public facts, published
+/// with every snapshot.
+struct Catalogue {
+    /// `(level code, area's code digits)`.
+    items: Vec<(String, String)>,
+}
+
+impl Catalogue {
+    async fn load(db: &impl ConnectionTrait) -> Result<Self, StoreError> {
+        let items = catalogue_item::Entity::find()
+            .select_only()
+            .column(catalogue_item::Column::Level)
+            .column(catalogue_item::Column::Region)
+            .filter(catalogue_item::Column::RetiredAt.is_null())
+            .into_tuple()
+            .all(db)
+            .await?;
+        Ok(Self { items })
+    }
+
+    /// Items of each level offered in the region `code` (12 digits): those whose area
+    /// contains the region or lies in it.
+    fn in_region(&self, code: &str) -> Vec<i64> {
+        let digits = RegionCode::from_statistical(code)
+            .map(|c| c.as_str().to_owned())
+            .unwrap_or_else(|_| code.to_owned());
+        indicators::CATALOGUE_LEVELS
+            .iter()
+            .map(|(_, level)| {
+                self.items
+                    .iter()
+                    .filter(|(l, area)| {
+                        l == level
+                            && (digits.starts_with(area.as_str()) || area.starts_with(&digits))
+                    })
+                    .count() as i64
+            })
+            .collect()
+    }
 }
 
 fn depth(level: &str) -> u8 {

@@ -192,6 +192,15 @@ impl Calendar {
         day
     }
 
+    /// Working days after `from` up to and including `to` (0 when `to` is not later).
+    pub fn working_days_between(&self, from: NaiveDate, to: NaiveDate) -> u32 {
+        from.iter_days()
+            .skip(1)
+            .take_while(|day| *day <= to)
+            .filter(|day| self.is_working_day(*day))
+            .count() as u32
+    }
+
     /// The deadline of a step of `n` working days begun at `at`: the end of the `n`-th
     /// working day after the day it began, in China.
     pub fn deadline(&self, at: DateTime<Utc>, n: u32) -> DateTime<Utc> {

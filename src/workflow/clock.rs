@@ -6,13 +6,9 @@ use std::sync::{
     atomic::{AtomicI64, Ordering},
 };
 
-use chrono::{DateTime, Duration, FixedOffset, NaiveDate, Utc};
+use chrono::{DateTime, Duration, NaiveDate, Utc};
 
-/// China Standard Time: deadlines end at midnight in Beijing (no daylight saving).
-pub const CHINA: FixedOffset = match FixedOffset::east_opt(8 * 3600) {
-    Some(offset) => offset,
-    None => panic!("UTC+8 is a valid offset"),
-};
+pub use crate::domain::CHINA;
 
 /// The system clock plus an offset that only tests move.
 #[derive(Clone, Default)]

@@ -22,6 +22,8 @@ pub struct TestApp {
     pub db: DatabaseConnection,
     /// The hub's clock for deadlines: tests move it across holidays.
     pub clock: Clock,
+    /// The snapshot of statistics the hub serves: a test takes one through it.
+    pub statistics: cunhub::statistics::Published,
     _database: TestDatabase,
 }
 
@@ -49,6 +51,7 @@ pub async fn spawn_app_with(customize: impl FnOnce(&mut Settings)) -> TestApp {
     app.start_background_tasks();
     let address = format!("http://{}", app.address());
     let metrics_address = app.metrics_address().map(|a| format!("http://{a}"));
+    let statistics = app.statistics();
     tokio::spawn(app.run_until_stopped());
     TestApp {
         address,
@@ -56,6 +59,7 @@ pub async fn spawn_app_with(customize: impl FnOnce(&mut Settings)) -> TestApp {
         settings,
         db,
         clock,
+        statistics,
         _database: database,
     }
 }
@@ -68,10 +72,12 @@ pub async fn restart_with(app: TestApp, customize: impl FnOnce(&mut Settings)) -
     let built = Application::build_with_clock(settings.clone(), app.db.clone(), app.clock.clone())
         .expect("build");
     let address = format!("http://{}", built.address());
+    let statistics = built.statistics();
     tokio::spawn(built.run_until_stopped());
     TestApp {
         address,
         settings,
+        statistics,
         ..app
     }
 }

@@ -32,6 +32,7 @@ mod schema_file;
 mod screening;
 mod sse;
 mod statistics;
+mod statistics_work;
 mod subscriptions;
 mod suppression;
 mod visits;

@@ -89,12 +89,26 @@ fn the_readme_documents_every_setting() {
 /// same defaults and meanings.
 #[test]
 fn the_readme_settings_table_is_rendered_from_the_settings() {
-    let readme = std::fs::read_to_string("README.md").unwrap();
-    let rendered = cunhub::config::settings_table();
-    let header = rendered.lines().next().unwrap();
-    let start = readme.find(header).expect(
-        "README has a settings table with the header `| key | variable | default | meaning |`",
+    readme_table_is(&cunhub::config::settings_table(), "the_readme_settings_table");
+}
+
+/// The README's table of indicators is the one `statisticsIndicators` serves.
+#[test]
+fn the_readme_indicator_table_is_rendered_from_the_definitions() {
+    readme_table_is(
+        &cunhub::statistics::indicators::definitions_table(),
+        "the_readme_indicator_table",
     );
+}
+
+/// The README holds `rendered` (found by its header line) as it is, or is rewritten to
+/// hold it when `CUNHUB_TEST_WRITE_README=1`.
+fn readme_table_is(rendered: &str, test: &str) {
+    let readme = std::fs::read_to_string("README.md").unwrap();
+    let header = rendered.lines().next().unwrap();
+    let start = readme
+        .find(header)
+        .unwrap_or_else(|| panic!("README has a table with the header `{header}`"));
     let end = readme[start..]
         .find("\n\n")
         .map_or(readme.len(), |offset| start + offset + 1);
@@ -111,9 +125,9 @@ fn the_readme_settings_table_is_rendered_from_the_settings() {
         .collect();
     assert!(
         on_disk == rendered,
-        "the README's settings table differs from the settings ({} rows in the README, {} in \
+        "the README's table `{header}` differs from the code ({} rows in the README, {} in \
          the code; first differences {:#?}): run `CUNHUB_TEST_WRITE_README=1 cargo test --test \
-         api the_readme_settings_table` and commit it",
+         api {test}` and commit it",
         on_disk.lines().count(),
         rendered.lines().count(),
         &differing[..differing.len().min(3)]

@@ -9,6 +9,7 @@ use cunhub::{
     domain::RegionCode,
     sim::{GenOptions, Population, population::Registration},
 };
+use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
 use serde_json::{Value, json};
 
 use crate::helpers::{TOWNSHIP, TestApp, region_for, spawn_hub_with_departments, today};
@@ -62,27 +63,37 @@ fn figure(row: &Value, key: &str) -> (Option<i64>, String) {
     (f["value"].as_i64(), f["state"].as_str().unwrap().to_owned())
 }
 
-/// Residents, households and age bands of each village, straight from the population.
-fn expected(village: &str) -> [i64; 5] {
+/// Residents, households, age bands and the elderly alone in their household of each
+/// village, straight from the population.
+fn expected(village: &str) -> [i64; 6] {
     let mut options = GenOptions::new(RegionCode::parse(TOWNSHIP).unwrap(), today());
     options.people_per_village = 40;
     let population = Population::generate(options).unwrap();
     let day = today();
     let mut households = BTreeSet::new();
-    let mut counts = [0i64; 5];
-    for person in &population.people {
-        if population.village_of(person).code.statistical() != village
-            || !matches!(person.registration, Registration::Normal)
-        {
-            continue;
-        }
+    let mut counts = [0i64; 6];
+    let registered: Vec<_> = population
+        .people
+        .iter()
+        .filter(|p| {
+            population.village_of(p).code.statistical() == village
+                && matches!(p.registration, Registration::Normal)
+        })
+        .collect();
+    for person in &registered {
         households.insert(person.household);
+        let alone = registered
+            .iter()
+            .filter(|p| p.household == person.household)
+            .count()
+            == 1;
         let born = person.birth_date();
         let age = day.years_since(born).unwrap_or(0);
         counts[0] += 1;
         counts[2] += i64::from(age >= 60);
         counts[3] += i64::from(age >= 80);
         counts[4] += i64::from(age < 14);
+        counts[5] += i64::from(age >= 60 && alone);
     }
     counts[1] = households.len() as i64;
     counts
@@ -108,6 +119,7 @@ async fn population_indicators_match_the_simulated_population_and_small_cells_ar
         "population.aged_60_plus",
         "population.aged_80_plus",
         "population.children",
+        "population.living_alone_60_plus",
     ];
     let mut total = 0;
     for child in children {
@@ -292,6 +304,9 @@ fn expected_coverage(village: &str) -> std::collections::BTreeMap<String, i64> {
             .assistance
             .iter()
             .any(|a| a.disability.is_some_and(|d| (1..=2).contains(&d.grade)));
+        if paid(Programme::Dibao) || paid(Programme::ExtremelyPoor) {
+            add("assistance_recipients");
+        }
         if severe {
             add("severely_disabled");
             let nursing = paid(Programme::SevereDisabilityNursing);
@@ -318,7 +333,7 @@ async fn coverage_indicators_match_what_the_departments_hold_for_the_population(
     let admin = app.token(Role::Admin, "22");
     let stats = app
         .graphql(QUERY)
-        .variables(json!({"r": TOWNSHIP, "i": ["coverage."], "u": true}))
+        .variables(json!({"r": TOWNSHIP, "i": ["coverage.", "alerts."], "u": true}))
         .bearer(admin)
         .send()
         .await
@@ -339,6 +354,23 @@ async fn coverage_indicators_match_what_the_departments_hold_for_the_population(
                 child["code"]
             );
             compared += 1;
+        }
+        // Open alerts: what the run stored for the village, all of them first found now.
+        let stored = entities::alert::Entity::find()
+            .filter(entities::alert::Column::VillageCode.eq(child["code"].as_str().unwrap()))
+            .count(&app.db)
+            .await
+            .unwrap() as i64;
+        let month = chrono::Utc::now()
+            .with_timezone(&cunhub::workflow::clock::CHINA)
+            .format("%Y-%m");
+        for key in ["alerts.open".to_owned(), format!("alerts.found@{month}")] {
+            assert_eq!(
+                figure(child, &key).0,
+                Some(stored),
+                "{key} of {}",
+                child["code"]
+            );
         }
         // The parts of each share add up to its denominator.
         let value = |m: &str| figure(child, &format!("coverage.{m}")).0.unwrap_or(0);

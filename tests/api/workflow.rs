@@ -34,17 +34,25 @@ const ACT: &str = "mutation Act($input: ActOnServiceRequestInput!) {
 }";
 
 /// Two residents of two villages of the test township, and tokens for every role.
-struct World {
-    app: TestApp,
+pub(crate) struct World {
+    pub(crate) app: TestApp,
     _cluster: cunhub::sim::SimCluster,
-    village: String,
-    resident: String,
+    pub(crate) village: String,
+    pub(crate) resident: String,
     other_village: String,
     other_resident: String,
 }
 
-async fn world(customize: impl FnOnce(&mut cunhub::config::Settings)) -> World {
-    let (app, cluster) = spawn_hub_with_departments(2, customize).await;
+pub(crate) async fn world(customize: impl FnOnce(&mut cunhub::config::Settings)) -> World {
+    world_of(2, customize).await
+}
+
+/// Like [`world`], with `per_village` people in each village.
+pub(crate) async fn world_of(
+    per_village: u32,
+    customize: impl FnOnce(&mut cunhub::config::Settings),
+) -> World {
+    let (app, cluster) = spawn_hub_with_departments(per_village, customize).await;
     // Adults, whose requests every level reads in full (a child's are the minors rule's).
     let adult = chrono::Utc::now().date_naive() - chrono::Days::new(20 * 366);
     let residents = resident::Entity::find()
@@ -89,7 +97,7 @@ fn token(
 }
 
 impl World {
-    fn assistant(&self) -> String {
+    pub(crate) fn assistant(&self) -> String {
         token(
             &self.app,
             "va-1",
@@ -98,10 +106,10 @@ impl World {
             None,
         )
     }
-    fn township(&self) -> String {
+    pub(crate) fn township(&self) -> String {
         token(&self.app, "to-1", Role::TownshipOfficer, TOWNSHIP, None)
     }
-    fn clerk(&self, dept: Department) -> String {
+    pub(crate) fn clerk(&self, dept: Department) -> String {
         token(
             &self.app,
             "dc-1",
@@ -128,7 +136,7 @@ impl World {
     }
 
     /// Opens a request (as the village assistant) and returns (id, version).
-    async fn opened(&self, item: &str) -> (String, i64) {
+    pub(crate) async fn opened(&self, item: &str) -> (String, i64) {
         let key = format!("open-{}", uuid::Uuid::new_v4().simple());
         let response = self
             .open(&self.assistant(), &self.resident, item, &key)
@@ -171,7 +179,7 @@ impl World {
     }
 
     /// Acts and expects success; returns the request.
-    async fn step(
+    pub(crate) async fn step(
         &self,
         token: &str,
         id: &str,
@@ -192,7 +200,7 @@ impl World {
     }
 }
 
-fn version(request: &Value) -> i64 {
+pub(crate) fn version(request: &Value) -> i64 {
     request["version"].as_i64().unwrap()
 }
 
@@ -548,7 +556,7 @@ async fn the_right_errors_say_why() {
     assert_eq!(r.error_codes(), vec!["BAD_USER_INPUT"]);
 }
 
-fn at(text: &str) -> DateTime<Utc> {
+pub(crate) fn at(text: &str) -> DateTime<Utc> {
     text.parse().unwrap()
 }
 

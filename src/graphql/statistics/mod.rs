@@ -43,6 +43,17 @@ pub struct Figure {
     pub state: CellState,
 }
 
+/// A median of a region.
+#[derive(SimpleObject)]
+pub struct MedianFigure {
+    /// The median's key, e.g. `requests.median_working_days_to_resolve`.
+    pub indicator: String,
+    /// The median; null when fewer than `threshold` values lie behind it (or none).
+    pub value: Option<f64>,
+    /// Published, or `SMALL` when fewer than `threshold` values lie behind it.
+    pub state: CellState,
+}
+
 /// A region's figures in a snapshot.
 #[derive(SimpleObject)]
 pub struct StatisticsRow {
@@ -52,8 +63,12 @@ pub struct StatisticsRow {
     pub name: String,
     /// `province`, `prefecture`, `county`, `township`, `village`, `community` or `other`.
     pub level: String,
-    /// One figure per indicator asked for, in the snapshot's order.
+    /// One figure per indicator asked for, in the snapshot's order (the public counts of
+    /// the catalogue, `catalogue.*`, last).
     pub figures: Vec<Figure>,
+    /// One per median asked for (`alerts.median_days_to_handle`,
+    /// `requests.median_working_days_to_resolve`).
+    pub medians: Vec<MedianFigure>,
 }
 
 /// The figures of a region and of each of its children, from one snapshot.
@@ -170,7 +185,7 @@ fn row(
     wanted: &impl Fn(&str) -> bool,
     unsuppressed: bool,
 ) -> StatisticsRow {
-    let figures = snapshot
+    let mut figures: Vec<Figure> = snapshot
         .keys
         .iter()
         .enumerate()
@@ -193,10 +208,45 @@ fn row(
             }
         })
         .collect();
+    figures.extend(
+        snapshot
+            .public_keys
+            .iter()
+            .zip(&r.public_values)
+            .filter(|(key, _)| wanted(key))
+            .map(|(key, value)| Figure {
+                indicator: key.clone(),
+                value: Some(*value),
+                state: CellState::Published,
+            }),
+    );
+    let medians = snapshot
+        .median_keys
+        .iter()
+        .zip(&r.medians)
+        .filter(|(key, _)| wanted(key))
+        .map(|(key, cell)| {
+            let enough = cell.values >= snapshot.threshold;
+            MedianFigure {
+                indicator: key.clone(),
+                value: if enough || unsuppressed {
+                    cell.value
+                } else {
+                    None
+                },
+                state: if enough {
+                    CellState::Published
+                } else {
+                    CellState::Small
+                },
+            }
+        })
+        .collect();
     StatisticsRow {
         code: r.code.clone(),
         name: r.name.clone(),
         level: r.level.clone(),
         figures,
+        medians,
     }
 }
