@@ -31,7 +31,15 @@ const LABELS = {
   'coverage.recipients.temporary': '临时救助', 'coverage.recipients.disability_living': '困难残疾人生活补贴',
   'coverage.recipients.severe_disability_nursing': '重度残疾人护理补贴',
   'coverage.recipients.old_age_allowance': '高龄津贴', 'coverage.recipients.child_in_difficulty': '困境儿童',
+  'population.living_alone_60_plus': '60岁以上独居', 'coverage.assistance_recipients': '低保特困对象',
+  'alerts.found': '近12个月新发现预警', 'alerts.handled': '已处置预警',
+  'alerts.handled.ACKNOWLEDGED': '已知悉', 'alerts.handled.DISMISSED': '误报排除',
+  'alerts.handled.REQUEST_OPENED': '转服务请求',
+  'catalogue.provincial': '省级参考事项', 'catalogue.municipal': '市级指导事项', 'catalogue.county': '县级基本事项',
+  'alerts.median_days_to_handle': '预警处置天数中位数',
+  'requests.median_working_days_to_resolve': '请求办结工作日中位数',
 };
+const STEP_LEVELS = { village: '村', township: '乡镇', department: '县部门' };
 const DEPARTMENTS = {
   medical_insurance: '医保局', social_security: '人社局', civil_affairs: '民政局',
   public_security: '公安局', veterans_affairs: '退役军人事务局', health: '卫健局',
@@ -44,15 +52,33 @@ const GROUPS = {
   ENTITLED_GROUP: '优抚对象', OTHER: '其他',
 };
 // The table's tabs: which indicators each shows (monthly figures go to the trend chart).
+const DEPARTMENT_KEY = /^requests\.(routed|late|in_time|steps_on_time\.department|steps_late\.department)\./;
 const TABS = [
   ['人口', (k) => k.startsWith('population.')],
-  ['覆盖', (k) => k.startsWith('coverage.')],
+  ['覆盖', (k) => k.startsWith('coverage.') || /^share:coverage\./.test(k)],
   ['预警', (k) => k.startsWith('alerts.')],
-  ['服务请求', (k) => k.startsWith('requests.') && !/^requests\.(routed|late)\./.test(k)],
-  ['部门报到', (k) => /^requests\.(routed|late)\./.test(k)],
-  ['走访', (k) => k.startsWith('visits.')],
-  ['其他', (k) => !/^(population|coverage|alerts|requests|visits)\./.test(k)],
+  ['服务请求', (k) => k.startsWith('requests.') && !DEPARTMENT_KEY.test(k)
+    && !/^requests\.(item|steps|steps_on_time|steps_late)\./.test(k)],
+  ['办理时效', (k) => /^(share:)?requests\.(steps|steps_on_time|steps_late)\.[a-z]+$/.test(k)],
+  ['部门报到', (k) => DEPARTMENT_KEY.test(k) || /^share:requests\.late\./.test(k)],
+  ['事项', (k) => /^requests\.item\./.test(k)],
+  ['走访', (k) => k.startsWith('visits.') || /^share:visits\./.test(k)],
+  ['服务目录', (k) => k.startsWith('catalogue.')],
+  ['其他', (k) => !/^(share:)?(population|coverage|alerts|requests|visits|catalogue)\./.test(k)],
 ];
+// Shares shown beside the counts: numerator and denominator, both published or no share.
+const SHARES = [
+  ['coverage.medically_insured', 'coverage.screened', '医保参保率'],
+  ['coverage.id_card_valid', 'coverage.screened', '身份证有效率'],
+  ['coverage.pension_in_payment', 'coverage.pension_age', '养老金领取率'],
+  ['coverage.old_age_allowance', 'coverage.elderly', '高龄津贴覆盖率'],
+  ['coverage.nursing_subsidy', 'coverage.severely_disabled', '护理补贴覆盖率'],
+  ...Object.keys(STEP_LEVELS).map((l) => [`requests.steps_on_time.${l}`, `requests.steps.${l}`, `${STEP_LEVELS[l]}按时答复率`]),
+  ...[['ELDERLY_LIVING_ALONE', 'population.living_alone_60_plus'], ['SEVERELY_DISABLED', 'coverage.severely_disabled'],
+    ['ASSISTANCE_RECIPIENT', 'coverage.assistance_recipients']].flatMap(([g, size]) => [30, 90]
+    .map((d) => [`visits.within_${d}.${g}`, size, `${GROUPS[g]}${d}天内走访率`])),
+];
+const SHARE_OF = Object.fromEntries(SHARES.map(([num, den, name]) => [`share:${num}`, { num, den, name }]));
 const LEVELS = { province: 2, prefecture: 4, county: 6, township: 9 };
 
 const $ = (id) => document.getElementById(id);
@@ -60,10 +86,17 @@ const state = { code: null, data: null, region: null, tab: 0, column: 0, retry: 
 
 function label(key) {
   if (LABELS[key]) return LABELS[key];
-  let m = /^requests\.(routed|late)\.(.+)$/.exec(key);
-  if (m) return `${DEPARTMENTS[m[2]] ?? m[2]}${m[1] === 'routed' ? '转办' : '超时'}`;
-  m = /^visits\.visits\.(.+)$/.exec(key);
-  if (m) return `走访：${GROUPS[m[1]] ?? m[1]}`;
+  if (SHARE_OF[key]) return SHARE_OF[key].name;
+  let m = /^requests\.(routed|late|in_time)\.(.+)$/.exec(key);
+  if (m) return `${DEPARTMENTS[m[2]] ?? m[2]}${{ routed: '转办', late: '超时', in_time: '未超时' }[m[1]]}`;
+  m = /^requests\.steps_(on_time|late)\.department\.(.+)$/.exec(key);
+  if (m) return `${DEPARTMENTS[m[2]] ?? m[2]}${m[1] === 'on_time' ? '按时答复' : '逾期答复'}`;
+  m = /^requests\.(steps|steps_on_time|steps_late)\.(.+)$/.exec(key);
+  if (m) return `${STEP_LEVELS[m[2]] ?? m[2]}${{ steps: '答复环节', steps_on_time: '按时', steps_late: '逾期' }[m[1]]}`;
+  m = /^requests\.item\.(opened|resolved|late|in_time)\.(.+)$/.exec(key);
+  if (m) return `${m[2]} ${{ opened: '受理', resolved: '办结', late: '超时', in_time: '未超时' }[m[1]]}`;
+  m = /^visits\.(within|not_within)_(\d+)\.(.+)$/.exec(key);
+  if (m) return `${GROUPS[m[3]] ?? m[3]}${m[2]}天内${m[1] === 'within' ? '已走访' : '未走访'}`;
   return key;
 }
 
@@ -72,6 +105,8 @@ function shown(figure) {
   if (!figure) return '';
   if (figure.state === 'SMALL') return `<${state.data.threshold}`;
   if (figure.state === 'COMPLEMENTARY') return '※';
+  if (figure.state === 'NO_SHARE') return '—';
+  if (figure.share !== undefined) return `${(figure.share * 100).toFixed(1)}%`;
   return String(figure.value);
 }
 
@@ -104,7 +139,7 @@ const STATISTICS = `query Dashboard($code: String!) {
   region(code: $code) { code name level ancestors { code name } }
   statistics(region: $code) {
     takenAt threshold
-    region { code name level figures { indicator value state } }
+    region { code name level figures { indicator value state } medians { indicator value state } }
     children { code name level figures { indicator value state } }
   }
 }`;
@@ -168,14 +203,30 @@ function renderCrumbs() {
   nav.append(here);
 }
 
-// The indicators of the current tab, in the snapshot's order (no monthly figures).
-function columns() {
+// Every column a snapshot offers: its indicators (no monthly figures), then the shares
+// whose two counts it publishes.
+function allColumns() {
   const keys = state.data.region.figures.map((f) => f.indicator).filter((k) => !k.includes('@'));
-  return keys.filter(TABS[state.tab][1]);
+  const present = new Set(keys);
+  const shares = SHARES.filter(([num, den]) => present.has(num) && present.has(den)).map(([num]) => `share:${num}`);
+  return [...shares, ...keys];
 }
 
+// The columns of the current tab.
+function columns() {
+  return allColumns().filter(TABS[state.tab][1]);
+}
+
+// A figure of a row; a share is computed from its two published counts, or not shown.
 function figureOf(row, key) {
-  return row.figures.find((f) => f.indicator === key);
+  const share = SHARE_OF[key];
+  if (!share) return row.figures.find((f) => f.indicator === key);
+  const num = row.figures.find((f) => f.indicator === share.num);
+  const den = row.figures.find((f) => f.indicator === share.den);
+  if (num?.state !== 'PUBLISHED' || den?.state !== 'PUBLISHED' || !(den.value > 0)) {
+    return { indicator: key, state: 'NO_SHARE' };
+  }
+  return { indicator: key, state: 'PUBLISHED', value: num.value / den.value, share: num.value / den.value };
 }
 
 // The table as text, one array per line: what the page shows and the CSV holds.
@@ -192,7 +243,7 @@ function render() {
   $('title').textContent = `${state.data.region.name}：下级地区指标`;
   $('taken').textContent = `快照时间 ${new Date(state.data.takenAt).toLocaleString('zh-CN')}`;
   for (const el of document.querySelectorAll('.threshold')) el.textContent = String(state.data.threshold - 1);
-  const present = state.data.region.figures.map((f) => f.indicator).filter((k) => !k.includes('@'));
+  const present = allColumns();
   if (!present.some(TABS[state.tab][1])) { state.tab = 0; state.column = 0; }
   const tabs = $('tabs');
   tabs.replaceChildren();
@@ -207,9 +258,24 @@ function render() {
     tabs.append(button);
   });
   renderTable();
+  renderMedians();
   renderBars();
   renderTrend();
   renderLeague();
+  renderItems();
+}
+
+// The region's medians, or why they are not shown.
+function renderMedians() {
+  const list = $('medians');
+  list.replaceChildren();
+  for (const m of state.data.region.medians ?? []) {
+    const item = document.createElement('li');
+    const value = m.state === 'PUBLISHED' && m.value !== null
+      ? `${m.value} 天` : `不足 ${state.data.threshold} 件，不公布`;
+    item.textContent = `${label(m.indicator)}：${value}`;
+    list.append(item);
+  }
 }
 
 function renderTable() {
@@ -263,7 +329,8 @@ function renderBars() {
   $('bars-title').textContent = key ? `${label(key)}：按下级地区` : '';
   const rows = state.data.children;
   const values = rows.map((r) => figureOf(r, key));
-  const max = Math.max(1, ...values.map((f) => (f?.state === 'PUBLISHED' ? f.value : 0)));
+  const isShare = Boolean(SHARE_OF[key]);
+  const max = isShare ? 1 : Math.max(1, ...values.map((f) => (f?.state === 'PUBLISHED' ? f.value : 0)));
   const height = 18;
   const svg = el('svg', { viewBox: `0 0 480 ${rows.length * height + 10}`, role: 'img' });
   rows.forEach((row, i) => {
@@ -273,7 +340,7 @@ function renderBars() {
     if (f?.state === 'PUBLISHED') {
       const width = (f.value / max) * 300;
       svg.append(el('rect', { x: 118, y, width: Math.max(width, 0.5), height: height - 5, class: 'bar-v' }));
-      svg.append(el('text', { x: 122 + width, y: y + 12 }, f.value));
+      svg.append(el('text', { x: 122 + width, y: y + 12 }, shown(f)));
     } else if (f) {
       svg.append(el('rect', { x: 118, y, width: 24, height: height - 5, class: 'withheld' }));
       svg.append(el('text', { x: 146, y: y + 12, class: 'muted' }, shown(f)));
@@ -286,6 +353,7 @@ function renderBars() {
 function renderTrend() {
   const series = [
     ['requests.opened', '受理', 'a'], ['requests.resolved', '办结', 'b'], ['visits.visits', '走访', 'c'],
+    ['alerts.found', '新预警', 'd'], ['alerts.handled', '预警处置', 'e'],
   ];
   const figures = state.data.region.figures;
   const months = [...new Set(figures.filter((f) => f.indicator.startsWith('requests.opened@'))
@@ -319,14 +387,15 @@ function renderTrend() {
       }
     });
     if (path) svg.append(el('path', { d: path, class: `line-${tone}` }));
-    svg.append(el('circle', { cx: 60 + s * 90, cy: 210, r: 4, class: `dot-${tone}` }));
-    svg.append(el('text', { x: 68 + s * 90, y: 214 }, name));
+    svg.append(el('circle', { cx: 30 + s * 90, cy: 210, r: 4, class: `dot-${tone}` }));
+    svg.append(el('text', { x: 38 + s * 90, y: 214 }, name));
   });
   $('trend').replaceChildren(svg);
 }
 
 // Departments of the current region, latest-answering first: routed requests as a bar,
-// the share escalated for lateness as text (only where both counts are published).
+// the share escalated for lateness (only where both counts are published) and the share
+// of the department's steps answered by their deadline as text.
 function renderLeague() {
   const region = state.data.region;
   const rows = Object.keys(DEPARTMENTS).map((dept) => {
@@ -334,8 +403,12 @@ function renderLeague() {
     const late = figureOf(region, `requests.late.${dept}`);
     const share = routed?.state === 'PUBLISHED' && late?.state === 'PUBLISHED' && routed.value > 0
       ? late.value / routed.value : null;
-    return { dept, routed, late, share };
-  }).filter((r) => r.routed);
+    const onTime = figureOf(region, `requests.steps_on_time.department.${dept}`);
+    const lateSteps = figureOf(region, `requests.steps_late.department.${dept}`);
+    const steps = onTime?.state === 'PUBLISHED' && lateSteps?.state === 'PUBLISHED'
+      && onTime.value + lateSteps.value > 0 ? onTime.value / (onTime.value + lateSteps.value) : null;
+    return { dept, routed, late, share, steps };
+  }).filter((r) => r.routed && !(r.routed.state === 'PUBLISHED' && r.routed.value === 0));
   rows.sort((a, b) => (b.share ?? -1) - (a.share ?? -1));
   const max = Math.max(1, ...rows.map((r) => (r.routed.state === 'PUBLISHED' ? r.routed.value : 0)));
   const height = 18;
@@ -350,13 +423,45 @@ function renderLeague() {
         svg.append(el('rect', { x: 110, y, width: width * r.share, height: height - 5, class: 'bar-late' }));
       }
       const share = r.share === null ? `超时 ${shown(r.late)}` : `超时 ${(r.share * 100).toFixed(0)}%`;
-      svg.append(el('text', { x: 116 + width, y: y + 12 }, `${r.routed.value} 件，${share}`));
+      const steps = r.steps === null ? '' : `，按时答复 ${(r.steps * 100).toFixed(0)}%`;
+      svg.append(el('text', { x: 116 + width, y: y + 12 }, `${r.routed.value} 件，${share}${steps}`));
     } else {
       svg.append(el('rect', { x: 110, y, width: 24, height: height - 5, class: 'withheld' }));
       svg.append(el('text', { x: 138, y: y + 12, class: 'muted' }, shown(r.routed)));
     }
   });
   $('league').replaceChildren(svg);
+}
+
+// Catalogue items of the current region by requests opened, with the late share where
+// both counts are published: the league table by item.
+function renderItems() {
+  const region = state.data.region;
+  const items = region.figures.filter((f) => f.indicator.startsWith('requests.item.opened.'))
+    .map((opened) => {
+      const code = opened.indicator.slice('requests.item.opened.'.length);
+      const late = figureOf(region, `requests.item.late.${code}`);
+      return { code, opened, late };
+    })
+    .filter((r) => !(r.opened.state === 'PUBLISHED' && r.opened.value === 0))
+    .sort((a, b) => (b.opened.state === 'PUBLISHED' ? b.opened.value : 0)
+      - (a.opened.state === 'PUBLISHED' ? a.opened.value : 0))
+    .slice(0, 10);
+  const table = $('items');
+  table.replaceChildren();
+  const head = table.createTHead().insertRow();
+  for (const text of ['事项', '受理', '超时', '超时比例']) {
+    const th = document.createElement('th');
+    th.textContent = text;
+    head.append(th);
+  }
+  const body = table.createTBody();
+  for (const { code, opened, late } of items) {
+    const share = opened.state === 'PUBLISHED' && late?.state === 'PUBLISHED' && opened.value > 0
+      ? `${((late.value / opened.value) * 100).toFixed(0)}%` : '—';
+    const tr = body.insertRow();
+    for (const text of [code, shown(opened), shown(late), share]) tr.insertCell().textContent = text;
+  }
 }
 
 // The current table as CSV: UTF-8 with a byte-order mark (so that spreadsheet software

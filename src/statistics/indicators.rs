@@ -258,40 +258,55 @@ pub fn catalogue(today: NaiveDate, items: &[String]) -> (Vec<Indicator>, Vec<(us
         );
     }
     for department in DEPARTMENTS {
-        b.push(
+        b.group(
             "requests",
             "requests",
             &format!("routed.{department}"),
-            None,
+            &[
+                format!("late.{department}"),
+                format!("in_time.{department}"),
+            ],
         );
-        b.push("requests", "requests", &format!("late.{department}"), None);
-        b.push(
-            "requests",
-            "requests",
-            &format!("steps_on_time.department.{department}"),
-            None,
-        );
-        b.push(
-            "requests",
-            "requests",
-            &format!("steps_late.department.{department}"),
-            None,
-        );
+        for verdict in ["on_time", "late"] {
+            let metric = format!("steps_{verdict}.department.{department}");
+            b.push("requests", "requests", &metric, None);
+        }
     }
     for item in items {
-        for metric in ["opened", "resolved", "late"] {
-            b.push(
-                "requests",
-                "requests",
-                &format!("item.{metric}.{item}"),
-                None,
-            );
-        }
+        b.group(
+            "requests",
+            "requests",
+            &format!("item.opened.{item}"),
+            &[format!("item.late.{item}"), format!("item.in_time.{item}")],
+        );
+        b.push(
+            "requests",
+            "requests",
+            &format!("item.resolved.{item}"),
+            None,
+        );
     }
     b.monthly("visits", "visits", "visits", &months);
     for group in KEY_GROUPS {
         for days in VISIT_WINDOWS {
             b.push("visits", "visits", &format!("within_{days}.{group}"), None);
+        }
+    }
+    // Where the group's size is known, the residents not visited are a cell too, and
+    // the size is the sum of the two.
+    for (group, size) in KEY_GROUP_SIZES {
+        let Some(total) = b.list.iter().position(|i| i.key == size) else {
+            continue;
+        };
+        for days in VISIT_WINDOWS {
+            let visited = b.push("visits", "visits", &format!("within_{days}.{group}"), None);
+            let not = b.push(
+                "visits",
+                "visits",
+                &format!("not_within_{days}.{group}"),
+                None,
+            );
+            b.groups.push((total, vec![visited, not]));
         }
     }
     (b.list, b.groups)
@@ -301,7 +316,10 @@ pub fn catalogue(today: NaiveDate, items: &[String]) -> (Vec<Indicator>, Vec<(us
 pub fn definitions_table() -> String {
     let mut table = String::from("| indicator | what it counts |\n|---|---|\n");
     for (key, definition) in DEFINITIONS {
-        table.push_str(&format!("| `{key}` | {} |\n", definition.replace('|', "\\|")));
+        table.push_str(&format!(
+            "| `{key}` | {} |\n",
+            definition.replace('|', "\\|")
+        ));
     }
     table
 }
@@ -410,7 +428,7 @@ pub const DEFINITIONS: &[(&str, &str)] = &[
     ),
     (
         "requests.late.DEPT",
-        "Of those, the ones escalated at least once because a step missed its working-day deadline. Late share: late ÷ routed.",
+        "Of those, the ones escalated at least once because a step missed its working-day deadline (requests.in_time.DEPT: never escalated; the two add up to routed). Late share: late ÷ routed.",
     ),
     (
         "requests.steps_on_time.department.DEPT",
@@ -418,7 +436,7 @@ pub const DEFINITIONS: &[(&str, &str)] = &[
     ),
     (
         "requests.item.opened.ITEM",
-        "Requests opened in the last 12 months for the catalogue item ITEM; requests.item.resolved.ITEM of those now resolved, requests.item.late.ITEM escalated at least once: the league table by catalogue item.",
+        "Requests opened in the last 12 months for the catalogue item ITEM; requests.item.resolved.ITEM of those now resolved, requests.item.late.ITEM escalated at least once and requests.item.in_time.ITEM never (the two add up to opened): the league table by catalogue item.",
     ),
     (
         "visits.visits",
@@ -426,7 +444,7 @@ pub const DEFINITIONS: &[(&str, &str)] = &[
     ),
     (
         "visits.within_30.GROUP",
-        "Residents visited as members of the key group GROUP within the 30 days before the snapshot's day (visits.within_90.GROUP: within 90 days); a resident visited twice counts once. Share visited: divide by the group's size where the hub knows it — population.living_alone_60_plus for ELDERLY_LIVING_ALONE, coverage.severely_disabled for SEVERELY_DISABLED, coverage.assistance_recipients for ASSISTANCE_RECIPIENT; the other groups' sizes are not in the hub's sources (source: the workflow's visits, recomputed for a village at each visit; the window is applied on the snapshot's day).",
+        "Residents visited as members of the key group GROUP within the 30 days before the snapshot's day (visits.within_90.GROUP: within 90 days); a resident visited twice counts once. Where the hub knows the group's size — population.living_alone_60_plus for ELDERLY_LIVING_ALONE, coverage.severely_disabled for SEVERELY_DISABLED, coverage.assistance_recipients for ASSISTANCE_RECIPIENT — a village's count is capped at that size and visits.not_within_30.GROUP (not_within_90) is the rest of the group, so the two add up to the size; share visited: within ÷ size. The other groups' sizes are not in the hub's sources (source: the workflow's visits, recomputed for a village at each visit; the window is applied on the snapshot's day).",
     ),
     (
         "alerts.median_days_to_handle",

@@ -207,6 +207,7 @@ pub async fn build(
             add(&row.metric, "");
         }
     }
+    split_key_groups(&mut table, &list, &children);
     table.sum_up();
     distributions.sum_up(&table);
     let group_list: Vec<super::table::Group> = groups
@@ -257,6 +258,32 @@ pub async fn build(
             .collect(),
         regions: rows,
     })
+}
+
+/// Splits each key group of known size, in every village, into its residents visited
+/// within a window (capped at the size: a resident visited as a member may since have
+/// left the group) and the rest, so that the size is the sum of the two.
+fn split_key_groups(table: &mut Table, list: &[indicators::Indicator], children: &[Vec<usize>]) {
+    let at = |key: &str| list.iter().position(|i| i.key == key);
+    for (group, size) in indicators::KEY_GROUP_SIZES {
+        for days in indicators::VISIT_WINDOWS {
+            let (Some(size), Some(visited), Some(not)) = (
+                at(size),
+                at(&format!("visits.within_{days}.{group}")),
+                at(&format!("visits.not_within_{days}.{group}")),
+            ) else {
+                continue;
+            };
+            for node in (0..table.nodes.len()).filter(|&n| children[n].is_empty()) {
+                let total = table.values[table.cell(node, size)];
+                let cell = table.cell(node, visited);
+                table.values[cell] = table.values[cell].min(total);
+                let rest = total - table.values[cell];
+                let cell = table.cell(node, not);
+                table.values[cell] = rest;
+            }
+        }
+    }
 }
 
 /// The distributions behind the medians, per region: how many values equal each `n`.

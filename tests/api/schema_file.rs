@@ -89,7 +89,10 @@ fn the_readme_documents_every_setting() {
 /// same defaults and meanings.
 #[test]
 fn the_readme_settings_table_is_rendered_from_the_settings() {
-    readme_table_is(&cunhub::config::settings_table(), "the_readme_settings_table");
+    readme_table_is(
+        &cunhub::config::settings_table(),
+        "the_readme_settings_table",
+    );
 }
 
 /// The README's table of indicators is the one `statisticsIndicators` serves.

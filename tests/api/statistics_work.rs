@@ -153,11 +153,11 @@ async fn handle_two_alerts(w: &World) {
 /// Visits of two residents, on days counted back from the snapshot's day.
 async fn record_visits(w: &World, other: &str) {
     let visits = [
-        (w.resident.as_str(), "ELDERLY_LIVING_ALONE", "2026-11-20"),
-        (w.resident.as_str(), "ELDERLY_LIVING_ALONE", "2026-10-11"),
-        (other, "ELDERLY_LIVING_ALONE", "2026-10-01"),
-        (other, "ASSISTANCE_RECIPIENT", "2026-08-02"),
-        (w.resident.as_str(), "SEVERELY_DISABLED", "2026-11-25"),
+        (w.resident.as_str(), "LEFT_BEHIND_ELDERLY", "2026-11-20"),
+        (w.resident.as_str(), "LEFT_BEHIND_ELDERLY", "2026-10-11"),
+        (other, "LEFT_BEHIND_ELDERLY", "2026-10-01"),
+        (other, "OTHER", "2026-08-02"),
+        (w.resident.as_str(), "ELDERLY_LIVING_ALONE", "2026-11-25"),
     ];
     for (resident, group, day) in visits {
         let response = w
@@ -252,14 +252,24 @@ async fn work_indicators_count_what_the_levels_did() {
         ("alerts.handled.DISMISSED", 1),
         ("alerts.handled.REQUEST_OPENED", 0),
         ("visits.visits", 5),
-        ("visits.within_30.ELDERLY_LIVING_ALONE", 1),
-        ("visits.within_90.ELDERLY_LIVING_ALONE", 2),
-        ("visits.within_30.SEVERELY_DISABLED", 1),
-        ("visits.within_90.ASSISTANCE_RECIPIENT", 0),
+        ("visits.within_30.LEFT_BEHIND_ELDERLY", 1),
+        ("visits.within_90.LEFT_BEHIND_ELDERLY", 2),
+        ("visits.within_90.OTHER", 0),
     ];
     for (key, want) in expected {
         assert_eq!(value(key), Some(want), "{key}");
     }
+    // A group of known size: the visited are capped at it, the rest not visited.
+    let alone = value("population.living_alone_60_plus").unwrap();
+    for days in [30, 90] {
+        let visited = value(&format!("visits.within_{days}.ELDERLY_LIVING_ALONE")).unwrap();
+        let not = value(&format!("visits.not_within_{days}.ELDERLY_LIVING_ALONE")).unwrap();
+        assert_eq!(visited, alone.min(1), "visited within {days} days");
+        assert_eq!(visited + not, alone);
+    }
+    // Late and in time add up to what was routed and opened.
+    assert_eq!(value("requests.in_time.medical_insurance"), Some(1));
+    assert_eq!(value("requests.item.in_time.JL-YB-001"), Some(2));
     assert_eq!(
         median(&raw, "requests.median_working_days_to_resolve").0,
         Some(working_days as f64)

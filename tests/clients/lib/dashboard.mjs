@@ -54,3 +54,31 @@ export async function openDashboard(page, hub, code, { timeout = 90_000 } = {}) 
 export function tableText(page) {
   return page.$$eval('#table tr', (rows) => rows.map((row) => [...row.cells].map((cell) => cell.textContent)));
 }
+
+/**
+ * Shows the tab `name` and, reloading the page while the demo's snapshots arrive, waits until
+ * the region's own value in the column `column` is a published non-zero count.
+ */
+export async function waitForColumn(page, name, column, { timeout = 180_000 } = {}) {
+  const until = Date.now() + timeout;
+  for (;;) {
+    await page.waitForFunction(
+      (tab) => [...document.querySelectorAll('#tabs button')].some((b) => b.textContent === tab),
+      { timeout: 60_000, polling: 250 },
+      name,
+    );
+    await page.$$eval('#tabs button', (buttons, tab) => buttons.find((b) => b.textContent === tab).click(), name);
+    const rows = await tableText(page);
+    const value = rows[1]?.[rows[0].indexOf(column)];
+    if (/^[1-9]\d*$/.test(value ?? '')) return rows;
+    if (Date.now() > until) throw new Error(`${column} of ${name} still ${value}`);
+    await new Promise((resolve) => { setTimeout(resolve, 2_000); });
+    const total = await page.$eval('#table tbody tr.total td', (td) => td.textContent);
+    await page.reload({ waitUntil: 'load' });
+    await page.waitForFunction(
+      (want) => document.querySelector('#table tbody tr.total td')?.textContent === want,
+      { timeout: 60_000, polling: 250 },
+      total,
+    );
+  }
+}

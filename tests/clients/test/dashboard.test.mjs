@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { startHub } from '../lib/hub.mjs';
-import { openBrowser, openDashboard, tableText } from '../lib/dashboard.mjs';
+import { openBrowser, openDashboard, tableText, waitForColumn } from '../lib/dashboard.mjs';
 
 const COUNTY = '220122';
 let hub;
@@ -68,6 +68,24 @@ test('the dashboard drills down from 农安县 to a township, withholds small ce
     const lines = bytes.subarray(3).toString('utf8').split('\r\n').filter((line) => line !== '');
     assert.deepEqual(lines.map((line) => line.split(',')), rows);
     assert.ok(lines.some((line) => line.split(',').includes('<5')));
+
+    // Coverage as shares beside their counts (once screening has published them): a
+    // share is shown only where both counts are, and equals their quotient.
+    const coverage = await waitForColumn(page, '覆盖', '已筛查居民');
+    const column = (name) => coverage[0].indexOf(name);
+    const [share, insured, screened] = [column('医保参保率'), column('已参医保'), column('已筛查居民')];
+    assert.ok(share > 1 && insured > 1 && screened > 1, coverage[0].join(' '));
+    for (const row of coverage.slice(1)) {
+      const [a, b] = [Number(row[insured]), Number(row[screened])];
+      const published = /^\d+$/.test(row[insured]) && /^\d+$/.test(row[screened]) && b > 0;
+      assert.equal(row[share], published ? `${((a / b) * 100).toFixed(1)}%` : '—', row.join(' '));
+    }
+    assert.match(coverage[1][share], /^\d+\.\d%$/, 'the township\'s own share is published');
+    // The work tabs are offered, and the medians say whether they are published.
+    const tabs = await page.$$eval('#tabs button', (buttons) => buttons.map((b) => b.textContent));
+    for (const tab of ['人口', '覆盖', '预警', '服务请求', '走访', '服务目录']) assert.ok(tabs.includes(tab), tabs.join(' '));
+    const medians = await page.$$eval('#medians li', (items) => items.map((i) => i.textContent));
+    assert.equal(medians.length, 2, medians.join(' '));
 
     // Nothing but the hub was asked for, and the page raised no error.
     assert.deepEqual(blocked, []);
