@@ -13,6 +13,7 @@ mod m20261128_000007_visit_fingerprint;
 mod m20261130_000001_resident_lookup_key_version;
 mod m20261130_000002_create_statistics;
 mod m20261130_000003_alert_found_at;
+mod m20261130_000004_rollup_day_period;
 
 pub struct Migrator;
 
@@ -30,6 +31,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000001_resident_lookup_key_version::Migration),
             Box::new(m20261130_000002_create_statistics::Migration),
             Box::new(m20261130_000003_alert_found_at::Migration),
+            Box::new(m20261130_000004_rollup_day_period::Migration),
         ]
     }
 }
