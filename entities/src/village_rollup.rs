@@ -16,7 +16,7 @@ pub struct Model {
     /// The count's code within the source, e.g. `aged_80_plus`.
     #[sea_orm(primary_key, auto_increment = false)]
     pub metric: String,
-    /// `YYYY-MM` for a month, empty for the current state.
+    /// `YYYY-MM` for a month, `YYYY-MM-DD` for a day, empty for the current state.
     #[sea_orm(primary_key, auto_increment = false)]
     pub period: String,
     pub value: i64,
