@@ -21,6 +21,8 @@ pub enum Source {
     Requests,
     /// Visits, after each visit recorded in the village.
     Visits,
+    /// Ratings of resolved requests, after each rating given in the village.
+    Satisfaction,
 }
 
 impl Source {
@@ -31,6 +33,7 @@ impl Source {
             Self::Coverage => "coverage",
             Self::Requests => "requests",
             Self::Visits => "visits",
+            Self::Satisfaction => "satisfaction",
         }
     }
 }

@@ -94,3 +94,28 @@ pub async fn visits(
         .collect();
     rollup::replace(db, village, Source::Visits, &counts, now).await
 }
+
+/// Recomputes the rating counts of `village`: per level (`VERY_SATISFIED`, …), per
+/// department the request was routed to and level (`department.DEPT.LEVEL`), and per
+/// catalogue item and level (`item.CODE.LEVEL`), all time.
+pub async fn ratings(
+    db: &impl ConnectionTrait,
+    village: &str,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    let mut counts: BTreeMap<String, i64> = BTreeMap::new();
+    for (level, department, item) in super::ratings::counted_in(db, village).await? {
+        *counts.entry(level.clone()).or_default() += 1;
+        if let Some(department) = department {
+            *counts
+                .entry(format!("department.{department}.{level}"))
+                .or_default() += 1;
+        }
+        *counts.entry(format!("item.{item}.{level}")).or_default() += 1;
+    }
+    let counts: Vec<Count> = counts
+        .into_iter()
+        .map(|(metric, value)| Count::now(metric, value))
+        .collect();
+    rollup::replace(db, village, Source::Satisfaction, &counts, now).await
+}
