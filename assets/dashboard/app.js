@@ -19,6 +19,9 @@ const LABELS = {
   'requests.opened': '受理', 'requests.resolved_by_township': '乡镇办结', 'requests.routed': '转县部门',
   'requests.resolved': '办结', 'requests.returned': '退回', 'requests.rejected': '不予受理',
   'requests.escalated': '超时督办',
+  'satisfaction.rated': '评价件数', 'satisfaction.VERY_SATISFIED': '非常满意', 'satisfaction.SATISFIED': '满意',
+  'satisfaction.FAIRLY_SATISFIED': '基本满意', 'satisfaction.DISSATISFIED': '不满意',
+  'satisfaction.VERY_DISSATISFIED': '非常不满意',
   'visits.visits': '走访（近12个月）',
   'coverage.screened': '已筛查居民', 'coverage.medically_insured': '已参医保',
   'coverage.not_medically_insured': '未参医保', 'coverage.id_card_valid': '身份证有效',
@@ -51,7 +54,10 @@ const TABS = [
   ['服务请求', (k) => k.startsWith('requests.') && !/^requests\.(routed|late)\./.test(k)],
   ['部门报到', (k) => /^requests\.(routed|late)\./.test(k)],
   ['走访', (k) => k.startsWith('visits.')],
-  ['其他', (k) => !/^(population|coverage|alerts|requests|visits)\./.test(k)],
+  ['满意度', (k) => /^satisfaction\.(rated|[A-Z_]+)$/.test(k)],
+  ['部门满意度', (k) => /^satisfaction\.(rated|satisfied|dissatisfied)\.[a-z_]+$/.test(k)],
+  ['事项满意度', (k) => /^satisfaction\.(rated|satisfied|dissatisfied)\.item\./.test(k)],
+  ['其他', (k) => !/^(population|coverage|alerts|requests|visits|satisfaction)\./.test(k)],
 ];
 const LEVELS = { province: 2, prefecture: 4, county: 6, township: 9 };
 
@@ -62,6 +68,8 @@ function label(key) {
   if (LABELS[key]) return LABELS[key];
   let m = /^requests\.(routed|late)\.(.+)$/.exec(key);
   if (m) return `${DEPARTMENTS[m[2]] ?? m[2]}${m[1] === 'routed' ? '转办' : '超时'}`;
+  m = /^satisfaction\.(rated|satisfied|dissatisfied)\.(item\.)?(.+)$/.exec(key);
+  if (m) return `${m[2] ? m[3] : DEPARTMENTS[m[3]] ?? m[3]}${{ rated: '评价', satisfied: '满意', dissatisfied: '不满意' }[m[1]]}`;
   m = /^visits\.visits\.(.+)$/.exec(key);
   if (m) return `走访：${GROUPS[m[1]] ?? m[1]}`;
   return key;

@@ -69,6 +69,16 @@ pub const KEY_GROUPS: [&str; 8] = [
     "OTHER",
 ];
 
+/// Rating levels of resolved requests (好差评), best first, as the workflow codes them;
+/// the last two are the poor ratings the township must answer.
+pub const SATISFACTION_LEVELS: [&str; 5] = [
+    "VERY_SATISFIED",
+    "SATISFIED",
+    "FAIRLY_SATISFIED",
+    "DISSATISFIED",
+    "VERY_DISSATISFIED",
+];
+
 /// One published indicator: its key in a snapshot, and where it comes from in the rollups.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Indicator {
@@ -176,7 +186,53 @@ pub fn catalogue(today: NaiveDate) -> (Vec<Indicator>, Vec<(usize, Vec<usize>)>)
     for group in KEY_GROUPS {
         push(&mut list, "visits", &format!("visits.{group}"), None);
     }
+    // Ratings of resolved requests: the five levels, and per department rated as
+    // satisfied (the three upper levels) or not, each total with its parts.
+    let total = push(&mut list, "satisfaction", "rated", None);
+    let parts = SATISFACTION_LEVELS
+        .iter()
+        .map(|level| push(&mut list, "satisfaction", level, None))
+        .collect();
+    groups.push((total, parts));
+    for department in DEPARTMENTS {
+        let (total, parts) = satisfaction_split(&mut list, department);
+        groups.push((total, parts));
+    }
     (list, groups)
+}
+
+/// Appends the satisfaction of each rated catalogue item (`satisfaction.rated.item.CODE`
+/// and its two parts) to a snapshot's indicators: items are data, so the snapshot names
+/// those its rollups hold ratings of.
+pub fn add_rated_items<'a>(
+    list: &mut Vec<Indicator>,
+    groups: &mut Vec<(usize, Vec<usize>)>,
+    items: impl IntoIterator<Item = &'a str>,
+) {
+    let items: std::collections::BTreeSet<&str> = items.into_iter().collect();
+    for item in items {
+        let (total, parts) = satisfaction_split(list, &format!("item.{item}"));
+        groups.push((total, parts));
+    }
+}
+
+/// `satisfaction.rated.OF` and its parts `satisfied.OF` and `dissatisfied.OF`.
+fn satisfaction_split(list: &mut Vec<Indicator>, of: &str) -> (usize, Vec<usize>) {
+    let mut add = |metric: String| {
+        list.push(Indicator {
+            key: format!("satisfaction.{metric}"),
+            source: "satisfaction",
+            metric,
+            month: None,
+        });
+        list.len() - 1
+    };
+    let total = add(format!("rated.{of}"));
+    let parts = vec![
+        add(format!("satisfied.{of}")),
+        add(format!("dissatisfied.{of}")),
+    ];
+    (total, parts)
 }
 
 /// What an indicator counts, for the schema and the README: `(key pattern, definition)`.
@@ -272,5 +328,21 @@ pub const DEFINITIONS: &[(&str, &str)] = &[
     (
         "visits.visits.GROUP",
         "Visits ever recorded for one key group (e.g. visits.visits.ELDERLY_LIVING_ALONE).",
+    ),
+    (
+        "satisfaction.rated",
+        "Resolved service requests rated by the villager (好差评), by the resident or by the village assistant on their behalf, all time (source: the workflow, recomputed for a village at each rating). A request is rated once, in the village it was opened in.",
+    ),
+    (
+        "satisfaction.LEVEL",
+        "Of those, rated at one level: VERY_SATISFIED (非常满意), SATISFIED (满意), FAIRLY_SATISFIED (基本满意), DISSATISFIED (不满意) or VERY_DISSATISFIED (非常不满意); the five add up to satisfaction.rated. Satisfaction rate: the three upper levels ÷ rated.",
+    ),
+    (
+        "satisfaction.rated.DEPT",
+        "Rated requests that had been routed to the county department DEPT; satisfaction.satisfied.DEPT the ones rated at one of the three upper levels, satisfaction.dissatisfied.DEPT at one of the two lower (the poor ratings the township answers).",
+    ),
+    (
+        "satisfaction.rated.item.CODE",
+        "Rated requests against the catalogue item CODE, with satisfaction.satisfied.item.CODE and satisfaction.dissatisfied.item.CODE as for a department; published for the items that have ratings.",
     ),
 ];

@@ -104,7 +104,13 @@ pub async fn build(
     threshold: i64,
     now: DateTime<Utc>,
 ) -> Result<Snapshot, StoreError> {
-    let (list, groups) = indicators::catalogue(now.date_naive());
+    let rollups = rollup::all(db).await?;
+    let (mut list, mut groups) = indicators::catalogue(now.date_naive());
+    let rated_items = rollups
+        .iter()
+        .filter(|r| r.source == rollup::Source::Satisfaction.as_str())
+        .filter_map(|r| r.metric.strip_prefix("rated.item."));
+    indicators::add_rated_items(&mut list, &mut groups, rated_items);
     let mut regions = region::Entity::find()
         .order_by_asc(region::Column::Code)
         .all(db)
@@ -130,7 +136,7 @@ pub async fn build(
         .map(|(i, ind)| (lookup(ind), i))
         .collect();
     let children = table.children();
-    for row in rollup::all(db).await? {
+    for row in rollups {
         let Some(&node) = index.get(&row.village_code) else {
             continue;
         };

@@ -95,23 +95,29 @@ pub async fn visits(
     rollup::replace(db, village, Source::Visits, &counts, now).await
 }
 
-/// Recomputes the rating counts of `village`: per level (`VERY_SATISFIED`, …), per
-/// department the request was routed to and level (`department.DEPT.LEVEL`), and per
-/// catalogue item and level (`item.CODE.LEVEL`), all time.
+/// Recomputes the rating counts of `village`, all time: how many were rated and at which
+/// level, and per department the request was routed to and per catalogue item how many
+/// were rated, rated satisfied (the three upper levels) and dissatisfied (the two lower).
 pub async fn ratings(
     db: &impl ConnectionTrait,
     village: &str,
     now: DateTime<Utc>,
 ) -> Result<(), StoreError> {
     let mut counts: BTreeMap<String, i64> = BTreeMap::new();
+    let mut add = |metric: String| *counts.entry(metric).or_default() += 1;
     for (level, department, item) in super::ratings::counted_in(db, village).await? {
-        *counts.entry(level.clone()).or_default() += 1;
+        let verdict = match super::ratings::Level::parse(&level) {
+            Some(level) if level.is_poor() => "dissatisfied",
+            _ => "satisfied",
+        };
+        add("rated".to_owned());
+        add(level);
         if let Some(department) = department {
-            *counts
-                .entry(format!("department.{department}.{level}"))
-                .or_default() += 1;
+            add(format!("rated.{department}"));
+            add(format!("{verdict}.{department}"));
         }
-        *counts.entry(format!("item.{item}.{level}")).or_default() += 1;
+        add(format!("rated.item.{item}"));
+        add(format!("{verdict}.item.{item}"));
     }
     let counts: Vec<Count> = counts
         .into_iter()

@@ -478,3 +478,161 @@ async fn a_rating_is_read_by_the_requests_parties_and_each_read_is_audited() {
         .unwrap();
     assert_eq!(rated, 1);
 }
+
+const STATISTICS: &str = "query($r: String!, $u: Boolean) {
+  statistics(region: $r, indicators: [\"satisfaction.\"], unsuppressed: $u) {
+    takenAt region { code figures { indicator value state } }
+    children { code figures { indicator value state } } } }";
+
+/// `(value, state)` of every satisfaction figure of a statistics row.
+fn figures(row: &Value) -> std::collections::BTreeMap<String, (Option<i64>, String)> {
+    row["figures"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["indicator"].as_str().unwrap().to_owned(),
+                (f["value"].as_i64(), f["state"].as_str().unwrap().to_owned()),
+            )
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn satisfaction_indicators_count_the_ratings_per_level_department_and_item() {
+    let village = Village::spawn(3).await;
+    let resident = village.residents[0].clone();
+    // (level, routed to civil affairs): the ratings given, and so what must be counted.
+    let given = [
+        ("VERY_SATISFIED", true),
+        ("VERY_SATISFIED", false),
+        ("SATISFIED", true),
+        ("FAIRLY_SATISFIED", false),
+        ("DISSATISFIED", true),
+        ("VERY_DISSATISFIED", false),
+        ("SATISFIED", false),
+    ];
+    for (level, routed) in given {
+        let id = resolved(&village, &resident, routed).await;
+        ok(
+            &village,
+            &village.assistant(),
+            RATE,
+            rating(&id, level, None, &device_id()),
+        )
+        .await;
+    }
+    let mut expected = std::collections::BTreeMap::<String, i64>::new();
+    let poor = |level: &str| level.contains("DISSATISFIED");
+    for (level, routed) in given {
+        for key in [
+            "satisfaction.rated".to_owned(),
+            format!("satisfaction.{level}"),
+            "satisfaction.rated.item.JL-MZ-003".to_owned(),
+            format!(
+                "satisfaction.{}.item.JL-MZ-003",
+                if poor(level) {
+                    "dissatisfied"
+                } else {
+                    "satisfied"
+                }
+            ),
+        ] {
+            *expected.entry(key).or_default() += 1;
+        }
+        if routed {
+            *expected
+                .entry("satisfaction.rated.civil_affairs".into())
+                .or_default() += 1;
+            let verdict = if poor(level) {
+                "dissatisfied"
+            } else {
+                "satisfied"
+            };
+            *expected
+                .entry(format!("satisfaction.{verdict}.civil_affairs"))
+                .or_default() += 1;
+        }
+    }
+
+    let since = chrono::Utc::now();
+    cunhub::statistics::Published::default()
+        .take(&village.app.db, 5, chrono::Utc::now())
+        .await
+        .unwrap();
+    let code = village.code.clone();
+    let app = crate::helpers::restart_with(village.app, |_| {}).await;
+    let read = |token: String, unsuppressed: bool| {
+        let app = &app;
+        async move {
+            for _ in 0..100 {
+                let response = app
+                    .graphql(STATISTICS)
+                    .variables(json!({ "r": TOWNSHIP, "u": unsuppressed }))
+                    .bearer(&token)
+                    .send()
+                    .await;
+                let stats = response.data()["statistics"].clone();
+                let taken = stats["takenAt"]
+                    .as_str()
+                    .map(|t| t.parse::<chrono::DateTime<chrono::Utc>>().unwrap());
+                if taken.is_some_and(|t| t > since) {
+                    return stats;
+                }
+                tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+            }
+            panic!("no snapshot taken after {since}");
+        }
+    };
+
+    // The counts behind the cells (the admin, unsuppressed) are the ratings given.
+    let raw = read(app.token(Role::Admin, "22"), true).await;
+    let row = raw["children"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["code"] == code.as_str())
+        .unwrap()
+        .clone();
+    let counted = figures(&row);
+    for (key, (value, _)) in &counted {
+        assert_eq!(
+            *value,
+            Some(expected.get(key).copied().unwrap_or(0)),
+            "{key}"
+        );
+    }
+    for key in expected.keys() {
+        assert!(counted.contains_key(key), "{key} is published");
+    }
+    // The township adds up its villages: this one alone was rated.
+    for (key, (value, _)) in figures(&raw["region"]) {
+        assert_eq!(
+            value,
+            Some(expected.get(&key).copied().unwrap_or(0)),
+            "{key} of the township"
+        );
+    }
+
+    // The province's dashboard sees them under the same suppression: no count of 1 to 4.
+    let seen = read(app.token(Role::Dashboard, "22"), false).await;
+    let row = seen["children"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["code"] == code.as_str())
+        .unwrap()
+        .clone();
+    let shown = figures(&row);
+    assert_eq!(
+        shown["satisfaction.VERY_SATISFIED"],
+        (None, "SMALL".to_owned())
+    );
+    assert!(shown["satisfaction.rated"].0.is_none_or(|v| v == 7));
+    for (key, (value, state)) in shown {
+        if let Some(value) = value {
+            assert!(value == 0 || value >= 5, "{key} shows {value} ({state})");
+        }
+    }
+}
