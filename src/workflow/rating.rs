@@ -157,6 +157,10 @@ impl Workflow {
             request: request.clone(),
             event,
         });
+        // As stored (a database may keep its time to the microsecond), as a replay reads it.
+        let rating = ratings::find(&self.db, &rating.request_id)
+            .await?
+            .ok_or(WorkflowError::NotFound("rating"))?;
         Ok(Rated { request, rating })
     }
 
