@@ -14,6 +14,7 @@ use serde_json::{Value, json};
 use crate::{
     helpers::{TOWNSHIP, TestResponse},
     village::{Village, device_id},
+    websocket::{Socket, next_json, open, send},
 };
 
 const OPEN: &str = "mutation($i: OpenServiceRequestInput!) {
@@ -156,6 +157,29 @@ async fn resolved(village: &Village, resident: &str, routed: bool) -> String {
     id
 }
 
+/// A township app's live feed of the changes in its township.
+async fn township_feed(village: &Village, token: &str) -> Socket {
+    let mut socket = open(&village.app).await;
+    send(
+        &mut socket,
+        json!({ "type": "connection_init",
+        "payload": { "token": token, "purpose": "SERVICE_HANDLING" } }),
+    )
+    .await;
+    assert_eq!(next_json(&mut socket).await["type"], "connection_ack");
+    let query = "subscription { serviceRequestChanged { request { id status } event { kind } } }";
+    send(
+        &mut socket,
+        json!({ "id": "1", "type": "subscribe", "payload": { "query": query } }),
+    )
+    .await;
+    // The subscription listens once the socket next polls its operations.
+    send(&mut socket, json!({ "type": "ping" })).await;
+    assert_eq!(next_json(&mut socket).await["type"], "pong");
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    socket
+}
+
 fn rating(id: &str, level: &str, comment: Option<&str>, key: &str) -> Value {
     json!({ "i": { "idempotencyKey": key, "requestId": id, "level": level, "comment": comment } })
 }
@@ -287,6 +311,7 @@ async fn a_dissatisfied_rating_by_the_assistant_reopens_the_request_for_the_town
     let resident = village.residents[0].clone();
     let id = resolved(&village, &resident, false).await;
     let township = village.township_officer();
+    let mut live = township_feed(&village, &township).await;
 
     // The deadline the township gets for a step of its own, taken today.
     let other = ok(
@@ -362,6 +387,25 @@ async fn a_dissatisfied_rating_by_the_assistant_reopens_the_request_for_the_town
     .await;
     assert_eq!(answered["status"], "RESOLVED");
     assert_eq!(answered["stepDueAt"], Value::Null);
+    // The township's app heard of both as they happened (among the other request's).
+    let mut heard = Vec::new();
+    while heard.len() < 2 {
+        let message = next_json(&mut live).await;
+        let change = &message["payload"]["data"]["serviceRequestChanged"];
+        if change["request"]["id"] == id.as_str() {
+            heard.push((
+                change["event"]["kind"].clone(),
+                change["request"]["status"].clone(),
+            ));
+        }
+    }
+    assert_eq!(
+        heard,
+        [
+            (json!("RATED"), json!("FOLLOW_UP")),
+            (json!("FOLLOW_UP_ANSWERED"), json!("RESOLVED"))
+        ]
+    );
     let again = call(
         &village,
         &village.assistant(),
