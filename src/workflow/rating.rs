@@ -5,7 +5,7 @@
 use sea_orm::TransactionTrait;
 
 use super::{
-    RequestChange, Workflow, WorkflowError, actor, catalogue,
+    RequestChange, Workflow, WorkflowError, actor,
     lifecycle::{Status, TransitionError},
     ratings::{self, Level, Rating},
     requests::{self, Change, ChangeError, EventKind, Request},
@@ -103,14 +103,8 @@ impl Workflow {
         // Only a resident speaks for themselves; anyone else rates on their behalf.
         let on_behalf = principal.role != Role::Resident;
         let (to, due) = if input.level.is_poor() {
-            let item_limit = catalogue::find(&self.db, &request.catalogue_code)
-                .await?
-                .map(|i| i.time_limit_days)
-                .unwrap_or(1);
-            (
-                Status::FollowUp,
-                self.due(Status::FollowUp, item_limit).await?,
-            )
+            // The township's own step: no catalogue item's time limit applies.
+            (Status::FollowUp, self.due(Status::FollowUp, 0).await?)
         } else {
             (Status::Resolved, None)
         };
