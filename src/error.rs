@@ -240,7 +240,9 @@ impl AppError {
             Self::Workflow(err) => match &**err {
                 WorkflowError::NotFound(_) => ErrorCode::NotFound,
                 WorkflowError::Forbidden(_) => ErrorCode::Forbidden,
-                WorkflowError::Transition(_) => ErrorCode::InvalidTransition,
+                WorkflowError::Transition(_) | WorkflowError::AlreadyRated(_) => {
+                    ErrorCode::InvalidTransition
+                }
                 WorkflowError::Conflict { .. } => ErrorCode::Conflict,
                 WorkflowError::Key(KeyError::Reused) | WorkflowError::IdReused { .. } => {
                     ErrorCode::IdempotencyKeyReused

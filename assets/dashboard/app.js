@@ -19,6 +19,9 @@ const LABELS = {
   'requests.opened': '受理', 'requests.resolved_by_township': '乡镇办结', 'requests.routed': '转县部门',
   'requests.resolved': '办结', 'requests.returned': '退回', 'requests.rejected': '不予受理',
   'requests.escalated': '超时督办',
+  'satisfaction.rated': '评价件数', 'satisfaction.VERY_SATISFIED': '非常满意', 'satisfaction.SATISFIED': '满意',
+  'satisfaction.FAIRLY_SATISFIED': '基本满意', 'satisfaction.DISSATISFIED': '不满意',
+  'satisfaction.VERY_DISSATISFIED': '非常不满意',
   'visits.visits': '走访（近12个月）',
   'coverage.screened': '已筛查居民', 'coverage.medically_insured': '已参医保',
   'coverage.not_medically_insured': '未参医保', 'coverage.id_card_valid': '身份证有效',
@@ -63,8 +66,11 @@ const TABS = [
   ['部门报到', (k) => DEPARTMENT_KEY.test(k) || /^share:requests\.late\./.test(k)],
   ['事项', (k) => /^requests\.item\./.test(k)],
   ['走访', (k) => k.startsWith('visits.') || /^share:visits\./.test(k)],
+  ['满意度', (k) => /^satisfaction\.(rated|[A-Z_]+)$/.test(k)],
+  ['部门满意度', (k) => /^satisfaction\.(rated|satisfied|dissatisfied)\.[a-z_]+$/.test(k)],
+  ['事项满意度', (k) => /^satisfaction\.(rated|satisfied|dissatisfied)\.item\./.test(k)],
   ['服务目录', (k) => k.startsWith('catalogue.')],
-  ['其他', (k) => !/^(share:)?(population|coverage|alerts|requests|visits|catalogue)\./.test(k)],
+  ['其他', (k) => !/^(share:)?(population|coverage|alerts|requests|visits|satisfaction|catalogue)\./.test(k)],
 ];
 // Shares shown beside the counts: numerator and denominator, both published or no share.
 const SHARES = [
@@ -97,6 +103,8 @@ function label(key) {
   if (m) return `${m[2]} ${{ opened: '受理', resolved: '办结', late: '超时', in_time: '未超时' }[m[1]]}`;
   m = /^visits\.(within|not_within)_(\d+)\.(.+)$/.exec(key);
   if (m) return `${GROUPS[m[3]] ?? m[3]}${m[2]}天内${m[1] === 'within' ? '已走访' : '未走访'}`;
+  m = /^satisfaction\.(rated|satisfied|dissatisfied)\.(item\.)?(.+)$/.exec(key);
+  if (m) return `${m[2] ? m[3] : DEPARTMENTS[m[3]] ?? m[3]}${{ rated: '评价', satisfied: '满意', dissatisfied: '不满意' }[m[1]]}`;
   return key;
 }
 

@@ -10,6 +10,7 @@ pub mod catalogue_item;
 pub mod idempotency_key;
 pub mod region;
 pub mod request_event;
+pub mod request_rating;
 pub mod resident;
 pub mod screening_run;
 pub mod service_request;

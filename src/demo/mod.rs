@@ -338,6 +338,13 @@ fn print_guide(
             "  Dashboard  http://{address}/dashboard#{scope}   (paste the dashboard token below)"
         );
     }
+    let village = places.village.as_str();
+    println!(
+        "  Services   http://{address}/villages/{village}/services   (the first village's public service list, for a phone)"
+    );
+    println!(
+        "  Poster     http://{address}/villages/{village}/poster   (its A4 poster for the notice board, with a QR code of the list)"
+    );
     println!("  GraphQL    http://{address}/graphql");
     println!("  database   {}\n", settings.database.url);
     // A villager of the demo village, for the sample queries and the resident's token.

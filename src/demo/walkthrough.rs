@@ -1,8 +1,9 @@
 //! The demo's walkthrough of village services, done as the apps would do it, over the
 //! hub's own HTTP and WebSocket endpoints: a township client subscribes, then a village
 //! assistant opens a request from one of the village's alerts, the township accepts and
-//! routes it, the county department responds and the village confirms it resolved. Each
-//! step and each event the subscriber receives is printed as it happens.
+//! routes it, the county department responds and the village confirms it resolved; the
+//! villager rates it dissatisfied through the assistant and the township answers the
+//! rating. Each step and each event the subscriber receives is printed as it happens.
 
 use std::time::Duration;
 
@@ -251,10 +252,40 @@ pub async fn run(stage: Stage<'_>) -> Result<(), WalkthroughError> {
         say(&format!("walkthrough: {who} {action}"));
         pause().await;
     }
+    // 7. The villager rates it (好差评), through the assistant: it took too long, so the
+    // township must answer the rating; 8. it does, and the request is resolved again.
+    let rated = client
+        .call(
+            &assistant,
+            "mutation($input: RateServiceRequestInput!) { rateServiceRequest(input: $input) { rating { level onBehalf } request { status version stepDueAt } } }",
+            json!({ "input": {
+                "idempotencyKey": format!("demo-{id}-RATE"),
+                "requestId": id, "level": "DISSATISFIED",
+                "comment": "办成了，但等得太久",
+            }}),
+        )
+        .await?;
+    let request = &rated["rateServiceRequest"]["request"];
+    version = request["version"].as_i64().unwrap_or(version);
+    say(&format!(
+        "walkthrough: the villager rates it DISSATISFIED (given by the village assistant on their behalf); it is {} and the township answers by {}",
+        request["status"].as_str().unwrap_or("?"),
+        request["stepDueAt"].as_str().unwrap_or("?")
+    ));
+    pause().await;
+    let input = json!({
+        "idempotencyKey": format!("demo-{id}-ANSWER_FOLLOW_UP"),
+        "requestId": id, "expectedVersion": version, "action": "ANSWER_FOLLOW_UP",
+        "note": "visited the villager; the department's time limit is shortened for such cases",
+    });
+    client
+        .call(&township, ACT, json!({ "input": input }))
+        .await?;
+    say("walkthrough: township ANSWER_FOLLOW_UP");
     tokio::time::sleep(Duration::from_secs(1)).await;
     watcher.abort();
     say(&format!(
-        "walkthrough: {id} resolved; its timeline: {{ serviceRequest(id: \"{id}\") {{ timeline {{ kind actor note at }} }} }}"
+        "walkthrough: {id} resolved and rated; its timeline and rating: {{ serviceRequest(id: \"{id}\") {{ rating {{ level comment onBehalf }} timeline {{ kind actor note at }} }} }}"
     ));
     Ok(())
 }

@@ -13,6 +13,8 @@ pub enum RegionCodeError {
     NotDigits(String),
     #[error("a division code has 2, 4, 6, 9 or 12 digits, found {0}")]
     WrongLength(usize),
+    #[error("a village or community has a 12-digit code, found {0}")]
+    NotAVillage(String),
 }
 
 /// The level of a unit in the division tree.
@@ -78,6 +80,16 @@ impl RegionCode {
             }
         }
         Ok(Self(code.to_owned()))
+    }
+
+    /// Parses the 12-digit code of a village, community or virtual living area (a
+    /// padded code of a higher unit is not one).
+    pub fn parse_village(input: &str) -> Result<Self, RegionCodeError> {
+        let code = Self::parse(input)?;
+        if code.0.len() != 12 {
+            return Err(RegionCodeError::NotAVillage(code.0));
+        }
+        Ok(code)
     }
 
     pub fn as_str(&self) -> &str {
@@ -155,6 +167,20 @@ impl fmt::Display for RegionCode {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_village_code_has_twelve_digits_of_its_own() {
+        assert!(RegionCode::parse_village("220122101201").is_ok());
+        assert_eq!(
+            RegionCode::parse_village("220122101000"),
+            Err(RegionCodeError::NotAVillage("220122101".into()))
+        );
+        assert_eq!(
+            RegionCode::parse_village("2201"),
+            Err(RegionCodeError::NotAVillage("2201".into()))
+        );
+        assert!(RegionCode::parse_village("22012210120x").is_err());
+    }
 
     #[test]
     fn parses_every_natural_length() {

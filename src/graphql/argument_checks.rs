@@ -1,6 +1,6 @@
 //! The arguments every field shares the meaning of, checked before its resolver runs:
 //! `first` against the page limit, `after` as a cursor, division codes (`region`,
-//! `parentCode`, `region(code:)`), citizen ID numbers (`idNumber`) and idempotency keys
+//! `parentCode`, `region(code:)`, `villageServices(village:)`), citizen ID numbers (`idNumber`) and idempotency keys
 //! (`idempotencyKey`), at any depth of an input object. A field with bad arguments fails
 //! with one error that names each of them by its path (`extensions.argumentPath` for the
 //! first, `extensions.problems` for all), so a client fixes its call in one round trip
@@ -149,6 +149,9 @@ impl Check<'_> {
             }
             ("code", Value::String(code)) if top_level && self.field == "region" => {
                 RegionCode::parse(code).err().map(AppError::from)
+            }
+            ("village", Value::String(code)) if top_level && self.field == "villageServices" => {
+                RegionCode::parse_village(code).err().map(AppError::from)
             }
             ("idNumber", Value::String(number)) => {
                 IdNumber::parse(number).err().map(AppError::from)

@@ -5,6 +5,7 @@ mod compression;
 mod cors;
 mod dashboard;
 pub mod documents;
+mod embedded;
 mod graphiql;
 mod graphql;
 mod health;
@@ -15,6 +16,7 @@ mod problem;
 mod settings;
 mod sse;
 mod state;
+mod villages;
 mod ws;
 
 use actix_web::web;
@@ -52,6 +54,7 @@ pub fn routes(cfg: &mut web::ServiceConfig, server: &ServerSettings) {
         cfg.route("/graphiql", web::get().to(graphiql::page))
             .route("/graphiql/assets/{name}", web::get().to(graphiql::asset));
     }
+    cfg.route("/villages/{code}/{file}", web::get().to(villages::file));
     if server.dashboard {
         cfg.route("/dashboard", web::get().to(dashboard::page))
             .route("/dashboard/{file}", web::get().to(dashboard::asset));

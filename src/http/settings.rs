@@ -52,6 +52,9 @@ pub struct ServerSettings {
     /// such as the division tree); zero: `no-cache`.
     #[serde(with = "humantime_serde")]
     pub public_max_age: Duration,
+    /// The hub's address as villagers reach it (`https://host[/path]`), for the QR code
+    /// of each village's poster; empty: the address the poster was asked for at.
+    pub public_base_url: String,
 }
 
 /// A list from a settings file (`["a", "b"]`) or an environment variable (`a,b`).
@@ -113,6 +116,7 @@ impl Default for ServerSettings {
             cors_max_age: Duration::from_secs(3600),
             compress_min_bytes: 1024,
             public_max_age: Duration::from_secs(300),
+            public_base_url: String::new(),
         }
     }
 }
@@ -147,6 +151,15 @@ impl ServerSettings {
             return Some((
                 "server.cors_origins",
                 format!("`{origin}` is not an origin such as https://host or https://host:port"),
+            ));
+        }
+        if !self.public_base_url.is_empty() && !is_base_url(&self.public_base_url) {
+            return Some((
+                "server.public_base_url",
+                format!(
+                    "`{}` is not an address such as https://host or https://host/path",
+                    self.public_base_url
+                ),
             ));
         }
         for (key, names) in [
@@ -270,6 +283,14 @@ impl ServerSettings {
                 "how long caches keep an anonymous GET query's answer (public data such as \
                  the division tree; with an `ETag`); answers to a token are `no-store`",
             ),
+            SettingRow::new(
+                "server.public_base_url",
+                "CUNHUB_PUBLIC_BASE_URL",
+                "none",
+                "the hub's address as villagers reach it (`https://host[/path]`): the QR code \
+                 on each village's poster points under it; empty, the address the poster was \
+                 asked for at",
+            ),
         ]
     }
 }
@@ -280,6 +301,18 @@ fn is_origin(text: &str) -> bool {
         matches!(url.scheme(), "http" | "https")
             && url.host_str().is_some()
             && url.origin().ascii_serialization() == text
+    })
+}
+
+/// `http(s)://host[:port][/path]`, with no query, fragment or credentials.
+fn is_base_url(text: &str) -> bool {
+    url::Url::parse(text).is_ok_and(|url| {
+        matches!(url.scheme(), "http" | "https")
+            && url.host_str().is_some()
+            && url.query().is_none()
+            && url.fragment().is_none()
+            && url.username().is_empty()
+            && url.password().is_none()
     })
 }
 
@@ -295,6 +328,15 @@ mod tests {
         assert!(!is_origin("*"));
         assert!(!is_origin("dashboard.example.cn"));
         assert!(!is_origin("https://a.example/path"));
+    }
+
+    #[test]
+    fn a_public_base_url_is_an_address_without_query() {
+        assert!(is_base_url("https://cunhub.jl.gov.cn"));
+        assert!(is_base_url("http://10.0.0.5:8080/hub/"));
+        assert!(!is_base_url("cunhub.jl.gov.cn"));
+        assert!(!is_base_url("https://a.cn/?x=1"));
+        assert!(!is_base_url("ftp://a.cn"));
     }
 
     #[test]

@@ -58,6 +58,10 @@ pub enum WorkAction {
     Resubmit,
     Reject,
     ConfirmResolved,
+    /// Answer a dissatisfied rating (the township's follow-up step).
+    AnswerFollowUp,
+    /// Rate a resolved request: the resident themselves, or an assistant on their behalf.
+    RateRequest,
     RecordVisit,
     AcknowledgeAlert,
     DismissAlert,
@@ -65,7 +69,7 @@ pub enum WorkAction {
 }
 
 impl WorkAction {
-    pub const ALL: [WorkAction; 14] = [
+    pub const ALL: [WorkAction; 16] = [
         Self::OpenRequest,
         Self::Accept,
         Self::ResolveByTownship,
@@ -76,6 +80,8 @@ impl WorkAction {
         Self::Resubmit,
         Self::Reject,
         Self::ConfirmResolved,
+        Self::AnswerFollowUp,
+        Self::RateRequest,
         Self::RecordVisit,
         Self::AcknowledgeAlert,
         Self::DismissAlert,
@@ -94,6 +100,8 @@ impl WorkAction {
             Self::Resubmit => "resubmit",
             Self::Reject => "reject",
             Self::ConfirmResolved => "confirm_resolved",
+            Self::AnswerFollowUp => "answer_follow_up",
+            Self::RateRequest => "rate_request",
             Self::RecordVisit => "record_visit",
             Self::AcknowledgeAlert => "acknowledge_alert",
             Self::DismissAlert => "dismiss_alert",

@@ -87,6 +87,16 @@ pub const KEY_GROUP_SIZES: [(&str, &str); 3] = [
 /// Days within which a key group's residents count as visited.
 pub const VISIT_WINDOWS: [i64; 2] = [30, 90];
 
+/// Rating levels of resolved requests (好差评), best first, as the workflow codes them;
+/// the last two are the poor ratings the township must answer.
+pub const SATISFACTION_LEVELS: [&str; 5] = [
+    "VERY_SATISFIED",
+    "SATISFIED",
+    "FAIRLY_SATISFIED",
+    "DISSATISFIED",
+    "VERY_DISSATISFIED",
+];
+
 /// One published indicator: its key in a snapshot, and where it comes from in the rollups.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Indicator {
@@ -200,9 +210,14 @@ impl Builder {
     }
 }
 
-/// Every indicator of a snapshot taken on `today` with requests for `items` (catalogue
-/// codes), and the groups `total = Σ parts` between them (by index).
-pub fn catalogue(today: NaiveDate, items: &[String]) -> (Vec<Indicator>, Vec<(usize, Vec<usize>)>) {
+/// Every indicator of a snapshot taken on `today` with requests for `items` and ratings
+/// of `rated_items` (catalogue codes), and the groups `total = Σ parts` between them (by
+/// index).
+pub fn catalogue(
+    today: NaiveDate,
+    items: &[String],
+    rated_items: &[String],
+) -> (Vec<Indicator>, Vec<(usize, Vec<usize>)>) {
     let mut b = Builder::default();
     for metric in [
         "residents",
@@ -308,6 +323,26 @@ pub fn catalogue(today: NaiveDate, items: &[String]) -> (Vec<Indicator>, Vec<(us
             );
             b.groups.push((total, vec![visited, not]));
         }
+    }
+    // Ratings of resolved requests: the five levels, and per department and per rated
+    // catalogue item rated as satisfied (the three upper levels) or not, each total with
+    // its parts.
+    let levels: Vec<String> = SATISFACTION_LEVELS
+        .iter()
+        .map(|l| (*l).to_owned())
+        .collect();
+    b.group("satisfaction", "satisfaction", "rated", &levels);
+    let rated = DEPARTMENTS
+        .iter()
+        .map(|d| (*d).to_owned())
+        .chain(rated_items.iter().map(|item| format!("item.{item}")));
+    for of in rated {
+        b.group(
+            "satisfaction",
+            "satisfaction",
+            &format!("rated.{of}"),
+            &[format!("satisfied.{of}"), format!("dissatisfied.{of}")],
+        );
     }
     (b.list, b.groups)
 }
@@ -457,5 +492,21 @@ pub const DEFINITIONS: &[(&str, &str)] = &[
     (
         "catalogue.provincial",
         "Catalogue items of the provincial reference level offered in the region (catalogue.municipal, catalogue.county: of the municipal guidance and county basic levels; for a region above a county, the items of every city or county in it). Public counts of the service catalogue, never withheld.",
+    ),
+    (
+        "satisfaction.rated",
+        "Resolved service requests rated by the villager (好差评), by the resident or by the village assistant on their behalf, all time (source: the workflow, recomputed for a village at each rating). A request is rated once, in the village it was opened in.",
+    ),
+    (
+        "satisfaction.LEVEL",
+        "Of those, rated at one level: VERY_SATISFIED (非常满意), SATISFIED (满意), FAIRLY_SATISFIED (基本满意), DISSATISFIED (不满意) or VERY_DISSATISFIED (非常不满意); the five add up to satisfaction.rated. Satisfaction rate: the three upper levels ÷ rated.",
+    ),
+    (
+        "satisfaction.rated.DEPT",
+        "Rated requests that had been routed to the county department DEPT; satisfaction.satisfied.DEPT the ones rated at one of the three upper levels, satisfaction.dissatisfied.DEPT at one of the two lower (the poor ratings the township answers).",
+    ),
+    (
+        "satisfaction.rated.item.CODE",
+        "Rated requests against the catalogue item CODE, with satisfaction.satisfied.item.CODE and satisfaction.dissatisfied.item.CODE as for a department; published for the items that have ratings.",
     ),
 ];

@@ -23,6 +23,8 @@ pub enum Source {
     Visits,
     /// Alert follow-ups, after each one written in the village.
     AlertHandling,
+    /// Ratings of resolved requests, after each rating given in the village.
+    Satisfaction,
 }
 
 /// Metric prefixes of distributions: `PREFIX{n}` counts the values equal to `n` (days),
@@ -44,6 +46,7 @@ impl Source {
             Self::Requests => "requests",
             Self::Visits => "visits",
             Self::AlertHandling => "alert_handling",
+            Self::Satisfaction => "satisfaction",
         }
     }
 }

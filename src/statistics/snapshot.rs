@@ -125,15 +125,21 @@ pub async fn build(
 ) -> Result<Snapshot, StoreError> {
     let today = now.with_timezone(&CHINA).date_naive();
     let rollups = rollup::all(db).await?;
-    let items: Vec<String> = rollups
-        .iter()
-        .filter(|r| r.source == "requests")
-        .filter_map(|r| r.metric.strip_prefix("item.opened."))
-        .map(str::to_owned)
-        .collect::<BTreeSet<_>>()
-        .into_iter()
-        .collect();
-    let (list, groups) = indicators::catalogue(today, &items);
+    // Catalogue items are data: the snapshot names those its rollups hold requests or
+    // ratings of.
+    let codes = |source: &str, prefix: &str| -> Vec<String> {
+        rollups
+            .iter()
+            .filter(|r| r.source == source)
+            .filter_map(|r| r.metric.strip_prefix(prefix))
+            .map(str::to_owned)
+            .collect::<BTreeSet<_>>()
+            .into_iter()
+            .collect()
+    };
+    let items = codes(rollup::Source::Requests.as_str(), "item.opened.");
+    let rated_items = codes(rollup::Source::Satisfaction.as_str(), "rated.item.");
+    let (list, groups) = indicators::catalogue(today, &items, &rated_items);
     let window: BTreeSet<String> = indicators::last_twelve_months(today).into_iter().collect();
     let mut regions = region::Entity::find()
         .order_by_asc(region::Column::Code)

@@ -25,6 +25,9 @@ pub enum WorkflowError {
         current: i32,
         status: Status,
     },
+    /// A request is rated once.
+    #[error("the request was already rated (at {0}): a request is rated once")]
+    AlreadyRated(chrono::DateTime<chrono::Utc>),
     #[error(transparent)]
     Key(#[from] KeyError),
     /// A client-generated id already names a record with other content.

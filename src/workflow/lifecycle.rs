@@ -15,6 +15,9 @@ pub enum Status {
     Resolved,
     Returned,
     Rejected,
+    /// A resolved request the villager rated dissatisfied: the township answers the
+    /// poor rating (差评整改) before it is resolved again.
+    FollowUp,
 }
 
 /// Who acts next on a request in a given status.
@@ -44,7 +47,7 @@ impl Level {
 }
 
 impl Status {
-    pub const ALL: [Status; 8] = [
+    pub const ALL: [Status; 9] = [
         Self::Reported,
         Self::Accepted,
         Self::ResolvedByTownship,
@@ -53,6 +56,7 @@ impl Status {
         Self::Resolved,
         Self::Returned,
         Self::Rejected,
+        Self::FollowUp,
     ];
 
     pub fn code(self) -> &'static str {
@@ -65,6 +69,7 @@ impl Status {
             Self::Resolved => "RESOLVED",
             Self::Returned => "RETURNED",
             Self::Rejected => "REJECTED",
+            Self::FollowUp => "FOLLOW_UP",
         }
     }
 
@@ -75,7 +80,7 @@ impl Status {
     /// Who must act next, or `None` once the request is closed.
     pub fn next_actor(self) -> Option<Level> {
         match self {
-            Self::Reported | Self::Accepted => Some(Level::Township),
+            Self::Reported | Self::Accepted | Self::FollowUp => Some(Level::Township),
             Self::Routed => Some(Level::Department),
             Self::ResolvedByTownship | Self::Responded | Self::Returned => Some(Level::Village),
             Self::Resolved | Self::Rejected => None,
@@ -114,10 +119,12 @@ pub enum Action {
     Reject,
     /// The village confirms the villager's need is met.
     ConfirmResolved,
+    /// The township answers a dissatisfied rating: what it did about it.
+    AnswerFollowUp,
 }
 
 impl Action {
-    pub const ALL: [Action; 9] = [
+    pub const ALL: [Action; 10] = [
         Self::Accept,
         Self::ResolveByTownship,
         Self::Route,
@@ -127,6 +134,7 @@ impl Action {
         Self::Resubmit,
         Self::Reject,
         Self::ConfirmResolved,
+        Self::AnswerFollowUp,
     ];
 
     pub fn code(self) -> &'static str {
@@ -140,6 +148,7 @@ impl Action {
             Self::Resubmit => "RESUBMIT",
             Self::Reject => "REJECT",
             Self::ConfirmResolved => "CONFIRM_RESOLVED",
+            Self::AnswerFollowUp => "ANSWER_FOLLOW_UP",
         }
     }
 
@@ -156,12 +165,17 @@ impl Action {
             Self::Resubmit => (&[Returned], Reported),
             Self::Reject => (&[Reported, Accepted, Routed], Rejected),
             Self::ConfirmResolved => (&[ResolvedByTownship, Responded], Resolved),
+            Self::AnswerFollowUp => (&[FollowUp], Resolved),
         }
     }
 
-    /// Whether the action needs a note saying why (returns and rejections do).
+    /// Whether the action needs a note saying why (returns and rejections do), or what
+    /// was done (the answer to a poor rating).
     pub fn needs_reason(self) -> bool {
-        matches!(self, Self::Return | Self::ReturnToTownship | Self::Reject)
+        matches!(
+            self,
+            Self::Return | Self::ReturnToTownship | Self::Reject | Self::AnswerFollowUp
+        )
     }
 }
 
@@ -207,6 +221,7 @@ fn verb(action: Action) -> &'static str {
         Action::Resubmit => "resubmitted",
         Action::Reject => "rejected",
         Action::ConfirmResolved => "confirmed resolved",
+        Action::AnswerFollowUp => "answered after a poor rating",
     }
 }
 
@@ -216,7 +231,7 @@ fn verb(action: Action) -> &'static str {
 pub struct StepLimits {
     /// The township accepts (or returns) a reported need.
     pub accept_days: u32,
-    /// The township resolves or routes an accepted request.
+    /// The township resolves or routes an accepted request, or answers a poor rating.
     pub township_days: u32,
     /// The village confirms a resolved request or resubmits a returned one.
     pub village_days: u32,
@@ -238,7 +253,7 @@ impl StepLimits {
     pub fn days(&self, status: Status, item_limit: u32) -> Option<u32> {
         match status {
             Status::Reported => Some(self.accept_days),
-            Status::Accepted => Some(self.township_days),
+            Status::Accepted | Status::FollowUp => Some(self.township_days),
             Status::Routed => Some(item_limit.max(1)),
             Status::ResolvedByTownship | Status::Responded | Status::Returned => {
                 Some(self.village_days)

@@ -2,8 +2,8 @@
 //! county department under working-day deadlines, visits, and service requests opened
 //! from alerts (on top of `screening`'s alert follow-up). This module decides and stores;
 //! `graphql` only translates. Owns the tables `catalogue_item` ([`catalogue`]),
-//! `calendar_day` ([`calendar`]), `service_request` and `request_event` ([`requests`]) and
-//! `visit` ([`visits`]).
+//! `calendar_day` ([`calendar`]), `service_request` and `request_event` ([`requests`]),
+//! `request_rating` ([`ratings`]) and `visit` ([`visits`]).
 
 pub mod alert_request;
 pub mod calendar;
@@ -16,6 +16,8 @@ mod handle;
 pub mod lifecycle;
 mod opening;
 pub mod overdue;
+mod rating;
+pub mod ratings;
 pub mod record_visit;
 pub mod requests;
 pub mod settings;
@@ -29,6 +31,7 @@ pub use error::WorkflowError;
 pub use events::{EventBus, RequestChange};
 pub use handle::Workflow;
 pub use opening::OpenRequest;
+pub use rating::{RateRequest, Rated};
 pub use settings::WorkflowSettings;
 pub use transitions::{TakeAction, work_action};
 

@@ -224,3 +224,34 @@ pub async fn visits(
     }
     rollup::replace(db, village, Source::Visits, &counts.into_vec(), now).await
 }
+
+/// Recomputes the rating counts of `village`, all time: how many were rated and at which
+/// level, and per department the request was routed to and per catalogue item how many
+/// were rated, rated satisfied (the three upper levels) and dissatisfied (the two lower).
+pub async fn ratings(
+    db: &impl ConnectionTrait,
+    village: &str,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    let mut counts: BTreeMap<String, i64> = BTreeMap::new();
+    let mut add = |metric: String| *counts.entry(metric).or_default() += 1;
+    for (level, department, item) in super::ratings::counted_in(db, village).await? {
+        let verdict = match super::ratings::Level::parse(&level) {
+            Some(level) if level.is_poor() => "dissatisfied",
+            _ => "satisfied",
+        };
+        add("rated".to_owned());
+        add(level);
+        if let Some(department) = department {
+            add(format!("rated.{department}"));
+            add(format!("{verdict}.{department}"));
+        }
+        add(format!("rated.item.{item}"));
+        add(format!("{verdict}.item.{item}"));
+    }
+    let counts: Vec<Count> = counts
+        .into_iter()
+        .map(|(metric, value)| Count::now(metric, value))
+        .collect();
+    rollup::replace(db, village, Source::Satisfaction, &counts, now).await
+}

@@ -199,5 +199,6 @@ pub fn work_action(action: Action) -> WorkAction {
         Action::Resubmit => WorkAction::Resubmit,
         Action::Reject => WorkAction::Reject,
         Action::ConfirmResolved => WorkAction::ConfirmResolved,
+        Action::AnswerFollowUp => WorkAction::AnswerFollowUp,
     }
 }

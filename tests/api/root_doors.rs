@@ -24,6 +24,10 @@ fn sample(field: &str) -> (String, serde_json::Value) {
             r#"{ catalogueItem(code: "JL-NONE-000") { code } }"#,
             json!({}),
         ),
+        "villageServices" => (
+            r#"{ villageServices(village: "220122101201", first: 1) { totalCount } }"#,
+            json!({}),
+        ),
         "node" => (r#"{ node(id: "UmVnaW9uOjIy") { id } }"#, json!({})),
         "resident" => (r#"{ resident(id: "R000000000000") { id } }"#, json!({})),
         "residentByIdNumber" => (
@@ -62,6 +66,10 @@ fn sample(field: &str) -> (String, serde_json::Value) {
             "mutation($i: ActOnServiceRequestInput!) { actOnServiceRequest(input: $i) { replayed } }",
             json!({ "i": { "requestId": "sr-none", "action": "ACCEPT", "expectedVersion": 1,
                 "idempotencyKey": key } }),
+        ),
+        "rateServiceRequest" => (
+            "mutation($i: RateServiceRequestInput!) { rateServiceRequest(input: $i) { replayed } }",
+            json!({ "i": { "requestId": "sr-none", "level": "SATISFIED", "idempotencyKey": key } }),
         ),
         "recordVisit" => (
             "mutation($i: RecordVisitInput!) { recordVisit(input: $i) { replayed } }",

@@ -29,8 +29,9 @@ impl Root {
 /// The first question a root field's resolver asks of its caller.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Door {
-    /// Anyone, anonymous callers included: the division tree, the catalogue, `node` (which
-    /// answers each type through that type's own door).
+    /// Anyone, anonymous callers included: the division tree, the catalogue and each
+    /// village's service list, `node` (which answers each type through that type's own
+    /// door).
     Public,
     /// [`super::personal`]: a role that reads personal data.
     Personal,
@@ -93,6 +94,7 @@ const TRANSITIONS: &[WorkAction] = &[
     WorkAction::Resubmit,
     WorkAction::Reject,
     WorkAction::ConfirmResolved,
+    WorkAction::AnswerFollowUp,
 ];
 
 /// Every root field of the schema and its door.
@@ -101,6 +103,7 @@ pub const ROOT_FIELDS: &[(Root, &str, Door)] = &[
     (Root::Query, "regions", Door::Public),
     (Root::Query, "catalogue", Door::Public),
     (Root::Query, "catalogueItem", Door::Public),
+    (Root::Query, "villageServices", Door::Public),
     (Root::Query, "node", Door::Public),
     (Root::Query, "resident", Door::Personal),
     (Root::Query, "residentByIdNumber", Door::Personal),
@@ -124,6 +127,11 @@ pub const ROOT_FIELDS: &[(Root, &str, Door)] = &[
         Root::Mutation,
         "actOnServiceRequest",
         Door::WorkActions(TRANSITIONS),
+    ),
+    (
+        Root::Mutation,
+        "rateServiceRequest",
+        Door::WorkActions(&[WorkAction::RateRequest]),
     ),
     (
         Root::Mutation,

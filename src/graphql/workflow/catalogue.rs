@@ -9,7 +9,7 @@ use chrono::{DateTime, Utc};
 use super::enums::{CatalogueLevel, Department, HandlingMode};
 use crate::{
     domain::RegionCode,
-    error::ResultExt,
+    error::{AppError, ResultExt},
     graphql::node::{NodeType, global_id},
     graphql::{
         context::ContextExt,
@@ -108,13 +108,6 @@ impl CatalogueQuery {
         #[graphql(desc = "How many items to return (default 20).")] first: Option<i32>,
         #[graphql(desc = "Return the items after this cursor.")] after: Option<String>,
     ) -> async_graphql::Result<CatalogueItemConnection> {
-        let services = ctx.services()?;
-        let limit = page_size(first, &services.limits).or_graphql()?;
-        let after = after
-            .as_deref()
-            .map(|c| decode_cursor(CURSOR_KIND, c))
-            .transpose()
-            .or_graphql()?;
         let applies_in = match region {
             Some(code) => RegionCode::parse(&code).or_graphql()?.as_str().to_owned(),
             None => "22".to_owned(),
@@ -125,30 +118,45 @@ impl CatalogueQuery {
             mode: mode.map(Into::into),
             include_retired,
         };
-        let (items, has_next) = catalogue::page(&services.db, &filter, after.as_deref(), limit)
-            .await
+        item_page(ctx, filter, first, after).await
+    }
+
+    /// The public service list of one village or community (村务公开, measure 17): the
+    /// current catalogue items it handles — the province's, its prefecture's and its
+    /// county's — with their handling modes, materials and time limits, in code order.
+    /// Public information: no token, no personal data. Null when the code names no
+    /// village or community.
+    #[graphql(complexity = "connection_complexity(first, child_complexity)")]
+    async fn village_services(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The 12-digit code of the village or community, e.g. 220122101201.")]
+        village: String,
+        #[graphql(desc = "Only items this department handles.")] department: Option<Department>,
+        #[graphql(desc = "Only items that can be handled this way.")] mode: Option<HandlingMode>,
+        #[graphql(desc = "How many items to return (default 20).")] first: Option<i32>,
+        #[graphql(desc = "Return the items after this cursor.")] after: Option<String>,
+    ) -> async_graphql::Result<Option<CatalogueItemConnection>> {
+        let code = RegionCode::parse_village(&village)
+            .map_err(AppError::from)
             .or_graphql()?;
-        let filter = std::sync::Arc::new(filter);
-        Ok(CatalogueItemConnection {
-            page_info: PageInfo {
-                has_previous_page: after.is_some(),
-                has_next_page: has_next,
-                start_cursor: items.first().map(|i| encode_cursor(CURSOR_KIND, &i.code)),
-                end_cursor: items.last().map(|i| encode_cursor(CURSOR_KIND, &i.code)),
-            },
-            edges: items
-                .into_iter()
-                .map(|item| CatalogueItemEdge {
-                    cursor: encode_cursor(CURSOR_KIND, &item.code),
-                    node: item.into(),
-                })
-                .collect(),
-            total: Box::new(move |ctx| {
-                let filter = filter.clone();
-                let db = ctx.services().map(|s| s.db.clone());
-                Box::pin(async move { catalogue::count(&db?, &filter).await.or_graphql() })
-            }),
-        })
+        let known = ctx
+            .request()?
+            .regions
+            .load_one(code.clone())
+            .await
+            .map_err(AppError::from)
+            .or_graphql()?;
+        if known.is_none() {
+            return Ok(None);
+        }
+        let filter = ItemFilter {
+            applies_in: Some(code.as_str().to_owned()),
+            department: department.map(|d| crate::domain::Department::from(d).as_str().to_owned()),
+            mode: mode.map(Into::into),
+            include_retired: false,
+        };
+        item_page(ctx, filter, first, after).await.map(Some)
     }
 
     /// One catalogue item by code, retired or not.
@@ -163,6 +171,46 @@ impl CatalogueQuery {
             .or_graphql()?
             .map(Into::into))
     }
+}
+
+/// One page of the items `filter` selects, shared by `catalogue` and `villageServices`.
+async fn item_page(
+    ctx: &Context<'_>,
+    filter: ItemFilter,
+    first: Option<i32>,
+    after: Option<String>,
+) -> async_graphql::Result<CatalogueItemConnection> {
+    let services = ctx.services()?;
+    let limit = page_size(first, &services.limits).or_graphql()?;
+    let after = after
+        .as_deref()
+        .map(|c| decode_cursor(CURSOR_KIND, c))
+        .transpose()
+        .or_graphql()?;
+    let (items, has_next) = catalogue::page(&services.db, &filter, after.as_deref(), limit)
+        .await
+        .or_graphql()?;
+    let filter = std::sync::Arc::new(filter);
+    Ok(CatalogueItemConnection {
+        page_info: PageInfo {
+            has_previous_page: after.is_some(),
+            has_next_page: has_next,
+            start_cursor: items.first().map(|i| encode_cursor(CURSOR_KIND, &i.code)),
+            end_cursor: items.last().map(|i| encode_cursor(CURSOR_KIND, &i.code)),
+        },
+        edges: items
+            .into_iter()
+            .map(|item| CatalogueItemEdge {
+                cursor: encode_cursor(CURSOR_KIND, &item.code),
+                node: item.into(),
+            })
+            .collect(),
+        total: Box::new(move |ctx| {
+            let filter = filter.clone();
+            let db = ctx.services().map(|s| s.db.clone());
+            Box::pin(async move { catalogue::count(&db?, &filter).await.or_graphql() })
+        }),
+    })
 }
 
 /// A new catalogue item.

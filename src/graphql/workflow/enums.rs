@@ -46,6 +46,7 @@ mirror!("Where a service request stands (办理状态)." ServiceRequestStatus <=
     Resolved => Status::Resolved: "已办结: the village confirmed the need is met.",
     Returned => Status::Returned: "已退回: sent back to the village for more information.",
     Rejected => Status::Rejected: "已驳回: refused, with a reason.",
+    FollowUp => Status::FollowUp: "差评整改: rated dissatisfied after it was resolved; the township answers the rating.",
 });
 
 mirror!("An action that moves a service request along." ServiceRequestAction <=> Action {
@@ -58,6 +59,7 @@ mirror!("An action that moves a service request along." ServiceRequestAction <=>
     Resubmit => Action::Resubmit: "重新上报: the village sends a returned request again.",
     Reject => Action::Reject: "驳回: the township or the department refuses it.",
     ConfirmResolved => Action::ConfirmResolved: "确认办结: the village confirms the need is met.",
+    AnswerFollowUp => Action::AnswerFollowUp: "差评回应: the township answers a dissatisfied rating, saying what it did.",
 });
 
 /// Who acts next on a service request (当前办理层级).
@@ -106,6 +108,10 @@ pub enum ServiceRequestEventKind {
     Resolved,
     /// 超时督办: the step passed its deadline and was escalated.
     Escalated,
+    /// 评价: the villager rated the resolved request (好差评).
+    Rated,
+    /// 差评回应: the township answered a dissatisfied rating.
+    FollowUpAnswered,
 }
 
 impl From<EventKind> for ServiceRequestEventKind {
@@ -113,6 +119,7 @@ impl From<EventKind> for ServiceRequestEventKind {
         match value {
             EventKind::Opened => Self::Opened,
             EventKind::Escalated => Self::Escalated,
+            EventKind::Rated => Self::Rated,
             EventKind::Transition(action) => match action {
                 Action::Accept => Self::Accepted,
                 Action::ResolveByTownship => Self::ResolvedByTownship,
@@ -123,10 +130,19 @@ impl From<EventKind> for ServiceRequestEventKind {
                 Action::Resubmit => Self::Resubmitted,
                 Action::Reject => Self::Rejected,
                 Action::ConfirmResolved => Self::Resolved,
+                Action::AnswerFollowUp => Self::FollowUpAnswered,
             },
         }
     }
 }
+
+mirror!("How satisfied a villager is with a resolved service request: the five levels of the national rating of government services (政务服务“好差评”)." SatisfactionLevel <=> crate::workflow::ratings::Level {
+    VerySatisfied => crate::workflow::ratings::Level::VerySatisfied: "非常满意: very satisfied.",
+    Satisfied => crate::workflow::ratings::Level::Satisfied: "满意: satisfied.",
+    FairlySatisfied => crate::workflow::ratings::Level::FairlySatisfied: "基本满意: fairly satisfied.",
+    Dissatisfied => crate::workflow::ratings::Level::Dissatisfied: "不满意: dissatisfied; the township answers the rating.",
+    VeryDissatisfied => crate::workflow::ratings::Level::VeryDissatisfied: "非常不满意: very dissatisfied; the township answers the rating.",
+});
 
 mirror!("How a village handles a service for a villager (办理方式)." HandlingMode <=> Mode {
     Proxy => Mode::Proxy: "帮办代办: the assistant handles it on the villager's behalf.",

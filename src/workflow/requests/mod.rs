@@ -72,6 +72,9 @@ pub enum EventKind {
     Transition(Action),
     /// The step passed its deadline and was escalated.
     Escalated,
+    /// The villager rated the resolved request (好差评), themselves or through the
+    /// village assistant.
+    Rated,
 }
 
 impl EventKind {
@@ -79,6 +82,7 @@ impl EventKind {
         match self {
             Self::Opened => "OPENED",
             Self::Escalated => "ESCALATED",
+            Self::Rated => "RATED",
             Self::Transition(action) => match action {
                 Action::Accept => "ACCEPTED",
                 Action::ResolveByTownship => "RESOLVED_BY_TOWNSHIP",
@@ -89,6 +93,7 @@ impl EventKind {
                 Action::Resubmit => "RESUBMITTED",
                 Action::Reject => "REJECTED",
                 Action::ConfirmResolved => "RESOLVED",
+                Action::AnswerFollowUp => "FOLLOW_UP_ANSWERED",
             },
         }
     }
@@ -97,6 +102,7 @@ impl EventKind {
         match code {
             "OPENED" => Some(Self::Opened),
             "ESCALATED" => Some(Self::Escalated),
+            "RATED" => Some(Self::Rated),
             other => Action::ALL
                 .into_iter()
                 .map(Self::Transition)

@@ -5,7 +5,8 @@ use async_graphql::{ID, InputObject};
 use chrono::{DateTime, Utc};
 
 use crate::graphql::workflow::enums::{
-    AuthorisationMethod, Department, HandlingMode, ServiceRequestAction, ServiceRequestStatus,
+    AuthorisationMethod, Department, HandlingMode, SatisfactionLevel, ServiceRequestAction,
+    ServiceRequestStatus,
 };
 
 /// Which service requests a work list shows; all given conditions hold together.
@@ -75,4 +76,22 @@ pub struct ActOnServiceRequestInput {
     pub note: String,
     /// For ROUTE: the county department to route to.
     pub department: Option<Department>,
+}
+
+/// Rating a resolved service request (好差评): by the resident it is about, or by an
+/// assistant of their village on their behalf (recorded as such). A request is rated
+/// once.
+#[derive(InputObject)]
+pub struct RateServiceRequestInput {
+    /// Names this attempt: a retry with the same key returns the first result instead of
+    /// a second rating (8 to 80 letters, digits, `-`, `_`, `:`).
+    pub idempotency_key: String,
+    /// The request (`ServiceRequest.id`).
+    pub request_id: ID,
+    /// How satisfied the villager is. DISSATISFIED and VERY_DISSATISFIED reopen the
+    /// request for the township, which answers the rating (ANSWER_FOLLOW_UP) within its
+    /// working-day deadline.
+    pub level: SatisfactionLevel,
+    /// What the villager says, in at most 500 characters.
+    pub comment: Option<String>,
 }

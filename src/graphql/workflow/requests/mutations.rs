@@ -3,8 +3,8 @@
 use async_graphql::{Context, Object, SimpleObject};
 
 use super::{
-    inputs::{ActOnServiceRequestInput, OpenServiceRequestInput},
-    types::ServiceRequest,
+    inputs::{ActOnServiceRequestInput, OpenServiceRequestInput, RateServiceRequestInput},
+    types::{ServiceRequest, ServiceRequestRating},
 };
 use crate::{
     error::{AppError, ResultExt},
@@ -14,7 +14,7 @@ use crate::{
         node::{self, NodeType},
     },
     workflow::{
-        self, OpenRequest, TakeAction,
+        self, OpenRequest, RateRequest, TakeAction,
         requests::{Authorisation, Request},
     },
 };
@@ -91,6 +91,61 @@ impl ServiceRequestMutation {
             .or_graphql()?;
         caller.payload(ctx, "service_request.act", done)
     }
+
+    /// Rates a resolved service request (好差评), once: the resident with their own
+    /// token, or an assistant of their village on their behalf. A dissatisfied rating
+    /// reopens it for the township (FOLLOW_UP).
+    async fn rate_service_request(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The rating, of which request.")] input: RateServiceRequestInput,
+    ) -> async_graphql::Result<RateServiceRequestPayload> {
+        let caller = doors::work(ctx, "service_request.rate").await?;
+        let services = ctx.services()?;
+        let rate = RateRequest {
+            request_id: node::key_of(NodeType::ServiceRequest, &input.request_id),
+            level: input.level.into(),
+            comment: input.comment,
+        };
+        let done = services
+            .workflow
+            .rate(
+                caller.principal,
+                caller.own_resident.as_deref(),
+                rate,
+                &input.idempotency_key,
+            )
+            .await
+            .map_err(AppError::from)
+            .or_graphql()?;
+        let access = &ctx.request()?.access;
+        let resident = done.value.request.resident_id.clone();
+        if !done.replayed {
+            access.acted("service_request.rate", &done.value.request.id);
+        }
+        access.record_read(&resident, "service_request");
+        access.record_read(&resident, "service_request_rating");
+        Ok(RateServiceRequestPayload {
+            rating: done.value.rating.into(),
+            request: ServiceRequest {
+                own: caller.own_resident.as_deref() == Some(resident.as_str()),
+                request: done.value.request,
+            },
+            replayed: done.replayed,
+        })
+    }
+}
+
+/// What rating a service request produced.
+#[derive(SimpleObject)]
+pub struct RateServiceRequestPayload {
+    /// The rating as given.
+    pub rating: ServiceRequestRating,
+    /// The request as it now stands: FOLLOW_UP after a dissatisfied rating, else RESOLVED.
+    pub request: ServiceRequest,
+    /// This answer repeats an earlier attempt under the same idempotency key: nothing
+    /// was done twice.
+    pub replayed: bool,
 }
 
 impl WorkCaller<'_> {

@@ -12,7 +12,7 @@ use crate::{
         workflow::{
             catalogue::CatalogueItem,
             enums::{
-                AuthorisationMethod, Department, HandlingMode, ServiceLevel,
+                AuthorisationMethod, Department, HandlingMode, SatisfactionLevel, ServiceLevel,
                 ServiceRequestEventKind, ServiceRequestStatus,
             },
         },
@@ -20,6 +20,7 @@ use crate::{
     policy::WorkRecord,
     workflow::{
         catalogue,
+        ratings::{self, Rating},
         requests::{self as store, Authorisation, Event, Request},
     },
 };
@@ -152,6 +153,23 @@ impl ServiceRequest {
         self.request.updated_at
     }
 
+    /// The villager's rating once the request is resolved (好差评); null until it is
+    /// rated. Personal data of the rater, read by whoever sees the request; each read is
+    /// recorded in the audit log.
+    async fn rating(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<Option<ServiceRequestRating>> {
+        let db = &ctx.services()?.db;
+        let rating = ratings::find(db, &self.request.id).await.or_graphql()?;
+        if rating.is_some() {
+            ctx.request()?
+                .access
+                .record_read(&self.request.resident_id, "service_request_rating");
+        }
+        Ok(rating.map(ServiceRequestRating::from))
+    }
+
     /// Every event, oldest first: who did what, when, with which note.
     async fn timeline(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<ServiceRequestEvent>> {
         let db = &ctx.services()?.db;
@@ -181,6 +199,37 @@ impl From<&Authorisation> for ProxyAuthorisation {
             by: a.by.clone(),
             method: a.method.into(),
             at: a.at,
+        }
+    }
+}
+
+/// A villager's rating of a resolved service request (好差评).
+#[derive(SimpleObject, Clone)]
+pub struct ServiceRequestRating {
+    /// How satisfied the villager is.
+    pub level: SatisfactionLevel,
+    /// What the villager said, if anything.
+    pub comment: Option<String>,
+    /// Who gave it (a token subject): the resident, or the assistant on their behalf.
+    pub rated_by: String,
+    /// The role of whoever gave it (`resident`, `village_assistant`).
+    pub rater_role: String,
+    /// Given by an assistant on the resident's behalf (代为评价), not by the resident's
+    /// own token.
+    pub on_behalf: bool,
+    /// When it was given.
+    pub rated_at: DateTime<Utc>,
+}
+
+impl From<Rating> for ServiceRequestRating {
+    fn from(r: Rating) -> Self {
+        Self {
+            level: r.level.into(),
+            comment: r.comment,
+            rated_by: r.rated_by,
+            rater_role: r.rater_role,
+            on_behalf: r.on_behalf,
+            rated_at: r.rated_at,
         }
     }
 }
