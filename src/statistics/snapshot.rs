@@ -102,8 +102,12 @@ impl Published {
         now: DateTime<Utc>,
     ) -> Result<Arc<Snapshot>, StoreError> {
         let snapshot = Arc::new(build(db, threshold, now).await?);
-        let body = serde_json::to_string(snapshot.as_ref())
-            .map_err(|e| StoreError::Data(format!("snapshot: {e}")))?;
+        let serialised = snapshot.clone();
+        let body = off_the_runtime(move || {
+            serde_json::to_string(serialised.as_ref())
+                .map_err(|e| StoreError::Data(format!("snapshot: {e}")))
+        })
+        .await?;
         stat_snapshot::Entity::insert(stat_snapshot::ActiveModel {
             id: NotSet,
             taken_at: Set(now),
@@ -117,14 +121,42 @@ impl Published {
     }
 }
 
+/// Runs `work` on a thread of its own, so that a province's worth of summing,
+/// suppressing and encoding (tens of seconds of CPU) never holds up a runtime thread
+/// that serves requests.
+async fn off_the_runtime<T: Send + 'static>(
+    work: impl FnOnce() -> Result<T, StoreError> + Send + 'static,
+) -> Result<T, StoreError> {
+    tokio::task::spawn_blocking(work)
+        .await
+        .map_err(|e| StoreError::Data(format!("snapshot work stopped: {e}")))?
+}
+
 /// Sums the rollups up the division tree and suppresses the result.
 pub async fn build(
     db: &impl ConnectionTrait,
     threshold: i64,
     now: DateTime<Utc>,
 ) -> Result<Snapshot, StoreError> {
-    let today = now.with_timezone(&CHINA).date_naive();
     let rollups = rollup::all(db).await?;
+    let regions = region::Entity::find()
+        .order_by_asc(region::Column::Code)
+        .all(db)
+        .await?;
+    let offered = Catalogue::load(db).await?;
+    off_the_runtime(move || Ok(assemble(rollups, regions, &offered, threshold, now))).await
+}
+
+/// The snapshot of `rollups` over the division tree `regions`, with the catalogue
+/// `offered`: pure work, no I/O.
+fn assemble(
+    rollups: Vec<village_rollup::Model>,
+    mut regions: Vec<region::Model>,
+    offered: &Catalogue,
+    threshold: i64,
+    now: DateTime<Utc>,
+) -> Snapshot {
+    let today = now.with_timezone(&CHINA).date_naive();
     // Catalogue items are data: the snapshot names those its rollups hold requests or
     // ratings of.
     let codes = |source: &str, prefix: &str| -> Vec<String> {
@@ -141,10 +173,6 @@ pub async fn build(
     let rated_items = codes(rollup::Source::Satisfaction.as_str(), "rated.item.");
     let (list, groups) = indicators::catalogue(today, &items, &rated_items);
     let window: BTreeSet<String> = indicators::last_twelve_months(today).into_iter().collect();
-    let mut regions = region::Entity::find()
-        .order_by_asc(region::Column::Code)
-        .all(db)
-        .await?;
     // Parents before children: by level, then code.
     regions.sort_by_key(|r| (depth(&r.level), r.code.clone()));
     let index: HashMap<String, usize> = regions
@@ -225,7 +253,6 @@ pub async fn build(
         .collect();
     let relations: Vec<Relation> = table.relations(&group_list);
     let marks = suppress(&table.values, &relations, threshold);
-    let offered = Catalogue::load(db).await?;
     let k = list.len();
     let rows = regions
         .iter()
@@ -250,7 +277,7 @@ pub async fn build(
             )
         })
         .collect();
-    Ok(Snapshot {
+    Snapshot {
         taken_at: now,
         threshold,
         keys: list.into_iter().map(|i| i.key).collect(),
@@ -263,7 +290,7 @@ pub async fn build(
             .map(|(key, _)| (*key).to_owned())
             .collect(),
         regions: rows,
-    })
+    }
 }
 
 /// Splits each key group of known size, in every village, into its residents visited
