@@ -93,6 +93,8 @@ pub enum Rejection {
     Forbidden,
     /// The department found the request malformed (400).
     BadRequest,
+    /// The department's register has no such region, or nobody registered in it.
+    UnknownRegion,
     /// Another 4xx status.
     Status(u16),
 }
@@ -103,6 +105,7 @@ impl std::fmt::Display for Rejection {
             Self::Unauthorized => f.write_str("not authorised"),
             Self::Forbidden => f.write_str("forbidden"),
             Self::BadRequest => f.write_str("bad request"),
+            Self::UnknownRegion => f.write_str("no such region, or nobody registered in it"),
             Self::Status(status) => write!(f, "HTTP {status}"),
         }
     }

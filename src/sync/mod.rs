@@ -15,15 +15,16 @@ use sha2::{Digest, Sha256};
 use tracing::Instrument;
 
 use crate::{
-    adapters::{AdapterError, CallContext, Departments},
+    adapters::{AdapterError, CallContext, Departments, Rejection},
     domain::{
-        RegionCode,
+        RegionCode, RegionLevel,
         views::{RegistrationPage, RegistrationStatus, RegistrationView},
     },
     statistics::population,
     store::{
         StoreError,
         id_vault::IdVault,
+        regions::{self, RegionFilter},
         residents::{self, IndexStatus, ResidentRecord, UpsertCounts},
     },
 };
@@ -63,6 +64,53 @@ const COMMIT_RECORDS: usize = 5_000;
 /// Synchronises `region` from the household register of public security, reporting
 /// `(seen, total)` after each page.
 pub async fn from_register(
+    db: &DatabaseConnection,
+    vault: &IdVault,
+    departments: &Departments,
+    region: &RegionCode,
+    mut progress: impl FnMut(u64, Option<u64>),
+) -> Result<SyncReport, SyncError> {
+    if !matches!(
+        region.level(),
+        RegionLevel::Province | RegionLevel::Prefecture
+    ) {
+        return county_or_below(db, vault, departments, region, progress).await;
+    }
+    // The register lists a county at most: a wider scope is its counties in turn, each
+    // resumable on its own.
+    let filter = RegionFilter {
+        level: Some(RegionLevel::County),
+        ..RegionFilter::default()
+    };
+    let counties = regions::page(db, &filter, None, 10_000).await?.regions;
+    let mut total = SyncReport::default();
+    for county in counties.iter().filter(|c| region.contains(&c.code)) {
+        let before = total.seen;
+        let report = match county_or_below(db, vault, departments, &county.code, |seen, _| {
+            progress(before + seen, None)
+        })
+        .await
+        {
+            // A county nobody is registered in has nothing to synchronise.
+            Err(SyncError::Department(AdapterError::Rejected {
+                reason: Rejection::UnknownRegion,
+                ..
+            })) => continue,
+            other => other?,
+        };
+        total.seen += report.seen;
+        total.added += report.added;
+        total.changed += report.changed;
+        total.moved_out += report.moved_out;
+        total.deceased += report.deceased;
+        total.pages += report.pages;
+        total.resumed |= report.resumed;
+    }
+    Ok(total)
+}
+
+/// Synchronises one county, township or village from the register.
+async fn county_or_below(
     db: &DatabaseConnection,
     vault: &IdVault,
     departments: &Departments,

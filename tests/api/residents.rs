@@ -659,6 +659,12 @@ async fn sync_is_idempotent_and_resident_ids_survive_it() {
         .send()
         .await;
     assert_eq!(after.data()["residents"]["nodes"], first_ids);
+    // A prefecture or the province is synchronised county by county (the register lists a
+    // county at most): the same people, nobody twice.
+    for wider in ["2201", "22"] {
+        let report = sync(&app, wider).await;
+        assert_eq!((report.seen, report.added), (expected, 0), "{wider}");
+    }
 }
 
 #[tokio::test]

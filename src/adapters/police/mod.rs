@@ -218,9 +218,11 @@ impl HouseholdRegister for PoliceAdapter {
         }
         let path = format!("/hjxx/v2/villages/{code}/persons");
         let page: Option<wire::Page> = self.get(ctx, "villagePersons", &path, &query).await?;
+        // The register answers 404 for a code it does not know and for one with nobody
+        // registered in it alike.
         let page = page.ok_or(AdapterError::Rejected {
             department: DEPARTMENT,
-            reason: Rejection::Status(404),
+            reason: Rejection::UnknownRegion,
         })?;
         RegistrationPage::try_from(page).map_err(|e| e.into_error(DEPARTMENT))
     }
