@@ -13,8 +13,8 @@ pub mod table;
 pub use settings::StatisticsSettings;
 pub use snapshot::Published;
 
-/// Serves the newest stored snapshot, then takes a new one every `interval`, until the
-/// process ends.
+/// Serves the newest stored snapshot, then takes a new one every `interval` (or less
+/// often, see [`next_wait`]), until the process ends.
 pub async fn snapshot_every(
     published: Published,
     db: sea_orm::DatabaseConnection,
@@ -25,11 +25,37 @@ pub async fn snapshot_every(
     if let Err(err) = published.load_latest(&db).await {
         tracing::warn!(error = %err, "stored statistics snapshot not loaded");
     }
-    let mut ticks = tokio::time::interval_at(tokio::time::Instant::now() + interval, interval);
+    let mut wait = interval;
     loop {
-        ticks.tick().await;
+        tokio::time::sleep(wait).await;
+        let started = std::time::Instant::now();
         if let Err(err) = published.take(&db, threshold, chrono::Utc::now()).await {
             tracing::warn!(error = %err, "statistics snapshot not taken");
         }
+        wait = next_wait(interval, started.elapsed());
+    }
+}
+
+/// The pause before the next snapshot: the interval, but never less than ten times what
+/// the last one took, so that snapshots keep to a tenth of the hub's time however large
+/// the province and however short the interval.
+fn next_wait(interval: std::time::Duration, took: std::time::Duration) -> std::time::Duration {
+    interval.max(took * 10)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::next_wait;
+
+    #[test]
+    fn snapshots_keep_to_a_tenth_of_the_time() {
+        let minute = Duration::from_secs(60);
+        assert_eq!(next_wait(minute, Duration::from_secs(2)), minute);
+        assert_eq!(
+            next_wait(minute, Duration::from_secs(45)),
+            Duration::from_secs(450)
+        );
     }
 }
