@@ -17,6 +17,7 @@ pub mod lifecycle;
 mod opening;
 pub mod overdue;
 pub mod record_visit;
+pub mod relay;
 pub mod requests;
 pub mod settings;
 pub mod tally;
