@@ -92,6 +92,8 @@ pub struct Application {
     db: DatabaseConnection,
     checkpoint_key: Arc<CheckpointKey>,
     leadership: Leadership,
+    drain: http::Drain,
+    drain_delay: Duration,
     background: Option<BackgroundTasks>,
     statistics: crate::statistics::Published,
 }
@@ -171,6 +173,7 @@ impl Application {
         );
         let metrics = Metrics::new()?;
         leadership.register_metrics(metrics.registry())?;
+        let drain = http::Drain::default();
         let scope_levels = services.policy.scope_levels().clone();
         services.departments.register_metrics(metrics.registry())?;
         let state = web::Data::new(AppState {
@@ -184,6 +187,7 @@ impl Application {
                 valid: settings.validate().is_ok(),
             },
             services,
+            drain: drain.clone(),
         });
         let bind_error = |source| StartupError::Bind {
             address: settings.server.bind.clone(),
@@ -210,11 +214,14 @@ impl Application {
                 .wrap(middleware::Compress::default())
                 .wrap(middleware::from_fn(http::release_compression))
                 .wrap(http::cors(&server_settings))
+                .wrap(middleware::from_fn(http::close_connections))
                 .wrap(middleware::from_fn(http::observe))
                 .configure(|cfg| http::routes(cfg, &server_settings))
                 .default_service(web::to(http::not_found))
         })
         .shutdown_timeout(settings.server.shutdown_timeout.as_secs())
+        // SIGTERM and SIGINT are the application's: it drains before the server stops.
+        .disable_signals()
         .listen(listener)
         .map_err(bind_error)?;
         if settings.server.workers > 0 {
@@ -227,6 +234,8 @@ impl Application {
             db,
             checkpoint_key,
             leadership,
+            drain,
+            drain_delay: settings.server.drain_delay,
             statistics: background.statistics.clone(),
             background: Some(background),
         })
@@ -256,14 +265,28 @@ impl Application {
         }
     }
 
-    /// Serves until SIGTERM or SIGINT, then lets in-flight requests finish and signs
-    /// the final chain head.
+    /// Serves until SIGTERM or SIGINT, then drains (`http::Drain`: not ready, connections
+    /// closed after their answer, sockets closed with 1012) for `server.drain_delay`,
+    /// closes the listener, lets in-flight requests finish, gives up the lead of the
+    /// scheduled jobs and signs the final chain head.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let metrics = self.metrics.map(|(address, server)| {
             tracing::info!(%address, "metrics for operators");
             (server.handle(), tokio::spawn(server))
         });
-        let result = self.server.await;
+        let handle = self.server.handle();
+        let mut server = self.server;
+        let result = tokio::select! {
+            result = &mut server => result,
+            () = stop_signal() => {
+                tracing::info!(delay = ?self.drain_delay, "stopping: draining before the listener closes");
+                self.drain.start();
+                tokio::time::sleep(self.drain_delay).await;
+                // The server carries the stop out only while it is polled.
+                let ((), result) = tokio::join!(handle.stop(true), &mut server);
+                result
+            }
+        };
         self.leadership.resign();
         if let Some((handle, task)) = metrics {
             handle.stop(true).await;
@@ -273,6 +296,30 @@ impl Application {
             tracing::warn!(error = %err, "final audit checkpoint not signed");
         }
         result
+    }
+}
+
+/// Completes on SIGTERM or SIGINT (never, where they cannot be watched).
+async fn stop_signal() {
+    let interrupt = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        match signal(SignalKind::terminate()) {
+            Ok(mut terminate) => {
+                tokio::select! {
+                    _ = terminate.recv() => {}
+                    _ = interrupt => {}
+                }
+            }
+            Err(_) => {
+                let _ = interrupt.await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = interrupt.await;
     }
 }
 

@@ -10,5 +10,6 @@
 mod audit;
 mod harness;
 mod leader;
+mod restart;
 mod startup;
 mod subscriptions;
