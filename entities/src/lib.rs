@@ -11,6 +11,7 @@ pub mod idempotency_key;
 pub mod region;
 pub mod request_event;
 pub mod resident;
+pub mod screening_item;
 pub mod screening_run;
 pub mod service_request;
 pub mod stat_snapshot;

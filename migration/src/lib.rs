@@ -12,6 +12,7 @@ mod m20261128_000006_create_village_services;
 mod m20261128_000007_visit_fingerprint;
 mod m20261130_000001_resident_lookup_key_version;
 mod m20261130_000002_create_statistics;
+mod m20261130_000009_create_screening_item;
 
 pub struct Migrator;
 
@@ -28,6 +29,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261128_000007_visit_fingerprint::Migration),
             Box::new(m20261130_000001_resident_lookup_key_version::Migration),
             Box::new(m20261130_000002_create_statistics::Migration),
+            Box::new(m20261130_000009_create_screening_item::Migration),
         ]
     }
 }

@@ -11,5 +11,6 @@ mod audit;
 mod harness;
 mod leader;
 mod restart;
+mod screening;
 mod startup;
 mod subscriptions;
