@@ -1,8 +1,8 @@
 //! Leaving a load balancer without losing a request. On SIGTERM the hub first drains:
 //! `/readyz` answers 503 so the balancer's health check takes the instance out, every
 //! answer closes its connection (a client's next request opens a new one, which the
-//! balancer sends elsewhere), and open sockets close with 1012 (service restart) so their
-//! clients reconnect elsewhere. Only after `server.drain_delay` does the listener close,
+//! balancer sends elsewhere), open sockets close with 1012 (service restart) and event
+//! streams end without `complete`, so their clients reconnect elsewhere. Only after `server.drain_delay` does the listener close,
 //! the requests still in flight finish (`server.shutdown_timeout`), and the process ends.
 
 use std::sync::Arc;

@@ -202,6 +202,18 @@ async fn stopping_one_instance_under_load_fails_no_request() {
         .await
         .unwrap();
 
+    // And a subscription over server-sent events.
+    let mut stream = reqwest::Client::new()
+        .post(format!("http://{}/graphql/stream", leaving.address))
+        .bearer_auth(&token)
+        .header("x-purpose", "SERVICE_HANDLING")
+        .header("accept", "text/event-stream")
+        .json(&json!({ "query": "subscription { serviceRequestChanged { request { id } } }" }))
+        .send()
+        .await
+        .unwrap();
+    assert!(stream.status().is_success());
+
     // The load: clients keeping their connections, as browsers and apps do.
     let stop = Arc::new(AtomicBool::new(false));
     let (succeeded, failed) = (Arc::new(AtomicUsize::new(0)), Arc::new(AtomicUsize::new(0)));
@@ -269,6 +281,20 @@ async fn stopping_one_instance_under_load_fails_no_request() {
     .await
     .expect("the socket closes");
     assert_eq!(closed, Some(1012));
+    // The event stream ends without `complete`: its client reconnects elsewhere.
+    let mut received = Vec::new();
+    let ended = tokio::time::timeout(Duration::from_secs(5), async {
+        while let Ok(Some(chunk)) = stream.chunk().await {
+            received.extend_from_slice(&chunk);
+        }
+    })
+    .await;
+    assert!(ended.is_ok(), "the event stream ends");
+    assert!(
+        !String::from_utf8_lossy(&received).contains("event: complete"),
+        "{}",
+        String::from_utf8_lossy(&received)
+    );
 
     let exit = tokio::task::spawn_blocking(move || {
         let status = leaving.child.wait().unwrap();
