@@ -301,7 +301,11 @@ impl Application {
 
 /// Completes on SIGTERM or SIGINT (never, where they cannot be watched).
 async fn stop_signal() {
-    let interrupt = tokio::signal::ctrl_c();
+    let interrupt = async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    };
     #[cfg(unix)]
     {
         use tokio::signal::unix::{SignalKind, signal};
@@ -309,18 +313,14 @@ async fn stop_signal() {
             Ok(mut terminate) => {
                 tokio::select! {
                     _ = terminate.recv() => {}
-                    _ = interrupt => {}
+                    () = interrupt => {}
                 }
             }
-            Err(_) => {
-                let _ = interrupt.await;
-            }
+            Err(_) => interrupt.await,
         }
     }
     #[cfg(not(unix))]
-    {
-        let _ = interrupt.await;
-    }
+    interrupt.await;
 }
 
 /// The hub's periodic work: signing the audit chain head, escalating overdue

@@ -2,7 +2,7 @@
 //! chain before the response leaves. The chain head is signed at intervals
 //! (checkpoints). Verification walks the chain and the checkpoints and names the first
 //! broken link. Several instances append to the one chain, taking turns per batch under
-//! a PostgreSQL advisory lock ([`writer`]'s module docs; docs/architecture.md, "Several
+//! a PostgreSQL advisory lock (the writer's module docs; docs/architecture.md, "Several
 //! instances"). Owns the tables `audit_record` (written by the writer task only) and
 //! `audit_checkpoint`.
 
