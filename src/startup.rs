@@ -19,6 +19,7 @@ use crate::{
     screening,
     store::{
         self, MigrationReport, StoreError,
+        coordination::{Leadership, SessionLock},
         id_vault::{IdVault, VaultError},
     },
     telemetry,
@@ -53,8 +54,27 @@ pub enum StartupError {
 
 /// Brings the database to what this version of the hub needs: the schema migrations,
 /// the division tree, the working-day calendar and the service catalogue. Every command
-/// that opens the database runs it first; it is idempotent.
+/// that opens the database runs it first; it is idempotent. Instances that start together
+/// on one PostgreSQL database take turns (an advisory lock around the whole): the first
+/// migrates and seeds, the others find it done.
 pub async fn prepare_database(db: &DatabaseConnection) -> Result<MigrationReport, StoreError> {
+    let lock = SessionLock::acquire(db, PREPARE_LOCK).await?;
+    let prepared = prepare_under_lock(db).await;
+    lock.release().await;
+    prepared
+}
+
+/// The advisory lock the instance leading the scheduled jobs holds.
+const LEADER_LOCK: &str = "cunhub.scheduled_jobs";
+
+/// How often an instance that does not lead tries for the lead, and the leader checks it
+/// still holds it: the longest the scheduled jobs go without a leader after one dies.
+const LEADER_CHECK: Duration = Duration::from_secs(2);
+
+/// The advisory lock `prepare_database` holds.
+const PREPARE_LOCK: &str = "cunhub.prepare_database";
+
+async fn prepare_under_lock(db: &DatabaseConnection) -> Result<MigrationReport, StoreError> {
     let report = store::migrate(db).await?;
     workflow::calendar::seed(db)
         .await
@@ -71,6 +91,9 @@ pub struct Application {
     metrics: Option<(std::net::SocketAddr, Server)>,
     db: DatabaseConnection,
     checkpoint_key: Arc<CheckpointKey>,
+    leadership: Leadership,
+    drain: http::Drain,
+    drain_delay: Duration,
     background: Option<BackgroundTasks>,
     statistics: crate::statistics::Published,
 }
@@ -127,6 +150,8 @@ impl Application {
             clock,
             settings.workflow.step_limits(),
         );
+        // Changes committed through other instances reach this one's subscribers.
+        tokio::spawn(workflow::relay::run(workflow.clone()));
         let services = Services {
             audit: AuditLog::spawn(db.clone()),
             db: db.clone(),
@@ -139,8 +164,16 @@ impl Application {
             workflow: workflow.clone(),
             statistics: crate::statistics::Published::default(),
         };
-        let background = BackgroundTasks::new(&settings, &services, checkpoint_key.clone());
+        let leadership = Leadership::new(LEADER_LOCK)?;
+        let background = BackgroundTasks::new(
+            &settings,
+            &services,
+            checkpoint_key.clone(),
+            leadership.clone(),
+        );
         let metrics = Metrics::new()?;
+        leadership.register_metrics(metrics.registry())?;
+        let drain = http::Drain::default();
         let scope_levels = services.policy.scope_levels().clone();
         services.departments.register_metrics(metrics.registry())?;
         let state = web::Data::new(AppState {
@@ -154,6 +187,7 @@ impl Application {
                 valid: settings.validate().is_ok(),
             },
             services,
+            drain: drain.clone(),
         });
         let bind_error = |source| StartupError::Bind {
             address: settings.server.bind.clone(),
@@ -180,11 +214,14 @@ impl Application {
                 .wrap(middleware::Compress::default())
                 .wrap(middleware::from_fn(http::release_compression))
                 .wrap(http::cors(&server_settings))
+                .wrap(middleware::from_fn(http::close_connections))
                 .wrap(middleware::from_fn(http::observe))
                 .configure(|cfg| http::routes(cfg, &server_settings))
                 .default_service(web::to(http::not_found))
         })
         .shutdown_timeout(settings.server.shutdown_timeout.as_secs())
+        // SIGTERM and SIGINT are the application's: it drains before the server stops.
+        .disable_signals()
         .listen(listener)
         .map_err(bind_error)?;
         if settings.server.workers > 0 {
@@ -196,6 +233,9 @@ impl Application {
             metrics,
             db,
             checkpoint_key,
+            leadership,
+            drain,
+            drain_delay: settings.server.drain_delay,
             statistics: background.statistics.clone(),
             background: Some(background),
         })
@@ -225,14 +265,29 @@ impl Application {
         }
     }
 
-    /// Serves until SIGTERM or SIGINT, then lets in-flight requests finish and signs
-    /// the final chain head.
+    /// Serves until SIGTERM or SIGINT, then drains (`http::Drain`: not ready, connections
+    /// closed after their answer, sockets closed with 1012) for `server.drain_delay`,
+    /// closes the listener, lets in-flight requests finish, gives up the lead of the
+    /// scheduled jobs and signs the final chain head.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let metrics = self.metrics.map(|(address, server)| {
             tracing::info!(%address, "metrics for operators");
             (server.handle(), tokio::spawn(server))
         });
-        let result = self.server.await;
+        let handle = self.server.handle();
+        let mut server = self.server;
+        let result = tokio::select! {
+            result = &mut server => result,
+            () = stop_signal() => {
+                tracing::info!(delay = ?self.drain_delay, "stopping: draining before the listener closes");
+                self.drain.start();
+                tokio::time::sleep(self.drain_delay).await;
+                // The server carries the stop out only while it is polled.
+                let ((), result) = tokio::join!(handle.stop(true), &mut server);
+                result
+            }
+        };
+        self.leadership.resign();
         if let Some((handle, task)) = metrics {
             handle.stop(true).await;
             let _ = task.await;
@@ -244,12 +299,37 @@ impl Application {
     }
 }
 
+/// Completes on SIGTERM or SIGINT (never, where they cannot be watched).
+async fn stop_signal() {
+    let interrupt = async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        match signal(SignalKind::terminate()) {
+            Ok(mut terminate) => {
+                tokio::select! {
+                    _ = terminate.recv() => {}
+                    () = interrupt => {}
+                }
+            }
+            Err(_) => interrupt.await,
+        }
+    }
+    #[cfg(not(unix))]
+    interrupt.await;
+}
+
 /// The hub's periodic work: signing the audit chain head, escalating overdue
 /// service-request steps and, when `screening.interval` is set, the scheduled screening
 /// runs. Built with the application, started only when asked, so that where they run is
 /// a decision of the caller.
 pub struct BackgroundTasks {
     db: DatabaseConnection,
+    leadership: Leadership,
     checkpoint_key: Arc<CheckpointKey>,
     checkpoint_interval: Duration,
     workflow: Workflow,
@@ -260,7 +340,12 @@ pub struct BackgroundTasks {
 }
 
 impl BackgroundTasks {
-    fn new(settings: &Settings, services: &Services, checkpoint_key: Arc<CheckpointKey>) -> Self {
+    fn new(
+        settings: &Settings,
+        services: &Services,
+        checkpoint_key: Arc<CheckpointKey>,
+        leadership: Leadership,
+    ) -> Self {
         // Scheduled runs share the interactive requests' adapters: their share is taken
         // from the same pool of calls in flight.
         let screening = (!settings.screening.interval.is_zero()).then(|| screening::Background {
@@ -272,6 +357,7 @@ impl BackgroundTasks {
         });
         Self {
             db: services.db.clone(),
+            leadership,
             checkpoint_key,
             checkpoint_interval: settings.audit.checkpoint_interval,
             workflow: services.workflow.clone(),
@@ -283,15 +369,26 @@ impl BackgroundTasks {
     }
 
     /// Spawns every task on the current Tokio runtime; they run until the process ends.
+    /// The scheduled jobs run on the instance that leads ([`Leadership`]); the statistics
+    /// snapshot is each instance's own.
     pub fn start(self) {
+        tokio::spawn(
+            self.leadership
+                .clone()
+                .campaign(self.db.clone(), LEADER_CHECK),
+        );
         audit::spawn_checkpoints(
             self.db.clone(),
             self.checkpoint_key,
             self.checkpoint_interval,
+            self.leadership.clone(),
         );
-        tokio::spawn(self.workflow.escalate_every(self.overdue_check_interval));
+        tokio::spawn(
+            self.workflow
+                .escalate_every(self.overdue_check_interval, self.leadership.clone()),
+        );
         if let Some(screening) = self.screening {
-            tokio::spawn(screening.every_interval());
+            tokio::spawn(screening.every_interval(self.leadership));
         }
         tokio::spawn(crate::statistics::snapshot_every(
             self.statistics,

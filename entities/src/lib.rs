@@ -12,6 +12,7 @@ pub mod region;
 pub mod request_event;
 pub mod request_rating;
 pub mod resident;
+pub mod screening_item;
 pub mod screening_run;
 pub mod service_request;
 pub mod stat_snapshot;

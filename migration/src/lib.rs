@@ -14,6 +14,7 @@ mod m20261130_000001_resident_lookup_key_version;
 mod m20261130_000002_create_statistics;
 mod m20261130_000003_alert_found_at;
 mod m20261130_000004_rollup_day_period;
+mod m20261130_000009_create_screening_item;
 mod m20261130_000020_create_request_rating;
 
 pub struct Migrator;
@@ -33,6 +34,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000002_create_statistics::Migration),
             Box::new(m20261130_000003_alert_found_at::Migration),
             Box::new(m20261130_000004_rollup_day_period::Migration),
+            Box::new(m20261130_000009_create_screening_item::Migration),
             Box::new(m20261130_000020_create_request_rating::Migration),
         ]
     }

@@ -7,10 +7,16 @@ use std::{sync::Arc, time::Duration};
 
 use chrono::{DateTime, SubsecRound, Utc};
 use entities::{audit_checkpoint, audit_record};
-use sea_orm::{ActiveValue::Set, ConnectionTrait, DatabaseConnection, EntityTrait, QueryOrder};
+use sea_orm::{
+    ActiveValue::Set, ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait, QueryOrder,
+    TransactionTrait,
+};
 
-use super::{CheckpointKey, chain::timestamp_text};
-use crate::store::StoreError;
+use super::{CheckpointKey, chain::timestamp_text, writer::CHAIN_LOCK};
+use crate::store::{
+    StoreError,
+    coordination::{Leadership, lock_for_transaction},
+};
 
 /// The bytes a checkpoint's MAC covers: its own id (so checkpoints cannot be renumbered),
 /// the head, the time and the key version, serialised unambiguously.
@@ -34,8 +40,24 @@ pub fn checkpoint_message(
 }
 
 /// Signs the current chain head, unless the log is empty or the newest checkpoint
-/// already covers it. Returns the new checkpoint.
+/// already covers it. Returns the new checkpoint. On PostgreSQL it holds the chain's lock
+/// (as the writers do) for the while: the head cannot move under the signature, and two
+/// instances signing at once take turns, the second finding the head already covered.
 pub async fn sign_head(
+    db: &DatabaseConnection,
+    key: &CheckpointKey,
+) -> Result<Option<audit_checkpoint::Model>, StoreError> {
+    if db.get_database_backend() == DbBackend::Sqlite {
+        return sign_head_on(db, key).await;
+    }
+    let txn = db.begin().await?;
+    lock_for_transaction(&txn, CHAIN_LOCK).await?;
+    let signed = sign_head_on(&txn, key).await?;
+    txn.commit().await?;
+    Ok(signed)
+}
+
+async fn sign_head_on(
     db: &impl ConnectionTrait,
     key: &CheckpointKey,
 ) -> Result<Option<audit_checkpoint::Model>, StoreError> {
@@ -93,11 +115,13 @@ pub async fn sign_head(
     Ok(Some(model))
 }
 
-/// Signs the head every `interval` until the process ends.
+/// Signs the head every `interval` until the process ends, on the instance that leads the
+/// scheduled jobs.
 pub fn spawn_checkpoints(
     db: DatabaseConnection,
     key: Arc<CheckpointKey>,
     interval: Duration,
+    leadership: Leadership,
 ) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
         // The first signature is one interval after start: the shutdown of the previous
@@ -106,9 +130,10 @@ pub fn spawn_checkpoints(
         ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             ticks.tick().await;
+            if !leadership.take_turn("audit_checkpoint") {
+                continue;
+            }
             if let Err(err) = sign_head(&db, &key).await {
-                // Another instance may have signed the same checkpoint id first; the
-                // next tick signs on the new state.
                 tracing::warn!(error = %err, "audit checkpoint not signed");
             }
         }

@@ -1,7 +1,9 @@
 //! The access log: every read of personal data, granted or refused, appended to a hash
 //! chain before the response leaves. The chain head is signed at intervals
 //! (checkpoints). Verification walks the chain and the checkpoints and names the first
-//! broken link. Owns the tables `audit_record` (written by the writer task only) and
+//! broken link. Several instances append to the one chain, taking turns per batch under
+//! a PostgreSQL advisory lock (the writer's module docs; docs/architecture.md, "Several
+//! instances"). Owns the tables `audit_record` (written by the writer task only) and
 //! `audit_checkpoint`.
 
 pub mod chain;

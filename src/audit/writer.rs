@@ -1,20 +1,35 @@
 //! One writer task per process appends records in batches (group commit): callers wait
-//! for their batch to be committed. The next id is the head's id plus one; a concurrent
-//! writer (another instance) that took the id first makes the insert fail on the primary
-//! key, and the batch is retried on the new head, so the chain never forks.
+//! for their batch to be committed. The log is one chain for the whole hub, however many
+//! instances write it: each batch is one transaction that first takes the chain's
+//! advisory lock (PostgreSQL; released by the commit), then reads the head and appends
+//! after it. Instances therefore take turns per batch instead of racing for the next id,
+//! so none is refused and the chain never forks; a batch waits at most for the other
+//! instances' batches in front of it. On SQLite the process is the only writer and the
+//! lock is granted at once.
+//!
+//! A batch that fails (the database away) is tried again on a fresh head a few times;
+//! only then are its callers told the log is unavailable.
 
 use chrono::{DateTime, SubsecRound, Utc};
 use entities::audit_record;
-use sea_orm::{ActiveValue::Set, DatabaseConnection, EntityTrait, QueryOrder, TransactionTrait};
+use sea_orm::{
+    ActiveValue::Set, ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait, QueryOrder,
+    TransactionTrait,
+};
 use tokio::sync::{mpsc, oneshot};
 
 use super::{
     AuditError, AuditEvent,
     chain::{GENESIS, Hashed, timestamp_text},
 };
+use crate::store::coordination::lock_for_transaction;
 
 const MAX_BATCH: usize = 512;
 const ATTEMPTS: usize = 3;
+
+/// The advisory lock that serialises appends to the chain across instances; checkpoints
+/// take it too, so that the head they sign is not moving under them.
+pub(super) const CHAIN_LOCK: &str = "cunhub.audit.chain";
 
 type Job = (Vec<AuditEvent>, oneshot::Sender<Result<(), AuditError>>);
 
@@ -47,7 +62,6 @@ impl AuditLog {
 }
 
 async fn run(db: DatabaseConnection, mut receiver: mpsc::Receiver<Job>) {
-    let mut head: Option<(i64, String)> = None;
     while let Some(first) = receiver.recv().await {
         let mut jobs = vec![first];
         let mut count = jobs[0].0.len();
@@ -62,15 +76,15 @@ async fn run(db: DatabaseConnection, mut receiver: mpsc::Receiver<Job>) {
         }
         let events: Vec<&AuditEvent> = jobs.iter().flat_map(|(events, _)| events.iter()).collect();
         let mut result = Err(AuditError::Unavailable);
-        for _ in 0..ATTEMPTS {
-            match write(&db, &mut head, &events).await {
+        for attempt in 1..=ATTEMPTS {
+            match write(&db, &events).await {
                 Ok(()) => {
                     result = Ok(());
                     break;
                 }
                 Err(err) => {
-                    tracing::warn!(error = %err, "audit batch not written; retrying on a fresh head");
-                    head = None;
+                    tracing::warn!(error = %err, attempt, "audit batch not written; retrying on a fresh head");
+                    tokio::time::sleep(std::time::Duration::from_millis(50 * attempt as u64)).await;
                 }
             }
         }
@@ -86,14 +100,17 @@ async fn run(db: DatabaseConnection, mut receiver: mpsc::Receiver<Job>) {
     }
 }
 
-async fn write(
-    db: &DatabaseConnection,
-    head: &mut Option<(i64, String)>,
-    events: &[&AuditEvent],
-) -> Result<(), sea_orm::DbErr> {
-    let (mut id, mut prev_hash) = match head.take() {
-        Some(known) => known,
-        None => read_head(db).await?,
+async fn write(db: &DatabaseConnection, events: &[&AuditEvent]) -> Result<(), sea_orm::DbErr> {
+    let (txn, (mut id, mut prev_hash)) = if db.get_database_backend() == DbBackend::Sqlite {
+        // The process is the only writer of the chain; reading the head before the
+        // transaction keeps SQLite from refusing its upgrade to a write.
+        let head = read_head(db).await?;
+        (db.begin().await?, head)
+    } else {
+        let txn = db.begin().await?;
+        lock_for_transaction(&txn, CHAIN_LOCK).await?;
+        let head = read_head(&txn).await?;
+        (txn, head)
     };
     let mut rows = Vec::with_capacity(events.len());
     for event in events {
@@ -139,18 +156,15 @@ async fn write(
         });
         prev_hash = hash;
     }
-    let txn = db.begin().await?;
     for chunk in rows.chunks(200) {
         audit_record::Entity::insert_many(chunk.to_vec())
             .exec_without_returning(&txn)
             .await?;
     }
-    txn.commit().await?;
-    *head = Some((id, prev_hash));
-    Ok(())
+    txn.commit().await
 }
 
-async fn read_head(db: &DatabaseConnection) -> Result<(i64, String), sea_orm::DbErr> {
+async fn read_head(db: &impl ConnectionTrait) -> Result<(i64, String), sea_orm::DbErr> {
     let last = audit_record::Entity::find()
         .order_by_desc(audit_record::Column::Id)
         .one(db)

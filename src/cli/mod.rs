@@ -128,6 +128,10 @@ pub struct ScreenArgs {
     /// Stop after this many villages; the next run resumes there.
     #[arg(long)]
     pub max_villages: Option<u64>,
+    /// Share the run with the other processes started with `--split` on the same
+    /// database: each claims villages under a lease until none is left.
+    #[arg(long, conflicts_with = "max_villages")]
+    pub split: bool,
 }
 
 #[derive(Debug, Subcommand)]

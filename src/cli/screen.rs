@@ -1,4 +1,5 @@
-//! `cunhub screen --region CODE`: the cross-department checks over a region.
+//! `cunhub screen --region CODE [--split]`: the cross-department checks over a region,
+//! alone or shared with other processes on the same database.
 
 use super::ScreenArgs;
 use crate::{
@@ -34,13 +35,17 @@ async fn screen_region(settings: &Settings, args: ScreenArgs) -> Result<(), Stri
         max_villages: args.max_villages,
         today: None,
     };
-    let report = screener
-        .run(&region, &options, |p| {
-            bar.set_length(p.villages_total);
-            bar.set_position(p.villages_done);
-            bar.set_message(format!("{} residents, {} alerts", p.residents, p.alerts));
-        })
-        .await;
+    let report = if args.split {
+        screener.run_split(&region, &options).await
+    } else {
+        screener
+            .run(&region, &options, |p| {
+                bar.set_length(p.villages_total);
+                bar.set_position(p.villages_done);
+                bar.set_message(format!("{} residents, {} alerts", p.residents, p.alerts));
+            })
+            .await
+    };
     bar.finish_and_clear();
     let report = report.map_err(|e| format!("{e} (run the same command again to resume)"))?;
     println!("{}", screening::summary(&report));

@@ -105,6 +105,8 @@ pub async fn run(mut settings: Settings, args: DemoArgs) -> Result<(), DemoError
         statistics.snapshot_interval = DEMO_SNAPSHOT_INTERVAL;
     }
 
+    // No load balancer to drain from: Ctrl-C stops at once.
+    settings.server.drain_delay = std::time::Duration::ZERO;
     let mut app = Application::build(settings.clone()).await?;
     let published = app.statistics();
     app.start_background_tasks();

@@ -1,6 +1,6 @@
 //! Liveness and readiness. Readiness is the hub itself (its database and settings),
 //! never a department: one department's outage must not take every instance out of
-//! its load balancer.
+//! its load balancer. An instance that is stopping (SIGTERM) is not ready while it drains.
 
 use actix_web::{HttpResponse, web};
 use serde_json::json;
@@ -13,6 +13,9 @@ pub async fn alive() -> HttpResponse {
 }
 
 pub async fn ready(state: web::Data<AppState>) -> HttpResponse {
+    if state.drain.is_draining() {
+        return HttpResponse::ServiceUnavailable().json(json!({ "status": "draining" }));
+    }
     let database = store::ping(&state.services.db).await;
     let settings = state.settings.valid;
     let body = json!({

@@ -17,6 +17,10 @@ pub struct ServerSettings {
     pub body_limit: usize,
     #[serde(with = "humantime_serde")]
     pub shutdown_timeout: Duration,
+    /// After SIGTERM, how long the hub keeps serving while `/readyz` says it is draining,
+    /// for the load balancer's health check to take it out before the listener closes.
+    #[serde(with = "humantime_serde")]
+    pub drain_delay: Duration,
     pub workers: usize,
     /// Serve GraphiQL at `/graphiql`; off in production.
     pub graphiql: bool,
@@ -85,6 +89,7 @@ impl Default for ServerSettings {
             metrics_bind: "127.0.0.1:9090".into(),
             body_limit: 256 * 1024,
             shutdown_timeout: Duration::from_secs(30),
+            drain_delay: Duration::from_secs(5),
             workers: 0,
             graphiql: false,
             dashboard: true,
@@ -202,7 +207,15 @@ impl ServerSettings {
                 "server.shutdown_timeout",
                 "CUNHUB_SHUTDOWN_TIMEOUT",
                 duration(self.shutdown_timeout),
-                "time in-flight requests get after SIGTERM/SIGINT",
+                "time in-flight requests get once the listener closes",
+            ),
+            SettingRow::new(
+                "server.drain_delay",
+                "CUNHUB_DRAIN_DELAY",
+                duration(self.drain_delay),
+                "after SIGTERM/SIGINT: `/readyz` answers 503 and answers close their \
+                 connections, sockets close with 1012, for this long before the listener \
+                 closes (longer than the load balancer's health-check interval)",
             ),
             SettingRow::new(
                 "server.workers",

@@ -4,7 +4,8 @@
 //! from the headers as over HTTP (`Authorization`, `X-Purpose`, `X-Case-Ref`,
 //! `Accept-Language`); the operation runs through the socket's executor, so each pushed
 //! event passes the same door and is audited before it is sent, and the stream ends with
-//! an `INVALID_TOKEN` event when the token expires.
+//! an `INVALID_TOKEN` event when the token expires. An instance that is stopping ends its
+//! streams without `complete`, so their clients reconnect through the load balancer.
 
 use std::{
     pin::Pin,
@@ -149,23 +150,30 @@ async fn stream_operation(
             None => std::future::pending().await,
         }
     });
-    let events = stream::unfold(Step::Running(results, expiry), move |step| async move {
-        match step {
-            Step::Running(mut results, mut expiry) => tokio::select! {
-                next = results.next() => Some(match next {
-                    Some(bytes) => (bytes, Step::Running(results, expiry)),
-                    None => (event("complete", ""), Step::Done),
-                }),
-                // The subscriber is told that its token expired, then the stream completes.
-                () = &mut expiry => {
-                    let mut error = error::request_error(ErrorCode::InvalidToken, "token expired");
-                    messages::localize(language, &mut error);
-                    let payload = json!({ "errors": [error] }).to_string();
-                    Some((event("next", &payload), Step::Completing))
-                }
-            },
-            Step::Completing => Some((event("complete", ""), Step::Done)),
-            Step::Done => None,
+    let drain = state.drain.clone();
+    let events = stream::unfold(Step::Running(results, expiry), move |step| {
+        let drain = drain.clone();
+        async move {
+            match step {
+                Step::Running(mut results, mut expiry) => tokio::select! {
+                    next = results.next() => Some(match next {
+                        Some(bytes) => (bytes, Step::Running(results, expiry)),
+                        None => (event("complete", ""), Step::Done),
+                    }),
+                    // The instance is stopping: the stream ends without `complete`, which the
+                    // client takes as a lost connection and reconnects (elsewhere).
+                    () = drain.started() => None,
+                    // The subscriber is told that its token expired, then the stream completes.
+                    () = &mut expiry => {
+                        let mut error = error::request_error(ErrorCode::InvalidToken, "token expired");
+                        messages::localize(language, &mut error);
+                        let payload = json!({ "errors": [error] }).to_string();
+                        Some((event("next", &payload), Step::Completing))
+                    }
+                },
+                Step::Completing => Some((event("complete", ""), Step::Done)),
+                Step::Done => None,
+            }
         }
     });
     HttpResponse::Ok()

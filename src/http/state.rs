@@ -17,6 +17,8 @@ pub struct AppState {
     /// Registered documents and automatically persisted queries.
     pub documents: Documents,
     pub settings: HttpSettings,
+    /// Set on SIGTERM: readiness fails, answers close their connections, sockets close.
+    pub drain: super::Drain,
 }
 
 /// The settings the HTTP surface reads while it serves.

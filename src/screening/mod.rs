@@ -4,7 +4,8 @@
 //! share of each department's capacity ([`fair`]); and what the village or township did
 //! about each alert ([`follow_up`], [`alert_actions`]). A run also counts how far the
 //! departments' services reach each village ([`coverage`]) for the statistics. Owns the tables `alert`,
-//! `screening_run` ([`findings`]) and `alert_follow_up` ([`follow_up`]).
+//! `screening_run` ([`findings`]), `screening_item` (`split`: a run's villages as work items
+//! that several instances share) and `alert_follow_up` ([`follow_up`]).
 
 pub mod access;
 pub mod alert_actions;
@@ -16,6 +17,7 @@ pub mod rules;
 mod run;
 pub mod schedule;
 mod settings;
+mod split;
 pub mod village;
 
 pub use access::AlertScope;

@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use chrono::Utc;
 use futures_util::{StreamExt, stream};
-use sea_orm::{DatabaseConnection, TransactionTrait};
+use sea_orm::{ConnectionTrait, DatabaseConnection, TransactionTrait};
 use tracing::Instrument;
 
 use super::{
@@ -102,7 +102,7 @@ pub struct Screener<'a> {
 }
 
 impl Screener<'_> {
-    fn lanes(&self) -> Lanes {
+    pub(super) fn lanes(&self) -> Lanes {
         let s = self.settings;
         let d = self.department_settings;
         let lane = |department, dept: &crate::adapters::DepartmentSettings| {
@@ -278,7 +278,7 @@ impl Screener<'_> {
     }
 
     /// The residents of one village from the index, numbers opened.
-    async fn subjects(&self, village: &str) -> Result<Vec<Subject>, ScreenError> {
+    pub(super) async fn subjects(&self, village: &str) -> Result<Vec<Subject>, ScreenError> {
         let filter = ResidentFilter {
             region_prefix: village.to_owned(),
             ..ResidentFilter::default()
@@ -335,18 +335,31 @@ impl Screener<'_> {
         if !findings::save_run(&txn, row, holder).await? {
             return Err(ScreenError::LeaseLost(row.region.clone()));
         }
-        let found = findings::replace_village(&txn, village, alerts, now).await?;
-        let counts = alert_counts(alerts, &found);
-        rollup::replace(&txn, village, Source::Alerts, &counts, now).await?;
-        let coverage: Vec<Count> = coverage
-            .counts
-            .iter()
-            .map(|(metric, n)| Count::now(metric.clone(), *n))
-            .collect();
-        rollup::replace(&txn, village, Source::Coverage, &coverage, now).await?;
+        write_village(&txn, village, alerts, coverage, now).await?;
         txn.commit().await?;
         Ok(())
     }
+}
+
+/// One village's findings and its counts for the statistics, inside the caller's
+/// transaction (the sequential run moves its position in it, a split run marks its item).
+pub(super) async fn write_village(
+    txn: &impl ConnectionTrait,
+    village: &str,
+    alerts: &[NewAlert],
+    coverage: &Coverage,
+    now: chrono::DateTime<Utc>,
+) -> Result<(), ScreenError> {
+    let found = findings::replace_village(txn, village, alerts, now).await?;
+    let counts = alert_counts(alerts, &found);
+    rollup::replace(txn, village, Source::Alerts, &counts, now).await?;
+    let coverage: Vec<Count> = coverage
+        .counts
+        .iter()
+        .map(|(metric, n)| Count::now(metric.clone(), *n))
+        .collect();
+    rollup::replace(txn, village, Source::Coverage, &coverage, now).await?;
+    Ok(())
 }
 
 /// A village's alert counts: all open alerts, by kind, and by the month each was first

@@ -8,7 +8,7 @@ use super::{RunOptions, ScreenReport, Screener, ScreeningSettings, summary};
 use crate::{
     adapters::{Departments, DepartmentsSettings},
     domain::RegionCode,
-    store::id_vault::IdVault,
+    store::{coordination::Leadership, id_vault::IdVault},
 };
 
 /// What a background run needs, owned.
@@ -35,9 +35,10 @@ impl Background {
         screener.run(region, &RunOptions::default(), |_| {}).await
     }
 
-    /// Screens the configured region every `interval`, from now; a failed run is logged
-    /// and tried again at the next tick (it resumes where it stopped).
-    pub async fn every_interval(self) {
+    /// Screens the configured region every `interval`, from now, on the instance that
+    /// leads the scheduled jobs; a failed run is logged and tried again at the next tick
+    /// (it resumes where it stopped).
+    pub async fn every_interval(self, leadership: Leadership) {
         let Ok(region) = RegionCode::parse(&self.settings.region) else {
             return;
         };
@@ -45,6 +46,9 @@ impl Background {
         ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             ticks.tick().await;
+            if !leadership.take_turn("screening") {
+                continue;
+            }
             match self.run_once(&region).await {
                 Ok(report) => tracing::info!("screening run finished\n{}", summary(&report)),
                 Err(err) => tracing::warn!(region = %region, error = %err, "screening run stopped"),

@@ -1,6 +1,7 @@
 //! The hub's own tables, reached through sea-orm. Functions take `&impl ConnectionTrait`
 //! so that callers choose the transaction.
 
+pub mod coordination;
 pub mod divisions;
 pub mod id_vault;
 pub mod idempotency;
@@ -59,9 +60,54 @@ pub async fn connect(settings: &DatabaseSettings) -> Result<DatabaseConnection, 
 /// Brings the schema up to date and loads the division tree. The features' own shipped
 /// data is loaded by `startup::prepare_database`, which every command runs.
 pub async fn migrate(db: &DatabaseConnection) -> Result<MigrationReport, StoreError> {
-    Migrator::up(db, None).await?;
+    migrate_with::<Migrator>(db).await
+}
+
+/// [`migrate`] with the migrations of `M`: a test names an older or a newer version's set.
+///
+/// Migrations are written expand-then-contract (docs/deploy.md), so that during a rolling
+/// upgrade an instance of the previous version runs on the schema the new version has
+/// expanded: a database that has every migration this version knows, and newer ones
+/// besides, is served as it is (the migrator alone would refuse it).
+pub async fn migrate_with<M: MigratorTrait>(
+    db: &DatabaseConnection,
+) -> Result<MigrationReport, StoreError> {
+    let known: Vec<String> = M::migrations()
+        .iter()
+        .map(|migration| migration.name().to_owned())
+        .collect();
+    let applied: Vec<String> = M::get_migration_models(db)
+        .await?
+        .into_iter()
+        .map(|model| model.version)
+        .collect();
+    let newer: Vec<&String> = applied.iter().filter(|v| !known.contains(v)).collect();
+    if newer.is_empty() {
+        M::up(db, None).await?;
+    } else {
+        let missing: Vec<&String> = known.iter().filter(|v| !applied.contains(v)).collect();
+        if !missing.is_empty() {
+            return Err(StoreError::Data(format!(
+                "the database has migrations of another version ({}) and lacks this version's ({})",
+                join(&newer),
+                join(&missing)
+            )));
+        }
+        tracing::info!(
+            newer = %join(&newer),
+            "the schema is ahead of this version (a newer version expanded it); serving on it unchanged"
+        );
+    }
     let regions_added = divisions::ensure_loaded(db).await?;
     Ok(MigrationReport { regions_added })
+}
+
+fn join(names: &[&String]) -> String {
+    names
+        .iter()
+        .map(|name| name.as_str())
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// What a migration run changed.

@@ -1,10 +1,18 @@
 //! Changes to service requests as they happen, for live subscriptions. Published after the
 //! change is committed; a subscriber that falls behind skips ahead (the timeline in the
 //! database is the record, the feed only tells clients to look).
+//!
+//! With several instances on PostgreSQL a change reaches this bus twice on the instance
+//! that made it (published there, and heard back through [`super::relay`]) and once on
+//! every other; the bus publishes each event (request id and sequence number) once.
 
-use std::sync::Arc;
+use std::{
+    num::NonZeroUsize,
+    sync::{Arc, Mutex},
+};
 
 use futures_util::{Stream, stream};
+use lru::LruCache;
 use tokio::sync::broadcast::{self, error::RecvError};
 
 use super::requests::{Event, Request};
@@ -20,16 +28,33 @@ pub struct RequestChange {
 #[derive(Clone)]
 pub struct EventBus {
     sender: broadcast::Sender<Arc<RequestChange>>,
+    /// The events published lately, so that one heard twice goes out once.
+    published: Arc<Mutex<LruCache<(String, i32), ()>>>,
 }
 
 impl EventBus {
     pub fn new(capacity: usize) -> Self {
         let (sender, _) = broadcast::channel(capacity.max(16));
-        Self { sender }
+        let remembered = NonZeroUsize::new(capacity.max(16) * 4).unwrap_or(NonZeroUsize::MIN);
+        Self {
+            sender,
+            published: Arc::new(Mutex::new(LruCache::new(remembered))),
+        }
     }
 
-    /// Tells every subscriber; nobody listening is fine.
+    /// Tells every subscriber, unless this event was published already; nobody listening
+    /// is fine.
     pub fn publish(&self, change: RequestChange) {
+        let key = (change.event.request_id.clone(), change.event.seq);
+        {
+            let mut published = self
+                .published
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            if published.put(key, ()).is_some() {
+                return;
+            }
+        }
         let _ = self.sender.send(Arc::new(change));
     }
 

@@ -19,6 +19,7 @@ pub mod overdue;
 mod rating;
 pub mod ratings;
 pub mod record_visit;
+pub mod relay;
 pub mod requests;
 pub mod settings;
 pub mod tally;

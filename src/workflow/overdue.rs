@@ -11,7 +11,7 @@ use super::{
     lifecycle::Level,
     requests::{self, Actor, Change, ChangeError, EventKind},
 };
-use crate::store::StoreError;
+use crate::store::{StoreError, coordination::Leadership};
 
 /// The actor named on escalation events.
 pub const SYSTEM_SUBJECT: &str = "cunhub";
@@ -66,12 +66,16 @@ impl Workflow {
         Ok(escalated)
     }
 
-    /// Runs the sweep every `interval` for as long as the process lives.
-    pub async fn escalate_every(self, interval: Duration) {
+    /// Runs the sweep every `interval` for as long as the process lives, on the instance
+    /// that leads the scheduled jobs.
+    pub async fn escalate_every(self, interval: Duration, leadership: Leadership) {
         let mut ticker = tokio::time::interval(interval);
         ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             ticker.tick().await;
+            if !leadership.take_turn("overdue_sweep") {
+                continue;
+            }
             match self.escalate_overdue().await {
                 Ok(0) => {}
                 Ok(n) => tracing::info!(escalated = n, "overdue service-request steps escalated"),

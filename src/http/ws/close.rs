@@ -15,6 +15,9 @@ pub const INIT_TIMEOUT: u16 = 4408;
 /// The connection's token expired (its `exp` plus the allowed clock skew): Unauthorized.
 pub const TOKEN_EXPIRED: u16 = 4401;
 
+/// The instance is stopping (SIGTERM): Service Restart (RFC 6455), reconnect elsewhere.
+pub const SERVICE_RESTART: u16 = 1012;
+
 /// A close frame's code and reason (a reason is at most 123 bytes on the wire).
 pub fn frame(code: u16, reason: &str) -> actix_ws::CloseReason {
     actix_ws::CloseReason {

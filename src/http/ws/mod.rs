@@ -144,6 +144,12 @@ async fn serve(
                     .await;
                 return;
             }
+            () = state.drain.started() => {
+                let _ = socket
+                    .close(Some(close::frame(close::SERVICE_RESTART, "service restart")))
+                    .await;
+                return;
+            }
             () = fire(&mut expiry) => {
                 let _ = socket
                     .close(Some(close::frame(close::TOKEN_EXPIRED, "token expired")))

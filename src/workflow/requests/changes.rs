@@ -10,7 +10,11 @@ use sea_orm::{
 };
 
 use super::{Actor, Event, EventKind, NewRequest, Request, find, listing::to_request};
-use crate::{domain::Department, store::StoreError, workflow::lifecycle::Status};
+use crate::{
+    domain::Department,
+    store::{StoreError, coordination::notify_on_commit},
+    workflow::lifecycle::Status,
+};
 
 /// Why a change was not made.
 #[derive(Debug, thiserror::Error)]
@@ -182,5 +186,22 @@ async fn insert_event(db: &impl ConnectionTrait, event: &Event) -> Result<(), St
     })
     .exec_without_returning(db)
     .await?;
+    // Other instances hear of it when, and only if, the change commits.
+    notify_on_commit(db, CHANNEL, &notice(&event.request_id, event.seq)).await?;
     Ok(())
+}
+
+/// The channel on which committed events are announced to every instance.
+pub const CHANNEL: &str = "cunhub_request_events";
+
+/// The announcement of event `seq` of request `id` (ids only: payloads are small, and
+/// the listener reads what was committed).
+pub fn notice(id: &str, seq: i32) -> String {
+    format!("{id} {seq}")
+}
+
+/// The request id and sequence number an announcement names.
+pub fn parse_notice(payload: &str) -> Option<(&str, i32)> {
+    let (id, seq) = payload.split_once(' ')?;
+    Some((id, seq.parse().ok()?))
 }

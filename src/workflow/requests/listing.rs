@@ -35,6 +35,38 @@ pub async fn timeline(db: &impl ConnectionTrait, id: &str) -> Result<Vec<Event>,
         .collect()
 }
 
+/// Event `seq` of request `id`.
+pub async fn event(
+    db: &impl ConnectionTrait,
+    id: &str,
+    seq: i32,
+) -> Result<Option<Event>, StoreError> {
+    request_event::Entity::find()
+        .filter(request_event::Column::RequestId.eq(id))
+        .filter(request_event::Column::Seq.eq(seq))
+        .one(db)
+        .await?
+        .map(to_event)
+        .transpose()
+}
+
+/// Every event at or after `since`, in time order (each request's in sequence).
+pub async fn events_since(
+    db: &impl ConnectionTrait,
+    since: DateTime<Utc>,
+) -> Result<Vec<Event>, StoreError> {
+    request_event::Entity::find()
+        .filter(request_event::Column::At.gte(since))
+        .order_by_asc(request_event::Column::At)
+        .order_by_asc(request_event::Column::RequestId)
+        .order_by_asc(request_event::Column::Seq)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(to_event)
+        .collect()
+}
+
 /// Open requests whose current step is past its deadline and not yet escalated.
 pub async fn overdue(
     db: &impl ConnectionTrait,

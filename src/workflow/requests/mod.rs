@@ -7,8 +7,10 @@
 mod changes;
 mod listing;
 
-pub use changes::{Change, ChangeError, apply, open};
-pub use listing::{RequestFilter, count, find, overdue, page, routed_to, timeline};
+pub use changes::{CHANNEL, Change, ChangeError, apply, notice, open, parse_notice};
+pub use listing::{
+    RequestFilter, count, event, events_since, find, overdue, page, routed_to, timeline,
+};
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
