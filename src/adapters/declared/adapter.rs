@@ -71,6 +71,16 @@ impl<V: DeclaredView> DeclaredAdapter<V> {
         }
     }
 
+    /// Whether the system has an address (the settings' or the definition's).
+    pub fn is_configured(&self) -> bool {
+        self.upstream.is_configured()
+    }
+
+    /// Whether the definition lists a village's records whole.
+    pub fn lists_villages(&self) -> bool {
+        self.definition.village.is_some()
+    }
+
     /// The definition it runs.
     pub fn definition(&self) -> &Definition {
         &self.definition

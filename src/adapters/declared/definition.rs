@@ -173,6 +173,26 @@ impl Definition {
         }
     }
 
+    /// The operations it declares: `person` (in so many requests), `batch`, `village`.
+    pub fn operations(&self) -> Vec<String> {
+        let mut operations = vec![match self.person.len() {
+            1 => "person".to_owned(),
+            n => format!("person ({n} requests)"),
+        }];
+        if let Some(batch) = &self.batch {
+            operations.push(format!("batch (up to {})", batch.max));
+        }
+        if let Some(village) = &self.village {
+            let paging = match village.paging {
+                Paging::PageNumber { .. } => "page numbers",
+                Paging::Offset { .. } => "offsets",
+                Paging::NextLink { .. } => "next links",
+            };
+            operations.push(format!("village (by {paging})"));
+        }
+        operations
+    }
+
     /// The length of the longest of its region prefixes that covers `village`, if any.
     pub fn serves(&self, village: &str) -> Option<usize> {
         self.regions
