@@ -368,9 +368,20 @@ fn print_guide(
     let sample_id = sample
         .map(|p| p.id_number.as_str().to_owned())
         .unwrap_or_default();
-    let person = format!(
-        r#"residentByIdNumber(idNumber: "{sample_id}") {{ name idNumber phone medicalInsurance {{ enrolments {{ scheme status accountBalance }} freshness {{ source }} }} pension {{ monthlyAmount lastCertifiedOn }} assistance {{ programmes {{ programme status monthlyAmount }} }} householdRegistration {{ status registeredAddress idCard {{ expired }} }} veteran {{ category preferentialCard {{ status }} inDifficulty }} familyDoctor {{ status servicePackage clinic {{ name }} }} povertyMonitoring {{ kind risk riskEliminated }} disclosure {{ group disclosure }} }}"#
-    );
+    let view = |id: &str| {
+        format!(
+            r#"residentByIdNumber(idNumber: "{id}") {{ name idNumber phone medicalInsurance {{ enrolments {{ scheme status accountBalance }} freshness {{ source }} }} pension {{ monthlyAmount lastCertifiedOn }} assistance {{ programmes {{ programme status monthlyAmount }} }} householdRegistration {{ status registeredAddress idCard {{ expired }} }} veteran {{ category preferentialCard {{ status }} inDifficulty }} familyDoctor {{ status servicePackage clinic {{ name }} }} povertyMonitoring {{ kind risk riskEliminated }} disclosure {{ group disclosure }} }}"#
+        )
+    };
+    let person = view(&sample_id);
+    // The admin's sample: a resident of the whole scope whom all seven departments know.
+    let everywhere = population
+        .people
+        .iter()
+        .filter(|p| p.is_normal())
+        .max_by_key(|p| known_by(p))
+        .map_or_else(|| sample_id.clone(), |p| p.id_number.as_str().to_owned());
+    let seven = view(&everywhere);
     let county = &places.county;
     println!(
         "Development tokens (1 hour) for each role, scoped to real places of {scope}, each with a query"
@@ -387,7 +398,7 @@ fn print_guide(
         (Role::Dashboard, RegionCode::parse("22")?, None, format!("{{ region(code: \"{county}\") {{ name children {{ totalCount }} }} }}")),
         (Role::Integrator, county.clone(), Some(Department::PublicSecurity), "{ departmentHealth { department breaker latencyP50Ms errors rateLimited lastSuccess } }".to_owned()),
         (Role::Auditor, RegionCode::parse("22")?, None, "{ auditLog(first: 5) { nodes { recordedAt subject role purpose action target outcome } } }".to_owned()),
-        (Role::Admin, RegionCode::parse("22")?, None, format!("{{ {person} }}")),
+        (Role::Admin, RegionCode::parse("22")?, None, format!("{{ {seven} }}")),
     ];
     let mut assistant_token = String::new();
     let mut tokens = Vec::new();
