@@ -13,7 +13,7 @@ use serde_json::{Value, json};
 use super::{ID_CARD_OID, PACKAGE_EXTENSION, Tokens};
 use crate::domain::IdNumber;
 use crate::sim::knobs::{self, InFlight, KnobHandle, Rejection};
-use crate::sim::population::{Person, Population};
+use crate::sim::population::Population;
 use crate::sim::stable_number;
 
 type Pop = web::Data<Arc<Population>>;
@@ -126,11 +126,17 @@ async fn enter(
     admit(knobs, operation).await
 }
 
-fn patient_id(person: &Person) -> String {
-    format!(
-        "p{:012x}",
-        stable_number(&person.id_number, 6) & 0xffff_ffff_ffff
-    )
+/// A patient's logical id: the person's place in the population, so that a CareTeam
+/// search by subject finds them at once.
+fn patient_id(index: usize) -> String {
+    format!("p{index}")
+}
+
+fn patient_index(population: &Population, id: &str) -> Option<usize> {
+    id.strip_prefix('p')?
+        .parse::<usize>()
+        .ok()
+        .filter(|i| *i < population.people.len())
 }
 
 fn searchset(total: usize, resources: Vec<Value>, links: Vec<Value>) -> Value {
@@ -174,11 +180,12 @@ pub(super) async fn patients(
     };
     knobs.served(1);
     let found: Vec<Value> = population
-        .person(&id)
-        .map(|p| {
+        .find(&id)
+        .map(|index| {
+            let p = &population.people[index];
             json!({
                 "resourceType": "Patient",
-                "id": patient_id(p),
+                "id": patient_id(index),
                 "identifier": [{ "system": ID_CARD_OID, "value": p.id_number.as_str() }],
                 "name": [{ "text": p.name.as_str() }],
                 "gender": match p.sex { crate::domain::Sex::Male => "male", crate::domain::Sex::Female => "female", _ => "unknown" },
@@ -195,7 +202,8 @@ pub(super) async fn patients(
     )
 }
 
-fn care_team(population: &Population, person: &Person) -> Option<Value> {
+fn care_team(population: &Population, index: usize) -> Option<Value> {
+    let person = population.people.get(index)?;
     let facts = person.doctor.as_ref()?;
     let village = population.village_of(person);
     let package = ["BASIC", "ELDERLY", "CHRONIC", "DISABLED"]
@@ -212,7 +220,7 @@ fn care_team(population: &Population, person: &Person) -> Option<Value> {
         "status": if facts.active { "active" } else { "inactive" },
         "category": [{ "coding": [{ "system": "https://health.jl.example/fhir/CodeSystem/care-team-category", "code": "family-doctor" }] }],
         "subject": {
-            "reference": format!("Patient/{}", patient_id(person)),
+            "reference": format!("Patient/{}", patient_id(index)),
             "identifier": { "system": ID_CARD_OID, "value": person.id_number.as_str() },
         },
         "period": period,
@@ -244,13 +252,12 @@ pub(super) async fn care_teams(
         );
     }
     if let Some(subject) = query.get("subject") {
-        let person = subject.strip_prefix("Patient/").and_then(|pid| {
-            // A patient id names one person; the simulator finds them by walking.
-            population.people.iter().find(|p| patient_id(p) == pid)
-        });
+        let index = subject
+            .strip_prefix("Patient/")
+            .and_then(|pid| patient_index(&population, pid));
         knobs.served(1);
-        let found: Vec<Value> = person
-            .and_then(|p| care_team(&population, p))
+        let found: Vec<Value> = index
+            .and_then(|i| care_team(&population, i))
             .into_iter()
             .collect();
         return fhir(
@@ -283,9 +290,8 @@ pub(super) async fn care_teams(
         .and_then(|c| c.parse::<usize>().ok())
         .unwrap_or(0);
     let range = population.villages[village].people.clone();
-    let all: Vec<Value> = population.people[range.start as usize..range.end as usize]
-        .iter()
-        .filter_map(|p| care_team(&population, p))
+    let all: Vec<Value> = (range.start as usize..range.end as usize)
+        .filter_map(|i| care_team(&population, i))
         .collect();
     let total = all.len();
     let page: Vec<Value> = all.into_iter().skip(offset).take(count).collect();

@@ -19,7 +19,7 @@ use crate::{
         declared::{DeclaredAdapter, DeclaredSystems, DeclaredView, Routes},
     },
     domain::{
-        IdNumber, RegionCode,
+        Department, IdNumber, RegionCode,
         views::{
             AssistanceRecord, EmploymentView, FamilyDoctorView, MedicalInsuranceView,
             PovertyMonitoringView, RegistrationView, SocialInsuranceView, VeteranView,
@@ -162,9 +162,21 @@ impl DepartmentLoaders {
             employment: batched(EmploymentLoader(upstreams.clone())),
             civil: batched(CivilLoader(upstreams.clone())),
             police: batched(PoliceLoader(upstreams.clone())),
-            veterans: batched(DeclaredLoader::new(upstreams.clone(), |d| &d.veterans)),
-            family_doctor: batched(DeclaredLoader::new(upstreams.clone(), |d| &d.family_doctor)),
-            poverty: batched(DeclaredLoader::new(upstreams, |d| &d.poverty)),
+            veterans: batched(DeclaredLoader::new(
+                upstreams.clone(),
+                Department::VeteransAffairs,
+                |d| &d.veterans,
+            )),
+            family_doctor: batched(DeclaredLoader::new(
+                upstreams.clone(),
+                Department::Health,
+                |d| &d.family_doctor,
+            )),
+            poverty: batched(DeclaredLoader::new(
+                upstreams,
+                Department::Agriculture,
+                |d| &d.poverty,
+            )),
             outcomes,
         }
     }
@@ -343,12 +355,18 @@ type Pick<V> = fn(&DeclaredSystems) -> &Routes<V>;
 /// lists villages, the others in the system's batch (or one by one).
 pub struct DeclaredLoader<V: DeclaredView> {
     upstreams: Upstreams,
+    /// Named by a person's error where no system serves their village.
+    department: Department,
     pick: Pick<V>,
 }
 
 impl<V: DeclaredView> DeclaredLoader<V> {
-    fn new(upstreams: Upstreams, pick: Pick<V>) -> Self {
-        Self { upstreams, pick }
+    fn new(upstreams: Upstreams, department: Department, pick: Pick<V>) -> Self {
+        Self {
+            upstreams,
+            department,
+            pick,
+        }
     }
 }
 
@@ -374,7 +392,8 @@ impl<V: DeclaredView> Loader<DeclaredKey> for DeclaredLoader<V> {
                     .1
                     .push(key),
                 None => {
-                    answers.insert(key.clone(), Err(unserved::<V>(routes)));
+                    let department = self.department;
+                    answers.insert(key.clone(), Err(AdapterError::NotConfigured { department }));
                 }
             }
         }
@@ -392,17 +411,6 @@ impl<V: DeclaredView> Loader<DeclaredKey> for DeclaredLoader<V> {
         }
         Ok(answers)
     }
-}
-
-/// The failure of a person no system of the view serves.
-fn unserved<V: DeclaredView>(routes: &Routes<V>) -> AdapterError {
-    let department = routes
-        .systems()
-        .first()
-        .map_or(crate::domain::Department::VeteransAffairs, |s| {
-            s.definition().department
-        });
-    AdapterError::NotConfigured { department }
 }
 
 async fn ask_system<V: DeclaredView>(
