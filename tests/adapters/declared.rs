@@ -466,3 +466,131 @@ async fn outages_garbage_and_failures_become_typed_errors_and_stale_answers() {
     }
     assert_eq!(limited.map(|e| e.kind()), Some(ErrorKind::RateLimited));
 }
+
+/// A county platform that speaks SOAP in GBK: the same view, read from XML.
+const SOAP_DEFINITION: &str = r#"
+name = "soap_veterans"
+department = "veterans_affairs"
+view = "veteran"
+regions = ["220122101"]
+
+[auth]
+kind = "api_key"
+header = "X-Key"
+
+[answer]
+format = "xml"
+encoding = "GBK"
+code = "$.Envelope.Body.Fault.faultcode"
+
+[errors]
+"soap:Client" = "bad_request"
+
+[[person]]
+method = "POST"
+path = "/ws/VeteranService"
+body = "<soap:Envelope xmlns:soap=\"http://schemas.xmlsoap.org/soap/envelope/\"><soap:Body><QueryVeteran><IdCard>{id_number}</IdCard></QueryVeteran></soap:Body></soap:Envelope>"
+content_type = "text/xml; charset=utf-8"
+records = "$.Envelope.Body.QueryVeteranResponse.Veteran"
+
+[fields]
+id_number = "$.IdCard"
+name = "$.Name"
+category = { path = "$.Category['#text']", codes = { "01" = "VETERAN", "06" = "DISABLED_VETERAN" } }
+disability_level = "$.Category['@level']"
+card_status = { path = "$.Card['@status']", codes = { "1" = "ISSUED", "0" = "NONE" } }
+card_issued_on = { path = "$.Card.IssuedOn", date = "%Y%m%d" }
+in_difficulty = "$.InDifficulty"
+deceased = "$.Deceased"
+"#;
+
+#[tokio::test]
+async fn an_xml_answer_in_gbk_maps_onto_the_same_view() {
+    use actix_web::{App, HttpResponse, HttpServer, web};
+    let cluster = cluster(10, |_| {}).await;
+    let person = cluster.population.people[0].clone();
+    let known = person.id_number.to_string();
+    let server = HttpServer::new(move || {
+        let known = known.clone();
+        App::new().route(
+            "/ws/VeteranService",
+            web::post().to(move |body: String, request: actix_web::HttpRequest| {
+                let known = known.clone();
+                async move {
+                    let typed = request
+                        .headers()
+                        .get("content-type")
+                        .is_some_and(|v| v.as_bytes().starts_with(b"text/xml"));
+                    let keyed = request.headers().get("X-Key").is_some_and(|v| v == "k");
+                    let envelope = |inner: String| {
+                        format!(r#"<?xml version="1.0" encoding="GBK"?><soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/"><soap:Body>{inner}</soap:Body></soap:Envelope>"#)
+                    };
+                    let text = if !typed || !keyed {
+                        envelope("<soap:Fault><faultcode>soap:Client</faultcode><faultstring>拒绝</faultstring></soap:Fault>".into())
+                    } else if body.contains(&format!("<IdCard>{known}</IdCard>")) {
+                        envelope(format!(
+                            "<QueryVeteranResponse><Veteran><IdCard>{known}</IdCard><Name>王&#x2000B;</Name><Category level=\"4\">06</Category><Card status=\"1\"><IssuedOn>20240105</IssuedOn></Card><InDifficulty>1</InDifficulty><Deceased>0</Deceased></Veteran></QueryVeteranResponse>"
+                        ))
+                    } else {
+                        envelope("<QueryVeteranResponse/>".into())
+                    };
+                    let (bytes, _, _) = encoding_rs::GBK.encode(&text);
+                    HttpResponse::Ok()
+                        .content_type("text/xml; charset=GBK")
+                        .body(bytes.into_owned())
+                }
+            }),
+        )
+    })
+    .workers(1)
+    .bind("127.0.0.1:0")
+    .unwrap();
+    let address = server.addrs()[0];
+    let running = server.run();
+    let handle = running.handle();
+    tokio::spawn(running);
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("soap_veterans.toml"), SOAP_DEFINITION).unwrap();
+    let deps = all_settings(&cluster, |s| {
+        s.definitions_dir = Some(dir.path().to_path_buf());
+        let system = s.systems.entry("soap_veterans".into()).or_default();
+        system.base_url = format!("http://{address}");
+        system.api_key = Some(SecretString::from("k"));
+    });
+    let village = village_of(&cluster, &person);
+    let adapter = system(&deps.declared.veterans, &village);
+    assert_eq!(
+        adapter.definition().name,
+        "soap_veterans",
+        "the township's platform answers"
+    );
+    let view = adapter
+        .person(&person.id_number, &ctx(5000))
+        .await
+        .unwrap()
+        .value
+        .expect("on the register");
+    assert_eq!(view.category, VeteranCategory::DisabledVeteran);
+    assert_eq!(view.disability_level, Some(4));
+    assert_eq!(view.card_status, CardStatus::Issued);
+    assert_eq!(
+        view.card_issued_on,
+        chrono::NaiveDate::from_ymd_opt(2024, 1, 5)
+    );
+    assert!(view.in_difficulty && !view.deceased);
+    assert_eq!(
+        view.name.as_deref(),
+        Some("王\u{2000B}"),
+        "a character GBK cannot hold, sent as a reference"
+    );
+    let other = cluster.population.people[1].id_number;
+    assert!(
+        adapter
+            .person(&other, &ctx(5000))
+            .await
+            .unwrap()
+            .value
+            .is_none()
+    );
+    handle.stop(true).await;
+}

@@ -13,9 +13,10 @@ use secrecy::{ExposeSecret, SecretString};
 use serde_json::Value;
 
 use super::auth::{self, Credentials, Token, TokenCache};
-use super::definition::{AuthSpec, Definition, ErrorMeaning, Paging, Request};
+use super::definition::{AnswerFormat, AuthSpec, Definition, ErrorMeaning, Paging, Request};
 use super::pace::Pace;
 use super::view::DeclaredView;
+use super::xml;
 use crate::adapters::context::CallContext;
 use crate::adapters::decode;
 use crate::adapters::error::{AdapterError, Rejection, Unavailability};
@@ -168,7 +169,7 @@ impl<V: DeclaredView> DeclaredAdapter<V> {
                 .exchange(ctx, "village", &walk.request, url, None)
                 .await?
                 .unwrap_or(Value::Null);
-            let records = walk.records.query(&answer).all();
+            let records = each(walk.records.query(&answer).all());
             let count = records.len();
             for record in records {
                 let id =
@@ -234,7 +235,7 @@ impl<V: DeclaredView> DeclaredAdapter<V> {
                 vars.insert(name.clone(), value);
             }
             if let Some(records) = &step.records {
-                let record = records.query(&answer).first().filter(|r| !r.is_null());
+                let record = each(records.query(&answer).all()).into_iter().next();
                 return record.map(|r| self.convert(r)).transpose();
             }
         }
@@ -258,7 +259,7 @@ impl<V: DeclaredView> DeclaredAdapter<V> {
         let mut found = HashMap::new();
         // A record whose number does not parse is dropped: its person, left out of the
         // answer, gets a decode error from the caller.
-        for record in batch.records.query(&answer).all() {
+        for record in each(batch.records.query(&answer).all()) {
             if let Some(id) = self.definition.mapping.id_number(record) {
                 found.insert(id, self.convert(record).map(Some));
             }
@@ -372,7 +373,7 @@ impl<V: DeclaredView> DeclaredAdapter<V> {
         let mut builder = client.request(request.method.clone(), url.clone());
         if let Some(body) = body {
             builder = builder
-                .header(reqwest::header::CONTENT_TYPE, "application/json")
+                .header(reqwest::header::CONTENT_TYPE, request.content_type.as_str())
                 .body(body.to_vec());
         }
         Ok(match &self.definition.auth {
@@ -411,12 +412,24 @@ impl<V: DeclaredView> DeclaredAdapter<V> {
     /// Reads an answer: the definition's result code decides, then the HTTP status.
     fn read(&self, answer: Answer) -> Result<Option<Value>, AdapterError> {
         let department = self.definition.department;
-        let value: Value = match serde_json::from_slice(&answer.body) {
+        let parsed = match self.definition.format {
+            AnswerFormat::Json => match self.definition.encoding {
+                None => serde_json::from_slice(&answer.body).map_err(|e| decode::json_problem(&e)),
+                Some(encoding) => serde_json::from_str(&encoding.decode(&answer.body).0)
+                    .map_err(|e| decode::json_problem(&e)),
+            },
+            AnswerFormat::Xml => {
+                let encoding = self.definition.encoding.unwrap_or(encoding_rs::UTF_8);
+                xml::to_json(&encoding.decode(&answer.body).0)
+                    .ok_or("an XML answer that is not well-formed")
+            }
+        };
+        let value: Value = match parsed {
             Ok(value) => value,
-            Err(e) => {
-                return Err(answer.status_error(department).unwrap_or_else(|| {
-                    AdapterError::decode(department, decode::json_problem(&e))
-                }));
+            Err(problem) => {
+                return Err(answer
+                    .status_error(department)
+                    .unwrap_or_else(|| AdapterError::decode(department, problem)));
             }
         };
         let code = self
@@ -525,6 +538,19 @@ struct TokenAnswer {
     expires_in: Option<u64>,
 }
 
+/// The records a selector landed on: a list counts as its items (an XML element that
+/// repeats is a list), and nulls are no records.
+fn each(selected: Vec<&Value>) -> Vec<&Value> {
+    selected
+        .into_iter()
+        .flat_map(|v| match v {
+            Value::Array(items) => items.iter().collect::<Vec<_>>(),
+            Value::Null => Vec::new(),
+            other => vec![other],
+        })
+        .collect()
+}
+
 /// A scalar of an answer as text.
 fn scalar(value: &Value) -> Option<String> {
     match value {
@@ -589,5 +615,9 @@ fn fill_body(template: Option<&Value>, vars: &Vars, ids: Option<&[IdNumber]>) ->
             other => other.clone(),
         }
     }
-    template.map(|t| serde_json::to_vec(&walk(t, vars, ids)).unwrap_or_default())
+    template.map(|t| match t {
+        // A text template (an XML envelope, say) is sent as it is filled.
+        Value::String(text) => fill(text, vars, false).into_bytes(),
+        _ => serde_json::to_vec(&walk(t, vars, ids)).unwrap_or_default(),
+    })
 }

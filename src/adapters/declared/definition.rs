@@ -84,7 +84,17 @@ pub(crate) struct Request {
     pub method: reqwest::Method,
     pub path: String,
     pub query: Vec<(String, String)>,
+    /// A JSON template, or a string: a text template sent as it is filled.
     pub body: Option<serde_json::Value>,
+    pub content_type: String,
+}
+
+/// How answers are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AnswerFormat {
+    Json,
+    /// Read into a tree of elements for the selectors (see `xml`).
+    Xml,
 }
 
 /// One step of the person lookup.
@@ -130,6 +140,9 @@ pub struct Definition {
     pub regions: Vec<String>,
     pub base_url: Option<String>,
     pub auth: AuthSpec,
+    pub format: AnswerFormat,
+    /// The answers' character set, where it is not UTF-8.
+    pub(crate) encoding: Option<&'static encoding_rs::Encoding>,
     pub(crate) code: Option<JsonPath>,
     pub(crate) ok: Vec<String>,
     pub(crate) errors: HashMap<String, ErrorMeaning>,
@@ -256,6 +269,27 @@ fn compile(form: DefinitionForm, problems: &mut Vec<String>) -> Option<Definitio
         problems.push(format!("base_url: `{url}` is not an http(s) URL"));
     }
     let auth = compile_auth(&form.auth, problems);
+    let format = match form.answer.format.as_deref() {
+        None | Some("json") => AnswerFormat::Json,
+        Some("xml") => AnswerFormat::Xml,
+        Some(other) => {
+            problems.push(format!("answer.format: `{other}` is not json or xml"));
+            AnswerFormat::Json
+        }
+    };
+    let encoding = match form.answer.encoding.as_deref() {
+        None => None,
+        Some(label) => match encoding_rs::Encoding::for_label(label.as_bytes()) {
+            Some(e) if e == encoding_rs::UTF_8 => None,
+            Some(e) => Some(e),
+            None => {
+                problems.push(format!(
+                    "answer.encoding: `{label}` is not a character set (e.g. UTF-8, GBK)"
+                ));
+                None
+            }
+        },
+    };
     let code = form
         .answer
         .code
@@ -328,6 +362,8 @@ fn compile(form: DefinitionForm, problems: &mut Vec<String>) -> Option<Definitio
         regions: form.regions,
         base_url: form.base_url.filter(|u| !u.is_empty()),
         auth: auth?,
+        format,
+        encoding,
         code,
         ok: form.answer.ok,
         errors,
@@ -425,12 +461,14 @@ fn json_strings(value: &serde_json::Value, out: &mut Vec<String>) {
     }
 }
 
+#[allow(clippy::too_many_arguments)]
 fn compile_request(
     at: &str,
     method: &str,
     path: &str,
     query: &BTreeMap<String, String>,
     body: Option<&toml::Value>,
+    content_type: Option<&str>,
     known: &[&str],
     problems: &mut Vec<String>,
 ) -> Option<Request> {
@@ -465,11 +503,17 @@ fn compile_request(
             }
         }
     }
+    let content_type = match (content_type, &body) {
+        (Some(given), _) => given.to_owned(),
+        (None, Some(serde_json::Value::String(_))) => "text/xml; charset=utf-8".to_owned(),
+        (None, _) => "application/json".to_owned(),
+    };
     Some(Request {
         method,
         path: path.to_owned(),
         query: query.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
         body,
+        content_type,
     })
 }
 
@@ -490,6 +534,7 @@ fn compile_person(steps: &[StepForm], problems: &mut Vec<String>) -> Option<Vec<
             &step.path,
             &step.query,
             step.body.as_ref(),
+            step.content_type.as_deref(),
             &names,
             problems,
         );
@@ -536,6 +581,7 @@ fn compile_batch(form: &BatchForm, problems: &mut Vec<String>) -> Option<Batch> 
         &form.path,
         &form.query,
         Some(&form.body),
+        None,
         &["id_numbers"],
         problems,
     )?;
@@ -543,7 +589,11 @@ fn compile_batch(form: &BatchForm, problems: &mut Vec<String>) -> Option<Batch> 
     if let Some(body) = &request.body {
         json_strings(body, &mut texts);
     }
-    if !texts.iter().any(|t| t == "{id_numbers}") {
+    if matches!(request.body, Some(serde_json::Value::String(_))) {
+        problems.push(
+            "batch.body: a batch body is a table (JSON), with \"{id_numbers}\" for the list".into(),
+        );
+    } else if !texts.iter().any(|t| t == "{id_numbers}") {
         problems.push("batch.body: put \"{id_numbers}\" where the list of ID numbers goes".into());
     }
     if form.max == 0 {
@@ -605,6 +655,7 @@ fn compile_village(form: &VillageForm, problems: &mut Vec<String>) -> Option<Vil
         &form.method,
         &form.path,
         &form.query,
+        None,
         None,
         known,
         problems,

@@ -61,6 +61,10 @@ pub(crate) struct AuthForm {
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct AnswerForm {
+    /// `json` (the default) or `xml`.
+    pub format: Option<String>,
+    /// The answers' character set: `UTF-8` (the default) or `GBK`.
+    pub encoding: Option<String>,
     /// Where the answer carries the department's result code; without it (or where it
     /// is absent), the HTTP status decides.
     pub code: Option<String>,
@@ -77,7 +81,10 @@ pub(crate) struct StepForm {
     pub path: String,
     #[serde(default)]
     pub query: BTreeMap<String, String>,
+    /// A JSON body (a table), or a text template (a string, e.g. a SOAP envelope).
     pub body: Option<toml::Value>,
+    /// The body's media type; by default JSON for a table and XML for a string.
+    pub content_type: Option<String>,
     /// Names bound from this answer for the following steps; nothing selected means
     /// the person is not found.
     #[serde(default)]

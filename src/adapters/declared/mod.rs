@@ -18,6 +18,7 @@ mod mapping;
 mod pace;
 mod record;
 mod view;
+mod xml;
 
 use std::path::Path;
 use std::sync::Arc;
