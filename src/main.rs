@@ -23,6 +23,7 @@ async fn run(args: Cli) -> Result<(), String> {
         Command::Schema { role } => cli::schema::run(role.as_deref(), global.policy.as_deref()),
         Command::Sim(sim) => cli::sim::run(sim).await,
         Command::Policy(command) => cli::policy::run(command),
+        Command::Departments(command) => cli::departments::run(command),
         Command::Serve => cli::serve::run(global.settings()?).await,
         Command::Migrate => cli::migrate::run(global.settings()?).await,
         Command::Token(token) => cli::token::run(&global.settings()?, token),

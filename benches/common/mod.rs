@@ -29,6 +29,19 @@ pub const FULL_VIEW: &str = r#"query ResidentView($n: String!) { residentByIdNum
     householdRegistration { status registeredAddress }
 } }"#;
 
+/// The same, with the three departments declared by definition files.
+pub const SEVEN_VIEW: &str = r#"query ResidentView($n: String!) { residentByIdNumber(idNumber: $n) {
+    name idNumber
+    medicalInsurance { enrolments { scheme status } }
+    socialInsurance { schemes { kind status } }
+    pension { monthlyAmount lastCertifiedOn }
+    assistance { programmes { programme status monthlyAmount } }
+    householdRegistration { status registeredAddress }
+    veteran { category preferentialCard { status } inDifficulty }
+    familyDoctor { status clinic { name } }
+    povertyMonitoring { kind risk assistance { kind } }
+} }"#;
+
 /// Runs a benchmark on two worker threads, as many as the machine's cores.
 pub fn block_on(benchmark: impl std::future::Future<Output = ()>) {
     tokio::runtime::Builder::new_multi_thread()
@@ -73,6 +86,17 @@ base_url = "{civil}"
 base_url = "{police}"
 client_id = "{client_id}"
 client_secret = "{client_secret}"
+[departments.systems.jilin_veterans]
+base_url = "{veterans}"
+api_key = "{veterans_key}"
+[departments.systems.jilin_health]
+base_url = "{health}"
+client_id = "{health_id}"
+client_secret = "{health_secret}"
+[departments.systems.jilin_rural_revitalization]
+base_url = "{rural}"
+app_id = "{rural_id}"
+app_secret = "{rural_secret}"
 "#,
         db = dir.join("bench.db").display(),
         medical = url(Sim::MedicalInsurance),
@@ -82,6 +106,14 @@ client_secret = "{client_secret}"
         api_key = cluster.credentials.social_api_key,
         client_id = cluster.credentials.police_client_id,
         client_secret = cluster.credentials.police_client_secret,
+        veterans = url(Sim::VeteransAffairs),
+        veterans_key = cluster.credentials.veterans_app_key,
+        health = url(Sim::Health),
+        health_id = cluster.credentials.health_client_id,
+        health_secret = cluster.credentials.health_client_secret,
+        rural = url(Sim::Agriculture),
+        rural_id = cluster.credentials.rural_app_id,
+        rural_secret = cluster.credentials.rural_app_secret,
     )
 }
 

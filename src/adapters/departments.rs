@@ -10,9 +10,12 @@ use super::capabilities::{
     SocialInsuranceLookup,
 };
 use super::civil::CivilAdapter;
+use super::declared::{
+    Credentials, DeclaredAdapter, DeclaredSystems, Definition, DefinitionError, load_definitions,
+};
 use super::medical::{DEFAULT_IN_FLIGHT, MedicalAdapter};
 use super::police::PoliceAdapter;
-use super::settings::{DepartmentsSettings, SettingsError};
+use super::settings::{DepartmentsSettings, SettingsError, SystemSettings, Tuning};
 use super::social::SocialAdapter;
 use super::upstream::health::DepartmentHealth;
 use super::upstream::metrics::HealthCollector;
@@ -27,6 +30,12 @@ pub enum BuildError {
     /// The HTTP client could not be made (TLS backend).
     #[error("the HTTP client for {department} could not be built")]
     Client { department: Department },
+    /// A department definition (built in or from the definitions folder) has mistakes.
+    #[error("{}", .0.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n"))]
+    Definitions(Vec<DefinitionError>),
+    /// `[departments.systems.NAME]` names no definition.
+    #[error("departments.systems.{0}: no department definition has this name")]
+    UnknownSystem(String),
 }
 
 /// What the four departments with systems can be asked, one capability per field.
@@ -42,6 +51,9 @@ pub struct Departments {
     pub civil: Arc<dyn AssistanceLookup>,
     /// The household register: lookups and region listings (公安).
     pub police: Arc<dyn HouseholdRegister>,
+    /// The systems declared by definition files (veterans, health, rural
+    /// revitalisation, and any the settings' folder adds).
+    pub declared: Arc<DeclaredSystems>,
     upstreams: Vec<Arc<Upstream>>,
 }
 
@@ -81,12 +93,13 @@ impl Departments {
         let social = upstream(Department::SocialSecurity, &settings.social_security)?;
         let civil = upstream(Department::CivilAffairs, &settings.civil_affairs)?;
         let police = upstream(Department::PublicSecurity, &settings.public_security)?;
-        let upstreams = vec![
+        let mut upstreams = vec![
             medical.clone(),
             social.clone(),
             civil.clone(),
             police.clone(),
         ];
+        let declared = declared_systems(settings, &mut upstreams)?;
         // One adapter answers both of social security's capabilities (one API key, one
         // pool of calls).
         let social = Arc::new(SocialAdapter::new(
@@ -99,11 +112,13 @@ impl Departments {
             social,
             civil: Arc::new(CivilAdapter::new(civil)),
             police: Arc::new(PoliceAdapter::new(police, &settings.public_security)),
+            declared: Arc::new(declared),
             upstreams,
         })
     }
 
-    /// Each department's health now (medical, social, civil, police).
+    /// Each department's health now (medical, social, civil, police, then the first
+    /// declared system of each further department).
     pub fn health(&self) -> Vec<DepartmentHealth> {
         self.upstreams.iter().map(|u| u.health()).collect()
     }
@@ -121,4 +136,89 @@ impl Departments {
     pub fn register_metrics(&self, registry: &prometheus::Registry) -> prometheus::Result<()> {
         registry.register(Box::new(HealthCollector::new(self.upstreams.clone())?))
     }
+}
+
+/// The declared systems of the built-in definitions and the settings' folder, each with
+/// its address and credentials from `[departments.systems.NAME]`. Health and metrics
+/// carry one system per department (the first built).
+fn declared_systems(
+    settings: &DepartmentsSettings,
+    upstreams: &mut Vec<Arc<Upstream>>,
+) -> Result<DeclaredSystems, BuildError> {
+    let definitions =
+        load_definitions(settings.definitions_dir.as_deref()).map_err(BuildError::Definitions)?;
+    if let Some(name) = settings
+        .systems
+        .keys()
+        .find(|name| !definitions.iter().any(|d| &d.name == *name))
+    {
+        return Err(BuildError::UnknownSystem(name.clone()));
+    }
+    let mut systems = DeclaredSystems::default();
+    for definition in definitions {
+        let own = settings
+            .systems
+            .get(&definition.name)
+            .cloned()
+            .unwrap_or_default();
+        let tuning = system_tuning(&settings.defaults, &definition, &own);
+        let department = definition.department;
+        let client =
+            build_client(tuning.connect_timeout).map_err(|_| BuildError::Client { department })?;
+        let base_url = if own.base_url.is_empty() {
+            definition.base_url.clone().unwrap_or_default()
+        } else {
+            own.base_url.clone()
+        };
+        let upstream = Arc::new(Upstream::new(department, client, &base_url, tuning));
+        if !upstreams.iter().any(|u| u.department == department) {
+            upstreams.push(upstream.clone());
+        }
+        let credentials = Credentials {
+            api_key: own.api_key,
+            client_id: own.client_id,
+            client_secret: own.client_secret,
+            app_id: own.app_id,
+            app_secret: own.app_secret,
+        };
+        let definition = Arc::new(definition);
+        match definition.view {
+            "veteran" => systems.veterans.push(Arc::new(DeclaredAdapter::new(
+                definition,
+                upstream,
+                credentials,
+            ))),
+            "family_doctor" => systems.family_doctor.push(Arc::new(DeclaredAdapter::new(
+                definition,
+                upstream,
+                credentials,
+            ))),
+            _ => systems.poverty.push(Arc::new(DeclaredAdapter::new(
+                definition,
+                upstream,
+                credentials,
+            ))),
+        }
+    }
+    Ok(systems)
+}
+
+/// The defaults, then the definition's capacity and freshness, then the settings.
+fn system_tuning(defaults: &Tuning, definition: &Definition, own: &SystemSettings) -> Tuning {
+    let mut tuning = defaults.clone();
+    if let Some(n) = definition.max_in_flight {
+        tuning.max_in_flight = n;
+    }
+    if let Some(ttl) = definition.cache_ttl {
+        tuning.cache_ttl = ttl;
+    }
+    if let Some(stale) = definition.stale_for {
+        tuning.stale_for = stale;
+    }
+    tuning.timeout = own.timeout.unwrap_or(tuning.timeout);
+    tuning.retries = own.retries.unwrap_or(tuning.retries);
+    tuning.max_in_flight = own.max_in_flight.unwrap_or(tuning.max_in_flight);
+    tuning.cache_ttl = own.cache_ttl.unwrap_or(tuning.cache_ttl);
+    tuning.stale_for = own.stale_for.unwrap_or(tuning.stale_for);
+    tuning
 }

@@ -13,6 +13,7 @@
 pub mod capabilities;
 pub mod civil;
 pub mod context;
+pub mod declared;
 pub(crate) mod decode;
 pub mod departments;
 pub mod error;
@@ -32,7 +33,9 @@ pub use departments::{BuildError, Departments};
 pub use error::{AdapterError, ErrorKind, Rejection, Unavailability};
 pub use medical::MedicalAdapter;
 pub use police::PoliceAdapter;
-pub use settings::{DepartmentSettings, DepartmentsSettings, SettingsError, Tuning};
+pub use settings::{
+    DepartmentSettings, DepartmentsSettings, SettingsError, SystemSettings, Tuning,
+};
 pub use social::SocialAdapter;
 pub use upstream::breaker::BreakerState;
 pub use upstream::cache::{Fresh, Source};

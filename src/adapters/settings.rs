@@ -24,6 +24,8 @@
 //! An empty `base_url` means the department is not configured: its calls fail at once
 //! with [`AdapterError::NotConfigured`](super::AdapterError::NotConfigured).
 
+use std::collections::BTreeMap;
+use std::path::PathBuf;
 use std::time::Duration;
 
 use secrecy::SecretString;
@@ -45,6 +47,46 @@ pub struct DepartmentsSettings {
     pub civil_affairs: DepartmentSettings,
     /// 公安: the household register.
     pub public_security: DepartmentSettings,
+    /// A folder of department definitions (`*.toml`) read at start besides the built-in
+    /// ones (`cunhub departments check FILE` checks one).
+    pub definitions_dir: Option<PathBuf>,
+    /// The declared systems' addresses and credentials, by their definition's `name`.
+    pub systems: BTreeMap<String, SystemSettings>,
+}
+
+/// A declared system: where it is, the hub's credentials there, and overrides of what
+/// its definition and the defaults say.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SystemSettings {
+    /// Overrides the definition's `base_url`; empty: the definition's, if any.
+    pub base_url: String,
+    /// For `auth.kind = "api_key"`.
+    pub api_key: Option<SecretString>,
+    /// For `auth.kind = "oauth2_client_credentials"`.
+    pub client_id: Option<String>,
+    pub client_secret: Option<SecretString>,
+    /// For `auth.kind = "signed"`.
+    pub app_id: Option<String>,
+    pub app_secret: Option<SecretString>,
+    #[serde(with = "humantime_serde")]
+    pub timeout: Option<Duration>,
+    pub retries: Option<u32>,
+    pub max_in_flight: Option<u32>,
+    #[serde(with = "humantime_serde")]
+    pub cache_ttl: Option<Duration>,
+    #[serde(with = "humantime_serde")]
+    pub stale_for: Option<Duration>,
+}
+
+impl SystemSettings {
+    /// A system at `base_url` with every other value defaulted.
+    pub fn at(base_url: impl Into<String>) -> Self {
+        Self {
+            base_url: base_url.into(),
+            ..Self::default()
+        }
+    }
 }
 
 /// How the hub calls a department: timeouts, retries, breaker, concurrency and cache.
@@ -219,6 +261,16 @@ impl DepartmentsSettings {
                 duration(self.defaults.stale_for),
                 "how long an older answer may be served, marked `STALE`, while the \
                  department fails",
+            ),
+            SettingRow::new(
+                "departments.definitions_dir",
+                "CUNHUB_DEPARTMENTS_DEFINITIONS_DIR",
+                self.definitions_dir
+                    .as_ref()
+                    .map_or_else(|| "none".into(), |d| code(d.display())),
+                "a folder of department definitions (`*.toml`) read at start besides the \
+                 built-in ones; each system's address and credentials go in \
+                 `[departments.systems.NAME]`",
             ),
             SettingRow::new(
                 "departments.medical_insurance.base_url",

@@ -2,6 +2,7 @@
 
 pub mod audit;
 pub mod demo;
+pub mod departments;
 pub mod keys;
 pub mod migrate;
 pub mod policy;
@@ -85,6 +86,9 @@ pub enum Command {
     /// Work with access policy files.
     #[command(subcommand)]
     Policy(PolicyCommand),
+    /// Work with department definition files.
+    #[command(subcommand)]
+    Departments(DepartmentsCommand),
     /// Run the cross-department checks over a region's residents and store the findings
     /// (resumable; within the configured share of each department).
     Screen(ScreenArgs),
@@ -143,6 +147,22 @@ pub enum PolicyCommand {
     },
     /// Print the built-in policy, as a starting point for a province's own file.
     Show,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DepartmentsCommand {
+    /// Check a department definition and describe what it connects, or explain every
+    /// mistake.
+    Check {
+        /// The TOML definition file.
+        file: PathBuf,
+    },
+    /// Print a built-in definition (`jilin_veterans`, `jilin_health`,
+    /// `jilin_rural_revitalization`), as a starting point for another system's file.
+    Show {
+        /// The definition's name.
+        name: String,
+    },
 }
 
 #[derive(Debug, Subcommand)]

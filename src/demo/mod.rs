@@ -1,4 +1,4 @@
-//! `cunhub demo`: the four department simulators and the hub in one process, on the
+//! `cunhub demo`: the seven department simulators and the hub in one process, on the
 //! embedded SQLite database. The hub answers within seconds; the population is
 //! generated in the background, with its progress shown. Unless told not to, it then
 //! plays the village-services walkthrough (see [`walkthrough`]).
@@ -351,23 +351,46 @@ fn print_guide(
     println!("  database   {}\n", settings.database.url);
     // A villager of the demo village, for the sample queries and the resident's token.
     let population = &cluster.population;
-    // Preferably one every department knows, so each role's row of the matrix shows.
+    // Preferably one all seven departments know, so each role's row of the matrix shows.
     let in_village = |p: &&crate::sim::population::Person| {
         p.is_normal() && population.village_of(p).code == places.village
+    };
+    let known_by = |p: &crate::sim::population::Person| {
+        [
+            !p.assistance.is_empty(),
+            p.social.is_some(),
+            p.medical.is_some(),
+            p.veteran.is_some(),
+            p.doctor.is_some(),
+            p.poverty.is_some(),
+        ]
+        .into_iter()
+        .filter(|known| *known)
+        .count()
     };
     let sample = population
         .people
         .iter()
         .filter(in_village)
-        .find(|p| !p.assistance.is_empty() && p.social.is_some() && p.medical.is_some())
-        .or_else(|| population.people.iter().find(in_village))
+        .max_by_key(|p| known_by(p))
         .or_else(|| population.people.iter().find(|p| p.is_normal()));
     let sample_id = sample
         .map(|p| p.id_number.as_str().to_owned())
         .unwrap_or_default();
-    let person = format!(
-        r#"residentByIdNumber(idNumber: "{sample_id}") {{ name idNumber phone medicalInsurance {{ enrolments {{ scheme status accountBalance }} freshness {{ source }} }} pension {{ monthlyAmount lastCertifiedOn }} assistance {{ programmes {{ programme status monthlyAmount }} }} householdRegistration {{ status registeredAddress idCard {{ expired }} }} disclosure {{ group disclosure }} }}"#
-    );
+    let view = |id: &str| {
+        format!(
+            r#"residentByIdNumber(idNumber: "{id}") {{ name idNumber phone medicalInsurance {{ enrolments {{ scheme status accountBalance }} freshness {{ source }} }} pension {{ monthlyAmount lastCertifiedOn }} assistance {{ programmes {{ programme status monthlyAmount }} }} householdRegistration {{ status registeredAddress idCard {{ expired }} }} veteran {{ category preferentialCard {{ status }} inDifficulty }} familyDoctor {{ status servicePackage clinic {{ name }} }} povertyMonitoring {{ kind risk riskEliminated }} disclosure {{ group disclosure }} }}"#
+        )
+    };
+    let person = view(&sample_id);
+    // The admin's sample: a resident of the whole scope whom all seven departments know.
+    let everywhere = population
+        .people
+        .iter()
+        .filter(|p| p.is_normal())
+        .max_by_key(|p| known_by(p))
+        .map_or_else(|| sample_id.clone(), |p| p.id_number.as_str().to_owned());
+    let seven = view(&everywhere);
     let county = &places.county;
     println!(
         "Development tokens (1 hour) for each role, scoped to real places of {scope}, each with a query"
@@ -384,7 +407,7 @@ fn print_guide(
         (Role::Dashboard, RegionCode::parse("22")?, None, format!("{{ region(code: \"{county}\") {{ name children {{ totalCount }} }} }}")),
         (Role::Integrator, county.clone(), Some(Department::PublicSecurity), "{ departmentHealth { department breaker latencyP50Ms errors rateLimited lastSuccess } }".to_owned()),
         (Role::Auditor, RegionCode::parse("22")?, None, "{ auditLog(first: 5) { nodes { recordedAt subject role purpose action target outcome } } }".to_owned()),
-        (Role::Admin, RegionCode::parse("22")?, None, format!("{{ {person} }}")),
+        (Role::Admin, RegionCode::parse("22")?, None, format!("{{ {seven} }}")),
     ];
     let mut assistant_token = String::new();
     let mut tokens = Vec::new();

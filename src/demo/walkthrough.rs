@@ -49,6 +49,10 @@ fn follow_up_of(kind: &str) -> (&'static str, Department, &'static str) {
         "PENSION_CERT_OVERDUE" => ("JL-RS-002", Department::SocialSecurity, "IN_VILLAGE"),
         "DECEASED_STILL_PAID" => ("JL-GA-003", Department::PublicSecurity, "PROXY"),
         "ID_CARD_EXPIRED" => ("JL-GA-001", Department::PublicSecurity, "PROXY"),
+        "VETERAN_NO_CARD" => ("JL-TY-001", Department::VeteransAffairs, "PROXY"),
+        "NO_FAMILY_DOCTOR" => ("JL-WJ-001", Department::Health, "IN_VILLAGE"),
+        "RELAPSE_UNEMPLOYED_NO_HELP" => ("JL-NY-002", Department::Agriculture, "PROXY"),
+        "DECEASED_STILL_LISTED" => ("JL-TY-003", Department::VeteransAffairs, "PROXY"),
         _ => ("JL-GA-002", Department::PublicSecurity, "PROXY"),
     }
 }
@@ -58,6 +62,9 @@ fn department_enum(department: Department) -> &'static str {
         Department::MedicalInsurance => "MEDICAL_INSURANCE",
         Department::SocialSecurity => "SOCIAL_SECURITY",
         Department::CivilAffairs => "CIVIL_AFFAIRS",
+        Department::VeteransAffairs => "VETERANS_AFFAIRS",
+        Department::Health => "HEALTH",
+        Department::Agriculture => "AGRICULTURE",
         _ => "PUBLIC_SECURITY",
     }
 }

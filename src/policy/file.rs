@@ -140,6 +140,25 @@ impl Policy {
                 });
             }
         }
+        // Groups newer than a file are withheld from every role, whatever its format, so
+        // that a province's file keeps working and shows nothing new until it says so.
+        for group in ADDED_AFTER_FORMAT_2 {
+            let lacking: Vec<Role> = MATRIX_ROLES
+                .into_iter()
+                .filter(|r| form.roles.contains_key(r.as_str()))
+                .filter(|r| !cells.contains_key(&(*r, group)))
+                .collect();
+            if lacking.is_empty() {
+                continue;
+            }
+            for role in lacking {
+                cells.insert((role, group), Rule::Fixed(Visibility::Withheld));
+            }
+            defaults.push(Defaulted {
+                section: group_section(group),
+                default: format!("{} withheld from every role", group.as_str()),
+            });
+        }
         let alerts = compile_alerts(&form.alerts, &mut problems);
         let work = compile_work(&form.work, &mut problems);
         let scope = match &form.scope {
@@ -247,10 +266,23 @@ impl Policy {
 /// The field groups format 2 added: a format-1 row lacks them.
 const ADDED_IN_FORMAT_2: [FieldGroup; 1] = [FieldGroup::Employment];
 
+/// The field groups added since format 2 (the departments declared by definition files):
+/// a row that lacks one withholds it, named as a default.
+const ADDED_AFTER_FORMAT_2: [FieldGroup; 4] = [
+    FieldGroup::VeteranStatus,
+    FieldGroup::VeteranCare,
+    FieldGroup::FamilyDoctor,
+    FieldGroup::PovertyMonitoring,
+];
+
 /// How a warning names a field group missing from the rows.
 fn group_section(group: FieldGroup) -> &'static str {
     match group {
         FieldGroup::Employment => "employment in [roles.*]",
+        FieldGroup::VeteranStatus => "veteran_status in [roles.*]",
+        FieldGroup::VeteranCare => "veteran_care in [roles.*]",
+        FieldGroup::FamilyDoctor => "family_doctor in [roles.*]",
+        FieldGroup::PovertyMonitoring => "poverty_monitoring in [roles.*]",
         _ => "a field group in [roles.*]",
     }
 }
@@ -268,7 +300,7 @@ fn compile_roles(
     let cells = compile_rows("roles", &unknown_role, form, problems);
     for role in MATRIX_ROLES {
         for group in FieldGroup::ALL {
-            if ADDED_IN_FORMAT_2.contains(&group) {
+            if ADDED_IN_FORMAT_2.contains(&group) || ADDED_AFTER_FORMAT_2.contains(&group) {
                 continue;
             }
             if form.contains_key(role.as_str()) && !cells.contains_key(&(role, group)) {

@@ -51,7 +51,7 @@ pub(super) fn warn(defaults: &[Defaulted]) {
         tracing::warn!(
             section = d.section,
             default = %d.default,
-            "the access policy file is format 1 and lacks this section; its strictest default applies (see `cunhub policy check`)"
+            "the access policy file predates this section; its strictest default applies (see `cunhub policy check`)"
         );
     }
 }

@@ -22,10 +22,18 @@ pub enum FieldGroup {
     RegistrationStatus,
     /// Registered address and ID card validity.
     RegisteredAddress,
+    /// Veteran or other entitled person, and the preferential-treatment card (优待证).
+    VeteranStatus,
+    /// On the register of veterans in difficulty, and care visits.
+    VeteranCare,
+    /// Family-doctor contract: status, clinic, package.
+    FamilyDoctor,
+    /// Lifted out of poverty or monitored against relapse: kind, risk, assistance.
+    PovertyMonitoring,
 }
 
 impl FieldGroup {
-    pub const ALL: [FieldGroup; 13] = [
+    pub const ALL: [FieldGroup; 17] = [
         Self::Identity,
         Self::IdNumber,
         Self::Phone,
@@ -39,6 +47,10 @@ impl FieldGroup {
         Self::AssistanceAmounts,
         Self::RegistrationStatus,
         Self::RegisteredAddress,
+        Self::VeteranStatus,
+        Self::VeteranCare,
+        Self::FamilyDoctor,
+        Self::PovertyMonitoring,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -56,6 +68,10 @@ impl FieldGroup {
             Self::AssistanceAmounts => "assistance_amounts",
             Self::RegistrationStatus => "registration_status",
             Self::RegisteredAddress => "registered_address",
+            Self::VeteranStatus => "veteran_status",
+            Self::VeteranCare => "veteran_care",
+            Self::FamilyDoctor => "family_doctor",
+            Self::PovertyMonitoring => "poverty_monitoring",
         }
     }
 
@@ -80,6 +96,8 @@ impl FieldGroup {
                     | Self::Pension
                     | Self::Employment
                     | Self::AssistanceProgrammes
+                    | Self::VeteranStatus
+                    | Self::FamilyDoctor
             ),
             Visibility::CertificationDateOnly => self == Self::Pension,
         }
@@ -94,6 +112,9 @@ impl FieldGroup {
             }
             Self::AssistanceProgrammes | Self::AssistanceAmounts => Some(Department::CivilAffairs),
             Self::RegistrationStatus | Self::RegisteredAddress => Some(Department::PublicSecurity),
+            Self::VeteranStatus | Self::VeteranCare => Some(Department::VeteransAffairs),
+            Self::FamilyDoctor => Some(Department::Health),
+            Self::PovertyMonitoring => Some(Department::Agriculture),
             _ => None,
         }
     }

@@ -1,4 +1,4 @@
-//! The cross-department checks of DOMAIN.md as pure functions over what the four
+//! The cross-department checks of DOMAIN.md as pure functions over what the
 //! departments answer about one person. The live `Resident.alerts` field and the
 //! screening runs share them, so a stored finding and a live one never disagree.
 //!
@@ -10,9 +10,10 @@ use chrono::{Months, NaiveDate};
 use crate::domain::{
     Department, IdNumber,
     views::{
-        AssistanceRecord, AssistanceStatus, EnrolmentStatus, IdCardValidity, MedicalInsuranceView,
-        MedicalScheme, PensionStatus, Programme, RegistrationStatus, RegistrationView,
-        SocialInsuranceView,
+        AssistanceRecord, AssistanceStatus, CardStatus, EmploymentStatus, EmploymentView,
+        EnrolmentStatus, FamilyDoctorView, IdCardValidity, MedicalInsuranceView, MedicalScheme,
+        PensionStatus, PovertyMonitoringView, Programme, RegistrationStatus, RegistrationView,
+        SocialInsuranceView, VeteranCategory, VeteranView,
     },
 };
 
@@ -27,10 +28,14 @@ pub enum AlertKind {
     IdCardExpired,
     NameMismatch,
     NameEncodingLoss,
+    VeteranNoCard,
+    NoFamilyDoctor,
+    RelapseUnemployedNoHelp,
+    DeceasedStillListed,
 }
 
 impl AlertKind {
-    pub const ALL: [AlertKind; 8] = [
+    pub const ALL: [AlertKind; 12] = [
         Self::DeceasedStillPaid,
         Self::AssistanceNotInsured,
         Self::ElderlyNoAllowance,
@@ -39,6 +44,10 @@ impl AlertKind {
         Self::IdCardExpired,
         Self::NameMismatch,
         Self::NameEncodingLoss,
+        Self::VeteranNoCard,
+        Self::NoFamilyDoctor,
+        Self::RelapseUnemployedNoHelp,
+        Self::DeceasedStillListed,
     ];
 
     /// The stable code of DOMAIN.md, as stored.
@@ -52,6 +61,10 @@ impl AlertKind {
             Self::IdCardExpired => "ID_CARD_EXPIRED",
             Self::NameMismatch => "NAME_MISMATCH",
             Self::NameEncodingLoss => "NAME_ENCODING_LOSS",
+            Self::VeteranNoCard => "VETERAN_NO_CARD",
+            Self::NoFamilyDoctor => "NO_FAMILY_DOCTOR",
+            Self::RelapseUnemployedNoHelp => "RELAPSE_UNEMPLOYED_NO_HELP",
+            Self::DeceasedStillListed => "DECEASED_STILL_LISTED",
         }
     }
 
@@ -97,15 +110,55 @@ impl Finding {
     }
 }
 
-/// What the four departments answered about one person (`None`: no record there).
-#[derive(Debug, Clone, Copy)]
+/// What the departments answered about one person (`None`: no record there).
+#[derive(Debug, Clone, Copy, Default)]
 pub struct Views<'a> {
     pub registration: Option<&'a RegistrationView>,
     pub medical: Option<&'a MedicalInsuranceView>,
     pub social: Option<&'a SocialInsuranceView>,
     /// Civil affairs' records of the person (empty: none).
     pub assistance: &'a [AssistanceRecord],
+    /// Employment registration (人社), where it was asked.
+    pub employment: Known<&'a EmploymentView>,
+    /// The departments declared by definition files, where they were asked.
+    pub veteran: Known<&'a VeteranView>,
+    pub family_doctor: Known<&'a FamilyDoctorView>,
+    pub poverty: Known<&'a PovertyMonitoringView>,
 }
+
+/// What a department said of a person, as far as the checks know: a department not
+/// asked (not configured for the village, or not needed) is `Unknown`, and the checks
+/// that rest on it are not made — an unknown answer is never taken for "no record".
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Known<T> {
+    #[default]
+    Unknown,
+    /// The department has no record of the person.
+    Absent,
+    Found(T),
+}
+
+impl<T> Known<T> {
+    /// From an answer: `None` inside is "no record".
+    pub fn of(answer: Option<T>) -> Self {
+        match answer {
+            Some(value) => Self::Found(value),
+            None => Self::Absent,
+        }
+    }
+
+    fn found(self) -> Option<T> {
+        match self {
+            Self::Found(value) => Some(value),
+            _ => None,
+        }
+    }
+}
+
+/// Age from which a family-doctor contract is owed (老年人, 65 and over).
+pub const FAMILY_DOCTOR_AGE: u32 = 65;
+/// Working age for the relapse-monitoring employment check: 16 to 59.
+pub const WORKING_AGE: std::ops::Range<u32> = 16..60;
 
 /// The thresholds the checks use.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -126,6 +179,7 @@ pub fn evaluate(id_number: &IdNumber, views: &Views<'_>, rules: &RuleSettings) -
     match registration.status {
         RegistrationStatus::Deceased => {
             found.extend(deceased_still_paid(registration, views));
+            found.extend(deceased_still_listed(registration, views, rules.today));
             return found;
         }
         RegistrationStatus::MovedOut => return found,
@@ -137,7 +191,155 @@ pub fn evaluate(id_number: &IdNumber, views: &Views<'_>, rules: &RuleSettings) -
     found.extend(pension_cert_overdue(views, rules.today));
     found.extend(id_card_expired(registration, rules.today));
     found.extend(name_checks(registration, views));
+    found.extend(veteran_no_card(views));
+    found.extend(no_family_doctor(id_number, views, rules.today));
+    found.extend(relapse_unemployed_no_help(id_number, views, rules.today));
     found
+}
+
+fn veteran_no_card(views: &Views<'_>) -> Option<Finding> {
+    let veteran = views.veteran.found()?;
+    if veteran.deceased || veteran.card_status == CardStatus::Issued {
+        return None;
+    }
+    let card = match veteran.card_status {
+        CardStatus::Applied => "applied for, not issued",
+        _ => "never applied for",
+    };
+    Some(Finding {
+        kind: AlertKind::VeteranNoCard,
+        facts: vec![Fact::new(
+            Department::VeteransAffairs,
+            format!(
+                "{} on the register; preferential-treatment card (优待证) {card}",
+                veteran_term(veteran.category)
+            ),
+        )],
+    })
+}
+
+fn no_family_doctor(id_number: &IdNumber, views: &Views<'_>, today: NaiveDate) -> Option<Finding> {
+    let age = id_number.age_on(today);
+    let severe = views
+        .assistance
+        .iter()
+        .find_map(|r| r.disability.filter(|d| d.grade <= 2));
+    if age < FAMILY_DOCTOR_AGE && severe.is_none() {
+        return None;
+    }
+    let health = match views.family_doctor {
+        Known::Unknown => return None,
+        Known::Found(contract) if contract.in_force(today) => return None,
+        Known::Found(contract) => format!(
+            "family-doctor contract (家庭医生签约) not in force (signed {})",
+            contract.start
+        ),
+        Known::Absent => "no family-doctor contract (家庭医生签约)".to_owned(),
+    };
+    let mut facts = Vec::new();
+    if age >= FAMILY_DOCTOR_AGE {
+        facts.push(Fact::new(
+            Department::PublicSecurity,
+            format!("aged {age}, born {}", id_number.birth_date()),
+        ));
+    }
+    if let Some(disability) = severe {
+        facts.push(Fact::new(
+            Department::CivilAffairs,
+            format!("disability grade {}", disability.grade),
+        ));
+    }
+    facts.push(Fact::new(Department::Health, health));
+    Some(Finding {
+        kind: AlertKind::NoFamilyDoctor,
+        facts,
+    })
+}
+
+fn relapse_unemployed_no_help(
+    id_number: &IdNumber,
+    views: &Views<'_>,
+    today: NaiveDate,
+) -> Option<Finding> {
+    let poverty = views.poverty.found()?;
+    if !poverty.monitored_now() || poverty.has_employment_assistance() {
+        return None;
+    }
+    let age = id_number.age_on(today);
+    if !WORKING_AGE.contains(&age) {
+        return None;
+    }
+    let employment = views.employment.found()?;
+    if employment.status != EmploymentStatus::RegisteredUnemployed {
+        return None;
+    }
+    Some(Finding {
+        kind: AlertKind::RelapseUnemployedNoHelp,
+        facts: vec![
+            Fact::new(
+                Department::Agriculture,
+                "household monitored against relapse (防止返贫监测对象), no employment assistance (就业帮扶)",
+            ),
+            Fact::new(
+                Department::SocialSecurity,
+                format!("aged {age}, registered unemployed (登记失业)"),
+            ),
+        ],
+    })
+}
+
+fn deceased_still_listed(
+    registration: &RegistrationView,
+    views: &Views<'_>,
+    today: NaiveDate,
+) -> Option<Finding> {
+    let mut facts = vec![Fact::new(
+        Department::PublicSecurity,
+        match registration.death_date {
+            Some(day) => format!("registration cancelled on death (死亡注销) on {day}"),
+            None => "registration cancelled on death (死亡注销)".to_owned(),
+        },
+    )];
+    if let Some(veteran) = views.veteran.found().filter(|v| !v.deceased) {
+        facts.push(Fact::new(
+            Department::VeteransAffairs,
+            format!(
+                "{} on the register as living",
+                veteran_term(veteran.category)
+            ),
+        ));
+    }
+    if let Some(contract) = views.family_doctor.found().filter(|c| c.in_force(today)) {
+        facts.push(Fact::new(
+            Department::Health,
+            format!("family-doctor contract in force since {}", contract.start),
+        ));
+    }
+    if views.poverty.found().is_some_and(|p| p.monitored_now()) {
+        facts.push(Fact::new(
+            Department::Agriculture,
+            "monitored against relapse (防止返贫监测对象), risk not eliminated",
+        ));
+    }
+    (facts.len() > 1).then_some(Finding {
+        kind: AlertKind::DeceasedStillListed,
+        facts,
+    })
+}
+
+fn veteran_term(category: VeteranCategory) -> &'static str {
+    match category {
+        VeteranCategory::Veteran => "veteran (退役军人)",
+        VeteranCategory::MartyrFamily => "martyr's family (烈属)",
+        VeteranCategory::DiedOnDutyFamily => {
+            "family of a soldier who died on duty (因公牺牲军人遗属)"
+        }
+        VeteranCategory::DiedOfIllnessFamily => {
+            "family of a soldier who died of illness (病故军人遗属)"
+        }
+        VeteranCategory::ServingSoldierFamily => "serving soldier's family (现役军人家属)",
+        VeteranCategory::DisabledVeteran => "disabled veteran (残疾军人)",
+    }
 }
 
 fn paying<'a>(views: &Views<'a>, programme: Programme) -> Option<&'a AssistanceRecord> {

@@ -126,6 +126,7 @@ fn a_resident_whose_departments_agree_fails_no_check() {
         medical: Some(&med),
         social: Some(&soc),
         assistance: &[],
+        ..Views::default()
     };
     assert!(evaluate(&id(YOUNGER), &views, &rules()).is_empty());
 }
@@ -142,6 +143,7 @@ fn the_dead_still_paid_are_found_and_nothing_else_is_checked_for_them() {
         medical: None,
         social: Some(&soc),
         assistance: &[],
+        ..Views::default()
     };
     let found = evaluate(&id(YOUNGER), &views, &rules());
     assert_eq!(kinds(&found), vec![AlertKind::DeceasedStillPaid]);
@@ -167,6 +169,7 @@ fn moved_out_residents_are_not_checked() {
         medical: None,
         social: None,
         assistance: &[],
+        ..Views::default()
     };
     assert!(evaluate(&id(YOUNGER), &views, &rules()).is_empty());
 }
@@ -182,6 +185,7 @@ fn dibao_without_basic_insurance_in_normal_status_is_found() {
             medical: med,
             social: None,
             assistance: &support,
+            ..Views::default()
         };
         assert_eq!(
             kinds(&evaluate(&id(YOUNGER), &views, &rules())),
@@ -199,6 +203,7 @@ fn the_elderly_are_owed_an_allowance_from_the_configured_age() {
         medical: None,
         social: None,
         assistance: &[],
+        ..Views::default()
     };
     assert_eq!(
         kinds(&evaluate(&number, &views, &rules())),
@@ -239,6 +244,7 @@ fn severe_disability_without_nursing_subsidy_is_found() {
         medical: None,
         social: None,
         assistance: &only_living,
+        ..Views::default()
     };
     assert_eq!(
         kinds(&evaluate(&id(YOUNGER), &views, &rules())),
@@ -265,6 +271,7 @@ fn certification_over_twelve_months_old_is_overdue() {
         medical: None,
         social: Some(s),
         assistance: &[],
+        ..Views::default()
     };
     assert_eq!(
         kinds(&evaluate(&id(YOUNGER), &views(&old), &rules())),
@@ -282,6 +289,7 @@ fn an_expired_card_is_found_and_long_term_cards_never_expire() {
         medical: None,
         social: None,
         assistance: &[],
+        ..Views::default()
     };
     assert_eq!(
         kinds(&evaluate(&id(YOUNGER), &views, &rules())),
@@ -306,6 +314,7 @@ fn a_homophone_is_a_mismatch_and_a_lost_rare_character_is_an_encoding_loss() {
         medical: Some(&med),
         social: None,
         assistance: &support,
+        ..Views::default()
     };
     let found = evaluate(&id(YOUNGER), &views, &rules());
     assert_eq!(kinds(&found), vec![AlertKind::NameEncodingLoss]);
@@ -321,6 +330,7 @@ fn a_homophone_is_a_mismatch_and_a_lost_rare_character_is_an_encoding_loss() {
         medical: Some(&homophone),
         social: None,
         assistance: &[],
+        ..Views::default()
     };
     let found = evaluate(&id(YOUNGER), &views, &rules());
     assert_eq!(kinds(&found), vec![AlertKind::NameMismatch]);

@@ -115,11 +115,37 @@ impl Screener<'_> {
             }
             Lane::new(department, capacity, s.share, s.rate_per_sec)
         };
+        let declared = &self.departments.declared;
+        let declared_lane = |department, capacity: Option<u32>| {
+            let capacity = capacity.filter(|c| *c > 0).unwrap_or(s.assumed_capacity);
+            Lane::new(department, capacity, s.share, s.rate_per_sec)
+        };
+        let capacity_of = |first: Option<&crate::adapters::declared::Definition>| {
+            first.and_then(|d| d.max_in_flight)
+        };
         Lanes {
             medical: lane(Department::MedicalInsurance, &d.medical_insurance),
             social: lane(Department::SocialSecurity, &d.social_security),
             civil: lane(Department::CivilAffairs, &d.civil_affairs),
             police: lane(Department::PublicSecurity, &d.public_security),
+            veterans: declared_lane(
+                Department::VeteransAffairs,
+                capacity_of(declared.veterans.systems().first().map(|s| s.definition())),
+            ),
+            health: declared_lane(
+                Department::Health,
+                capacity_of(
+                    declared
+                        .family_doctor
+                        .systems()
+                        .first()
+                        .map(|s| s.definition()),
+                ),
+            ),
+            agriculture: declared_lane(
+                Department::Agriculture,
+                capacity_of(declared.poverty.systems().first().map(|s| s.definition())),
+            ),
         }
     }
 
@@ -269,10 +295,18 @@ impl Screener<'_> {
             return Err(ScreenError::LeaseLost(row.region.clone()));
         }
         let elapsed = clock.elapsed();
-        let reports = [&lanes.medical, &lanes.social, &lanes.civil, &lanes.police]
-            .into_iter()
-            .map(|lane| lane.report(elapsed))
-            .collect();
+        let reports = [
+            &lanes.medical,
+            &lanes.social,
+            &lanes.civil,
+            &lanes.police,
+            &lanes.veterans,
+            &lanes.health,
+            &lanes.agriculture,
+        ]
+        .into_iter()
+        .map(|lane| lane.report(elapsed))
+        .collect();
         tracing::info!(region = %region, villages = row.villages, alerts = row.alerts, elapsed_ms = elapsed.as_millis() as u64, finished, "screening run stopped");
         Ok((finished, elapsed, reports))
     }

@@ -1,6 +1,6 @@
-//! One village through the four departments: one register listing and one civil-affairs
+//! One village through the departments: one register listing and one civil-affairs
 //! village walk, social security in batches of 100, medical insurance one person at a
-//! time, each within its lane. Only the village's own people are held in memory.
+//! time, a village listing (or batch) of each declared department, each within its lane. Only the village's own people are held in memory.
 
 use std::{collections::HashMap, time::Duration};
 
@@ -10,13 +10,19 @@ use super::{
     coverage::{Answers, Coverage},
     fair::Lane,
     findings::NewAlert,
-    rules::{self, RuleSettings, Views},
+    rules::{self, Known, RuleSettings, Views},
 };
 use crate::{
-    adapters::{AdapterError, CallContext, Departments},
+    adapters::{
+        AdapterError, CallContext, Departments,
+        declared::{DeclaredView, Routes},
+    },
     domain::{
         IdNumber, RegionCode,
-        views::{AssistanceRecord, MedicalInsuranceView, RegistrationView, SocialInsuranceView},
+        views::{
+            AssistanceRecord, EmploymentView, MedicalInsuranceView, PovertyMonitoringView,
+            RegistrationView, SocialInsuranceView,
+        },
     },
     store::residents::IndexStatus,
 };
@@ -34,6 +40,9 @@ pub struct Lanes {
     pub social: Lane,
     pub civil: Lane,
     pub police: Lane,
+    pub veterans: Lane,
+    pub health: Lane,
+    pub agriculture: Lane,
 }
 
 /// A resident of the village as the index lists them, with the number opened.
@@ -136,7 +145,14 @@ pub async fn screen(
         }
         Ok::<_, AdapterError>(views)
     };
-    let (register, civil, social, medical) = tokio::try_join!(register, civil, social, medical)?;
+    let ids: Vec<IdNumber> = live.iter().map(|s| s.id_number).collect();
+    let declared = &departments.declared;
+    let veterans = declared_walk(&declared.veterans, &lanes.veterans, &code, &ids, &ctx);
+    let doctors = declared_walk(&declared.family_doctor, &lanes.health, &code, &ids, &ctx);
+    let poverty = declared_walk(&declared.poverty, &lanes.agriculture, &code, &ids, &ctx);
+    let (register, civil, social, medical, veterans, doctors, poverty) =
+        tokio::try_join!(register, civil, social, medical, veterans, doctors, poverty)?;
+    let employment = employment(departments, lanes, poverty.as_ref(), rules, &ctx).await?;
     let mut alerts = Vec::new();
     let mut coverage = Coverage::default();
     for subject in live {
@@ -146,6 +162,12 @@ pub async fn screen(
             medical: medical.get(id),
             social: social.get(id),
             assistance: civil.get(id).map(Vec::as_slice).unwrap_or_default(),
+            employment: employment
+                .get(id)
+                .map_or(Known::Unknown, |e| Known::of(e.as_ref())),
+            veteran: known(veterans.as_ref(), id),
+            family_doctor: known(doctors.as_ref(), id),
+            poverty: known(poverty.as_ref(), id),
         };
         if subject.status == IndexStatus::Normal {
             let answers = Answers {
@@ -165,6 +187,85 @@ pub async fn screen(
         }
     }
     Ok((alerts, coverage))
+}
+
+/// What a declared department said of a village's people: `None` where no configured
+/// system serves the village (its checks are then not made), else each person it knows.
+type Declared<V> = Option<HashMap<IdNumber, V>>;
+
+fn known<'a, V>(answers: Option<&'a HashMap<IdNumber, V>>, id: &IdNumber) -> Known<&'a V> {
+    match answers {
+        None => Known::Unknown,
+        Some(found) => Known::of(found.get(id)),
+    }
+}
+
+/// The village's records of the system serving it: the village listing where the
+/// system has one, else its batch (or one person at a time).
+async fn declared_walk<V: DeclaredView>(
+    routes: &Routes<V>,
+    lane: &Lane,
+    village: &RegionCode,
+    ids: &[IdNumber],
+    ctx: &impl Fn() -> CallContext,
+) -> Result<Declared<V>, AdapterError> {
+    let Some(system) = routes
+        .for_village(village.as_str())
+        .filter(|s| s.is_configured())
+    else {
+        return Ok(None);
+    };
+    if system.lists_villages() {
+        let walked = lane
+            .run(ids.len() as u64, || async {
+                system.village(village, &ctx()).await
+            })
+            .await?;
+        return Ok(Some(walked.value.into_iter().collect()));
+    }
+    let answers = lane
+        .run(ids.len() as u64, || async {
+            let mut answers = system.people(ids, &ctx()).await;
+            let mut found = HashMap::new();
+            for id in ids {
+                if let Some(view) = answers.remove(id).transpose()?.and_then(|f| f.value) {
+                    found.insert(*id, view);
+                }
+            }
+            Ok(found)
+        })
+        .await?;
+    Ok(Some(answers))
+}
+
+/// Employment registrations, asked only of the people a relapse check needs them for:
+/// monitored against relapse, risk not eliminated, of working age.
+async fn employment(
+    departments: &Departments,
+    lanes: &Lanes,
+    poverty: Option<&HashMap<IdNumber, PovertyMonitoringView>>,
+    rules: &RuleSettings,
+    ctx: &impl Fn() -> CallContext,
+) -> Result<HashMap<IdNumber, Option<EmploymentView>>, AdapterError> {
+    let wanted: Vec<IdNumber> = poverty
+        .into_iter()
+        .flatten()
+        .filter(|(id, view)| {
+            view.monitored_now() && rules::WORKING_AGE.contains(&id.age_on(rules.today))
+        })
+        .map(|(id, _)| *id)
+        .collect();
+    let mut found = HashMap::new();
+    for id in wanted {
+        let fresh = lanes
+            .social
+            .run(1, || async {
+                departments.employment.employment(&id, &ctx()).await
+            })
+            .await?;
+        found.insert(id, fresh.value);
+    }
+    Ok(found)
 }
 
 /// The village's registrations from the register listing; people the listing misses

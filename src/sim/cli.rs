@@ -207,6 +207,18 @@ pub fn banner(cluster: &SimCluster) -> String {
                 "TOKEN=$(curl -s -X POST {url}/oauth/token -d grant_type=client_credentials -d client_id={} -d client_secret={} | sed -E 's/.*\"access_token\":\"([^\"]+)\".*/\\1/')\ncurl -s -H \"Authorization: Bearer $TOKEN\" '{url}/hjxx/v2/persons?sfzh={id}'",
                 creds.police_client_id, creds.police_client_secret
             ),
+            Department::VeteransAffairs => format!(
+                "curl -s -H 'X-App-Key: {}' '{url}/vet/api/persons?idCard={id}'",
+                creds.veterans_app_key
+            ),
+            Department::Health => format!(
+                "TOKEN=$(curl -s -X POST -u {}:{} {url}/oauth2/token -d grant_type=client_credentials | sed -E 's/.*\"access_token\":\"([^\"]+)\".*/\\1/')\ncurl -s -H \"Authorization: Bearer $TOKEN\" '{url}/fhir/Patient?identifier=urn:oid:2.16.156.10011.1.1|{id}'",
+                creds.health_client_id, creds.health_client_secret
+            ),
+            Department::Agriculture => format!(
+                "every request is signed (HMAC-SM3, see src/sim/README.md): app {}",
+                creds.rural_app_id
+            ),
         };
         text.push_str(&format!(
             "\n{} at {url}  (knobs: {url}/__sim/knobs, stats: {url}/__sim/stats)\n{example}\n",
@@ -214,8 +226,15 @@ pub fn banner(cluster: &SimCluster) -> String {
         ));
     }
     text.push_str(&format!(
-        "\ncredentials: social X-Api-Key {}; police client {} / {}\nCtrl-C stops.",
-        creds.social_api_key, creds.police_client_id, creds.police_client_secret
+        "\ncredentials: social X-Api-Key {}; police client {} / {}; veterans X-App-Key {}; health client {} / {}; rural revitalisation app {} / {}\nCtrl-C stops.",
+        creds.social_api_key,
+        creds.police_client_id,
+        creds.police_client_secret,
+        creds.veterans_app_key,
+        creds.health_client_id,
+        creds.health_client_secret,
+        creds.rural_app_id,
+        creds.rural_app_secret
     ));
     text
 }

@@ -8,17 +8,17 @@ use super::knobs::{KnobHandle, Knobs};
 use super::police::PoliceAuth;
 use super::population::{GenOptions, Population};
 use super::server::RunningServer;
-use super::{Department, SimError, civil, medical, police, social};
+use super::{Department, SimError, civil, health, medical, police, rural, social, veterans};
 
 /// What to start.
 #[derive(Debug, Clone)]
 pub struct SimOptions {
-    /// The departments to start (all four by default).
+    /// The departments to start (all seven by default).
     pub departments: Vec<Department>,
     pub generation: GenOptions,
     pub host: IpAddr,
     /// `None`: any free port for each. `Some(p)`: medical p, social p+1, civil p+2,
-    /// police p+3.
+    /// police p+3, veterans p+4, health p+5, rural revitalisation p+6.
     pub base_port: Option<u16>,
     /// actix workers per simulator.
     pub workers: usize,
@@ -27,6 +27,13 @@ pub struct SimOptions {
     pub knobs: Option<Knobs>,
     pub social_api_key: String,
     pub police_auth: PoliceAuth,
+    /// `X-App-Key` of the veterans' platform, and how it spells its API.
+    pub veterans_app_key: String,
+    pub veterans_dialect: veterans::Dialect,
+    pub health_auth: health::HealthAuth,
+    /// The signing app of rural revitalisation.
+    pub rural_app_id: String,
+    pub rural_app_secret: String,
 }
 
 impl SimOptions {
@@ -42,6 +49,11 @@ impl SimOptions {
             knobs: None,
             social_api_key: social::DEFAULT_API_KEY.into(),
             police_auth: PoliceAuth::default(),
+            veterans_app_key: veterans::DEFAULT_APP_KEY.into(),
+            veterans_dialect: veterans::Dialect::default(),
+            health_auth: health::HealthAuth::default(),
+            rural_app_id: rural::DEFAULT_APP_ID.into(),
+            rural_app_secret: rural::DEFAULT_APP_SECRET.into(),
         }
     }
 }
@@ -54,6 +66,14 @@ pub struct Credentials {
     /// OAuth2 client of public security.
     pub police_client_id: String,
     pub police_client_secret: String,
+    /// `X-App-Key` of veterans affairs.
+    pub veterans_app_key: String,
+    /// OAuth2 client of health.
+    pub health_client_id: String,
+    pub health_client_secret: String,
+    /// Signing app of rural revitalisation.
+    pub rural_app_id: String,
+    pub rural_app_secret: String,
 }
 
 /// One running department.
@@ -145,6 +165,29 @@ impl SimCluster {
                     bind,
                     options.workers,
                 ),
+                Department::VeteransAffairs => veterans::start(
+                    pop,
+                    knobs.clone(),
+                    &options.veterans_app_key,
+                    options.veterans_dialect.clone(),
+                    bind,
+                    options.workers,
+                ),
+                Department::Health => health::start(
+                    pop,
+                    knobs.clone(),
+                    options.health_auth.clone(),
+                    bind,
+                    options.workers,
+                ),
+                Department::Agriculture => rural::start(
+                    pop,
+                    knobs.clone(),
+                    &options.rural_app_id,
+                    &options.rural_app_secret,
+                    bind,
+                    options.workers,
+                ),
             }?;
             departments.push(DepartmentSim {
                 department,
@@ -160,6 +203,11 @@ impl SimCluster {
                 social_api_key: options.social_api_key,
                 police_client_id: options.police_auth.client_id,
                 police_client_secret: options.police_auth.client_secret,
+                veterans_app_key: options.veterans_app_key,
+                health_client_id: options.health_auth.client_id,
+                health_client_secret: options.health_auth.client_secret,
+                rural_app_id: options.rural_app_id,
+                rural_app_secret: options.rural_app_secret,
             },
         })
     }
@@ -188,7 +236,8 @@ impl SimCluster {
 
 impl SimCluster {
     /// Points the hub's department settings at these simulators, with their credentials
-    /// (what `cunhub demo` and the tests do).
+    /// (what `cunhub demo` and the tests do); the declared departments by the names of
+    /// their built-in definitions. A department not started is left unconfigured.
     pub fn configure(&self, settings: &mut crate::adapters::DepartmentsSettings) {
         use secrecy::SecretString;
         let url = |d| self.base_url(d).unwrap_or_default().to_owned();
@@ -202,6 +251,22 @@ impl SimCluster {
         settings.public_security.client_secret = Some(SecretString::from(
             self.credentials.police_client_secret.clone(),
         ));
+        let credentials = &self.credentials;
+        let secret = |s: &String| Some(SecretString::from(s.clone()));
+        let veterans = settings.systems.entry("jilin_veterans".into()).or_default();
+        veterans.base_url = url(Department::VeteransAffairs);
+        veterans.api_key = secret(&credentials.veterans_app_key);
+        let health = settings.systems.entry("jilin_health".into()).or_default();
+        health.base_url = url(Department::Health);
+        health.client_id = Some(credentials.health_client_id.clone());
+        health.client_secret = secret(&credentials.health_client_secret);
+        let rural = settings
+            .systems
+            .entry("jilin_rural_revitalization".into())
+            .or_default();
+        rural.base_url = url(Department::Agriculture);
+        rural.app_id = Some(credentials.rural_app_id.clone());
+        rural.app_secret = secret(&credentials.rural_app_secret);
     }
 }
 

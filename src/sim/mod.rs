@@ -1,16 +1,19 @@
-//! Simulators of the four departmental systems and the seeded synthetic population they
+//! Simulators of the seven departmental systems and the seeded synthetic population they
 //! share. See `src/sim/README.md` for the wire details, knobs and planted faults.
 
 pub mod civil;
 pub mod cli;
 pub mod cluster;
+pub mod health;
 pub mod knobs;
 pub mod medical;
 pub mod police;
 pub mod population;
+pub mod rural;
 pub mod server;
 pub mod social;
 pub mod truth;
+pub mod veterans;
 
 use std::net::SocketAddr;
 
@@ -38,14 +41,26 @@ pub enum Department {
     /// 公安: household register behind OAuth2 client credentials.
     #[value(name = "police", alias = "public_security")]
     PublicSecurity,
+    /// 退役军人事务: REST with an app key and page-numbered listings.
+    #[value(name = "veterans", alias = "veterans_affairs")]
+    VeteransAffairs,
+    /// 卫生健康: HL7 FHIR R4 behind OAuth2 client credentials.
+    #[value(name = "health")]
+    Health,
+    /// 乡村振兴: REST with HMAC-SM3 signed requests and a batch query.
+    #[value(name = "rural", alias = "agriculture")]
+    Agriculture,
 }
 
 impl Department {
-    pub const ALL: [Department; 4] = [
+    pub const ALL: [Department; 7] = [
         Self::MedicalInsurance,
         Self::SocialSecurity,
         Self::CivilAffairs,
         Self::PublicSecurity,
+        Self::VeteransAffairs,
+        Self::Health,
+        Self::Agriculture,
     ];
 
     /// The `dept` name of DOMAIN.md.
@@ -55,6 +70,9 @@ impl Department {
             Self::SocialSecurity => "social_security",
             Self::CivilAffairs => "civil_affairs",
             Self::PublicSecurity => "public_security",
+            Self::VeteransAffairs => "veterans_affairs",
+            Self::Health => "health",
+            Self::Agriculture => "agriculture",
         }
     }
 }

@@ -18,6 +18,10 @@
 //! | `ID_CARD_EXPIRED` | `sfzyxqz` before today (`长期` and no card never expire) |
 //! | `NAME_MISMATCH` | medical `psn_name`, social `aac003` or civil `Name` differs from 公安 `xm`, other than by GBK substitution |
 //! | `NAME_ENCODING_LOSS` | civil `Name` differs from `xm` only where `xm` has a character GBK cannot encode |
+//! | `VETERAN_NO_CARD` | on the veterans' platform, not deceased there, and `preferentialCard.status` not `ISSUED` |
+//! | `NO_FAMILY_DOCTOR` | aged ≥ 65, or a civil-affairs record shows disability grade 1 or 2, and no family-doctor `CareTeam` `active` without a past `period.end` |
+//! | `RELAPSE_UNEMPLOYED_NO_HELP` | on the rural revitalisation register as monitored (`kind` 2) with the risk not eliminated, aged 16–59, registered unemployed with social security, and no `EMPLOYMENT` assistance |
+//! | `DECEASED_STILL_LISTED` | registration cancelled on death, yet not `deceased` on the veterans' platform, an `active` family-doctor contract, or monitored with the risk not eliminated on the rural revitalisation register |
 //!
 //! Unplanted people are generated clear of every rule: everyone aged 80 or more has the
 //! allowance, every grade 1–2 disabled person has the nursing subsidy, every dibao/特困
@@ -29,8 +33,9 @@
 use chrono::{Months, NaiveDate};
 
 use super::population::{
-    AssistanceStatus, InsuranceStatus, MedicalScheme, NameSource, Person, Population, Programme,
-    Registration, names,
+    AssistanceStatus, CardState, DOCTOR_AGE, DoctorFacts, Employment, InsuranceStatus,
+    MedicalScheme, NameSource, Person, Population, PovertyFacts, Programme, Registration,
+    WORKING_AGE, names,
 };
 use crate::domain::IdNumber;
 
@@ -45,10 +50,14 @@ pub enum AlertKind {
     IdCardExpired,
     NameMismatch,
     NameEncodingLoss,
+    VeteranNoCard,
+    NoFamilyDoctor,
+    RelapseUnemployedNoHelp,
+    DeceasedStillListed,
 }
 
 impl AlertKind {
-    pub const ALL: [AlertKind; 8] = [
+    pub const ALL: [AlertKind; 12] = [
         Self::DeceasedStillPaid,
         Self::AssistanceNotInsured,
         Self::ElderlyNoAllowance,
@@ -57,6 +66,10 @@ impl AlertKind {
         Self::IdCardExpired,
         Self::NameMismatch,
         Self::NameEncodingLoss,
+        Self::VeteranNoCard,
+        Self::NoFamilyDoctor,
+        Self::RelapseUnemployedNoHelp,
+        Self::DeceasedStillListed,
     ];
 
     /// The stable code of DOMAIN.md.
@@ -70,6 +83,10 @@ impl AlertKind {
             Self::IdCardExpired => "ID_CARD_EXPIRED",
             Self::NameMismatch => "NAME_MISMATCH",
             Self::NameEncodingLoss => "NAME_ENCODING_LOSS",
+            Self::VeteranNoCard => "VETERAN_NO_CARD",
+            Self::NoFamilyDoctor => "NO_FAMILY_DOCTOR",
+            Self::RelapseUnemployedNoHelp => "RELAPSE_UNEMPLOYED_NO_HELP",
+            Self::DeceasedStillListed => "DECEASED_STILL_LISTED",
         }
     }
 
@@ -125,6 +142,35 @@ pub struct FaultRates {
     pub name_mismatch: f64,
     /// Share of people with a rare (non-GBK) character in the given name.
     pub rare_name: f64,
+    /// Of living entitled persons on the veterans' platform: no card issued.
+    #[serde(default = "defaults::veteran_no_card")]
+    pub veteran_no_card: f64,
+    /// Of residents aged 65 or more or severely disabled: no family-doctor contract.
+    #[serde(default = "defaults::no_family_doctor")]
+    pub no_family_doctor: f64,
+    /// Of monitored, working-age, registered unemployed people: no employment assistance.
+    #[serde(default = "defaults::relapse_unemployed_no_help")]
+    pub relapse_unemployed_no_help: f64,
+    /// Of the dead on a declared department's list: still listed as alive, in force or
+    /// monitored there.
+    #[serde(default = "defaults::deceased_still_listed")]
+    pub deceased_still_listed: f64,
+}
+
+/// The default rates of the declared departments' faults (also for older rate files).
+mod defaults {
+    pub(super) fn veteran_no_card() -> f64 {
+        0.15
+    }
+    pub(super) fn no_family_doctor() -> f64 {
+        0.08
+    }
+    pub(super) fn relapse_unemployed_no_help() -> f64 {
+        0.5
+    }
+    pub(super) fn deceased_still_listed() -> f64 {
+        0.3
+    }
 }
 
 impl Default for FaultRates {
@@ -138,6 +184,10 @@ impl Default for FaultRates {
             id_card_expired: 0.03,
             name_mismatch: 0.005,
             rare_name: 0.004,
+            veteran_no_card: defaults::veteran_no_card(),
+            no_family_doctor: defaults::no_family_doctor(),
+            relapse_unemployed_no_help: defaults::relapse_unemployed_no_help(),
+            deceased_still_listed: defaults::deceased_still_listed(),
         }
     }
 }
@@ -201,6 +251,12 @@ pub fn evaluate(population: &Population, index: usize, today: NaiveDate) -> Aler
         if civil_paid || pension_paid.is_some() {
             set.insert(AlertKind::DeceasedStillPaid);
         }
+        let listed = person.veteran.as_ref().is_some_and(|v| !v.deceased)
+            || person.doctor.as_ref().is_some_and(|d| in_force(d, today))
+            || person.poverty.as_ref().is_some_and(|p| watched(p));
+        if listed {
+            set.insert(AlertKind::DeceasedStillListed);
+        }
         return set;
     }
     if !person.is_normal() {
@@ -234,8 +290,40 @@ pub fn evaluate(population: &Population, index: usize, today: NaiveDate) -> Aler
     {
         set.insert(AlertKind::IdCardExpired);
     }
+    if person
+        .veteran
+        .as_ref()
+        .is_some_and(|v| !v.deceased && !matches!(v.card, CardState::Issued(_)))
+    {
+        set.insert(AlertKind::VeteranNoCard);
+    }
+    let age = person.id_number.age_on(today);
+    if (age >= DOCTOR_AGE || severe) && !person.doctor.as_ref().is_some_and(|d| in_force(d, today))
+    {
+        set.insert(AlertKind::NoFamilyDoctor);
+    }
+    let unemployed = person
+        .social
+        .is_some_and(|s| s.employment == Employment::RegisteredUnemployed);
+    let unhelped = person
+        .poverty
+        .as_ref()
+        .is_some_and(|p| watched(p) && !p.assistance.iter().any(|(kind, _)| *kind == "EMPLOYMENT"));
+    if unhelped && unemployed && WORKING_AGE.contains(&age) {
+        set.insert(AlertKind::RelapseUnemployedNoHelp);
+    }
     name_alerts(population, index, person, &mut set);
     set
+}
+
+/// A family-doctor contract in force on `today`.
+fn in_force(doctor: &DoctorFacts, today: NaiveDate) -> bool {
+    doctor.active && doctor.end.is_none_or(|end| end >= today)
+}
+
+/// Monitored against relapse, the risk not eliminated.
+fn watched(poverty: &PovertyFacts) -> bool {
+    poverty.kind == 2 && poverty.eliminated.is_none()
 }
 
 fn name_alerts(population: &Population, index: usize, person: &Person, set: &mut AlertSet) {

@@ -4,7 +4,7 @@
 use chrono::{Datelike, NaiveDate};
 
 /// Alert kinds, as screening codes them.
-pub const ALERT_KINDS: [&str; 8] = [
+pub const ALERT_KINDS: [&str; 12] = [
     "DECEASED_STILL_PAID",
     "ASSISTANCE_NOT_INSURED",
     "ELDERLY_NO_ALLOWANCE",
@@ -13,6 +13,10 @@ pub const ALERT_KINDS: [&str; 8] = [
     "ID_CARD_EXPIRED",
     "NAME_MISMATCH",
     "NAME_ENCODING_LOSS",
+    "VETERAN_NO_CARD",
+    "NO_FAMILY_DOCTOR",
+    "RELAPSE_UNEMPLOYED_NO_HELP",
+    "DECEASED_STILL_LISTED",
 ];
 
 /// Coverage shares (measures 2–4): a denominator and its two parts, as screening counts

@@ -118,7 +118,22 @@ async fn health_figures_are_exported_as_metrics() {
         assert!(names.contains(&expected), "{expected} in {names:?}");
     }
     let health = deps.health();
-    assert_eq!(health.len(), 4);
+    // The four adapters and one system of each declared department, which these
+    // settings leave without an address.
+    assert_eq!(health.len(), 7);
+    let unconfigured: Vec<Department> = health
+        .iter()
+        .filter(|h| !h.configured)
+        .map(|h| h.department)
+        .collect();
+    assert_eq!(
+        unconfigured,
+        [
+            Department::VeteransAffairs,
+            Department::Health,
+            Department::Agriculture
+        ]
+    );
     let social = health
         .iter()
         .find(|h| h.department == Department::SocialSecurity)

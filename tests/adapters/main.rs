@@ -2,6 +2,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod breaker_and_cache;
+mod declared;
 mod faults;
 mod helpers;
 mod views;

@@ -14,6 +14,7 @@ mod cli;
 mod compression;
 mod cross_origin;
 mod dashboard_page;
+mod declared;
 mod divisions;
 mod explorer;
 mod graphql_http;

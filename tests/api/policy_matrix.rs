@@ -22,6 +22,9 @@ const FIELDS: &str = "id name idNumber phone household { number }
     employment { status trainings { course } disclosure }
     assistance { programmes { programme householdSize monthlyAmount } }
     householdRegistration { status registeredAddress }
+    veteran { category inDifficulty preferentialCard { status cardNumber } disclosure }
+    familyDoctor { status clinic { name } disclosure }
+    povertyMonitoring { kind assistance { kind } }
     disclosure { group disclosure }";
 
 /// The root lookup of a household by its number, which must obey the same rules.
@@ -102,6 +105,7 @@ fn parent(group: FieldGroup) -> Option<FieldGroup> {
         FieldGroup::MedicalAssistance => Some(FieldGroup::MedicalInsurance),
         FieldGroup::AssistanceAmounts => Some(FieldGroup::AssistanceProgrammes),
         FieldGroup::RegisteredAddress => Some(FieldGroup::RegistrationStatus),
+        FieldGroup::VeteranCare => Some(FieldGroup::VeteranStatus),
         _ => None,
     }
 }
@@ -125,7 +129,9 @@ fn shows_as_expected(
     full: &Value,
     expected: impl Fn(FieldGroup) -> Visibility,
 ) {
-    for group in FieldGroup::ALL {
+    // A group the resident has no record of in its department shows null to everyone:
+    // it is proved on residents who have one (`declared_subjects`).
+    for group in FieldGroup::ALL.into_iter().filter(|g| observable(*g, full)) {
         assert_eq!(
             observe(group, seen, full),
             expected(group),
@@ -268,11 +274,67 @@ fn observe(group: FieldGroup, seen: &Value, full: &Value) -> Visibility {
             e => panic!("employment neither full nor status only: {e}"),
         },
         FieldGroup::RegistrationStatus => present(&seen["householdRegistration"]["status"]),
+        FieldGroup::VeteranStatus => match seen["veteran"]["disclosure"].as_str() {
+            None => Withheld,
+            Some("STATUS_ONLY") if seen["veteran"]["preferentialCard"]["cardNumber"].is_null() => {
+                StatusOnly
+            }
+            Some("FULL") => Read,
+            Some(other) => panic!("veteran shown as {other}"),
+        },
+        FieldGroup::VeteranCare => present(&seen["veteran"]["inDifficulty"]),
+        FieldGroup::FamilyDoctor => match seen["familyDoctor"]["disclosure"].as_str() {
+            None => Withheld,
+            Some("STATUS_ONLY") if seen["familyDoctor"]["clinic"].is_null() => StatusOnly,
+            Some("FULL") if seen["familyDoctor"]["clinic"].is_object() => Read,
+            Some(other) => panic!("family doctor shown as {other}"),
+        },
+        FieldGroup::PovertyMonitoring => present(&seen["povertyMonitoring"]),
         FieldGroup::RegisteredAddress => same_or_masked(
             &seen["householdRegistration"]["registeredAddress"],
             &full["householdRegistration"]["registeredAddress"],
         ),
     }
+}
+
+/// Residents with a record in each department declared by a definition file (a
+/// veteran, a family-doctor contract, a place on the relapse-monitoring register), as
+/// they see themselves.
+async fn declared_subjects(app: &TestApp, cluster: &SimCluster) -> Vec<(String, String, Value)> {
+    let population = &cluster.population;
+    let adult = |p: &&cunhub::sim::population::Person| {
+        matches!(p.registration, Registration::Normal) && p.id_number.age_on(china_today()) >= 18
+    };
+    let picks = [
+        population
+            .people
+            .iter()
+            .filter(adult)
+            .find(|p| p.veteran.as_ref().is_some_and(|v| v.in_difficulty)),
+        population
+            .people
+            .iter()
+            .filter(adult)
+            .find(|p| p.doctor.is_some()),
+        population
+            .people
+            .iter()
+            .filter(adult)
+            .find(|p| p.poverty.is_some()),
+    ];
+    let mut subjects = Vec::new();
+    for person in picks {
+        let person = person.expect("a resident on each declared department's list");
+        let village = population.village_of(person).code.to_string();
+        let id_number = person.id_number.as_str().to_owned();
+        let own = app.token_for(Role::Resident, &village, None, Some(id_number.clone()));
+        let full = read(app, &own, &id_number, None).await.0;
+        subjects.push((id_number, village, full));
+    }
+    assert!(subjects[0].2["veteran"]["inDifficulty"].is_boolean());
+    assert!(subjects[1].2["familyDoctor"]["clinic"]["name"].is_string());
+    assert!(subjects[2].2["povertyMonitoring"]["kind"].is_string());
+    subjects
 }
 
 /// A token of every matrix role (a clerk of each department with an adapter) whose scope
@@ -289,6 +351,9 @@ fn principals(village: &str) -> Vec<(Role, String, Option<Department>)> {
         Department::SocialSecurity,
         Department::CivilAffairs,
         Department::PublicSecurity,
+        Department::VeteransAffairs,
+        Department::Health,
+        Department::Agriculture,
     ] {
         principals.push((Role::DepartmentClerk, "220122".to_owned(), Some(department)));
     }
@@ -323,6 +388,26 @@ async fn matrix_holds(policy_file: Option<&Path>) -> Vec<(String, Value)> {
             |group| policy.visibility(&principal, group, Subject::Adult),
         );
         views.push((format!("{role}{department:?}"), seen));
+    }
+    for (id_number, village, full) in declared_subjects(&app, &cluster).await {
+        for (role, region, department) in principals(&village) {
+            let token = app.token_with(role, &region, department);
+            let (seen, withheld) = read(&app, &token, &id_number, None).await;
+            let principal = Principal {
+                subject: "matrix".into(),
+                role,
+                region: RegionCode::parse(&region).unwrap(),
+                department,
+                id_number: None,
+            };
+            shows_as_expected(
+                &format!("{role} {department:?} of {village}"),
+                &seen,
+                &withheld,
+                &full,
+                |group| policy.visibility(&principal, group, Subject::Adult),
+            );
+        }
     }
     // A resident reads every group of their own record.
     let own = app.token_for(Role::Resident, &village, None, Some(id_number.clone()));
@@ -538,7 +623,18 @@ async fn an_older_format_file_still_loads_with_the_strictest_defaults() {
     assert!(!text.contains("format") && !text.contains("[scope]"));
     let policy = scope_levels_hold(Some(path)).await;
     let sections: Vec<&str> = policy.defaults().iter().map(|d| d.section).collect();
-    assert_eq!(sections, ["employment in [roles.*]", "[scope]", "[minors]"]);
+    assert_eq!(
+        sections,
+        [
+            "employment in [roles.*]",
+            "veteran_status in [roles.*]",
+            "veteran_care in [roles.*]",
+            "family_doctor in [roles.*]",
+            "poverty_monitoring in [roles.*]",
+            "[scope]",
+            "[minors]"
+        ]
+    );
     // Every role's row holds with the defaults: employment withheld from everyone, and
     // a child's every group withheld.
     matrix_holds(Some(path)).await;
@@ -641,6 +737,10 @@ fn observable(group: FieldGroup, full: &Value) -> bool {
         FieldGroup::RegisteredAddress => {
             full["householdRegistration"]["registeredAddress"].is_string()
         }
+        FieldGroup::VeteranStatus => full["veteran"]["category"].is_string(),
+        FieldGroup::VeteranCare => full["veteran"]["inDifficulty"].is_boolean(),
+        FieldGroup::FamilyDoctor => full["familyDoctor"]["clinic"].is_object(),
+        FieldGroup::PovertyMonitoring => full["povertyMonitoring"]["kind"].is_string(),
         _ => true,
     }
 }
@@ -720,7 +820,7 @@ async fn minors_hold(policy_file: Option<&Path>) {
     let full = view(&app, &own, &id_number).await;
     assert!(full["name"].is_string() && full["idNumber"] == id_number.as_str());
     let listing = format!(
-        r#"{{ residents(region: "{village}", first: 100, filter: {{ maxAge: 13 }}) {{ nodes {{ {FIELDS} }} }} }}"#
+        r#"{{ residents(region: "{village}", first: 60, filter: {{ maxAge: 13 }}) {{ nodes {{ {FIELDS} }} }} }}"#
     );
     for (role, region, department) in principals(&village) {
         let token = app.token_with(role, &region, department);

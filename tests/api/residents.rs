@@ -686,7 +686,18 @@ async fn integrators_see_their_departments_health_and_no_one_else_does() {
     assert_eq!(health[0]["breaker"], "CLOSED");
     assert!(health[0]["attempts"].as_u64().unwrap() > 0);
     let all = app.graphql(query).bearer(admin(&app)).send().await;
-    assert_eq!(all.data()["departmentHealth"].as_array().unwrap().len(), 4);
+    // The four adapters and the three declared departments.
+    assert_eq!(all.data()["departmentHealth"].as_array().unwrap().len(), 7);
+    let veterans = app.token_with(
+        Role::Integrator,
+        "220122",
+        Some(Department::VeteransAffairs),
+    );
+    let own = app.graphql(query).bearer(veterans).send().await;
+    assert_eq!(
+        own.data()["departmentHealth"][0]["department"],
+        "veterans_affairs"
+    );
     let assistant = app
         .graphql(query)
         .bearer(app.token(Role::VillageAssistant, "220122101201"))

@@ -32,6 +32,10 @@ async fn spawn_township() -> (TestApp, SimCluster) {
         id_card_expired: 0.1,
         name_mismatch: 0.05,
         rare_name: 0.05,
+        veteran_no_card: 0.4,
+        no_family_doctor: 0.2,
+        relapse_unemployed_no_help: 0.8,
+        deceased_still_listed: 0.6,
     };
     let cluster = SimCluster::start(SimOptions::new(generation))
         .await

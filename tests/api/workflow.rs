@@ -268,6 +268,45 @@ async fn a_need_goes_village_township_department_and_back_to_the_village() {
 }
 
 #[tokio::test]
+async fn needs_of_the_declared_departments_are_routed_to_their_clerks() {
+    let w = world(|_| {}).await;
+    for (item, dept, department) in [
+        ("JL-TY-001", "VETERANS_AFFAIRS", Department::VeteransAffairs),
+        ("JL-WJ-001", "HEALTH", Department::Health),
+        ("JL-NY-002", "AGRICULTURE", Department::Agriculture),
+    ] {
+        let (id, v) = w.opened(item).await;
+        let accepted = w.step(&w.township(), &id, v, "ACCEPT", None).await;
+        let routed = w
+            .step(&w.township(), &id, version(&accepted), "ROUTE", Some(dept))
+            .await;
+        assert_eq!(routed["department"], dept, "{item}");
+        // Another department's clerk may not answer it; its own may.
+        let key = format!("act-{}", uuid::Uuid::new_v4().simple());
+        let refused = w
+            .act(
+                &w.clerk(Department::CivilAffairs),
+                &id,
+                version(&routed),
+                "RESPOND",
+                "not mine",
+                None,
+                &key,
+            )
+            .await;
+        assert!(
+            !refused.error_codes().is_empty(),
+            "{item}: {}",
+            refused.body
+        );
+        let responded = w
+            .step(&w.clerk(department), &id, version(&routed), "RESPOND", None)
+            .await;
+        assert_eq!(responded["awaiting"], "VILLAGE", "{item}");
+    }
+}
+
+#[tokio::test]
 async fn the_township_can_resolve_a_need_itself() {
     let w = world(|_| {}).await;
     let (id, v) = w.opened("JL-RS-002").await;

@@ -3,6 +3,7 @@
 //! or codes leave its adapter; the Chinese term of each code is in its documentation.
 
 pub mod assistance;
+pub mod declared;
 pub mod medical;
 pub mod registration;
 pub mod social;
@@ -11,6 +12,11 @@ use std::fmt;
 
 pub use assistance::{
     AssistanceRecord, AssistanceStatus, Disability, DisabilityCategory, Programme,
+};
+pub use declared::{
+    CardStatus, CodeWord, ContractStatus, FamilyDoctorView, PovertyKind, PovertyMonitoringView,
+    RelapseAssistance, RelapseAssistanceKind, RelapseRisk, ServicePackage, VeteranCategory,
+    VeteranView, WorkStatus,
 };
 pub use medical::{
     EnrolmentStatus, MedicalEnrolment, MedicalIdentity, MedicalIdentityKind, MedicalInsuranceView,

@@ -23,7 +23,7 @@ use crate::{
         context::{ContextExt, RequestContext},
         doors,
         pagination::{connection_complexity, decode_cursor, encode_cursor, page_size},
-        resident::CivilKey,
+        resident::{CivilKey, departments::DeclaredKey},
         workflow::AlertFollowUpState,
     },
     policy::FieldGroup,
@@ -211,21 +211,43 @@ pub(crate) async fn live(
         id_number,
         village: record.village_code.clone(),
     };
+    let declared_key = DeclaredKey {
+        id_number,
+        village: record.village_code.clone(),
+    };
     let (police, medical, social, civil) = futures_util::join!(
         loaders.police.load_one(id_number),
         loaders.medical.load_one(id_number),
         loaders.social.load_one(id_number),
         loaders.civil.load_one(civil_key),
     );
+    // The declared departments and employment are asked as well; one that fails or
+    // is not configured leaves its checks unmade rather than failing the others.
+    let (employment, veteran, doctor, poverty) = futures_util::join!(
+        loaders.employment.load_one(id_number),
+        loaders.veterans.load_one(declared_key.clone()),
+        loaders.family_doctor.load_one(declared_key.clone()),
+        loaders.poverty.load_one(declared_key),
+    );
     let registration = answer(police)?;
     let medical = answer(medical)?;
     let social = answer(social)?;
     let assistance = answer(civil)?;
+    let (employment, veteran, doctor, poverty) = (
+        settled(employment),
+        settled(veteran),
+        settled(doctor),
+        settled(poverty),
+    );
     let views = Views {
         registration: registration.as_ref(),
         medical: medical.as_ref(),
         social: social.as_ref(),
         assistance: &assistance,
+        employment: known(&employment),
+        veteran: known(&veteran),
+        family_doctor: known(&doctor),
+        poverty: known(&poverty),
     };
     let rules = RuleSettings {
         today: chrono::Local::now().date_naive(),
@@ -282,6 +304,26 @@ fn answer<T>(
     }
 }
 
+/// A department's answer if it gave one; `None` when it failed or was not configured.
+fn settled<T>(
+    loaded: Result<
+        Option<crate::graphql::resident::departments::loaders::Answer<Option<T>>>,
+        std::convert::Infallible,
+    >,
+) -> Option<Option<T>> {
+    match loaded {
+        Ok(Some(Ok(fresh))) => Some(fresh.value),
+        _ => None,
+    }
+}
+
+fn known<T>(settled: &Option<Option<T>>) -> screening::rules::Known<&T> {
+    match settled {
+        None => screening::rules::Known::Unknown,
+        Some(answer) => screening::rules::Known::of(answer.as_ref()),
+    }
+}
+
 /// An alert shows what its departments said: each is recorded as a read of the field
 /// group it comes from.
 fn record_reads(
@@ -293,8 +335,14 @@ fn record_reads(
     for fact in facts {
         let group = match fact.department.as_str() {
             "medical_insurance" => FieldGroup::MedicalInsurance,
+            "social_security" if kind == screening::AlertKind::RelapseUnemployedNoHelp => {
+                FieldGroup::Employment
+            }
             "social_security" => FieldGroup::Pension,
             "civil_affairs" => FieldGroup::AssistanceProgrammes,
+            "veterans_affairs" => FieldGroup::VeteranStatus,
+            "health" => FieldGroup::FamilyDoctor,
+            "agriculture" => FieldGroup::PovertyMonitoring,
             _ if kind == screening::AlertKind::IdCardExpired => FieldGroup::RegisteredAddress,
             _ => FieldGroup::RegistrationStatus,
         };

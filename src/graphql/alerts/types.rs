@@ -31,6 +31,14 @@ pub enum AlertKind {
     NameMismatch,
     /// 生僻字丢失: a department's name differs only by a rare character (生僻字) its GBK system cannot hold.
     NameEncodingLoss,
+    /// 优抚对象未领优待证: a veteran or other entitled person with no preferential-treatment card (优待证) issued.
+    VeteranNoCard,
+    /// 重点人群未签约家庭医生: aged 65 or over, or disability grade 1 or 2, without a family-doctor contract (家庭医生签约) in force.
+    NoFamilyDoctor,
+    /// 监测对象失业未帮扶: of working age in a household monitored against relapse (防止返贫监测对象), registered unemployed, with no employment assistance (就业帮扶).
+    RelapseUnemployedNoHelp,
+    /// 死亡仍在册: registration cancelled on death, yet still on a department's active list (veterans' register, family-doctor contract, relapse monitoring).
+    DeceasedStillListed,
 }
 
 impl From<screening::AlertKind> for AlertKind {
@@ -45,6 +53,10 @@ impl From<screening::AlertKind> for AlertKind {
             K::IdCardExpired => Self::IdCardExpired,
             K::NameMismatch => Self::NameMismatch,
             K::NameEncodingLoss => Self::NameEncodingLoss,
+            K::VeteranNoCard => Self::VeteranNoCard,
+            K::NoFamilyDoctor => Self::NoFamilyDoctor,
+            K::RelapseUnemployedNoHelp => Self::RelapseUnemployedNoHelp,
+            K::DeceasedStillListed => Self::DeceasedStillListed,
         }
     }
 }
@@ -61,6 +73,10 @@ impl From<AlertKind> for screening::AlertKind {
             AlertKind::IdCardExpired => K::IdCardExpired,
             AlertKind::NameMismatch => K::NameMismatch,
             AlertKind::NameEncodingLoss => K::NameEncodingLoss,
+            AlertKind::VeteranNoCard => K::VeteranNoCard,
+            AlertKind::NoFamilyDoctor => K::NoFamilyDoctor,
+            AlertKind::RelapseUnemployedNoHelp => K::RelapseUnemployedNoHelp,
+            AlertKind::DeceasedStillListed => K::DeceasedStillListed,
         }
     }
 }

@@ -153,6 +153,14 @@ pub enum FieldGroup {
     RegistrationStatus,
     /// 户籍地址与身份证有效期.
     RegisteredAddress,
+    /// 退役军人身份与优待证.
+    VeteranStatus,
+    /// 困难退役军人与走访慰问.
+    VeteranCare,
+    /// 家庭医生签约.
+    FamilyDoctor,
+    /// 脱贫与防返贫监测.
+    PovertyMonitoring,
 }
 
 impl From<crate::policy::FieldGroup> for FieldGroup {
@@ -172,6 +180,10 @@ impl From<crate::policy::FieldGroup> for FieldGroup {
             G::AssistanceAmounts => Self::AssistanceAmounts,
             G::RegistrationStatus => Self::RegistrationStatus,
             G::RegisteredAddress => Self::RegisteredAddress,
+            G::VeteranStatus => Self::VeteranStatus,
+            G::VeteranCare => Self::VeteranCare,
+            G::FamilyDoctor => Self::FamilyDoctor,
+            G::PovertyMonitoring => Self::PovertyMonitoring,
         }
     }
 }

@@ -10,16 +10,16 @@ use super::codes::{
     Disclosure, FieldGroup as GqlFieldGroup, RegistrationStatus, Relationship, Sex,
 };
 use super::departments::{
-    CivilKey,
-    loaders::Answer,
+    CivilKey, DeclaredKey, declared,
+    loaders::{Answer, DeclaredLoader},
     views::{
         Assistance, Employment, Freshness, HouseholdRegistration, MedicalInsurance, Pension,
         SocialInsurance,
     },
 };
 use crate::{
-    adapters::Fresh,
-    domain::{self, IdNumber, RegionCode, masking},
+    adapters::{Fresh, declared::DeclaredView},
+    domain::{self, Department, IdNumber, RegionCode, masking},
     error::{AppError, ResultExt},
     graphql::{
         context::ContextExt,
@@ -76,6 +76,20 @@ impl Resident {
         T: Clone + Send + Sync + 'static,
     {
         answer(loader.load_one(self.opened_id_number(ctx)?).await)
+    }
+
+    /// Asks the declared system serving this resident's village through the request's
+    /// loader.
+    async fn ask_declared<V: DeclaredView>(
+        &self,
+        ctx: &Context<'_>,
+        loader: &DataLoader<DeclaredLoader<V>, HashMapCache>,
+    ) -> async_graphql::Result<Fresh<Option<V>>> {
+        let key = DeclaredKey {
+            id_number: self.opened_id_number(ctx)?,
+            village: self.record.village_code.clone(),
+        };
+        answer(loader.load_one(key).await)
     }
 
     /// Decides a field group for the caller and records the read (or the withholding).
@@ -309,6 +323,66 @@ impl Resident {
         Ok(fresh
             .value
             .map(|view| Employment::from_view(&view, seen.into(), freshness)))
+    }
+
+    /// Veteran or other entitled person (优抚对象) and the preferential-treatment card,
+    /// live from the veterans' platform serving the resident's region; null for a person
+    /// it does not know. Being in difficulty and care visits show where the caller sees
+    /// veterans' care.
+    async fn veteran(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<declared::Veteran>> {
+        let department = Some(Department::VeteransAffairs.as_str());
+        let seen = self.disclose(ctx, FieldGroup::VeteranStatus, department)?;
+        if seen == Visibility::Withheld {
+            return Ok(None);
+        }
+        let care = self.disclose(ctx, FieldGroup::VeteranCare, department)? != Visibility::Withheld;
+        let fresh = self
+            .ask_declared(ctx, &ctx.request()?.departments.veterans)
+            .await?;
+        let freshness = Freshness::of(&fresh);
+        Ok(fresh
+            .value
+            .map(|view| declared::Veteran::from_view(&view, seen.into(), care, freshness)))
+    }
+
+    /// The family-doctor contract (家庭医生签约) and its village clinic, live from the
+    /// health platform; null for a person without one.
+    async fn family_doctor(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<Option<declared::FamilyDoctorContract>> {
+        let department = Some(Department::Health.as_str());
+        let seen = self.disclose(ctx, FieldGroup::FamilyDoctor, department)?;
+        if seen == Visibility::Withheld {
+            return Ok(None);
+        }
+        let fresh = self
+            .ask_declared(ctx, &ctx.request()?.departments.family_doctor)
+            .await?;
+        let freshness = Freshness::of(&fresh);
+        Ok(fresh
+            .value
+            .map(|view| declared::FamilyDoctorContract::from_view(&view, seen.into(), freshness)))
+    }
+
+    /// Lifted out of poverty (脱贫人口) or monitored against relapse (防止返贫监测对象),
+    /// live from the rural revitalisation system; null for a person not on its register.
+    async fn poverty_monitoring(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<Option<declared::PovertyMonitoring>> {
+        let department = Some(Department::Agriculture.as_str());
+        let seen = self.disclose(ctx, FieldGroup::PovertyMonitoring, department)?;
+        if seen == Visibility::Withheld {
+            return Ok(None);
+        }
+        let fresh = self
+            .ask_declared(ctx, &ctx.request()?.departments.poverty)
+            .await?;
+        let freshness = Freshness::of(&fresh);
+        Ok(fresh
+            .value
+            .map(|view| declared::PovertyMonitoring::from_view(&view, seen.into(), freshness)))
     }
 
     /// Social assistance programmes, live from civil affairs.

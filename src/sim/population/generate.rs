@@ -122,6 +122,8 @@ struct VillageGen<'a> {
     county: &'a str,
     community: bool,
     index: u32,
+    /// The village's 12-digit code as a number (seeds the declared departments' facts).
+    code: u64,
     target: usize,
     /// Numbers issued per (former code?, birth date, male).
     issued: HashMap<(bool, NaiveDate, bool), u16>,
@@ -149,6 +151,7 @@ impl<'a> VillageGen<'a> {
             county: &division.code.as_str()[..6],
             community: division.level == RegionLevel::Community,
             index,
+            code,
             target,
             issued: HashMap::new(),
         }
@@ -171,6 +174,7 @@ impl<'a> VillageGen<'a> {
             for person in &mut people {
                 self.plant(person);
             }
+            self.declared_facts(&mut people, seq);
             for (offset, person) in people.iter_mut().enumerate() {
                 let index = first + offset as u32;
                 self.plant_name(person, index, &mut out.variants);
@@ -410,6 +414,9 @@ impl<'a> VillageGen<'a> {
                 medical: None,
                 social: None,
                 assistance: Box::new([]),
+                veteran: None,
+                doctor: None,
+                poverty: None,
                 planted: AlertSet::default(),
             });
         }
@@ -477,5 +484,8 @@ impl<'a> VillageGen<'a> {
     }
 }
 
+mod declared;
+
+pub use declared::{DOCTOR_AGE, WORKING_AGE};
 mod facts;
 mod plant;

@@ -17,6 +17,7 @@ use std::borrow::Cow;
 use chrono::NaiveDate;
 
 pub use generate::GenerateError;
+pub use generate::{DOCTOR_AGE, WORKING_AGE};
 pub use model::*;
 
 use crate::domain::{IdNumber, RegionCode};

@@ -186,6 +186,56 @@ pub struct Assistance {
     pub disability: Option<Disability>,
 }
 
+/// The preferential-treatment card (优待证) as the veterans' platform records it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CardState {
+    Issued(NaiveDate),
+    Applied,
+    None,
+}
+
+/// The person's record on the veterans' platform (优抚对象).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct VeteranFacts {
+    /// `01`–`06`.
+    pub category: u8,
+    /// 1–10 for a disabled veteran (`06`).
+    pub disability_level: Option<u8>,
+    pub discharge_year: u16,
+    pub card: CardState,
+    pub in_difficulty: bool,
+    pub last_visit: Option<NaiveDate>,
+    /// What the platform says; true for everyone the register has cancelled on death,
+    /// unless a fault was planted.
+    pub deceased: bool,
+}
+
+/// The person's family-doctor contract on the health platform.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DoctorFacts {
+    pub active: bool,
+    pub start: NaiveDate,
+    pub end: Option<NaiveDate>,
+    /// 0 basic, 1 elderly, 2 chronic, 3 disabled.
+    pub package: u8,
+    /// Which of the village's doctors (a number within the village).
+    pub doctor: u8,
+}
+
+/// The person's record on the rural revitalisation register (防返贫监测).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PovertyFacts {
+    /// 1 lifted out of poverty, 2 monitored against relapse.
+    pub kind: u8,
+    /// 1–3 for a monitored household.
+    pub risk: Option<u8>,
+    pub eliminated: Option<NaiveDate>,
+    /// (`EMPLOYMENT` …, since).
+    pub assistance: Vec<(&'static str, NaiveDate)>,
+    /// `EMPLOYED`, `LOCAL_WORK`, `MIGRANT_WORK`, `UNEMPLOYED` or `UNABLE`.
+    pub work: &'static str,
+}
+
 /// One resident.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Person {
@@ -205,6 +255,12 @@ pub struct Person {
     pub medical: Option<MedicalFacts>,
     pub social: Option<SocialFacts>,
     pub assistance: Box<[Assistance]>,
+    /// On the veterans' platform (a few percent of adults).
+    pub veteran: Option<Box<VeteranFacts>>,
+    /// A family-doctor contract on the health platform.
+    pub doctor: Option<Box<DoctorFacts>>,
+    /// On the rural revitalisation register.
+    pub poverty: Option<Box<PovertyFacts>>,
     /// The faults the generator planted on this person.
     pub planted: AlertSet,
 }

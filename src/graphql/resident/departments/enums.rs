@@ -125,3 +125,59 @@ impl From<Source> for FreshnessSource {
         }
     }
 }
+
+code_enum!("The category of an entitled person (优抚对象类别)." VeteranCategory: views::VeteranCategory {
+    Veteran = "退役军人: veteran.",
+    MartyrFamily = "烈属: a martyr's family.",
+    DiedOnDutyFamily = "因公牺牲军人遗属: family of a soldier who died on duty.",
+    DiedOfIllnessFamily = "病故军人遗属: family of a soldier who died of illness.",
+    ServingSoldierFamily = "现役军人家属: a serving soldier's family.",
+    DisabledVeteran = "残疾军人: disabled veteran.",
+});
+
+code_enum!("Whether the preferential-treatment card (优待证) has been issued." PreferentialCardStatus: views::CardStatus {
+    Issued = "已发放: issued.",
+    Applied = "已申请: applied for, not yet issued.",
+    None = "未申领: not applied for.",
+});
+
+code_enum!("The state of a family-doctor contract (签约状态)." ContractStatus: views::ContractStatus {
+    Active = "履约中: in force.",
+    Inactive = "已解约或到期: ended.",
+    EnteredInError = "录入错误: entered in error.",
+});
+
+code_enum!("The service package of a family-doctor contract (服务包)." ServicePackage: views::ServicePackage {
+    Basic = "基础包: basic.",
+    Elderly = "老年人包: for the elderly.",
+    Chronic = "慢病包: chronic diseases.",
+    Disabled = "残疾人包: for disabled people.",
+});
+
+code_enum!("Why a person is on the rural revitalisation register." PovertyKind: views::PovertyKind {
+    LiftedOutOfPoverty = "脱贫人口: lifted out of poverty.",
+    Monitored = "防止返贫监测对象: monitored against a return to poverty.",
+});
+
+code_enum!("The risk a monitored household runs (监测类型)." RelapseRisk: views::RelapseRisk {
+    Unstable = "脱贫不稳定户: unstable after being lifted out of poverty.",
+    OnTheEdge = "边缘易致贫户: on the edge of poverty.",
+    SuddenHardship = "突发严重困难户: in sudden severe difficulty.",
+});
+
+code_enum!("A measure of assistance to a monitored household (帮扶措施)." RelapseAssistanceKind: views::RelapseAssistanceKind {
+    Employment = "就业帮扶: employment.",
+    Industry = "产业帮扶: industry.",
+    Education = "教育帮扶: education.",
+    Health = "健康帮扶: health.",
+    Housing = "住房安全保障: housing.",
+    SocialSecurity = "社会保障兜底: social security.",
+});
+
+code_enum!("Work as the rural revitalisation register records it (务工状态)." WorkStatus: views::WorkStatus {
+    Employed = "已就业: employed.",
+    LocalWork = "就地就近就业: working locally.",
+    MigrantWork = "外出务工: migrant work.",
+    Unemployed = "未就业: not working.",
+    Unable = "无劳动能力: unable to work.",
+});

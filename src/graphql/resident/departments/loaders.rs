@@ -14,12 +14,15 @@ use async_graphql::dataloader::{DataLoader, HashMapCache, Loader};
 use futures_util::{StreamExt, stream};
 
 use crate::{
-    adapters::{AdapterError, CallContext, Departments, Fresh, Source},
+    adapters::{
+        AdapterError, CallContext, Departments, Fresh, Source,
+        declared::{DeclaredAdapter, DeclaredSystems, DeclaredView, Routes},
+    },
     domain::{
-        IdNumber, RegionCode,
+        Department, IdNumber, RegionCode,
         views::{
-            AssistanceRecord, EmploymentView, MedicalInsuranceView, RegistrationView,
-            SocialInsuranceView,
+            AssistanceRecord, EmploymentView, FamilyDoctorView, MedicalInsuranceView,
+            PovertyMonitoringView, RegistrationView, SocialInsuranceView, VeteranView,
         },
     },
 };
@@ -139,6 +142,9 @@ pub struct DepartmentLoaders {
     pub employment: DataLoader<EmploymentLoader, HashMapCache>,
     pub civil: DataLoader<CivilLoader, HashMapCache>,
     pub police: DataLoader<PoliceLoader, HashMapCache>,
+    pub veterans: DataLoader<DeclaredLoader<VeteranView>, HashMapCache>,
+    pub family_doctor: DataLoader<DeclaredLoader<FamilyDoctorView>, HashMapCache>,
+    pub poverty: DataLoader<DeclaredLoader<PovertyMonitoringView>, HashMapCache>,
     pub outcomes: Arc<DepartmentOutcomes>,
 }
 
@@ -155,7 +161,22 @@ impl DepartmentLoaders {
             social: batched(SocialLoader(upstreams.clone())),
             employment: batched(EmploymentLoader(upstreams.clone())),
             civil: batched(CivilLoader(upstreams.clone())),
-            police: batched(PoliceLoader(upstreams)),
+            police: batched(PoliceLoader(upstreams.clone())),
+            veterans: batched(DeclaredLoader::new(
+                upstreams.clone(),
+                Department::VeteransAffairs,
+                |d| &d.veterans,
+            )),
+            family_doctor: batched(DeclaredLoader::new(
+                upstreams.clone(),
+                Department::Health,
+                |d| &d.family_doctor,
+            )),
+            poverty: batched(DeclaredLoader::new(
+                upstreams,
+                Department::Agriculture,
+                |d| &d.poverty,
+            )),
             outcomes,
         }
     }
@@ -315,6 +336,126 @@ impl Loader<CivilKey> for CivilLoader {
         );
         Ok(answers)
     }
+}
+
+/// A person to ask a declared department about, with the village that decides which of
+/// its systems answers.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct DeclaredKey {
+    pub id_number: IdNumber,
+    /// 12-digit code.
+    pub village: String,
+}
+
+/// The systems of one view in `DeclaredSystems`.
+type Pick<V> = fn(&DeclaredSystems) -> &Routes<V>;
+
+/// Asks the systems that fill the view `V`: each person of the one serving their
+/// village; a village with several residents on the page walked whole where the system
+/// lists villages, the others in the system's batch (or one by one).
+pub struct DeclaredLoader<V: DeclaredView> {
+    upstreams: Upstreams,
+    /// Named by a person's error where no system serves their village.
+    department: Department,
+    pick: Pick<V>,
+}
+
+impl<V: DeclaredView> DeclaredLoader<V> {
+    fn new(upstreams: Upstreams, department: Department, pick: Pick<V>) -> Self {
+        Self {
+            upstreams,
+            department,
+            pick,
+        }
+    }
+}
+
+impl<V: DeclaredView> Loader<DeclaredKey> for DeclaredLoader<V> {
+    type Value = Answer<Option<V>>;
+    type Error = Infallible;
+
+    async fn load(
+        &self,
+        keys: &[DeclaredKey],
+    ) -> Result<HashMap<DeclaredKey, Self::Value>, Infallible> {
+        let started = Instant::now();
+        let up = &self.upstreams;
+        let routes = (self.pick)(&up.departments.declared);
+        let mut answers = HashMap::with_capacity(keys.len());
+        let mut by_system: BTreeMap<&str, (&Arc<DeclaredAdapter<V>>, Vec<&DeclaredKey>)> =
+            BTreeMap::new();
+        for key in keys {
+            match routes.for_village(&key.village) {
+                Some(system) => by_system
+                    .entry(system.definition().name.as_str())
+                    .or_insert_with(|| (system, Vec::new()))
+                    .1
+                    .push(key),
+                None => {
+                    let department = self.department;
+                    answers.insert(key.clone(), Err(AdapterError::NotConfigured { department }));
+                }
+            }
+        }
+        let mut departments = Vec::new();
+        for (system, members) in by_system.into_values() {
+            departments.push(system.definition().department.as_str());
+            answers.extend(ask_system(system, &members, &up.ctx).await);
+        }
+        for department in departments {
+            self.upstreams.outcomes.note(
+                department,
+                answers.values().map(observe),
+                started.elapsed(),
+            );
+        }
+        Ok(answers)
+    }
+}
+
+async fn ask_system<V: DeclaredView>(
+    system: &DeclaredAdapter<V>,
+    keys: &[&DeclaredKey],
+    ctx: &CallContext,
+) -> HashMap<DeclaredKey, Answer<Option<V>>> {
+    let mut answers = HashMap::with_capacity(keys.len());
+    let mut by_village: BTreeMap<&str, Vec<&DeclaredKey>> = BTreeMap::new();
+    for key in keys {
+        by_village
+            .entry(key.village.as_str())
+            .or_default()
+            .push(key);
+    }
+    let mut singles: Vec<IdNumber> = Vec::new();
+    for (village, members) in by_village {
+        let code = RegionCode::parse(village)
+            .ok()
+            .filter(|_| members.len() >= VILLAGE_WALK_FROM && system.lists_villages());
+        let Some(code) = code else {
+            singles.extend(members.iter().map(|k| k.id_number));
+            continue;
+        };
+        let walked = system.village(&code, ctx).await;
+        for key in members {
+            let answer = walked.as_ref().map_err(Clone::clone).map(|fresh| Fresh {
+                value: fresh
+                    .value
+                    .iter()
+                    .find(|(id, _)| *id == key.id_number)
+                    .map(|(_, view)| view.clone()),
+                source: fresh.source,
+                as_of: fresh.as_of,
+            });
+            answers.insert((*key).clone(), answer);
+        }
+    }
+    let asked = system.people(&singles, ctx).await;
+    for key in keys {
+        if let Some(answer) = asked.get(&key.id_number) {
+            answers.insert((*key).clone(), answer.clone());
+        }
+    }
+    answers
 }
 
 #[cfg(test)]

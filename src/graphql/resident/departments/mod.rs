@@ -1,11 +1,12 @@
 //! Department-backed fields of a resident: loaders that batch per department, and the
 //! objects that show their answers.
 
+pub mod declared;
 pub mod enums;
 pub mod loaders;
 pub mod views;
 
-pub use loaders::{CivilKey, DepartmentLoaders, DepartmentOutcomes};
+pub use loaders::{CivilKey, DeclaredKey, DepartmentLoaders, DepartmentOutcomes};
 
 use async_graphql::Context;
 
@@ -62,5 +63,35 @@ pub async fn prefetch(
             let _ = loaders.police.load_many(ids.iter().copied()).await;
         }
     };
-    futures_util::join!(medical, social, employment, civil, police);
+    let village_keys = || {
+        residents.iter().map(|(id, village)| DeclaredKey {
+            id_number: *id,
+            village: village.clone(),
+        })
+    };
+    let veterans = async {
+        if selects("veteran") && visible(FieldGroup::VeteranStatus) {
+            let _ = loaders.veterans.load_many(village_keys()).await;
+        }
+    };
+    let family_doctor = async {
+        if selects("familyDoctor") && visible(FieldGroup::FamilyDoctor) {
+            let _ = loaders.family_doctor.load_many(village_keys()).await;
+        }
+    };
+    let poverty = async {
+        if selects("povertyMonitoring") && visible(FieldGroup::PovertyMonitoring) {
+            let _ = loaders.poverty.load_many(village_keys()).await;
+        }
+    };
+    futures_util::join!(
+        medical,
+        social,
+        employment,
+        civil,
+        police,
+        veterans,
+        family_doctor,
+        poverty
+    );
 }
