@@ -16,6 +16,7 @@ use crate::{
     adapters::settings::DepartmentsSettings,
     audit::AuditSettings,
     auth::AuthSettings,
+    coordination::CoordinationSettings,
     graphql::QueryLimits,
     http::{DocumentsSettings, ServerSettings},
     policy::AccessSettings,
@@ -43,6 +44,8 @@ pub struct Settings {
     /// The departmental systems: shared defaults and per-department overrides.
     #[serde(skip_serializing)]
     pub departments: DepartmentsSettings,
+    /// The Redis several instances share department budgets and client limits through.
+    pub coordination: CoordinationSettings,
     /// Region-wide cross-department checks: schedule and share of the departments.
     pub screening: ScreeningSettings,
     /// Service-request deadlines and escalation.
@@ -119,6 +122,7 @@ impl Settings {
             .or_else(|| self.auth.problem())
             .or_else(|| self.audit.problem())
             .or_else(|| self.limits.problem())
+            .or_else(|| self.coordination.problem())
             .or_else(|| self.screening.problem())
             .or_else(|| self.workflow.problem())
             .or_else(|| self.statistics.problem())
@@ -160,6 +164,7 @@ impl Settings {
             self.access.rows(),
             self.privacy.rows(),
             self.departments.rows(),
+            self.coordination.rows(),
             self.screening.rows(),
             self.workflow.rows(),
             self.statistics.rows(),

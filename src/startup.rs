@@ -13,6 +13,7 @@ use crate::{
     audit::{self, AuditLog, CheckpointKey, CheckpointKeyError},
     auth::{AuthError, JwtVerifier},
     config::Settings,
+    coordination::{Coordination, CoordinationError},
     graphql::{Services, build_schema},
     http::{self, AppState, HttpSettings, metrics::Metrics},
     policy::{Policy, PolicyError},
@@ -43,6 +44,8 @@ pub enum StartupError {
     Policy(#[from] PolicyError),
     #[error("departments: {0}")]
     Departments(#[from] BuildError),
+    #[error(transparent)]
+    Coordination(#[from] CoordinationError),
     #[error("metrics: {0}")]
     Metrics(#[from] prometheus::Error),
     #[error(transparent)]
@@ -127,12 +130,16 @@ impl Application {
             clock,
             settings.workflow.step_limits(),
         );
+        let coordination = Coordination::new(&settings.coordination)?;
         let services = Services {
             audit: AuditLog::spawn(db.clone()),
             db: db.clone(),
             limits: Arc::new(settings.limits.clone()),
             vault: Arc::new(vault),
-            departments: Arc::new(Departments::new(&settings.departments)?),
+            departments: Arc::new(Departments::with_coordination(
+                &settings.departments,
+                &coordination,
+            )?),
             policy,
             request_deadline: settings.server.request_deadline,
             elderly_age: settings.screening.elderly_age,
@@ -143,6 +150,7 @@ impl Application {
         let metrics = Metrics::new()?;
         let scope_levels = services.policy.scope_levels().clone();
         services.departments.register_metrics(metrics.registry())?;
+        coordination.register_metrics(metrics.registry())?;
         let state = web::Data::new(AppState {
             schema: build_schema(services.clone(), settings.server.suggestions),
             verifier: JwtVerifier::from_settings(&settings.auth)?.with_scope_levels(scope_levels),
@@ -154,6 +162,7 @@ impl Application {
                 valid: settings.validate().is_ok(),
             },
             services,
+            coordination,
         });
         let bind_error = |source| StartupError::Bind {
             address: settings.server.bind.clone(),

@@ -17,7 +17,7 @@ use super::social::SocialAdapter;
 use super::upstream::health::DepartmentHealth;
 use super::upstream::metrics::HealthCollector;
 use super::upstream::{Upstream, build_client};
-use crate::domain::Department;
+use crate::{coordination::Coordination, domain::Department};
 
 /// Why the adapters could not be built.
 #[derive(Debug, thiserror::Error)]
@@ -57,6 +57,15 @@ impl Departments {
     /// Builds the adapters (one pooled client per department) after validating the
     /// settings. Call within the tokio runtime that will use them.
     pub fn new(settings: &DepartmentsSettings) -> Result<Self, BuildError> {
+        Self::with_coordination(settings, &Coordination::off())
+    }
+
+    /// Builds the adapters whose budgets (calls a second, calls in flight) are shared
+    /// with the other instances through `coordination`.
+    pub fn with_coordination(
+        settings: &DepartmentsSettings,
+        coordination: &Coordination,
+    ) -> Result<Self, BuildError> {
         settings.validate()?;
         let defaults = &settings.defaults;
         let upstream = |department, dept: &super::settings::DepartmentSettings| {
@@ -75,6 +84,7 @@ impl Departments {
                 client,
                 &dept.base_url,
                 tuning,
+                coordination,
             )))
         };
         let medical = upstream(Department::MedicalInsurance, &settings.medical_insurance)?;

@@ -5,6 +5,7 @@ use std::sync::Arc;
 use super::{ServerSettings, documents::Documents, metrics::Metrics};
 use crate::{
     auth::JwtVerifier,
+    coordination::Coordination,
     graphql::{CunhubSchema, QueryLimits, Services},
 };
 
@@ -17,6 +18,8 @@ pub struct AppState {
     /// Registered documents and automatically persisted queries.
     pub documents: Documents,
     pub settings: HttpSettings,
+    /// The Redis shared with the other instances (its mode is part of readiness).
+    pub coordination: Coordination,
 }
 
 /// The settings the HTTP surface reads while it serves.

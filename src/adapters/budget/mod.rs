@@ -1,0 +1,305 @@
+//! A department's budget: the calls a second it allows and the calls it takes in flight,
+//! for the whole hub. One instance alone spends it locally. Several instances sharing
+//! a Redis ([`Coordination`]) lease it: a slice of the rate at a time (one round trip per
+//! slice, not per call) and calls in flight in small blocks held under a time-to-live,
+//! renewed while held and given back when idle. When Redis does not answer, each
+//! instance keeps to its share (budget ÷ `coordination.instances`) and keeps serving.
+
+mod lease;
+mod scripts;
+
+use std::{
+    sync::{Arc, Mutex, Weak},
+    time::Duration,
+};
+
+use tokio::{sync::Notify, time::Instant};
+
+use self::lease::{RateSlice, in_flight_chunk, in_flight_share, rate_share};
+use crate::{
+    coordination::{Coordination, Mode},
+    domain::Department,
+};
+
+/// One department's budget as this instance spends it.
+pub(crate) struct Budget {
+    department: Department,
+    coordination: Coordination,
+    rate_per_sec: f64,
+    rate: Option<RateSlice>,
+    /// Calls in flight for the whole hub (0: unbounded).
+    capacity: u32,
+    slots: Mutex<Slots>,
+    freed: Notify,
+    /// One lease of calls in flight asked for at a time.
+    leasing: tokio::sync::Mutex<()>,
+    /// The slice of the rate leased now (shared mode).
+    leased: tokio::sync::Mutex<Leased>,
+    /// The next start allowed when this instance paces calls itself.
+    next_start: Mutex<Instant>,
+}
+
+#[derive(Debug, Default)]
+struct Slots {
+    in_use: u32,
+    /// Leased from Redis (shared mode).
+    held: u32,
+}
+
+#[derive(Debug)]
+struct Leased {
+    left: u64,
+    until: Instant,
+    /// The slice is spent hub-wide: nobody asks Redis again before this.
+    spent_until: Option<Instant>,
+}
+
+/// A call's place among those in flight; released when dropped.
+pub(crate) struct Permit<'a> {
+    budget: Option<&'a Budget>,
+}
+
+impl Drop for Permit<'_> {
+    fn drop(&mut self) {
+        if let Some(budget) = self.budget {
+            budget.lock_slots().in_use -= 1;
+            budget.freed.notify_one();
+        }
+    }
+}
+
+impl std::fmt::Debug for Budget {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Budget")
+            .field("department", &self.department)
+            .field("rate_per_sec", &self.rate_per_sec)
+            .field("capacity", &self.capacity)
+            .field("slots", &*self.lock_slots())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Budget {
+    /// `rate_per_sec` 0: no rate cap; `capacity` 0: no bound on calls in flight. With
+    /// Redis configured, starts the task that renews and gives back leased calls.
+    pub(crate) fn new(
+        department: Department,
+        rate_per_sec: f64,
+        capacity: u32,
+        coordination: Coordination,
+    ) -> Arc<Self> {
+        let slice = coordination.settings().lease_slice;
+        let budget = Arc::new(Self {
+            department,
+            rate: RateSlice::new(rate_per_sec, slice),
+            rate_per_sec,
+            capacity,
+            slots: Mutex::new(Slots::default()),
+            freed: Notify::new(),
+            leasing: tokio::sync::Mutex::new(()),
+            leased: tokio::sync::Mutex::new(Leased {
+                left: 0,
+                until: Instant::now(),
+                spent_until: None,
+            }),
+            next_start: Mutex::new(Instant::now()),
+            coordination,
+        });
+        if budget.capacity > 0 && budget.coordination.mode() != Mode::Off {
+            tokio::spawn(renew(Arc::downgrade(&budget)));
+        }
+        budget
+    }
+
+    /// Waits (until `deadline` at most) for a place among the calls in flight and the
+    /// call's turn within the rate; `None` when the deadline comes first.
+    pub(crate) async fn admit(&self, deadline: Instant) -> Option<Permit<'_>> {
+        let permit = self.take_slot(deadline).await?;
+        self.take_rate(deadline).await?;
+        Some(permit)
+    }
+
+    async fn take_slot(&self, deadline: Instant) -> Option<Permit<'_>> {
+        if self.capacity == 0 {
+            return Some(Permit { budget: None });
+        }
+        let poll = self.coordination.settings().lease_slice;
+        loop {
+            let freed = self.freed.notified();
+            tokio::pin!(freed);
+            freed.as_mut().enable();
+            let mode = self.coordination.mode();
+            let limit = match &mode {
+                Mode::Off => self.capacity,
+                Mode::Alone { .. } => in_flight_share(self.capacity, self.coordination.instances()),
+                Mode::Shared => self.lock_slots().held,
+            };
+            {
+                let mut slots = self.lock_slots();
+                if slots.in_use < limit.min(self.capacity) {
+                    slots.in_use += 1;
+                    return Some(Permit { budget: Some(self) });
+                }
+            }
+            if mode != Mode::Off && self.lease_more_slots().await {
+                continue;
+            }
+            let now = Instant::now();
+            if now >= deadline {
+                return None;
+            }
+            // Another instance may give calls back at any moment: look again each slice.
+            let _ = tokio::time::timeout((deadline - now).min(poll), freed).await;
+        }
+    }
+
+    /// Asks Redis for a few more calls in flight; whether this instance now holds more
+    /// than it uses.
+    async fn lease_more_slots(&self) -> bool {
+        let _one_at_a_time = self.leasing.lock().await;
+        let (in_use, held) = {
+            let slots = self.lock_slots();
+            (slots.in_use, slots.held)
+        };
+        if in_use < held {
+            return true;
+        }
+        let want = (in_use + in_flight_chunk(self.capacity, self.coordination.instances()))
+            .min(self.capacity);
+        // Without an answer the instance now counts alone: its share decides next turn.
+        self.lease_slots(want)
+            .await
+            .is_some_and(|granted| granted > in_use)
+    }
+
+    /// Sets the calls this instance holds to `want` (or what is left); `None` when Redis
+    /// did not answer.
+    async fn lease_slots(&self, want: u32) -> Option<u32> {
+        let name = self.department.as_str();
+        let keys = [
+            self.coordination.key(&format!("in_flight:{name}")),
+            self.coordination.key(&format!("in_flight:{name}:until")),
+        ];
+        let ttl = self.coordination.settings().permit_ttl.as_millis() as u64;
+        let args = [
+            self.coordination.instance().to_owned(),
+            want.to_string(),
+            self.capacity.to_string(),
+            ttl.to_string(),
+        ];
+        let granted: u32 = self
+            .coordination
+            .run(&scripts::LEASE_IN_FLIGHT, &keys, &args)
+            .await?;
+        self.lock_slots().held = granted;
+        Some(granted)
+    }
+
+    async fn take_rate(&self, deadline: Instant) -> Option<()> {
+        let Some(rate) = self.rate else {
+            return Some(());
+        };
+        loop {
+            let mode = self.coordination.mode();
+            if mode == Mode::Off {
+                return self.pace(self.rate_per_sec, deadline).await;
+            }
+            let mut leased = self.leased.lock().await;
+            let now = Instant::now();
+            if leased.left > 0 && now < leased.until {
+                leased.left -= 1;
+                return Some(());
+            }
+            if let Some(until) = leased.spent_until.filter(|until| now < *until) {
+                drop(leased);
+                if until > deadline {
+                    tokio::time::sleep_until(deadline).await;
+                    return None;
+                }
+                tokio::time::sleep_until(until).await;
+                continue;
+            }
+            match self.lease_rate(rate).await {
+                Some((granted, left_in_slice)) => {
+                    leased.until = now + left_in_slice;
+                    if granted > 0 {
+                        leased.left = granted - 1;
+                        leased.spent_until = None;
+                        return Some(());
+                    }
+                    leased.left = 0;
+                    leased.spent_until = Some(leased.until);
+                }
+                None => {
+                    drop(leased);
+                    let share = rate_share(self.rate_per_sec, self.coordination.instances());
+                    return self.pace(share, deadline).await;
+                }
+            }
+        }
+    }
+
+    /// Leases calls of the current slice: `(granted, time left in the slice)`.
+    async fn lease_rate(&self, rate: RateSlice) -> Option<(u64, Duration)> {
+        let key = self
+            .coordination
+            .key(&format!("rate:{}", self.department.as_str()));
+        let args = [
+            rate.slice.as_millis() as u64,
+            rate.per_slice,
+            rate.chunk(self.coordination.instances()),
+        ];
+        let (granted, left_ms): (u64, u64) = self
+            .coordination
+            .run(&scripts::LEASE_RATE, &[key], &args)
+            .await?;
+        Some((granted, Duration::from_millis(left_ms)))
+    }
+
+    /// Paces calls locally at `per_sec`: each starts one interval after the one before.
+    async fn pace(&self, per_sec: f64, deadline: Instant) -> Option<()> {
+        let interval = Duration::from_secs_f64(1.0 / per_sec);
+        let start = {
+            let mut next = self.next_start.lock().unwrap_or_else(|e| e.into_inner());
+            let start = (*next).max(Instant::now());
+            *next = start + interval;
+            start
+        };
+        if start > deadline {
+            tokio::time::sleep_until(deadline).await;
+            return None;
+        }
+        tokio::time::sleep_until(start).await;
+        Some(())
+    }
+
+    fn lock_slots(&self) -> std::sync::MutexGuard<'_, Slots> {
+        self.slots.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+/// Renews the calls in flight this instance holds and gives back those it does not use,
+/// a few times per time-to-live, for as long as the budget exists.
+async fn renew(budget: Weak<Budget>) {
+    let period = match budget.upgrade() {
+        Some(b) => (b.coordination.settings().permit_ttl / 4).min(Duration::from_millis(500)),
+        None => return,
+    };
+    loop {
+        tokio::time::sleep(period).await;
+        let Some(budget) = budget.upgrade() else {
+            return;
+        };
+        if budget.coordination.mode() != Mode::Shared {
+            continue;
+        }
+        let _one_at_a_time = budget.leasing.lock().await;
+        let (in_use, held) = {
+            let slots = budget.lock_slots();
+            (slots.in_use, slots.held)
+        };
+        if held > 0 || in_use > 0 {
+            budget.lease_slots(in_use).await;
+        }
+    }
+}
