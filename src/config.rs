@@ -18,7 +18,7 @@ use crate::{
     auth::AuthSettings,
     coordination::CoordinationSettings,
     graphql::QueryLimits,
-    http::{DocumentsSettings, ServerSettings},
+    http::{DocumentsSettings, ServerSettings, quota::ClientLimitsSettings},
     policy::AccessSettings,
     screening::ScreeningSettings,
     settings_row::SettingRow,
@@ -44,6 +44,8 @@ pub struct Settings {
     /// The departmental systems: shared defaults and per-department overrides.
     #[serde(skip_serializing)]
     pub departments: DepartmentsSettings,
+    /// Requests per second and per day per subject and per client application, by role.
+    pub client_limits: ClientLimitsSettings,
     /// The Redis several instances share department budgets and client limits through.
     pub coordination: CoordinationSettings,
     /// Region-wide cross-department checks: schedule and share of the departments.
@@ -123,6 +125,7 @@ impl Settings {
             .or_else(|| self.audit.problem())
             .or_else(|| self.limits.problem())
             .or_else(|| self.coordination.problem())
+            .or_else(|| self.client_limits.problem())
             .or_else(|| self.screening.problem())
             .or_else(|| self.workflow.problem())
             .or_else(|| self.statistics.problem())

@@ -162,6 +162,10 @@ impl Application {
                 valid: settings.validate().is_ok(),
             },
             services,
+            quotas: Arc::new(http::quota::Quotas::new(
+                settings.client_limits.clone(),
+                coordination.clone(),
+            )),
             coordination,
         });
         let bind_error = |source| StartupError::Bind {

@@ -12,6 +12,7 @@ pub mod metrics;
 mod negotiate;
 mod observe;
 mod problem;
+pub mod quota;
 mod settings;
 mod sse;
 mod state;

@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use super::{ServerSettings, documents::Documents, metrics::Metrics};
+use super::{ServerSettings, documents::Documents, metrics::Metrics, quota::Quotas};
 use crate::{
     auth::JwtVerifier,
     coordination::Coordination,
@@ -20,6 +20,8 @@ pub struct AppState {
     pub settings: HttpSettings,
     /// The Redis shared with the other instances (its mode is part of readiness).
     pub coordination: Coordination,
+    /// Per-client limits, counted with the other instances.
+    pub quotas: std::sync::Arc<Quotas>,
 }
 
 /// The settings the HTTP surface reads while it serves.

@@ -4,12 +4,19 @@
 //! slice, not per call) and calls in flight in small blocks held under a time-to-live,
 //! renewed while held and given back when idle. When Redis does not answer, each
 //! instance keeps to its share (budget ÷ `coordination.instances`) and keeps serving.
+//!
+//! Interactive requests come first: background work (screening, sync) takes a place in
+//! flight only while no request waits for one, so it uses what requests leave idle and
+//! hands each place back to a waiting request as soon as its call ends.
 
 mod lease;
 mod scripts;
 
 use std::{
-    sync::{Arc, Mutex, Weak},
+    sync::{
+        Arc, Mutex, Weak,
+        atomic::{AtomicU32, Ordering},
+    },
     time::Duration,
 };
 
@@ -31,6 +38,8 @@ pub(crate) struct Budget {
     capacity: u32,
     slots: Mutex<Slots>,
     freed: Notify,
+    /// Interactive calls waiting for a place: background work waits while any do.
+    requests_waiting: AtomicU32,
     /// One lease of calls in flight asked for at a time.
     leasing: tokio::sync::Mutex<()>,
     /// The slice of the rate leased now (shared mode).
@@ -63,7 +72,8 @@ impl Drop for Permit<'_> {
     fn drop(&mut self) {
         if let Some(budget) = self.budget {
             budget.lock_slots().in_use -= 1;
-            budget.freed.notify_one();
+            // Every waiter looks: a waiting request takes the place before background work.
+            budget.freed.notify_waiters();
         }
     }
 }
@@ -96,6 +106,7 @@ impl Budget {
             capacity,
             slots: Mutex::new(Slots::default()),
             freed: Notify::new(),
+            requests_waiting: AtomicU32::new(0),
             leasing: tokio::sync::Mutex::new(()),
             leased: tokio::sync::Mutex::new(Leased {
                 left: 0,
@@ -113,13 +124,23 @@ impl Budget {
 
     /// Waits (until `deadline` at most) for a place among the calls in flight and the
     /// call's turn within the rate; `None` when the deadline comes first.
-    pub(crate) async fn admit(&self, deadline: Instant) -> Option<Permit<'_>> {
-        let permit = self.take_slot(deadline).await?;
+    pub(crate) async fn admit(&self, deadline: Instant, background: bool) -> Option<Permit<'_>> {
+        let permit = if background {
+            self.take_slot(deadline, true).await?
+        } else {
+            self.requests_waiting.fetch_add(1, Ordering::SeqCst);
+            let permit = self.take_slot(deadline, false).await;
+            self.requests_waiting.fetch_sub(1, Ordering::SeqCst);
+            if self.requests_waiting.load(Ordering::SeqCst) == 0 {
+                self.freed.notify_waiters();
+            }
+            permit?
+        };
         self.take_rate(deadline).await?;
         Some(permit)
     }
 
-    async fn take_slot(&self, deadline: Instant) -> Option<Permit<'_>> {
+    async fn take_slot(&self, deadline: Instant, background: bool) -> Option<Permit<'_>> {
         if self.capacity == 0 {
             return Some(Permit { budget: None });
         }
@@ -134,14 +155,15 @@ impl Budget {
                 Mode::Alone { .. } => in_flight_share(self.capacity, self.coordination.instances()),
                 Mode::Shared => self.lock_slots().held,
             };
-            {
+            let yields = background && self.requests_waiting.load(Ordering::SeqCst) > 0;
+            if !yields {
                 let mut slots = self.lock_slots();
                 if slots.in_use < limit.min(self.capacity) {
                     slots.in_use += 1;
                     return Some(Permit { budget: Some(self) });
                 }
             }
-            if mode != Mode::Off && self.lease_more_slots().await {
+            if !yields && mode != Mode::Off && self.lease_more_slots().await {
                 continue;
             }
             let now = Instant::now();
@@ -301,5 +323,87 @@ async fn renew(budget: Weak<Budget>) {
         if held > 0 || in_use > 0 {
             budget.lease_slots(in_use).await;
         }
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+    use crate::coordination::CoordinationSettings;
+
+    fn soon(ms: u64) -> Instant {
+        Instant::now() + Duration::from_millis(ms)
+    }
+
+    #[tokio::test]
+    async fn alone_a_budget_never_admits_more_than_its_capacity() {
+        let budget = Budget::new(Department::CivilAffairs, 0.0, 2, Coordination::off());
+        let a = budget.admit(soon(50), false).await;
+        let b = budget.admit(soon(50), true).await;
+        assert!(a.is_some() && b.is_some());
+        assert!(budget.admit(soon(30), false).await.is_none());
+        drop(a);
+        assert!(budget.admit(soon(30), false).await.is_some());
+    }
+
+    #[tokio::test]
+    async fn a_waiting_request_goes_before_background_work() {
+        let budget = Budget::new(Department::SocialSecurity, 0.0, 1, Coordination::off());
+        let held = budget.admit(soon(50), true).await;
+        assert!(held.is_some());
+        let order = Mutex::new(Vec::new());
+        let background = async {
+            let permit = budget.admit(soon(2_000), true).await;
+            order.lock().unwrap().push("background");
+            tokio::time::sleep(Duration::from_millis(5)).await;
+            drop(permit);
+        };
+        let request = async {
+            // The request arrives after the background call began to wait.
+            tokio::time::sleep(Duration::from_millis(10)).await;
+            let permit = budget.admit(soon(2_000), false).await;
+            order.lock().unwrap().push("request");
+            tokio::time::sleep(Duration::from_millis(5)).await;
+            drop(permit);
+        };
+        let release = async {
+            tokio::time::sleep(Duration::from_millis(30)).await;
+            drop(held);
+        };
+        tokio::join!(background, request, release);
+        assert_eq!(*order.lock().unwrap(), ["request", "background"]);
+    }
+
+    #[tokio::test]
+    async fn without_redis_an_instance_keeps_to_its_share() {
+        let settings = CoordinationSettings {
+            // Nothing listens on port 1.
+            url: "redis://127.0.0.1:1/0".into(),
+            instances: 2,
+            ..CoordinationSettings::default()
+        };
+        let coordination = Coordination::new(&settings).unwrap();
+        let budget = Budget::new(Department::MedicalInsurance, 0.0, 4, coordination.clone());
+        let first = budget.admit(soon(1_000), false).await;
+        assert!(first.is_some());
+        assert!(matches!(coordination.mode(), Mode::Alone { .. }));
+        let second = budget.admit(soon(50), false).await;
+        assert!(second.is_some());
+        assert!(
+            budget.admit(soon(50), false).await.is_none(),
+            "two of four: the share of one instance of two"
+        );
+    }
+
+    #[tokio::test]
+    async fn alone_the_rate_is_paced_locally() {
+        let budget = Budget::new(Department::CivilAffairs, 100.0, 0, Coordination::off());
+        let started = Instant::now();
+        for _ in 0..6 {
+            assert!(budget.admit(soon(1_000), false).await.is_some());
+        }
+        // Six starts 10 ms apart: the last 50 ms after the first.
+        assert!(started.elapsed() >= Duration::from_millis(50));
     }
 }

@@ -221,7 +221,7 @@ impl Upstream {
             return Err(AdapterError::CircuitOpen { department });
         };
         let deadline = tokio::time::Instant::now() + ctx.remaining();
-        let Some(_place) = self.budget.admit(deadline).await else {
+        let Some(_place) = self.budget.admit(deadline, ctx.background).await else {
             // Waiting for the budget used up the deadline; the department was not asked.
             return Err(timeout);
         };
