@@ -7,10 +7,8 @@
 
 mod settings;
 
-use std::{
-    sync::{Arc, Mutex},
-    time::{Duration, Instant},
-};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use redis::{
     FromRedisValue, Script, ToRedisArgs,

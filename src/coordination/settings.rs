@@ -140,6 +140,18 @@ impl CoordinationSettings {
                  instance's return after it)",
             ),
             SettingRow::new(
+                "coordination.timeout",
+                "CUNHUB_COORDINATION_TIMEOUT",
+                duration(self.timeout),
+                "longest wait for one Redis answer before the instance counts alone",
+            ),
+            SettingRow::new(
+                "coordination.retry_after",
+                "CUNHUB_COORDINATION_RETRY_AFTER",
+                duration(self.retry_after),
+                "how long an instance that lost Redis counts alone before it asks again",
+            ),
+            SettingRow::new(
                 "coordination.key_prefix",
                 "CUNHUB_COORDINATION_KEY_PREFIX",
                 code(&self.key_prefix),
