@@ -39,7 +39,7 @@ async fn run() {
             .people
             .iter()
             .take(200)
-            .map(|p| p.id_number.clone())
+            .map(|p| p.id_number)
             .collect(),
     );
     let mut settings = DepartmentsSettings::default();
