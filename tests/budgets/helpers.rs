@@ -30,7 +30,69 @@ pub struct Hub {
 pub struct Pair {
     pub hubs: [Hub; 2],
     pub cluster: SimCluster,
+    _database: TestDatabase,
+}
+
+/// SQLite in a directory of the test's own, or a PostgreSQL database of its own when
+/// `CUNHUB_TEST_DATABASE_URL` names the server (dropped afterwards).
+struct TestDatabase {
+    url: String,
+    postgres: Option<(String, String)>,
     _dir: tempfile::TempDir,
+}
+
+impl TestDatabase {
+    async fn create() -> Self {
+        use sea_orm::ConnectionTrait;
+        let dir = tempfile::tempdir().unwrap();
+        match std::env::var("CUNHUB_TEST_DATABASE_URL") {
+            Ok(admin_url) if !admin_url.is_empty() => {
+                let name = format!("cunhub_test_{}", uuid::Uuid::new_v4().simple());
+                let admin = sea_orm::Database::connect(&admin_url).await.unwrap();
+                admin
+                    .execute_unprepared(&format!("CREATE DATABASE {name}"))
+                    .await
+                    .unwrap();
+                admin.close().await.ok();
+                let (base, _) = admin_url.rsplit_once('/').unwrap();
+                Self {
+                    url: format!("{base}/{name}"),
+                    postgres: Some((admin_url, name)),
+                    _dir: dir,
+                }
+            }
+            _ => Self {
+                url: format!("sqlite://{}?mode=rwc", dir.path().join("hub.db").display()),
+                postgres: None,
+                _dir: dir,
+            },
+        }
+    }
+}
+
+impl Drop for TestDatabase {
+    fn drop(&mut self) {
+        use sea_orm::ConnectionTrait;
+        let Some((admin_url, name)) = self.postgres.take() else {
+            return;
+        };
+        // Drop runs inside the test's runtime; the cleanup needs one of its own.
+        let cleanup = std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap();
+            runtime.block_on(async {
+                if let Ok(admin) = sea_orm::Database::connect(&admin_url).await {
+                    let _ = admin
+                        .execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                        .await;
+                    admin.close().await.ok();
+                }
+            });
+        });
+        let _ = cleanup.join();
+    }
 }
 
 /// A key prefix no other test uses.
@@ -46,13 +108,13 @@ pub async fn spawn_pair(per_village: u32, customize: impl FnOnce(&mut Settings))
     let cluster = SimCluster::start(SimOptions::new(generation))
         .await
         .unwrap();
-    let dir = tempfile::tempdir().unwrap();
+    let database = TestDatabase::create().await;
     let mut settings = Settings::default();
     settings.server.bind = "127.0.0.1:0".into();
     settings.server.metrics_bind = "127.0.0.1:0".into();
     settings.server.workers = 1;
     settings.server.shutdown_timeout = Duration::from_secs(1);
-    settings.database.url = format!("sqlite://{}?mode=rwc", dir.path().join("hub.db").display());
+    settings.database.url = database.url.clone();
     settings.database.max_connections = 4;
     cluster.configure(&mut settings.departments);
     settings.departments.medical_insurance.division = Some("220122".into());
@@ -87,7 +149,7 @@ pub async fn spawn_pair(per_village: u32, customize: impl FnOnce(&mut Settings))
     Pair {
         hubs,
         cluster,
-        _dir: dir,
+        _database: database,
     }
 }
 

@@ -316,11 +316,14 @@ async fn renew(budget: Weak<Budget>) {
             continue;
         }
         let _one_at_a_time = budget.leasing.lock().await;
-        let (in_use, held) = {
-            let slots = budget.lock_slots();
-            (slots.in_use, slots.held)
+        // Spare places stop being handed out before Redis hears they are given back.
+        let in_use = {
+            let mut slots = budget.lock_slots();
+            let idle = slots.held == 0 && slots.in_use == 0;
+            slots.held = slots.in_use;
+            (!idle).then_some(slots.in_use)
         };
-        if held > 0 || in_use > 0 {
+        if let Some(in_use) = in_use {
             budget.lease_slots(in_use).await;
         }
     }
