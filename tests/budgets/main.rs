@@ -313,3 +313,62 @@ async fn next(socket: &mut Socket) -> serde_json::Value {
         }
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_places_of_an_instance_that_died_return_after_their_time_to_live() {
+    use cunhub::{
+        adapters::{AdapterError, CallContext, Departments},
+        coordination::Coordination,
+    };
+    let pair = spawn_pair(2, |s| {
+        s.departments.medical_insurance.max_in_flight = Some(2);
+        s.departments.defaults.cache_ttl = Duration::from_millis(1);
+        s.departments.defaults.retries = 0;
+        s.coordination.permit_ttl = Duration::from_secs(1);
+    })
+    .await;
+    let settings = &pair.hubs[0].settings;
+    let person = pair.cluster.population.people[0].id_number;
+    let medical = pair.cluster.knobs(Department::MedicalInsurance).unwrap();
+    medical.patch(&json!({ "latency_ms": 3_000 })).unwrap();
+    // An instance takes both places, then dies: no renewal, nothing given back.
+    let doomed = std::sync::Arc::new(
+        Departments::with_coordination(
+            &settings.departments,
+            &Coordination::new(&settings.coordination).unwrap(),
+        )
+        .unwrap(),
+    );
+    let calls: Vec<_> = (0..2)
+        .map(|_| {
+            let doomed = doomed.clone();
+            tokio::spawn(async move {
+                let ctx = CallContext::new(Duration::from_secs(10));
+                doomed.medical.person(&person, &ctx).await
+            })
+        })
+        .collect();
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    for call in &calls {
+        call.abort();
+    }
+    drop(doomed);
+    medical.patch(&json!({ "latency_ms": 0 })).unwrap();
+    let survivor = Departments::with_coordination(
+        &settings.departments,
+        &Coordination::new(&settings.coordination).unwrap(),
+    )
+    .unwrap();
+    let quick = CallContext::new(Duration::from_millis(200));
+    assert!(matches!(
+        survivor.medical.person(&person, &quick).await,
+        Err(AdapterError::Timeout { .. })
+    ));
+    let started = std::time::Instant::now();
+    let patient = CallContext::new(Duration::from_secs(5));
+    assert!(survivor.medical.person(&person, &patient).await.is_ok());
+    assert!(
+        started.elapsed() >= Duration::from_millis(300),
+        "waited for the lease to lapse"
+    );
+}
