@@ -2,7 +2,9 @@
 //! lookups against the simulator with the budget (16 calls in flight, 20,000 a second)
 //! counted in the process, leased from Redis as two instances would, and counted alone
 //! after Redis is lost. Reports the time per call and the Redis round trips per 1,000
-//! calls. Needs Redis on 127.0.0.1:6379. Run with `cargo bench --bench budget_cost`.
+//! calls; then what counting one request against a client's limits costs, in the process
+//! and in Redis (one round trip per request). Needs Redis on 127.0.0.1:6379. Run with
+//! `cargo bench --bench budget_cost`.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
@@ -95,6 +97,61 @@ async fn run() {
             common::pct(&times, 50.0),
             common::pct(&times, 99.0),
             scripts as f64 * 1000.0 / CALLS as f64,
+        );
+    }
+    client_limits(&shared).await;
+}
+
+/// One request counted against a subject's and an application's limits (four windows).
+async fn client_limits(shared: &CoordinationSettings) {
+    use cunhub::{
+        auth::{Principal, Role},
+        http::quota::{ClientLimitsSettings, Quotas, RoleLimits},
+    };
+    let mut limits = ClientLimitsSettings::default();
+    limits.0.insert(
+        "village_assistant".into(),
+        RoleLimits {
+            subject_per_second: u32::MAX,
+            subject_per_day: u32::MAX,
+            client_per_second: u32::MAX,
+            client_per_day: u32::MAX,
+        },
+    );
+    let principal = Principal {
+        subject: "bench".into(),
+        role: Role::VillageAssistant,
+        region: RegionCode::parse("220122101201").unwrap(),
+        department: None,
+        id_number: None,
+        client: Some("village-app".into()),
+    };
+    println!("one request counted against its client limits (4 windows), 16 at a time:");
+    for (label, coordination) in [
+        ("in the process (no Redis)", Coordination::off()),
+        ("in Redis (shared)", Coordination::new(shared).unwrap()),
+    ] {
+        let quotas = Arc::new(Quotas::new(limits.clone(), coordination));
+        let n = 20_000;
+        let started = Instant::now();
+        let mut tasks = Vec::new();
+        for _ in 0..AT_ONCE {
+            let quotas = quotas.clone();
+            let principal = principal.clone();
+            tasks.push(tokio::spawn(async move {
+                for _ in 0..n / AT_ONCE {
+                    assert!(quotas.count(Some(&principal)).await.unwrap().admitted);
+                }
+            }));
+        }
+        for task in tasks {
+            task.await.unwrap();
+        }
+        let elapsed = started.elapsed();
+        println!(
+            "{label:<44} {:>10.1} µs each, {:>8.0} requests/s",
+            elapsed.as_secs_f64() * 1e6 / n as f64,
+            n as f64 / elapsed.as_secs_f64()
         );
     }
 }

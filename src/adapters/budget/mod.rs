@@ -37,7 +37,9 @@ pub(crate) struct Budget {
     /// Calls in flight for the whole hub (0: unbounded).
     capacity: u32,
     slots: Mutex<Slots>,
-    freed: Notify,
+    /// Wakes the longest-waiting request, or background call, when a place frees.
+    freed_requests: Notify,
+    freed_background: Notify,
     /// Interactive calls waiting for a place: background work waits while any do.
     requests_waiting: AtomicU32,
     /// One lease of calls in flight asked for at a time.
@@ -72,8 +74,7 @@ impl Drop for Permit<'_> {
     fn drop(&mut self) {
         if let Some(budget) = self.budget {
             budget.lock_slots().in_use -= 1;
-            // Every waiter looks: a waiting request takes the place before background work.
-            budget.freed.notify_waiters();
+            budget.wake_next();
         }
     }
 }
@@ -105,7 +106,8 @@ impl Budget {
             rate_per_sec,
             capacity,
             slots: Mutex::new(Slots::default()),
-            freed: Notify::new(),
+            freed_requests: Notify::new(),
+            freed_background: Notify::new(),
             requests_waiting: AtomicU32::new(0),
             leasing: tokio::sync::Mutex::new(()),
             leased: tokio::sync::Mutex::new(Leased {
@@ -130,9 +132,9 @@ impl Budget {
         } else {
             self.requests_waiting.fetch_add(1, Ordering::SeqCst);
             let permit = self.take_slot(deadline, false).await;
-            self.requests_waiting.fetch_sub(1, Ordering::SeqCst);
-            if self.requests_waiting.load(Ordering::SeqCst) == 0 {
-                self.freed.notify_waiters();
+            if self.requests_waiting.fetch_sub(1, Ordering::SeqCst) == 1 {
+                // The last request is through: background work may look again.
+                self.freed_background.notify_one();
             }
             permit?
         };
@@ -146,7 +148,11 @@ impl Budget {
         }
         let poll = self.coordination.settings().lease_slice;
         loop {
-            let freed = self.freed.notified();
+            let freed = if background {
+                self.freed_background.notified()
+            } else {
+                self.freed_requests.notified()
+            };
             tokio::pin!(freed);
             freed.as_mut().enable();
             let mode = self.coordination.mode();
@@ -160,6 +166,12 @@ impl Budget {
                 let mut slots = self.lock_slots();
                 if slots.in_use < limit.min(self.capacity) {
                     slots.in_use += 1;
+                    let more = slots.in_use < limit.min(self.capacity);
+                    drop(slots);
+                    if more {
+                        // Places are left: the next waiter need not wait for a release.
+                        self.wake_next();
+                    }
                     return Some(Permit { budget: Some(self) });
                 }
             }
@@ -291,8 +303,22 @@ impl Budget {
             tokio::time::sleep_until(deadline).await;
             return None;
         }
-        tokio::time::sleep_until(start).await;
+        // The timer's granularity is a millisecond: a start due sooner goes at once (the
+        // rate holds over any stretch, give or take a millisecond's calls).
+        if start > Instant::now() + Duration::from_millis(1) {
+            tokio::time::sleep_until(start).await;
+        }
         Some(())
+    }
+
+    /// Wakes one waiter, in the order they came: a request if any waits, else background
+    /// work.
+    fn wake_next(&self) {
+        if self.requests_waiting.load(Ordering::SeqCst) > 0 {
+            self.freed_requests.notify_one();
+        } else {
+            self.freed_background.notify_one();
+        }
     }
 
     fn lock_slots(&self) -> std::sync::MutexGuard<'_, Slots> {
