@@ -16,8 +16,9 @@ use crate::{
     adapters::settings::DepartmentsSettings,
     audit::AuditSettings,
     auth::AuthSettings,
+    coordination::CoordinationSettings,
     graphql::QueryLimits,
-    http::{DocumentsSettings, ServerSettings},
+    http::{DocumentsSettings, ServerSettings, quota::ClientLimitsSettings},
     policy::AccessSettings,
     screening::ScreeningSettings,
     settings_row::SettingRow,
@@ -43,6 +44,10 @@ pub struct Settings {
     /// The departmental systems: shared defaults and per-department overrides.
     #[serde(skip_serializing)]
     pub departments: DepartmentsSettings,
+    /// Requests per second and per day per subject and per client application, by role.
+    pub client_limits: ClientLimitsSettings,
+    /// The Redis several instances share department budgets and client limits through.
+    pub coordination: CoordinationSettings,
     /// Region-wide cross-department checks: schedule and share of the departments.
     pub screening: ScreeningSettings,
     /// Service-request deadlines and escalation.
@@ -119,6 +124,8 @@ impl Settings {
             .or_else(|| self.auth.problem())
             .or_else(|| self.audit.problem())
             .or_else(|| self.limits.problem())
+            .or_else(|| self.coordination.problem())
+            .or_else(|| self.client_limits.problem())
             .or_else(|| self.screening.problem())
             .or_else(|| self.workflow.problem())
             .or_else(|| self.statistics.problem())
@@ -160,6 +167,7 @@ impl Settings {
             self.access.rows(),
             self.privacy.rows(),
             self.departments.rows(),
+            self.coordination.rows(),
             self.screening.rows(),
             self.workflow.rows(),
             self.statistics.rows(),

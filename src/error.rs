@@ -51,11 +51,12 @@ pub enum ErrorCode {
     PersistedQueryNotFound,
     PersistedQueryNotSupported,
     PersistedQueryNotInList,
+    RateLimited,
 }
 
 impl ErrorCode {
     /// Every code, for the message catalogue and its tests.
-    pub const ALL: [ErrorCode; 34] = [
+    pub const ALL: [ErrorCode; 35] = [
         Self::InvalidRegionCode,
         Self::InvalidCursor,
         Self::BadUserInput,
@@ -90,6 +91,7 @@ impl ErrorCode {
         Self::PersistedQueryNotFound,
         Self::PersistedQueryNotSupported,
         Self::PersistedQueryNotInList,
+        Self::RateLimited,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -128,6 +130,7 @@ impl ErrorCode {
             Self::PersistedQueryNotFound => "PERSISTED_QUERY_NOT_FOUND",
             Self::PersistedQueryNotSupported => "PERSISTED_QUERY_NOT_SUPPORTED",
             Self::PersistedQueryNotInList => "PERSISTED_QUERY_NOT_IN_LIST",
+            Self::RateLimited => "RATE_LIMITED",
         }
     }
 }

@@ -13,6 +13,7 @@ use crate::{
     audit::{self, AuditLog, CheckpointKey, CheckpointKeyError},
     auth::{AuthError, JwtVerifier},
     config::Settings,
+    coordination::{Coordination, CoordinationError},
     graphql::{Services, build_schema},
     http::{self, AppState, HttpSettings, metrics::Metrics},
     policy::{Policy, PolicyError},
@@ -44,6 +45,8 @@ pub enum StartupError {
     Policy(#[from] PolicyError),
     #[error("departments: {0}")]
     Departments(#[from] BuildError),
+    #[error(transparent)]
+    Coordination(#[from] CoordinationError),
     #[error("metrics: {0}")]
     Metrics(#[from] prometheus::Error),
     #[error(transparent)]
@@ -152,12 +155,16 @@ impl Application {
         );
         // Changes committed through other instances reach this one's subscribers.
         tokio::spawn(workflow::relay::run(workflow.clone()));
+        let coordination = Coordination::new(&settings.coordination)?;
         let services = Services {
             audit: AuditLog::spawn(db.clone()),
             db: db.clone(),
             limits: Arc::new(settings.limits.clone()),
             vault: Arc::new(vault),
-            departments: Arc::new(Departments::new(&settings.departments)?),
+            departments: Arc::new(Departments::with_coordination(
+                &settings.departments,
+                &coordination,
+            )?),
             policy,
             request_deadline: settings.server.request_deadline,
             elderly_age: settings.screening.elderly_age,
@@ -176,6 +183,7 @@ impl Application {
         let drain = http::Drain::default();
         let scope_levels = services.policy.scope_levels().clone();
         services.departments.register_metrics(metrics.registry())?;
+        coordination.register_metrics(metrics.registry())?;
         let state = web::Data::new(AppState {
             schema: build_schema(services.clone(), settings.server.suggestions),
             verifier: JwtVerifier::from_settings(&settings.auth)?.with_scope_levels(scope_levels),
@@ -188,6 +196,11 @@ impl Application {
             },
             services,
             drain: drain.clone(),
+            quotas: Arc::new(http::quota::Quotas::new(
+                settings.client_limits.clone(),
+                coordination.clone(),
+            )),
+            coordination,
         });
         let bind_error = |source| StartupError::Bind {
             address: settings.server.bind.clone(),

@@ -10,6 +10,9 @@ pub struct CallContext {
     pub deadline: Instant,
     /// Sent to the department as `X-Request-Id`, and recorded in the call's span.
     pub request_id: String,
+    /// Background work (screening, sync): it uses what interactive requests leave idle
+    /// of a department's calls in flight and lets a waiting request go first.
+    pub background: bool,
 }
 
 impl CallContext {
@@ -18,6 +21,15 @@ impl CallContext {
         Self {
             deadline: Instant::now() + budget,
             request_id: request_id.into(),
+            background: false,
+        }
+    }
+
+    /// The same context, for background work.
+    pub fn in_background(self) -> Self {
+        Self {
+            background: true,
+            ..self
         }
     }
 

@@ -20,7 +20,7 @@ use super::social::SocialAdapter;
 use super::upstream::health::DepartmentHealth;
 use super::upstream::metrics::HealthCollector;
 use super::upstream::{Upstream, build_client};
-use crate::domain::Department;
+use crate::{coordination::Coordination, domain::Department};
 
 /// Why the adapters could not be built.
 #[derive(Debug, thiserror::Error)]
@@ -69,6 +69,15 @@ impl Departments {
     /// Builds the adapters (one pooled client per department) after validating the
     /// settings. Call within the tokio runtime that will use them.
     pub fn new(settings: &DepartmentsSettings) -> Result<Self, BuildError> {
+        Self::with_coordination(settings, &Coordination::off())
+    }
+
+    /// Builds the adapters whose budgets (calls a second, calls in flight) are shared
+    /// with the other instances through `coordination`.
+    pub fn with_coordination(
+        settings: &DepartmentsSettings,
+        coordination: &Coordination,
+    ) -> Result<Self, BuildError> {
         settings.validate()?;
         let defaults = &settings.defaults;
         let upstream = |department, dept: &super::settings::DepartmentSettings| {
@@ -87,6 +96,7 @@ impl Departments {
                 client,
                 &dept.base_url,
                 tuning,
+                coordination,
             )))
         };
         let medical = upstream(Department::MedicalInsurance, &settings.medical_insurance)?;
@@ -99,7 +109,7 @@ impl Departments {
             civil.clone(),
             police.clone(),
         ];
-        let declared = declared_systems(settings, &mut upstreams)?;
+        let declared = declared_systems(settings, &mut upstreams, coordination)?;
         // One adapter answers both of social security's capabilities (one API key, one
         // pool of calls).
         let social = Arc::new(SocialAdapter::new(
@@ -144,6 +154,7 @@ impl Departments {
 fn declared_systems(
     settings: &DepartmentsSettings,
     upstreams: &mut Vec<Arc<Upstream>>,
+    coordination: &Coordination,
 ) -> Result<DeclaredSystems, BuildError> {
     let definitions =
         load_definitions(settings.definitions_dir.as_deref()).map_err(BuildError::Definitions)?;
@@ -170,7 +181,13 @@ fn declared_systems(
         } else {
             own.base_url.clone()
         };
-        let upstream = Arc::new(Upstream::new(department, client, &base_url, tuning));
+        let upstream = Arc::new(Upstream::new(
+            department,
+            client,
+            &base_url,
+            tuning,
+            coordination,
+        ));
         if !upstreams.iter().any(|u| u.department == department) {
             upstreams.push(upstream.clone());
         }

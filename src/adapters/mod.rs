@@ -10,6 +10,7 @@
 //! [`CallContext`] (the request's deadline and id), and read each answer's freshness
 //! from [`Fresh`].
 
+pub(crate) mod budget;
 pub mod capabilities;
 pub mod civil;
 pub mod context;

@@ -9,7 +9,8 @@
 //! [departments.medical_insurance]
 //! base_url = "http://10.1.2.3:8080"
 //! sender_code = "H22000000001"
-//! max_in_flight = 16
+//! max_in_flight = 16          # for the whole hub, however many instances serve
+//! rate_per_sec = 200          # likewise
 //!
 //! [departments.social_security]
 //! base_url = "http://10.1.2.4"
@@ -112,8 +113,10 @@ pub struct Tuning {
     /// How long an open circuit waits before one probe call.
     #[serde(with = "humantime_serde")]
     pub breaker_cooldown: Duration,
-    /// Calls in flight to the department at most (0: unbounded).
+    /// Calls in flight to the department at most, for the whole hub (0: unbounded).
     pub max_in_flight: u32,
+    /// Calls a second the department allows, for the whole hub (0: no cap).
+    pub rate_per_sec: u32,
     /// How long an answer is served from the cache as fresh.
     #[serde(with = "humantime_serde")]
     pub cache_ttl: Duration,
@@ -135,6 +138,7 @@ impl Default for Tuning {
             breaker_failures: 5,
             breaker_cooldown: Duration::from_secs(10),
             max_in_flight: 0,
+            rate_per_sec: 0,
             cache_ttl: Duration::from_secs(60),
             stale_for: Duration::from_secs(3600),
             cache_capacity: 50_000,
@@ -181,6 +185,8 @@ pub struct DepartmentSettings {
     pub breaker_cooldown: Option<Duration>,
     /// Medical insurance defaults to 16, the platform's own limit.
     pub max_in_flight: Option<u32>,
+    /// Calls a second the department allows the hub (no cap unless set).
+    pub rate_per_sec: Option<u32>,
     #[serde(with = "humantime_serde")]
     pub cache_ttl: Option<Duration>,
     #[serde(with = "humantime_serde")]
@@ -208,6 +214,7 @@ impl DepartmentSettings {
             breaker_failures: self.breaker_failures.unwrap_or(defaults.breaker_failures),
             breaker_cooldown: self.breaker_cooldown.unwrap_or(defaults.breaker_cooldown),
             max_in_flight: self.max_in_flight.unwrap_or(defaults.max_in_flight),
+            rate_per_sec: self.rate_per_sec.unwrap_or(defaults.rate_per_sec),
             cache_ttl: self.cache_ttl.unwrap_or(defaults.cache_ttl),
             stale_for: self.stale_for.unwrap_or(defaults.stale_for),
             cache_capacity: self.cache_capacity.unwrap_or(defaults.cache_capacity),

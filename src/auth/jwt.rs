@@ -92,6 +92,12 @@ pub struct Claims {
     pub dept: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id_number: Option<String>,
+    /// The authorized party (OpenID Connect): the client application.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub azp: Option<String>,
+    /// The client application as RFC 9068 access tokens name it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_id: Option<String>,
     // The registered claims are checked by the validation (which names a missing one);
     // they are optional here only so that a missing one is reported as such.
     #[serde(default)]
@@ -375,6 +381,10 @@ fn principal_from(claims: Claims) -> Result<Principal, AuthError> {
         region,
         department,
         id_number: claims.id_number,
+        client: claims
+            .azp
+            .or(claims.client_id)
+            .filter(|c| !c.trim().is_empty()),
     })
 }
 
@@ -393,6 +403,23 @@ pub struct TokenRequest {
 pub fn mint_development_token(
     settings: &AuthSettings,
     request: &TokenRequest,
+) -> Result<String, AuthError> {
+    mint(settings, request, None)
+}
+
+/// Signs a development token issued to the client application `client` (its `azp`).
+pub fn mint_development_token_for_client(
+    settings: &AuthSettings,
+    request: &TokenRequest,
+    client: &str,
+) -> Result<String, AuthError> {
+    mint(settings, request, Some(client.to_owned()))
+}
+
+fn mint(
+    settings: &AuthSettings,
+    request: &TokenRequest,
+    client: Option<String>,
 ) -> Result<String, AuthError> {
     if request.role.needs_department() && request.department.is_none() {
         return Err(AuthError::MissingClaim("dept"));
@@ -416,6 +443,8 @@ pub fn mint_development_token(
         region: request.region.to_string(),
         dept: request.department.map(|d| d.as_str().to_owned()),
         id_number: request.id_number.clone(),
+        azp: client,
+        client_id: None,
         iss: Some(settings.issuer.clone()),
         aud: Some(serde_json::Value::String(settings.audience.clone())),
         exp: Some(now + request.ttl.as_secs()),
@@ -485,6 +514,8 @@ mod tests {
             region: "22".into(),
             dept: None,
             id_number: None,
+            azp: None,
+            client_id: None,
             iss: None,
             aud: None,
             exp: None,
@@ -542,6 +573,7 @@ mod tests {
             region: RegionCode::parse("22").unwrap_or_else(|e| panic!("{e}")),
             department: None,
             id_number: Some("220122195603020017".into()),
+            client: None,
         };
         assert!(!format!("{principal:?}").contains("220122195603020017"));
     }

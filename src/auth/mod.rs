@@ -9,6 +9,7 @@ mod settings;
 
 pub use jwt::{
     AuthError, Claims, JwtVerifier, TokenRequest, VerifiedToken, mint_development_token,
+    mint_development_token_for_client,
 };
 pub use principal::{Principal, Role};
 pub use scope::{ScopeLevel, ScopeLevels};

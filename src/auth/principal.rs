@@ -78,6 +78,9 @@ pub struct Principal {
     pub department: Option<Department>,
     /// A resident's own ID number, verified by the identity provider. Never logged.
     pub id_number: Option<String>,
+    /// The client application the token was issued to (`azp`, else `client_id`): its
+    /// requests count against the role's per-client limits.
+    pub client: Option<String>,
 }
 
 // Written by hand so that the ID number never reaches a log line.
@@ -89,6 +92,7 @@ impl fmt::Debug for Principal {
             .field("region", &self.region)
             .field("department", &self.department)
             .field("id_number", &self.id_number.as_ref().map(|_| "[redacted]"))
+            .field("client", &self.client)
             .finish()
     }
 }

@@ -189,6 +189,10 @@ pub struct TokenArgs {
     /// The subject (user id); defaults to dev-ROLE.
     #[arg(long)]
     pub sub: Option<String>,
+    /// The client application the token is issued to (its `azp` claim), whose requests
+    /// count against the role's per-client limits.
+    #[arg(long)]
+    pub client: Option<String>,
     /// How long the token lives, e.g. 30m, 1h, 8h (at most `auth.max_token_lifetime`).
     #[arg(long, default_value = "1h", value_parser = humantime::parse_duration)]
     pub ttl: Duration,

@@ -5,6 +5,7 @@ use super::ScreenArgs;
 use crate::{
     adapters::Departments,
     config::Settings,
+    coordination::Coordination,
     domain::RegionCode,
     screening::{self, RunOptions, Screener},
     store::id_vault::IdVault,
@@ -22,7 +23,9 @@ async fn screen_region(settings: &Settings, args: ScreenArgs) -> Result<(), Stri
     let region = RegionCode::parse(&args.region).map_err(|e| format!("--region: {e}"))?;
     let db = super::prepared_database(settings).await?;
     let vault = IdVault::from_settings(&settings.privacy).map_err(|e| e.to_string())?;
-    let departments = Departments::new(&settings.departments).map_err(|e| e.to_string())?;
+    let coordination = Coordination::new(&settings.coordination).map_err(|e| e.to_string())?;
+    let departments = Departments::with_coordination(&settings.departments, &coordination)
+        .map_err(|e| e.to_string())?;
     let bar = super::progress_bar("{spinner} {pos}/{len} villages [{bar:40}] {msg} eta {eta}");
     let screener = Screener {
         db: &db,

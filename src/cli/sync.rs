@@ -2,8 +2,8 @@
 
 use super::SyncArgs;
 use crate::{
-    adapters::Departments, config::Settings, domain::RegionCode, store::id_vault::IdVault, sync,
-    telemetry,
+    adapters::Departments, config::Settings, coordination::Coordination, domain::RegionCode,
+    store::id_vault::IdVault, sync, telemetry,
 };
 
 pub async fn run(settings: Settings, args: SyncArgs) -> Result<(), String> {
@@ -17,7 +17,9 @@ async fn sync_region(settings: &Settings, args: SyncArgs) -> Result<(), String> 
     let region = RegionCode::parse(&args.region).map_err(|e| format!("--region: {e}"))?;
     let db = super::prepared_database(settings).await?;
     let vault = IdVault::from_settings(&settings.privacy).map_err(|e| e.to_string())?;
-    let departments = Departments::new(&settings.departments).map_err(|e| e.to_string())?;
+    let coordination = Coordination::new(&settings.coordination).map_err(|e| e.to_string())?;
+    let departments = Departments::with_coordination(&settings.departments, &coordination)
+        .map_err(|e| e.to_string())?;
     let bar = super::progress_bar("{spinner} {pos}/{len} residents [{bar:40}] {per_sec} eta {eta}");
     let report = sync::from_register(&db, &vault, &departments, &region, |seen, total| {
         if let Some(total) = total {

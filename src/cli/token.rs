@@ -2,7 +2,7 @@
 
 use super::TokenArgs;
 use crate::{
-    auth::{Role, TokenRequest, mint_development_token},
+    auth::{Role, TokenRequest, mint_development_token, mint_development_token_for_client},
     config::Settings,
     domain::{Department, RegionCode},
     policy::Policy,
@@ -34,7 +34,11 @@ pub fn run(settings: &Settings, args: TokenArgs) -> Result<(), String> {
         id_number: args.id_number,
         ttl: args.ttl,
     };
-    let token = mint_development_token(&settings.auth, &request).map_err(|e| e.to_string())?;
+    let token = match args.client.as_deref() {
+        Some(client) => mint_development_token_for_client(&settings.auth, &request, client),
+        None => mint_development_token(&settings.auth, &request),
+    }
+    .map_err(|e| e.to_string())?;
     println!("{token}");
     Ok(())
 }

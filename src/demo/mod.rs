@@ -301,6 +301,7 @@ async fn seed_overdue_request(
         region: village.clone(),
         department: None,
         id_number: None,
+        client: None,
     };
     let request = OpenRequest {
         resident_id: resident.id,

@@ -127,6 +127,26 @@ async fn execute(
             return response;
         }
     };
+    let verdict = state.quotas.count(principal.as_ref()).await;
+    if let Some(verdict) = verdict.as_ref().filter(|v| !v.admitted) {
+        state.metrics.graphql_error(ErrorCode::RateLimited.as_str());
+        return verdict.refusal(request);
+    }
+    let mut answer = execute_as(request, state, params, format, principal).await;
+    if let Some(verdict) = &verdict {
+        verdict.stamp(&mut answer);
+    }
+    answer
+}
+
+/// Runs a request whose caller is known and within their limits.
+async fn execute_as(
+    request: &HttpRequest,
+    state: &AppState,
+    params: GraphqlParams,
+    format: ResponseFormat,
+    principal: Option<crate::auth::Principal>,
+) -> HttpResponse {
     // Anonymous callers may not introspect unless the settings allow it; whoever holds a
     // token may (the schema is no secret to its users, only to strangers).
     let refuse_introspection = principal.is_none() && !state.settings.server.introspection;

@@ -14,6 +14,7 @@ pub mod metrics;
 mod negotiate;
 mod observe;
 mod problem;
+pub mod quota;
 mod settings;
 mod sse;
 mod state;

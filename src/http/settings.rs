@@ -111,9 +111,9 @@ impl Default for ServerSettings {
             cors_expose_headers: [
                 "X-Request-Id",
                 "Retry-After",
-                "RateLimit-Limit",
-                "RateLimit-Remaining",
-                "RateLimit-Reset",
+                // draft-ietf-httpapi-ratelimit-headers-10, as `http::quota` sends them.
+                "RateLimit-Policy",
+                "RateLimit",
                 "ETag",
             ]
             .map(String::from)

@@ -93,6 +93,10 @@ async fn stream_operation(
         }
     };
     let principal = verified.as_ref().map(|v| v.principal.clone());
+    let verdict = state.quotas.count(principal.as_ref()).await;
+    if let Some(verdict) = verdict.as_ref().filter(|v| !v.admitted) {
+        return verdict.refusal(request);
+    }
     let trusted_only = state
         .documents
         .trusted_only(principal.as_ref().map(|p| p.role));
@@ -121,6 +125,8 @@ async fn stream_operation(
         schema: state.schema.clone(),
         services: state.services.clone(),
         session: Arc::new(OnceLock::from(session)),
+        // Counted once above: the request is the operation.
+        quotas: None,
     };
     let mut gql = async_graphql::Request::new(query);
     if let Some(name) = params.operation_name {
@@ -176,11 +182,15 @@ async fn stream_operation(
             }
         }
     });
-    HttpResponse::Ok()
+    let mut response = HttpResponse::Ok()
         .content_type("text/event-stream")
         .insert_header((header::CACHE_CONTROL, "no-store"))
         .insert_header((header::CONTENT_LANGUAGE, language.tag()))
-        .streaming(events.map(Ok::<_, actix_web::Error>))
+        .streaming(events.map(Ok::<_, actix_web::Error>));
+    if let Some(verdict) = &verdict {
+        verdict.stamp(&mut response);
+    }
+    response
 }
 
 enum Step {

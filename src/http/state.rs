@@ -2,9 +2,10 @@
 
 use std::sync::Arc;
 
-use super::{ServerSettings, documents::Documents, metrics::Metrics};
+use super::{ServerSettings, documents::Documents, metrics::Metrics, quota::Quotas};
 use crate::{
     auth::JwtVerifier,
+    coordination::Coordination,
     graphql::{CunhubSchema, QueryLimits, Services},
 };
 
@@ -19,6 +20,10 @@ pub struct AppState {
     pub settings: HttpSettings,
     /// Set on SIGTERM: readiness fails, answers close their connections, sockets close.
     pub drain: super::Drain,
+    /// The Redis shared with the other instances (its mode is part of readiness).
+    pub coordination: Coordination,
+    /// Per-client limits, counted with the other instances.
+    pub quotas: std::sync::Arc<Quotas>,
 }
 
 /// The settings the HTTP surface reads while it serves.

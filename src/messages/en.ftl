@@ -35,6 +35,7 @@ INVALID_CASE_REF = The case reference is not valid.
 PERSISTED_QUERY_NOT_FOUND = The hub does not know this saved request yet.
 PERSISTED_QUERY_NOT_SUPPORTED = The hub does not take saved requests; send the full request.
 PERSISTED_QUERY_NOT_IN_LIST = This app may only send the requests registered for it.
+RATE_LIMITED = Too many requests from you or your app. Wait a moment and try again.
 
 department = { $name ->
     [medical_insurance] The medical insurance bureau

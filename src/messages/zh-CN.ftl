@@ -35,6 +35,7 @@ INVALID_CASE_REF = 案件编号无效。
 PERSISTED_QUERY_NOT_FOUND = 系统尚未登记该预存请求。
 PERSISTED_QUERY_NOT_SUPPORTED = 系统不接受预存请求，请发送完整请求。
 PERSISTED_QUERY_NOT_IN_LIST = 该应用只能发送已登记的请求。
+RATE_LIMITED = 您或您的应用请求过于频繁，请稍候再试。
 
 department = { $name ->
     [medical_insurance] 医疗保障局

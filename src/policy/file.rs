@@ -408,6 +408,7 @@ mod tests {
             region: RegionCode::parse("220122").unwrap_or_else(|e| panic!("{e}")),
             department,
             id_number: None,
+            client: None,
         }
     }
 

@@ -32,6 +32,7 @@ mod tests {
             region: code("220122101"),
             department: None,
             id_number: None,
+            client: None,
         }
     }
 

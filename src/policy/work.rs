@@ -244,6 +244,7 @@ mod tests {
             region: RegionCode::parse(region).unwrap_or_else(|e| panic!("{e}")),
             department,
             id_number: None,
+            client: None,
         }
     }
 

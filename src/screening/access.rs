@@ -107,6 +107,7 @@ mod tests {
             region: RegionCode::parse("220122").unwrap(),
             department,
             id_number: None,
+            client: None,
         }
     }
 

@@ -62,7 +62,7 @@ pub async fn screen(
     rules: &RuleSettings,
     request_id: &str,
 ) -> Result<(Vec<NewAlert>, Coverage), AdapterError> {
-    let ctx = || CallContext::with_budget(CALL_BUDGET, request_id);
+    let ctx = || CallContext::with_budget(CALL_BUDGET, request_id).in_background();
     // Moved-out residents are owed nothing and checked for nothing: no calls for them.
     let live: Vec<&Subject> = subjects
         .iter()

@@ -119,7 +119,7 @@ async fn county_or_below(
 ) -> Result<SyncReport, SyncError> {
     let fetch = |cursor: Option<String>| async move {
         // Each page gets its own deadline: a run lasts as long as the region is large.
-        let ctx = CallContext::new(std::time::Duration::from_secs(30));
+        let ctx = CallContext::new(std::time::Duration::from_secs(30)).in_background();
         departments
             .police
             .village_page(region, cursor.as_deref(), PAGE_SIZE, &ctx)

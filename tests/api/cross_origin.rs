@@ -59,7 +59,12 @@ async fn a_listed_origin_is_answered_its_preflight_with_the_hubs_headers() {
     assert_eq!(response.status(), StatusCode::OK);
     assert_eq!(header(&response, "access-control-allow-origin"), DASHBOARD);
     let exposed = header(&response, "access-control-expose-headers").to_ascii_lowercase();
-    for name in ["x-request-id", "retry-after", "ratelimit-remaining"] {
+    for name in [
+        "x-request-id",
+        "retry-after",
+        "ratelimit-policy",
+        "ratelimit",
+    ] {
         assert!(exposed.contains(name), "{name} in {exposed}");
     }
 }

@@ -53,6 +53,28 @@ const RULES: &[(&str, &[&str], &str)] = &[
         "logs and traces are set up beneath every module that records them",
     ),
     (
+        "coordination",
+        &[
+            "domain",
+            "store",
+            "config",
+            "workflow",
+            "screening",
+            "sync",
+            "audit",
+            "policy",
+            "auth",
+            "adapters",
+            "graphql",
+            "http",
+            "startup",
+            "cli",
+            "demo",
+            "sim",
+        ],
+        "the shared Redis is reached beneath the budgets and limits that use it",
+    ),
+    (
         "store",
         &[
             "config",

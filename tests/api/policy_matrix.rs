@@ -379,6 +379,7 @@ async fn matrix_holds(policy_file: Option<&Path>) -> Vec<(String, Value)> {
             region: RegionCode::parse(&region).unwrap(),
             department,
             id_number: None,
+            client: None,
         };
         shows_as_expected(
             &format!("{role} {department:?}"),
@@ -399,6 +400,7 @@ async fn matrix_holds(policy_file: Option<&Path>) -> Vec<(String, Value)> {
                 region: RegionCode::parse(&region).unwrap(),
                 department,
                 id_number: None,
+                client: None,
             };
             shows_as_expected(
                 &format!("{role} {department:?} of {village}"),
@@ -648,6 +650,7 @@ async fn an_older_format_file_still_loads_with_the_strictest_defaults() {
                 .needs_department()
                 .then_some(Department::SocialSecurity),
             id_number: None,
+            client: None,
         };
         assert_eq!(
             policy.visibility(&principal, FieldGroup::Employment, Subject::Adult),
@@ -830,6 +833,7 @@ async fn minors_hold(policy_file: Option<&Path>) {
             region: RegionCode::parse(&region).unwrap(),
             department,
             id_number: None,
+            client: None,
         };
         let who = format!("{role} {department:?}");
         let (seen, withheld) = read(&app, &token, &id_number, None).await;
@@ -897,6 +901,7 @@ async fn minors_hold(policy_file: Option<&Path>) {
         region: RegionCode::parse(&village).unwrap(),
         department: None,
         id_number: None,
+        client: None,
     };
     let response = app
         .graphql(household_query)

@@ -12,15 +12,15 @@ use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use reqwest::StatusCode;
-use tokio::sync::Semaphore;
 use tracing::Instrument;
 
 use self::breaker::{Breaker, Outcome};
 use self::health::{DepartmentHealth, HealthRecorder};
+use super::budget::Budget;
 use super::context::CallContext;
 use super::error::{AdapterError, Rejection, Unavailability};
 use super::settings::Tuning;
-use crate::{domain::Department, telemetry};
+use crate::{coordination::Coordination, domain::Department, telemetry};
 
 /// Whether a call may be repeated after a transient failure.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -64,7 +64,7 @@ impl Answer {
     }
 }
 
-/// One department's connection: its client, base URL, tuning, breaker, bound and health.
+/// One department's connection: its client, base URL, tuning, breaker, budget and health.
 #[derive(Debug)]
 pub(crate) struct Upstream {
     pub department: Department,
@@ -73,7 +73,7 @@ pub(crate) struct Upstream {
     pub tuning: Tuning,
     breaker: Breaker,
     health: HealthRecorder,
-    slots: Option<Semaphore>,
+    budget: std::sync::Arc<Budget>,
 }
 
 impl Upstream {
@@ -84,12 +84,17 @@ impl Upstream {
         client: reqwest::Client,
         base_url: &str,
         tuning: Tuning,
+        coordination: &Coordination,
     ) -> Self {
         let base = url::Url::parse(base_url.trim_end_matches('/'))
             .ok()
             .filter(|u| matches!(u.scheme(), "http" | "https"));
-        let slots =
-            (tuning.max_in_flight > 0).then(|| Semaphore::new(tuning.max_in_flight as usize));
+        let budget = Budget::new(
+            department,
+            f64::from(tuning.rate_per_sec),
+            tuning.max_in_flight,
+            coordination.clone(),
+        );
         Self {
             department,
             client,
@@ -97,7 +102,7 @@ impl Upstream {
             breaker: Breaker::new(tuning.breaker_failures, tuning.breaker_cooldown),
             tuning,
             health: HealthRecorder::default(),
-            slots,
+            budget,
         }
     }
 
@@ -215,13 +220,10 @@ impl Upstream {
             self.health.short_circuited();
             return Err(AdapterError::CircuitOpen { department });
         };
-        let _slot = match &self.slots {
-            None => None,
-            Some(slots) => match tokio::time::timeout(ctx.remaining(), slots.acquire()).await {
-                Ok(Ok(slot)) => Some(slot),
-                // Waiting for a slot used up the deadline; the department was not asked.
-                Ok(Err(_)) | Err(_) => return Err(timeout),
-            },
+        let deadline = tokio::time::Instant::now() + ctx.remaining();
+        let Some(_place) = self.budget.admit(deadline, ctx.background).await else {
+            // Waiting for the budget used up the deadline; the department was not asked.
+            return Err(timeout);
         };
         let budget = self.tuning.timeout.min(ctx.remaining());
         if budget < retry::MIN_ATTEMPT {

@@ -6,6 +6,7 @@ use async_graphql::{Data, Executor, Request, Response};
 use futures_util::{StreamExt, stream::BoxStream};
 
 use super::{gate, init::Session};
+use crate::http::quota::Quotas;
 use crate::{
     graphql::{CunhubSchema, LiveOperation, RequestContext, Services, response},
     messages::{Language, localize},
@@ -19,6 +20,8 @@ pub struct SocketExecutor {
     pub schema: CunhubSchema,
     pub services: Services,
     pub session: Arc<OnceLock<Session>>,
+    /// Each operation counts against the caller's limits (`None`: counted before).
+    pub quotas: Option<Arc<Quotas>>,
 }
 
 impl SocketExecutor {
@@ -58,6 +61,34 @@ impl Executor for SocketExecutor {
     ) -> BoxStream<'static, Response> {
         let caller = self.caller();
         let language = self.language();
+        let Some(quotas) = self.quotas.clone() else {
+            return self.run_stream(request, session_data, caller, language);
+        };
+        // Over a limit, the operation gets one typed error and ends; the socket stays.
+        let this = self.clone();
+        futures_util::stream::once(async move {
+            let verdict = quotas.count(caller.principal.as_ref()).await;
+            match verdict.filter(|v| !v.admitted) {
+                Some(refused) => {
+                    let refusal = Response::from_errors(vec![refused.error()]);
+                    futures_util::stream::once(async move { finish(refusal, language) }).boxed()
+                }
+                None => this.run_stream(request, session_data, caller, language),
+            }
+        })
+        .flatten()
+        .boxed()
+    }
+}
+
+impl SocketExecutor {
+    fn run_stream(
+        &self,
+        request: Request,
+        session_data: Option<Arc<Data>>,
+        caller: crate::policy::Caller,
+        language: Language,
+    ) -> BoxStream<'static, Response> {
         let context = RequestContext::new(caller.clone(), &self.services);
         let access = context.access.clone();
         let responses = self

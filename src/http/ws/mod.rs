@@ -87,6 +87,7 @@ async fn serve(
         schema: state.schema.clone(),
         services: state.services.clone(),
         session: session.clone(),
+        quotas: Some(state.quotas.clone()),
     };
     let screen = Screen::new(session.clone());
     let admitted = screen.clone();

@@ -1,0 +1,438 @@
+//! A department's budget: the calls a second it allows and the calls it takes in flight,
+//! for the whole hub. One instance alone spends it locally. Several instances sharing
+//! a Redis ([`Coordination`]) lease it: a slice of the rate at a time (one round trip per
+//! slice, not per call) and calls in flight in small blocks held under a time-to-live,
+//! renewed while held and given back when idle. When Redis does not answer, each
+//! instance keeps to its share (budget ÷ `coordination.instances`) and keeps serving.
+//!
+//! Interactive requests come first: background work (screening, sync) takes a place in
+//! flight only while no request waits for one, so it uses what requests leave idle and
+//! hands each place back to a waiting request as soon as its call ends.
+
+mod lease;
+mod scripts;
+
+use std::{
+    sync::{
+        Arc, Mutex, Weak,
+        atomic::{AtomicU32, Ordering},
+    },
+    time::Duration,
+};
+
+use tokio::{sync::Notify, time::Instant};
+
+use self::lease::{RateSlice, in_flight_chunk, in_flight_share, rate_share};
+use crate::{
+    coordination::{Coordination, Mode},
+    domain::Department,
+};
+
+/// One department's budget as this instance spends it.
+pub(crate) struct Budget {
+    department: Department,
+    coordination: Coordination,
+    rate_per_sec: f64,
+    rate: Option<RateSlice>,
+    /// Calls in flight for the whole hub (0: unbounded).
+    capacity: u32,
+    slots: Mutex<Slots>,
+    /// Wakes the longest-waiting request, or background call, when a place frees.
+    freed_requests: Notify,
+    freed_background: Notify,
+    /// Interactive calls waiting for a place: background work waits while any do.
+    requests_waiting: AtomicU32,
+    /// One lease of calls in flight asked for at a time.
+    leasing: tokio::sync::Mutex<()>,
+    /// The slice of the rate leased now (shared mode).
+    leased: tokio::sync::Mutex<Leased>,
+    /// The next start allowed when this instance paces calls itself.
+    next_start: Mutex<Instant>,
+}
+
+#[derive(Debug, Default)]
+struct Slots {
+    in_use: u32,
+    /// Leased from Redis (shared mode).
+    held: u32,
+}
+
+#[derive(Debug)]
+struct Leased {
+    left: u64,
+    until: Instant,
+    /// The slice is spent hub-wide: nobody asks Redis again before this.
+    spent_until: Option<Instant>,
+}
+
+/// A call's place among those in flight; released when dropped.
+pub(crate) struct Permit<'a> {
+    budget: Option<&'a Budget>,
+}
+
+impl Drop for Permit<'_> {
+    fn drop(&mut self) {
+        if let Some(budget) = self.budget {
+            budget.lock_slots().in_use -= 1;
+            budget.wake_next();
+        }
+    }
+}
+
+impl std::fmt::Debug for Budget {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Budget")
+            .field("department", &self.department)
+            .field("rate_per_sec", &self.rate_per_sec)
+            .field("capacity", &self.capacity)
+            .field("slots", &*self.lock_slots())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Budget {
+    /// `rate_per_sec` 0: no rate cap; `capacity` 0: no bound on calls in flight. With
+    /// Redis configured, starts the task that renews and gives back leased calls.
+    pub(crate) fn new(
+        department: Department,
+        rate_per_sec: f64,
+        capacity: u32,
+        coordination: Coordination,
+    ) -> Arc<Self> {
+        let slice = coordination.settings().lease_slice;
+        let budget = Arc::new(Self {
+            department,
+            rate: RateSlice::new(rate_per_sec, slice),
+            rate_per_sec,
+            capacity,
+            slots: Mutex::new(Slots::default()),
+            freed_requests: Notify::new(),
+            freed_background: Notify::new(),
+            requests_waiting: AtomicU32::new(0),
+            leasing: tokio::sync::Mutex::new(()),
+            leased: tokio::sync::Mutex::new(Leased {
+                left: 0,
+                until: Instant::now(),
+                spent_until: None,
+            }),
+            next_start: Mutex::new(Instant::now()),
+            coordination,
+        });
+        if budget.capacity > 0 && budget.coordination.mode() != Mode::Off {
+            tokio::spawn(renew(Arc::downgrade(&budget)));
+        }
+        budget
+    }
+
+    /// Waits (until `deadline` at most) for a place among the calls in flight and the
+    /// call's turn within the rate; `None` when the deadline comes first.
+    pub(crate) async fn admit(&self, deadline: Instant, background: bool) -> Option<Permit<'_>> {
+        let permit = if background {
+            self.take_slot(deadline, true).await?
+        } else {
+            self.requests_waiting.fetch_add(1, Ordering::SeqCst);
+            let permit = self.take_slot(deadline, false).await;
+            if self.requests_waiting.fetch_sub(1, Ordering::SeqCst) == 1 {
+                // The last request is through: background work may look again.
+                self.freed_background.notify_one();
+            }
+            permit?
+        };
+        self.take_rate(deadline).await?;
+        Some(permit)
+    }
+
+    async fn take_slot(&self, deadline: Instant, background: bool) -> Option<Permit<'_>> {
+        if self.capacity == 0 {
+            return Some(Permit { budget: None });
+        }
+        let poll = self.coordination.settings().lease_slice;
+        loop {
+            let freed = if background {
+                self.freed_background.notified()
+            } else {
+                self.freed_requests.notified()
+            };
+            tokio::pin!(freed);
+            freed.as_mut().enable();
+            let mode = self.coordination.mode();
+            let limit = match &mode {
+                Mode::Off => self.capacity,
+                Mode::Alone { .. } => in_flight_share(self.capacity, self.coordination.instances()),
+                Mode::Shared => self.lock_slots().held,
+            };
+            let yields = background && self.requests_waiting.load(Ordering::SeqCst) > 0;
+            if !yields {
+                let mut slots = self.lock_slots();
+                if slots.in_use < limit.min(self.capacity) {
+                    slots.in_use += 1;
+                    let more = slots.in_use < limit.min(self.capacity);
+                    drop(slots);
+                    if more {
+                        // Places are left: the next waiter need not wait for a release.
+                        self.wake_next();
+                    }
+                    return Some(Permit { budget: Some(self) });
+                }
+            }
+            if !yields && mode != Mode::Off && self.lease_more_slots().await {
+                continue;
+            }
+            let now = Instant::now();
+            if now >= deadline {
+                return None;
+            }
+            // Another instance may give calls back at any moment: look again each slice.
+            let _ = tokio::time::timeout((deadline - now).min(poll), freed).await;
+        }
+    }
+
+    /// Asks Redis for a few more calls in flight; whether this instance now holds more
+    /// than it uses.
+    async fn lease_more_slots(&self) -> bool {
+        let _one_at_a_time = self.leasing.lock().await;
+        let (in_use, held) = {
+            let slots = self.lock_slots();
+            (slots.in_use, slots.held)
+        };
+        if in_use < held {
+            return true;
+        }
+        let want = (in_use + in_flight_chunk(self.capacity, self.coordination.instances()))
+            .min(self.capacity);
+        // Without an answer the instance now counts alone: its share decides next turn.
+        self.lease_slots(want)
+            .await
+            .is_some_and(|granted| granted > in_use)
+    }
+
+    /// Sets the calls this instance holds to `want` (or what is left); `None` when Redis
+    /// did not answer.
+    async fn lease_slots(&self, want: u32) -> Option<u32> {
+        let name = self.department.as_str();
+        let keys = [
+            self.coordination.key(&format!("in_flight:{name}")),
+            self.coordination.key(&format!("in_flight:{name}:until")),
+        ];
+        let ttl = self.coordination.settings().permit_ttl.as_millis() as u64;
+        let args = [
+            self.coordination.instance().to_owned(),
+            want.to_string(),
+            self.capacity.to_string(),
+            ttl.to_string(),
+        ];
+        let granted: u32 = self
+            .coordination
+            .run(&scripts::LEASE_IN_FLIGHT, &keys, &args)
+            .await?;
+        self.lock_slots().held = granted;
+        Some(granted)
+    }
+
+    async fn take_rate(&self, deadline: Instant) -> Option<()> {
+        let Some(rate) = self.rate else {
+            return Some(());
+        };
+        loop {
+            let mode = self.coordination.mode();
+            if mode == Mode::Off {
+                return self.pace(self.rate_per_sec, deadline).await;
+            }
+            let mut leased = self.leased.lock().await;
+            let now = Instant::now();
+            if leased.left > 0 && now < leased.until {
+                leased.left -= 1;
+                return Some(());
+            }
+            if let Some(until) = leased.spent_until.filter(|until| now < *until) {
+                drop(leased);
+                if until > deadline {
+                    tokio::time::sleep_until(deadline).await;
+                    return None;
+                }
+                tokio::time::sleep_until(until).await;
+                continue;
+            }
+            match self.lease_rate(rate).await {
+                Some((granted, left_in_slice)) => {
+                    leased.until = now + left_in_slice;
+                    if granted > 0 {
+                        leased.left = granted - 1;
+                        leased.spent_until = None;
+                        return Some(());
+                    }
+                    leased.left = 0;
+                    leased.spent_until = Some(leased.until);
+                }
+                None => {
+                    drop(leased);
+                    let share = rate_share(self.rate_per_sec, self.coordination.instances());
+                    return self.pace(share, deadline).await;
+                }
+            }
+        }
+    }
+
+    /// Leases calls of the current slice: `(granted, time left in the slice)`.
+    async fn lease_rate(&self, rate: RateSlice) -> Option<(u64, Duration)> {
+        let key = self
+            .coordination
+            .key(&format!("rate:{}", self.department.as_str()));
+        let args = [
+            rate.slice.as_millis() as u64,
+            rate.per_slice,
+            rate.chunk(self.coordination.instances()),
+        ];
+        let (granted, left_ms): (u64, u64) = self
+            .coordination
+            .run(&scripts::LEASE_RATE, &[key], &args)
+            .await?;
+        Some((granted, Duration::from_millis(left_ms)))
+    }
+
+    /// Paces calls locally at `per_sec`: each starts one interval after the one before.
+    async fn pace(&self, per_sec: f64, deadline: Instant) -> Option<()> {
+        let interval = Duration::from_secs_f64(1.0 / per_sec);
+        let start = {
+            let mut next = self.next_start.lock().unwrap_or_else(|e| e.into_inner());
+            let start = (*next).max(Instant::now());
+            *next = start + interval;
+            start
+        };
+        if start > deadline {
+            tokio::time::sleep_until(deadline).await;
+            return None;
+        }
+        // The timer's granularity is a millisecond: a start due sooner goes at once (the
+        // rate holds over any stretch, give or take a millisecond's calls).
+        if start > Instant::now() + Duration::from_millis(1) {
+            tokio::time::sleep_until(start).await;
+        }
+        Some(())
+    }
+
+    /// Wakes one waiter, in the order they came: a request if any waits, else background
+    /// work.
+    fn wake_next(&self) {
+        if self.requests_waiting.load(Ordering::SeqCst) > 0 {
+            self.freed_requests.notify_one();
+        } else {
+            self.freed_background.notify_one();
+        }
+    }
+
+    fn lock_slots(&self) -> std::sync::MutexGuard<'_, Slots> {
+        self.slots.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+/// Renews the calls in flight this instance holds and gives back those it does not use,
+/// a few times per time-to-live, for as long as the budget exists.
+async fn renew(budget: Weak<Budget>) {
+    let period = match budget.upgrade() {
+        Some(b) => (b.coordination.settings().permit_ttl / 4).min(Duration::from_millis(500)),
+        None => return,
+    };
+    loop {
+        tokio::time::sleep(period).await;
+        let Some(budget) = budget.upgrade() else {
+            return;
+        };
+        if budget.coordination.mode() != Mode::Shared {
+            continue;
+        }
+        let _one_at_a_time = budget.leasing.lock().await;
+        // Spare places stop being handed out before Redis hears they are given back.
+        let in_use = {
+            let mut slots = budget.lock_slots();
+            let idle = slots.held == 0 && slots.in_use == 0;
+            slots.held = slots.in_use;
+            (!idle).then_some(slots.in_use)
+        };
+        if let Some(in_use) = in_use {
+            budget.lease_slots(in_use).await;
+        }
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+    use crate::coordination::CoordinationSettings;
+
+    fn soon(ms: u64) -> Instant {
+        Instant::now() + Duration::from_millis(ms)
+    }
+
+    #[tokio::test]
+    async fn alone_a_budget_never_admits_more_than_its_capacity() {
+        let budget = Budget::new(Department::CivilAffairs, 0.0, 2, Coordination::off());
+        let a = budget.admit(soon(50), false).await;
+        let b = budget.admit(soon(50), true).await;
+        assert!(a.is_some() && b.is_some());
+        assert!(budget.admit(soon(30), false).await.is_none());
+        drop(a);
+        assert!(budget.admit(soon(30), false).await.is_some());
+    }
+
+    #[tokio::test]
+    async fn a_waiting_request_goes_before_background_work() {
+        let budget = Budget::new(Department::SocialSecurity, 0.0, 1, Coordination::off());
+        let held = budget.admit(soon(50), true).await;
+        assert!(held.is_some());
+        let order = Mutex::new(Vec::new());
+        let background = async {
+            let permit = budget.admit(soon(2_000), true).await;
+            order.lock().unwrap().push("background");
+            tokio::time::sleep(Duration::from_millis(5)).await;
+            drop(permit);
+        };
+        let request = async {
+            // The request arrives after the background call began to wait.
+            tokio::time::sleep(Duration::from_millis(10)).await;
+            let permit = budget.admit(soon(2_000), false).await;
+            order.lock().unwrap().push("request");
+            tokio::time::sleep(Duration::from_millis(5)).await;
+            drop(permit);
+        };
+        let release = async {
+            tokio::time::sleep(Duration::from_millis(30)).await;
+            drop(held);
+        };
+        tokio::join!(background, request, release);
+        assert_eq!(*order.lock().unwrap(), ["request", "background"]);
+    }
+
+    #[tokio::test]
+    async fn without_redis_an_instance_keeps_to_its_share() {
+        let settings = CoordinationSettings {
+            // Nothing listens on port 1.
+            url: "redis://127.0.0.1:1/0".into(),
+            instances: 2,
+            ..CoordinationSettings::default()
+        };
+        let coordination = Coordination::new(&settings).unwrap();
+        let budget = Budget::new(Department::MedicalInsurance, 0.0, 4, coordination.clone());
+        let first = budget.admit(soon(1_000), false).await;
+        assert!(first.is_some());
+        assert!(matches!(coordination.mode(), Mode::Alone { .. }));
+        let second = budget.admit(soon(50), false).await;
+        assert!(second.is_some());
+        assert!(
+            budget.admit(soon(50), false).await.is_none(),
+            "two of four: the share of one instance of two"
+        );
+    }
+
+    #[tokio::test]
+    async fn alone_the_rate_is_paced_locally() {
+        let budget = Budget::new(Department::CivilAffairs, 100.0, 0, Coordination::off());
+        let started = Instant::now();
+        for _ in 0..6 {
+            assert!(budget.admit(soon(1_000), false).await.is_some());
+        }
+        // Six starts 10 ms apart: the last 50 ms after the first.
+        assert!(started.elapsed() >= Duration::from_millis(50));
+    }
+}
