@@ -20,7 +20,7 @@ use std::{
 };
 
 use chrono::{Datelike, Utc};
-use common::{Hub, SECRET, block_on, pct};
+use common::{Hub, SECRET, block_on, hub_settings, pct};
 use cunhub::{
     auth::{AuthSettings, Role, TokenRequest, mint_development_token},
     domain::RegionCode,
@@ -68,24 +68,8 @@ fn dashboard_token() -> String {
 
 fn config(dir: &std::path::Path, snapshot_interval: &str) -> String {
     format!(
-        r#"[server]
-bind = "127.0.0.1:0"
-graphiql = false
-[database]
-url = "sqlite://{db}?mode=rwc"
-[auth]
-hs256_secret = "{SECRET}"
-[audit]
-checkpoint_key = "AQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQE="
-[privacy]
-lookup_key = "AgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgI="
-encryption_keys = {{ 1 = "AwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwM=" }}
-[log]
-level = "warn"
-[statistics]
-snapshot_interval = "{snapshot_interval}"
-"#,
-        db = dir.join("bench.db").display(),
+        "{}[statistics]\nsnapshot_interval = \"{snapshot_interval}\"\n",
+        hub_settings(dir)
     )
 }
 

@@ -53,10 +53,9 @@ pub fn block_on(benchmark: impl std::future::Future<Output = ()>) {
 }
 pub const SECRET: &str = "bench-secret-bench-secret-bench-secret";
 
-/// A settings file for the hub against `cluster`, with its database in `dir` and the
-/// departments' answers cached for `cache_ttl` (e.g. `5m`).
-pub fn config_file(cluster: &SimCluster, dir: &std::path::Path, cache_ttl: &str) -> String {
-    let url = |d| cluster.base_url(d).unwrap().to_owned();
+/// The settings every benchmark's hub shares: its listener, its database in `dir`, the
+/// benchmarks' secret and keys, warnings only in the log.
+pub fn hub_settings(dir: &std::path::Path) -> String {
     format!(
         r#"[server]
 bind = "127.0.0.1:0"
@@ -72,7 +71,17 @@ lookup_key = "AgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgI="
 encryption_keys = {{ 1 = "AwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwM=" }}
 [log]
 level = "warn"
-[departments.defaults]
+"#,
+        db = dir.join("bench.db").display(),
+    )
+}
+
+/// A settings file for the hub against `cluster`, with its database in `dir` and the
+/// departments' answers cached for `cache_ttl` (e.g. `5m`).
+pub fn config_file(cluster: &SimCluster, dir: &std::path::Path, cache_ttl: &str) -> String {
+    let url = |d| cluster.base_url(d).unwrap().to_owned();
+    let departments = format!(
+        r#"[departments.defaults]
 cache_ttl = "{cache_ttl}"
 [departments.medical_insurance]
 base_url = "{medical}"
@@ -98,7 +107,6 @@ base_url = "{rural}"
 app_id = "{rural_id}"
 app_secret = "{rural_secret}"
 "#,
-        db = dir.join("bench.db").display(),
         medical = url(Sim::MedicalInsurance),
         social = url(Sim::SocialSecurity),
         civil = url(Sim::CivilAffairs),
@@ -114,7 +122,8 @@ app_secret = "{rural_secret}"
         rural = url(Sim::Agriculture),
         rural_id = cluster.credentials.rural_app_id,
         rural_secret = cluster.credentials.rural_app_secret,
-    )
+    );
+    format!("{}{departments}", hub_settings(dir))
 }
 
 /// A township officer's token for the township of the benchmarks.
