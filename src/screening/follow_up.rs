@@ -278,7 +278,7 @@ pub async fn tally(
         .await?;
     let mut counts: BTreeMap<(String, String), i64> = BTreeMap::new();
     for (state, at, found_at) in &rows {
-        let month = at.format("%Y-%m").to_string();
+        let month = rollup::month_of(*at);
         *counts.entry(("handled".into(), month.clone())).or_default() += 1;
         *counts
             .entry((format!("handled.{state}"), month.clone()))

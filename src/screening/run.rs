@@ -406,7 +406,7 @@ fn alert_counts(alerts: &[NewAlert], first_found: &[chrono::DateTime<Utc>]) -> V
     for (alert, found) in alerts.iter().zip(first_found) {
         add("open", String::new());
         add(alert.finding.kind.code(), String::new());
-        add("found", found.format("%Y-%m").to_string());
+        add("found", rollup::month_of(*found));
     }
     counts
         .into_iter()

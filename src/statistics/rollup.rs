@@ -27,6 +27,14 @@ pub enum Source {
     Satisfaction,
 }
 
+/// The month (`YYYY-MM`, Beijing time) a moment counts in: every source cuts its months
+/// the same way, so a snapshot's twelve months hold the same days for all of them.
+pub fn month_of(at: DateTime<Utc>) -> String {
+    at.with_timezone(&crate::domain::CHINA)
+        .format("%Y-%m")
+        .to_string()
+}
+
 /// Metric prefixes of distributions: `PREFIX{n}` counts the values equal to `n` (days),
 /// from which a snapshot takes medians; they are not published themselves.
 pub const DAYS_TO_HANDLE: &str = "days_to_handle.";

@@ -9,7 +9,7 @@ use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder
 
 use super::{calendar::Calendar, clock::CHINA, lifecycle::Status};
 use crate::{
-    statistics::rollup::{self, Count, DAYS_TO_RESOLVE, LAST_VISIT, Source},
+    statistics::rollup::{self, Count, DAYS_TO_RESOLVE, LAST_VISIT, Source, month_of},
     store::StoreError,
 };
 
@@ -31,10 +31,6 @@ impl Counts {
             .map(|((metric, period), value)| Count::in_month(metric, period, value))
             .collect()
     }
-}
-
-fn month(at: DateTime<Utc>) -> String {
-    at.with_timezone(&CHINA).format("%Y-%m").to_string()
 }
 
 /// An event as the step counts read it: request, kind, status after it, when, deadline
@@ -88,7 +84,7 @@ pub async fn requests(
         .collect();
     let mut counts = Counts::default();
     for request in &rows {
-        let opened = month(request.created_at);
+        let opened = month_of(request.created_at);
         let item = &request.catalogue_code;
         counts.add("opened", &opened);
         counts.add(format!("item.opened.{item}"), &opened);
@@ -148,7 +144,12 @@ async fn count_steps(
         .into_tuple()
         .all(db)
         .await?;
-    let calendar = Calendar::load(db).await?;
+    // Only resolutions are counted in working days: most changes need no calendar.
+    let calendar = if events.iter().any(|(_, kind, ..)| kind == "RESOLVED") {
+        Calendar::load(db).await?
+    } else {
+        Calendar::default()
+    };
     // The step waiting for an answer on the request being read: its level and deadline.
     let mut waiting: Option<(&str, &'static str, DateTime<Utc>)> = None;
     for (request_id, kind, status, at, due) in &events {
@@ -158,7 +159,7 @@ async fn count_steps(
         if let Some((of, level, deadline)) = waiting.take()
             && of == request_id.as_str()
         {
-            let answered = month(*at);
+            let answered = month_of(*at);
             let on_time = *at <= deadline;
             counts.add(format!("steps.{level}"), &answered);
             let verdict = if on_time { "on_time" } else { "late" };
@@ -181,7 +182,7 @@ async fn count_steps(
                 request.created_at.with_timezone(&CHINA).date_naive(),
                 at.with_timezone(&CHINA).date_naive(),
             );
-            counts.add(format!("{DAYS_TO_RESOLVE}{days}"), &month(*at));
+            counts.add(format!("{DAYS_TO_RESOLVE}{days}"), &month_of(*at));
         }
         let level = Status::parse(status).and_then(Status::next_actor);
         if let (Some(level), Some(due)) = (level, due) {
