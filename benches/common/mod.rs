@@ -56,12 +56,22 @@ pub const SECRET: &str = "bench-secret-bench-secret-bench-secret";
 /// The settings every benchmark's hub shares: its listener, its database in `dir`, the
 /// benchmarks' secret and keys, warnings only in the log.
 pub fn hub_settings(dir: &std::path::Path) -> String {
+    hub_settings_on(&sqlite_url(dir))
+}
+
+/// The SQLite file of a benchmark's hub in `dir`.
+pub fn sqlite_url(dir: &std::path::Path) -> String {
+    format!("sqlite://{}?mode=rwc", dir.join("bench.db").display())
+}
+
+/// The same settings with the database at `database_url`.
+pub fn hub_settings_on(database_url: &str) -> String {
     format!(
         r#"[server]
 bind = "127.0.0.1:0"
 graphiql = false
 [database]
-url = "sqlite://{db}?mode=rwc"
+url = "{database_url}"
 [auth]
 hs256_secret = "{SECRET}"
 [audit]
@@ -71,14 +81,18 @@ lookup_key = "AgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgI="
 encryption_keys = {{ 1 = "AwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwM=" }}
 [log]
 level = "warn"
-"#,
-        db = dir.join("bench.db").display(),
+"#
     )
 }
 
 /// A settings file for the hub against `cluster`, with its database in `dir` and the
 /// departments' answers cached for `cache_ttl` (e.g. `5m`).
 pub fn config_file(cluster: &SimCluster, dir: &std::path::Path, cache_ttl: &str) -> String {
+    config_file_on(cluster, &sqlite_url(dir), cache_ttl)
+}
+
+/// The same settings with the database at `database_url`.
+pub fn config_file_on(cluster: &SimCluster, database_url: &str, cache_ttl: &str) -> String {
     let url = |d| cluster.base_url(d).unwrap().to_owned();
     let departments = format!(
         r#"[departments.defaults]
@@ -123,7 +137,7 @@ app_secret = "{rural_secret}"
         rural_id = cluster.credentials.rural_app_id,
         rural_secret = cluster.credentials.rural_app_secret,
     );
-    format!("{}{departments}", hub_settings(dir))
+    format!("{}{departments}", hub_settings_on(database_url))
 }
 
 /// A township officer's token for the township of the benchmarks.
@@ -155,12 +169,30 @@ pub struct Hub {
 impl Hub {
     /// Starts `exe serve` with `config`; `stderr` says where its log goes.
     pub fn start(exe: &str, config: &std::path::Path, stderr: Stdio) -> Self {
+        Self::start_on(exe, config, stderr, None)
+    }
+
+    /// The same, kept to the CPUs `cpus` (a `taskset` list such as `1`) when given.
+    pub fn start_on(
+        exe: &str,
+        config: &std::path::Path,
+        stderr: Stdio,
+        cpus: Option<&str>,
+    ) -> Self {
         let port = std::net::TcpListener::bind("127.0.0.1:0")
             .unwrap()
             .local_addr()
             .unwrap()
             .port();
-        let child = Command::new(exe)
+        let mut command = match cpus {
+            Some(cpus) => {
+                let mut taskset = Command::new("taskset");
+                taskset.args(["-c", cpus, exe]);
+                taskset
+            }
+            None => Command::new(exe),
+        };
+        let child = command
             .arg("--config")
             .arg(config)
             .args(["--bind", &format!("127.0.0.1:{port}"), "serve"])
@@ -194,24 +226,37 @@ impl Hub {
 
     /// User and system CPU time of the hub so far, in clock ticks.
     pub fn cpu_ticks(&self) -> u64 {
-        let stat =
-            std::fs::read_to_string(format!("/proc/{}/stat", self.child.id())).unwrap_or_default();
-        // Fields after the command name (which is in parentheses): utime is the 12th.
-        let after = stat.rsplit_once(')').map(|(_, rest)| rest).unwrap_or("");
-        let fields: Vec<&str> = after.split_whitespace().collect();
-        let field = |i: usize| {
-            fields
-                .get(i)
-                .and_then(|v| v.parse::<u64>().ok())
-                .unwrap_or(0)
-        };
-        field(11) + field(12)
+        cpu_ticks_of(&self.child.id().to_string())
+    }
+
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// Starts counting the peak resident memory (VmHWM) afresh.
+    pub fn reset_peak_memory(&self) {
+        let _ = std::fs::write(format!("/proc/{}/clear_refs", self.child.id()), "5");
     }
 
     pub fn stop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+/// User and system CPU time of process `pid` (or `self`) so far, in clock ticks.
+pub fn cpu_ticks_of(pid: &str) -> u64 {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    // Fields after the command name (which is in parentheses): utime is the 12th.
+    let after = stat.rsplit_once(')').map(|(_, rest)| rest).unwrap_or("");
+    let fields: Vec<&str> = after.split_whitespace().collect();
+    let field = |i: usize| {
+        fields
+            .get(i)
+            .and_then(|v| v.parse::<u64>().ok())
+            .unwrap_or(0)
+    };
+    field(11) + field(12)
 }
 
 /// The kernel's USER_HZ, 100 on every Linux this runs on.
