@@ -14,7 +14,7 @@ use crate::{
     auth::{AuthError, JwtVerifier},
     config::Settings,
     coordination::{Coordination, CoordinationError},
-    graphql::{Services, build_schema},
+    graphql::{Services, build_schema, parsed::ParsedDocuments},
     http::{self, AppState, HttpSettings, metrics::Metrics},
     policy::{Policy, PolicyError},
     screening,
@@ -69,6 +69,9 @@ pub async fn prepare_database(db: &DatabaseConnection) -> Result<MigrationReport
 
 /// The advisory lock the instance leading the scheduled jobs holds.
 const LEADER_LOCK: &str = "cunhub.scheduled_jobs";
+
+/// Parsed documents kept: more than the distinct documents the apps send.
+const PARSED_DOCUMENTS: std::num::NonZeroUsize = std::num::NonZeroUsize::MIN.saturating_add(127);
 
 /// How often an instance that does not lead tries for the lead, and the leader checks it
 /// still holds it: the longest the scheduled jobs go without a leader after one dies.
@@ -189,6 +192,7 @@ impl Application {
             verifier: JwtVerifier::from_settings(&settings.auth)?.with_scope_levels(scope_levels),
             metrics,
             documents: http::documents::Documents::from_settings(&settings.documents)?,
+            parsed: ParsedDocuments::new(PARSED_DOCUMENTS, services.limits.max_tokens),
             settings: HttpSettings {
                 server: settings.server.clone(),
                 limits: services.limits.clone(),

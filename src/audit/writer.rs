@@ -7,6 +7,9 @@
 //! instances' batches in front of it. On SQLite the process is the only writer and the
 //! lock is granted at once.
 //!
+//! On SQLite a batch is a single INSERT after the head the writer remembers: one round
+//! trip to the database per batch.
+//!
 //! A batch that fails (the database away) is tried again on a fresh head a few times;
 //! only then are its callers told the log is unavailable.
 
@@ -62,6 +65,8 @@ impl AuditLog {
 }
 
 async fn run(db: DatabaseConnection, mut receiver: mpsc::Receiver<Job>) {
+    // SQLite: the head this process wrote last, so that a batch is one statement.
+    let mut known_head: Option<Head> = None;
     while let Some(first) = receiver.recv().await {
         let mut jobs = vec![first];
         let mut count = jobs[0].0.len();
@@ -77,7 +82,7 @@ async fn run(db: DatabaseConnection, mut receiver: mpsc::Receiver<Job>) {
         let events: Vec<&AuditEvent> = jobs.iter().flat_map(|(events, _)| events.iter()).collect();
         let mut result = Err(AuditError::Unavailable);
         for attempt in 1..=ATTEMPTS {
-            match write(&db, &events).await {
+            match write(&db, &events, &mut known_head).await {
                 Ok(()) => {
                     result = Ok(());
                     break;
@@ -100,18 +105,46 @@ async fn run(db: DatabaseConnection, mut receiver: mpsc::Receiver<Job>) {
     }
 }
 
-async fn write(db: &DatabaseConnection, events: &[&AuditEvent]) -> Result<(), sea_orm::DbErr> {
-    let (txn, (mut id, mut prev_hash)) = if db.get_database_backend() == DbBackend::Sqlite {
-        // The process is the only writer of the chain; reading the head before the
-        // transaction keeps SQLite from refusing its upgrade to a write.
-        let head = read_head(db).await?;
-        (db.begin().await?, head)
-    } else {
-        let txn = db.begin().await?;
-        lock_for_transaction(&txn, CHAIN_LOCK).await?;
-        let head = read_head(&txn).await?;
-        (txn, head)
-    };
+/// The last record of the chain: its id and hash.
+type Head = (i64, String);
+
+async fn write(
+    db: &DatabaseConnection,
+    events: &[&AuditEvent],
+    known_head: &mut Option<Head>,
+) -> Result<(), sea_orm::DbErr> {
+    if db.get_database_backend() == DbBackend::Sqlite {
+        // One INSERT is atomic on its own, so a batch is one statement after the head this
+        // process wrote last. Should another process have appended since (a command run
+        // beside the server), the first id is taken: the primary key refuses the batch and
+        // it is written again on the head read afresh. (`take` forgets the head on failure.)
+        let head = match known_head.take() {
+            Some(head) => head,
+            None => read_head(db).await?,
+        };
+        let (rows, head) = chained(events, head);
+        audit_record::Entity::insert_many(rows)
+            .exec_without_returning(db)
+            .await?;
+        *known_head = Some(head);
+        return Ok(());
+    }
+    let txn = db.begin().await?;
+    lock_for_transaction(&txn, CHAIN_LOCK).await?;
+    let head = read_head(&txn).await?;
+    let (rows, _) = chained(events, head);
+    for chunk in rows.chunks(200) {
+        audit_record::Entity::insert_many(chunk.to_vec())
+            .exec_without_returning(&txn)
+            .await?;
+    }
+    txn.commit().await
+}
+
+/// The rows of `events` appended after `head`, each hashed over the one before, and the
+/// chain's new head.
+fn chained(events: &[&AuditEvent], head: Head) -> (Vec<audit_record::ActiveModel>, Head) {
+    let (mut id, mut prev_hash) = head;
     let mut rows = Vec::with_capacity(events.len());
     for event in events {
         id += 1;
@@ -151,17 +184,12 @@ async fn write(db: &DatabaseConnection, events: &[&AuditEvent]) -> Result<(), se
             departments: Set(departments),
             field_groups: Set(field_groups),
             outcome: Set(outcome),
-            prev_hash: Set(prev_hash.clone()),
+            prev_hash: Set(prev_hash),
             hash: Set(hash.clone()),
         });
         prev_hash = hash;
     }
-    for chunk in rows.chunks(200) {
-        audit_record::Entity::insert_many(chunk.to_vec())
-            .exec_without_returning(&txn)
-            .await?;
-    }
-    txn.commit().await
+    (rows, (id, prev_hash))
 }
 
 async fn read_head(db: &impl ConnectionTrait) -> Result<(i64, String), sea_orm::DbErr> {

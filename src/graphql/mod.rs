@@ -15,6 +15,7 @@ pub mod node;
 mod null_propagation;
 pub mod operation_span;
 pub mod pagination;
+pub mod parsed;
 pub mod region;
 pub mod resident;
 pub mod response;

@@ -201,7 +201,11 @@ async fn execute_as(
         case_ref,
         request_id,
     );
+    let parsed = state.parsed.get(&query);
     let mut gql = async_graphql::Request::new(query);
+    if let Some(document) = parsed {
+        gql.set_parsed_query(document);
+    }
     if let Some(name) = params.operation_name {
         gql = gql.operation_name(name);
     }
@@ -249,42 +253,43 @@ fn respond(
     let request_error = !response.errors.is_empty()
         && response.data == async_graphql::Value::Null
         && response.errors.iter().all(|e| e.path.is_empty());
-    let mut body = Map::new();
-    if !request_error {
-        body.insert(
-            "data".into(),
-            serde_json::to_value(&response.data).unwrap_or(Value::Null),
-        );
-    }
-    if !response.errors.is_empty() {
-        body.insert(
-            "errors".into(),
-            serde_json::to_value(&response.errors).unwrap_or(Value::Null),
-        );
-    }
-    if !response.extensions.is_empty() {
-        body.insert(
-            "extensions".into(),
-            serde_json::to_value(&response.extensions).unwrap_or(Value::Null),
-        );
-    }
+    // Written straight from the response: `data` keeps the order of the selection.
+    let body = serde_json::to_string(&Answer {
+        data: (!request_error).then_some(&response.data),
+        errors: &response.errors,
+        extensions: &response.extensions,
+    })
+    .unwrap_or_else(|_| r#"{"errors":[{"message":"the answer could not be encoded"}]}"#.into());
     let status = match format {
         ResponseFormat::GraphqlResponse if request_error => StatusCode::BAD_REQUEST,
         _ => StatusCode::OK,
     };
     let public = caching::is_public(request) && response.errors.is_empty();
-    let body = Value::Object(body).to_string();
+    // Only a public answer is hashed for its ETag; the others need not keep the text.
+    let tagged = public.then(|| body.clone());
     let answer = HttpResponse::build(status)
         .content_type(format.media_type())
         .insert_header((header::CONTENT_LANGUAGE, language.tag()))
-        .body(body.clone());
+        .body(body);
     caching::finish(
         request,
         public,
         state.settings.server.public_max_age,
         answer,
-        &body,
+        tagged.as_deref().unwrap_or_default(),
     )
+}
+
+/// A GraphQL answer as the transport sends it: `data` absent for a request error, `errors`
+/// and `extensions` only when there are any.
+#[derive(serde::Serialize)]
+struct Answer<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    data: Option<&'a async_graphql::Value>,
+    #[serde(skip_serializing_if = "<[async_graphql::ServerError]>::is_empty")]
+    errors: &'a [async_graphql::ServerError],
+    #[serde(skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    extensions: &'a std::collections::BTreeMap<String, async_graphql::Value>,
 }
 
 /// A document that is not run, answered as a request error: 200 for the refusals

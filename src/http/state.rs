@@ -6,7 +6,7 @@ use super::{ServerSettings, documents::Documents, metrics::Metrics, quota::Quota
 use crate::{
     auth::JwtVerifier,
     coordination::Coordination,
-    graphql::{CunhubSchema, QueryLimits, Services},
+    graphql::{CunhubSchema, QueryLimits, Services, parsed::ParsedDocuments},
 };
 
 /// What every handler shares.
@@ -17,6 +17,8 @@ pub struct AppState {
     pub metrics: Metrics,
     /// Registered documents and automatically persisted queries.
     pub documents: Documents,
+    /// Documents already parsed, by their text.
+    pub parsed: ParsedDocuments,
     pub settings: HttpSettings,
     /// Set on SIGTERM: readiness fails, answers close their connections, sockets close.
     pub drain: super::Drain,

@@ -34,6 +34,9 @@ pub struct Lane {
     backoffs: AtomicU64,
     in_flight: AtomicU64,
     peak_in_flight: AtomicU64,
+    /// Nanoseconds spent in calls, summed over calls: divided by the run's time, the
+    /// mean number of calls in flight.
+    busy_nanos: AtomicU64,
 }
 
 /// How a run used one department.
@@ -48,9 +51,23 @@ pub struct LaneReport {
     /// The rate the run was allowed (`None`: no cap).
     pub allowed_per_sec: Option<f64>,
     pub peak_in_flight: u64,
+    /// Calls in flight on average over the run.
+    pub mean_in_flight: f64,
     pub allowed_in_flight: u32,
     /// Pauses after a busy or rate-limited answer.
     pub backoffs: u64,
+}
+
+impl LaneReport {
+    /// How much of what the department allows the run used: its rate or its calls in
+    /// flight, whichever binds (the larger share), from 0 to 1.
+    pub fn use_of_allowance(&self) -> f64 {
+        let in_flight = self.mean_in_flight / f64::from(self.allowed_in_flight.max(1));
+        let rate = self
+            .allowed_per_sec
+            .map_or(0.0, |allowed| self.calls_per_sec / allowed);
+        in_flight.max(rate)
+    }
 }
 
 impl Lane {
@@ -69,6 +86,7 @@ impl Lane {
             backoffs: AtomicU64::new(0),
             in_flight: AtomicU64::new(0),
             peak_in_flight: AtomicU64::new(0),
+            busy_nanos: AtomicU64::new(0),
         }
     }
 
@@ -95,8 +113,11 @@ impl Lane {
                 let now = self.in_flight.fetch_add(1, Ordering::Relaxed) + 1;
                 self.peak_in_flight.fetch_max(now, Ordering::Relaxed);
                 self.calls.fetch_add(1, Ordering::Relaxed);
+                let started = Instant::now();
                 let result = call().await;
                 self.in_flight.fetch_sub(1, Ordering::Relaxed);
+                let busy = u64::try_from(started.elapsed().as_nanos()).unwrap_or(u64::MAX);
+                self.busy_nanos.fetch_add(busy, Ordering::Relaxed);
                 result
             };
             let wait = match &result {
@@ -158,6 +179,7 @@ impl Lane {
             calls_per_sec: calls as f64 / secs,
             allowed_per_sec: self.interval.map(|i| 1.0 / i.as_secs_f64()),
             peak_in_flight: self.peak_in_flight.load(Ordering::Relaxed),
+            mean_in_flight: self.busy_nanos.load(Ordering::Relaxed) as f64 / 1e9 / secs,
             allowed_in_flight: self.allowed_in_flight,
             backoffs: self.backoffs.load(Ordering::Relaxed),
         }
@@ -190,6 +212,32 @@ mod tests {
         let report = lane.report(Duration::from_secs(1));
         assert_eq!(report.calls, 40);
         assert!(report.peak_in_flight <= 4, "{report:?}");
+    }
+
+    #[tokio::test]
+    async fn a_lane_kept_full_reports_its_calls_in_flight_as_used() {
+        let lane = Arc::new(Lane::new(Department::MedicalInsurance, 8, 0.5, 0.0));
+        let started = Instant::now();
+        let calls = (0..40).map(|_| {
+            let lane = lane.clone();
+            async move {
+                lane.run(1, || async {
+                    tokio::time::sleep(Duration::from_millis(10)).await;
+                    Ok::<_, AdapterError>(())
+                })
+                .await
+            }
+        });
+        futures_util::future::join_all(calls).await;
+        let report = lane.report(started.elapsed());
+        // 40 calls of 10 ms, 4 at a time: the 4 places were taken the whole time.
+        assert!(
+            report.mean_in_flight > 3.0 && report.mean_in_flight <= 4.0,
+            "{report:?}"
+        );
+        assert!(report.use_of_allowance() > 0.75, "{report:?}");
+        let idle = lane.report(started.elapsed() * 4);
+        assert!(idle.use_of_allowance() < 0.3, "{idle:?}");
     }
 
     #[tokio::test]

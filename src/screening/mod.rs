@@ -48,16 +48,18 @@ pub fn summary(report: &ScreenReport) -> String {
             .allowed_per_sec
             .map_or_else(|| "uncapped".to_owned(), |r| format!("{r:.0}/s allowed"));
         text.push_str(&format!(
-            "\n  {:<18} {:>8} calls {:>9} persons {:>8.1} calls/s ({allowed}, {:.0} %)  in flight {} of {} allowed  backoffs {}",
+            "\n  {:<18} {:>8} calls {:>9} persons {:>8.1} calls/s ({allowed}, {:.0} %)  in flight {:.1} on average, at most {}, of {} allowed  backoffs {}  uses {:.0} % of its allowance",
             lane.department.as_str(),
             lane.calls,
             lane.persons,
             lane.calls_per_sec,
             lane.allowed_per_sec
                 .map_or(0.0, |r| 100.0 * lane.calls_per_sec / r),
+            lane.mean_in_flight,
             lane.peak_in_flight,
             lane.allowed_in_flight,
-            lane.backoffs
+            lane.backoffs,
+            100.0 * lane.use_of_allowance()
         ));
     }
     text

@@ -29,8 +29,9 @@ use crate::{
     },
 };
 
-/// Villages fetched ahead of the one being committed.
-const PIPELINE: usize = 2;
+/// Villages fetched at once, in order: while the first is committed and the second's last
+/// calls come back, the third's keep every place of a department busy.
+const PIPELINE: usize = 3;
 /// Residents read from the index at a time.
 const INDEX_PAGE: u64 = 1000;
 
@@ -113,7 +114,16 @@ impl Screener<'_> {
             if capacity == 0 {
                 capacity = s.assumed_capacity;
             }
-            Lane::new(department, capacity, s.share, s.rate_per_sec)
+            // The run's own cap, or the department's rate when that is lower.
+            let department_rate = f64::from(dept.tuning(&d.defaults).rate_per_sec);
+            let rate = if department_rate > 0.0
+                && (s.rate_per_sec <= 0.0 || department_rate < s.rate_per_sec)
+            {
+                department_rate
+            } else {
+                s.rate_per_sec
+            };
+            Lane::new(department, capacity, s.share, rate)
         };
         let declared = &self.departments.declared;
         let declared_lane = |department, capacity: Option<u32>| {

@@ -25,12 +25,19 @@ pub struct Background {
 impl Background {
     /// One run of `region`, to its end (resuming an interrupted one).
     pub async fn run_once(&self, region: &RegionCode) -> Result<ScreenReport, super::ScreenError> {
+        // The run spends the same department budgets as the requests, which come first:
+        // it may take every place a department allows, and each request still gets the
+        // next one to free. (`share` holds back a run that cannot see the requests.)
+        let settings = ScreeningSettings {
+            share: 1.0,
+            ..self.settings.clone()
+        };
         let screener = Screener {
             db: &self.db,
             vault: &self.vault,
             departments: &self.departments,
             department_settings: &self.department_settings,
-            settings: &self.settings,
+            settings: &settings,
         };
         screener.run(region, &RunOptions::default(), |_| {}).await
     }

@@ -15,7 +15,8 @@ pub struct ScreeningSettings {
     pub interval: Duration,
     /// The region scheduled runs screen (a code prefix; default the province).
     pub region: String,
-    /// The share of each department's calls in flight a run may hold (0–1).
+    /// The share of each department's calls in flight a run from `cunhub screen` may hold
+    /// (0–1). A run inside `serve` takes every place, since requests come first there.
     pub share: f64,
     /// Calls in flight assumed for a department whose settings set no `max_in_flight`.
     pub assumed_capacity: u32,
@@ -85,7 +86,7 @@ impl ScreeningSettings {
                 "screening.share",
                 "CUNHUB_SCREENING_SHARE",
                 code(self.share),
-                "share of each department's calls in flight a run may hold",
+                "share of each department's calls in flight a `cunhub screen` run may hold (a run in `serve` takes all: requests go first)",
             ),
             SettingRow::new(
                 "screening.assumed_capacity",

@@ -69,7 +69,9 @@ pub fn init(log: &LogSettings, traces: &TracingSettings) -> Telemetry {
             .with_writer(std::io::stderr)
             .with_filter(filter)
             .boxed(),
+        // Colours only for a person at a terminal, not into a file or a journal.
         LogFormat::Text => fmt::layer()
+            .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
             .with_writer(std::io::stderr)
             .with_filter(filter)
             .boxed(),

@@ -48,6 +48,8 @@ pub(crate) struct Budget {
     leased: tokio::sync::Mutex<Leased>,
     /// The next start allowed when this instance paces calls itself.
     next_start: Mutex<Instant>,
+    /// Background calls wait for their turn of the rate one at a time.
+    background_turn: tokio::sync::Mutex<()>,
 }
 
 #[derive(Debug, Default)]
@@ -116,6 +118,7 @@ impl Budget {
                 spent_until: None,
             }),
             next_start: Mutex::new(Instant::now()),
+            background_turn: tokio::sync::Mutex::new(()),
             coordination,
         });
         if budget.capacity > 0 && budget.coordination.mode() != Mode::Off {
@@ -138,7 +141,7 @@ impl Budget {
             }
             permit?
         };
-        self.take_rate(deadline).await?;
+        self.take_rate(deadline, background).await?;
         Some(permit)
     }
 
@@ -229,13 +232,16 @@ impl Budget {
         Some(granted)
     }
 
-    async fn take_rate(&self, deadline: Instant) -> Option<()> {
+    async fn take_rate(&self, deadline: Instant, background: bool) -> Option<()> {
         let Some(rate) = self.rate else {
             return Some(());
         };
         loop {
             let mode = self.coordination.mode();
             if mode == Mode::Off {
+                if background {
+                    return self.pace_background(deadline).await;
+                }
                 return self.pace(self.rate_per_sec, deadline).await;
             }
             let mut leased = self.leased.lock().await;
@@ -305,6 +311,42 @@ impl Budget {
         }
         // The timer's granularity is a millisecond: a start due sooner goes at once (the
         // rate holds over any stretch, give or take a millisecond's calls).
+        if start > Instant::now() + Duration::from_millis(1) {
+            tokio::time::sleep_until(start).await;
+        }
+        Some(())
+    }
+
+    /// Paces a background call: it books a turn only when at most one is booked ahead, so
+    /// that a request, which books the next turn at once, waits a turn or two and not
+    /// behind a queue of background calls. Background calls book one at a time.
+    async fn pace_background(&self, deadline: Instant) -> Option<()> {
+        let interval = Duration::from_secs_f64(1.0 / self.rate_per_sec);
+        let start = {
+            let _one_at_a_time = self.background_turn.lock().await;
+            loop {
+                let booked = {
+                    let mut next = self.next_start.lock().unwrap_or_else(|e| e.into_inner());
+                    let now = Instant::now();
+                    if *next <= now + interval {
+                        let start = (*next).max(now);
+                        *next = start + interval;
+                        Ok(start)
+                    } else {
+                        Err(*next - interval)
+                    }
+                };
+                match booked {
+                    Ok(start) => break start,
+                    Err(_) if Instant::now() >= deadline => return None,
+                    Err(until) => tokio::time::sleep_until(until.min(deadline)).await,
+                }
+            }
+        };
+        if start > deadline {
+            tokio::time::sleep_until(deadline).await;
+            return None;
+        }
         if start > Instant::now() + Duration::from_millis(1) {
             tokio::time::sleep_until(start).await;
         }
@@ -423,6 +465,38 @@ mod tests {
             budget.admit(soon(50), false).await.is_none(),
             "two of four: the share of one instance of two"
         );
+    }
+
+    #[tokio::test]
+    async fn a_request_does_not_queue_behind_background_turns_of_the_rate() {
+        // 100 a second: a turn every 10 ms.
+        let budget = Arc::new(Budget::new(
+            Department::MedicalInsurance,
+            100.0,
+            0,
+            Coordination::off(),
+        ));
+        let started = Instant::now();
+        let background: Vec<_> = (0..10)
+            .map(|_| {
+                let budget = budget.clone();
+                tokio::spawn(async move { budget.admit(soon(5_000), true).await.is_some() })
+            })
+            .collect();
+        tokio::time::sleep(Duration::from_millis(15)).await;
+        let asked = Instant::now();
+        assert!(budget.admit(soon(1_000), false).await.is_some());
+        // Ten background calls wanted 100 ms of turns; the request waited one turn at most.
+        assert!(
+            asked.elapsed() < Duration::from_millis(25),
+            "{:?}",
+            asked.elapsed()
+        );
+        for call in background {
+            assert!(call.await.unwrap());
+        }
+        // Every call kept to the rate: eleven turns, the last 100 ms after the first.
+        assert!(started.elapsed() >= Duration::from_millis(95));
     }
 
     #[tokio::test]
