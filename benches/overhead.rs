@@ -22,7 +22,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::{
-    net::{SocketAddr, TcpListener},
+    net::SocketAddr,
     process::{Command, Stdio},
     sync::{
         Arc,
@@ -31,7 +31,6 @@ use std::{
     time::{Duration, Instant},
 };
 
-use actix_web::{App, HttpResponse, HttpServer, web};
 use cunhub::{
     domain::RegionCode,
     sim::{Department as Sim, GenOptions, Knobs, SimCluster, SimOptions},
@@ -44,7 +43,7 @@ use serde_json::json;
 
 mod common;
 use common::{
-    Hub, TOWNSHIP, clock_ticks_per_second, config_file_on, pct, query, sqlite_url, token,
+    Hub, TOWNSHIP, clock_ticks_per_second, collector, config_file_on, pct, query, sqlite_url, token,
 };
 
 /// What the fronts were measured with: two field groups of one department.
@@ -133,17 +132,7 @@ async fn run(options: Options) {
     std::fs::write(&config, settings).unwrap();
 
     let exe = env!("CARGO_BIN_EXE_cunhub");
-    let sync = Command::new(exe)
-        .arg("--config")
-        .arg(&config)
-        .args(["sync", "--region", TOWNSHIP])
-        .output()
-        .unwrap();
-    assert!(
-        sync.status.success(),
-        "{}",
-        String::from_utf8_lossy(&sync.stderr)
-    );
+    common::sync_township(exe, &config);
     let log = std::fs::File::create(dir.path().join("hub.log")).unwrap();
     let mut hub = Hub::start_on(exe, &config, Stdio::from(log), options.pin.then_some("1"));
 
@@ -438,35 +427,4 @@ impl PostgresDatabase {
             ))
             .await;
     }
-}
-
-/// A trace collector that takes every export and counts them.
-fn collector() -> (String, Arc<AtomicU64>) {
-    let count = Arc::new(AtomicU64::new(0));
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let url = format!("http://{}", listener.local_addr().unwrap());
-    let counter = web::Data::new(count.clone());
-    let server = HttpServer::new(move || {
-        App::new()
-            .app_data(counter.clone())
-            .app_data(web::PayloadConfig::new(64 * 1024 * 1024))
-            .route(
-                "/v1/traces",
-                web::post().to(
-                    |count: web::Data<Arc<AtomicU64>>, _body: web::Bytes| async move {
-                        count.fetch_add(1, Ordering::Relaxed);
-                        HttpResponse::Ok()
-                            .content_type("application/x-protobuf")
-                            .finish()
-                    },
-                ),
-            )
-    })
-    .workers(1)
-    .disable_signals()
-    .listen(listener)
-    .unwrap()
-    .run();
-    tokio::spawn(server);
-    (url, count)
 }

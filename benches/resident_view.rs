@@ -9,7 +9,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::{
-    process::{Command, Stdio},
+    process::Stdio,
     time::{Duration, Instant},
 };
 
@@ -53,20 +53,9 @@ async fn run() {
 
     let exe = env!("CARGO_BIN_EXE_cunhub");
     let sync_started = Instant::now();
-    let sync = Command::new(exe)
-        .arg("--config")
-        .arg(&config)
-        .args(["sync", "--region", TOWNSHIP])
-        .output()
-        .unwrap();
-    assert!(
-        sync.status.success(),
-        "{}",
-        String::from_utf8_lossy(&sync.stderr)
-    );
+    let synced = common::sync_township(exe, &config);
     println!(
-        "sync of {TOWNSHIP}: {} ({:.1} s)",
-        String::from_utf8_lossy(&sync.stdout).trim(),
+        "sync of {TOWNSHIP}: {synced} ({:.1} s)",
         sync_started.elapsed().as_secs_f64()
     );
 

@@ -11,7 +11,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::{
-    process::{Command, Stdio},
+    process::Stdio,
     sync::{
         Arc,
         atomic::{AtomicBool, Ordering},
@@ -68,17 +68,7 @@ async fn run() {
     )
     .unwrap();
     let exe = env!("CARGO_BIN_EXE_cunhub");
-    let sync = Command::new(exe)
-        .arg("--config")
-        .arg(&config)
-        .args(["sync", "--region", TOWNSHIP])
-        .output()
-        .unwrap();
-    assert!(
-        sync.status.success(),
-        "{}",
-        String::from_utf8_lossy(&sync.stderr)
-    );
+    common::sync_township(exe, &config);
     println!(
         "{}: {} residents; medical insurance: 16 calls in flight, 1000 a second",
         TOWNSHIP,

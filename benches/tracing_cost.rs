@@ -9,15 +9,11 @@
 
 use std::{
     net::TcpListener,
-    process::{Command, Stdio},
-    sync::{
-        Arc,
-        atomic::{AtomicU64, Ordering},
-    },
+    process::Stdio,
+    sync::atomic::Ordering,
     time::{Duration, Instant},
 };
 
-use actix_web::{App, HttpResponse, HttpServer, web};
 use cunhub::{
     domain::RegionCode,
     sim::{GenOptions, Knobs, SimCluster, SimOptions},
@@ -26,7 +22,8 @@ use serde_json::json;
 
 mod common;
 use common::{
-    FULL_VIEW, Hub, TOWNSHIP, block_on, clock_ticks_per_second, config_file, pct, query, token,
+    FULL_VIEW, Hub, TOWNSHIP, block_on, clock_ticks_per_second, collector, config_file, pct, query,
+    token,
 };
 
 const PEOPLE: usize = 100;
@@ -60,17 +57,7 @@ async fn run() {
     let exe = env!("CARGO_BIN_EXE_cunhub");
     let base = config_file(&cluster, dir.path(), "1h");
     std::fs::write(dir.path().join("sync.toml"), &base).unwrap();
-    let sync = Command::new(exe)
-        .arg("--config")
-        .arg(dir.path().join("sync.toml"))
-        .args(["sync", "--region", TOWNSHIP])
-        .output()
-        .unwrap();
-    assert!(
-        sync.status.success(),
-        "{}",
-        String::from_utf8_lossy(&sync.stderr)
-    );
+    common::sync_township(exe, &dir.path().join("sync.toml"));
     let people: Vec<String> = cluster
         .population
         .people
@@ -178,35 +165,4 @@ async fn run() {
         );
     }
     cluster.stop().await;
-}
-
-/// A collector that takes every export and counts them.
-fn collector() -> (String, Arc<AtomicU64>) {
-    let count = Arc::new(AtomicU64::new(0));
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let url = format!("http://{}", listener.local_addr().unwrap());
-    let counter = web::Data::new(count.clone());
-    let server = HttpServer::new(move || {
-        App::new()
-            .app_data(counter.clone())
-            .app_data(web::PayloadConfig::new(64 * 1024 * 1024))
-            .route(
-                "/v1/traces",
-                web::post().to(
-                    |count: web::Data<Arc<AtomicU64>>, _body: web::Bytes| async move {
-                        count.fetch_add(1, Ordering::Relaxed);
-                        HttpResponse::Ok()
-                            .content_type("application/x-protobuf")
-                            .finish()
-                    },
-                ),
-            )
-    })
-    .workers(1)
-    .disable_signals()
-    .listen(listener)
-    .unwrap()
-    .run();
-    tokio::spawn(server);
-    (url, count)
 }

@@ -5,9 +5,16 @@
 #![allow(dead_code)] // each benchmark uses its own part
 
 use std::{
+    net::TcpListener,
     process::{Child, Command, Stdio},
+    sync::{
+        Arc,
+        atomic::{AtomicU64, Ordering},
+    },
     time::{Duration, Instant},
 };
+
+use actix_web::{App, HttpResponse, HttpServer, web};
 
 use cunhub::{
     auth::{AuthSettings, Role, TokenRequest, mint_development_token},
@@ -294,4 +301,52 @@ pub fn pct(values: &[f64], p: f64) -> f64 {
     }
     let rank = ((p / 100.0) * (sorted.len() - 1) as f64).round() as usize;
     sorted[rank.min(sorted.len() - 1)]
+}
+
+/// Synchronises the township's register into the database of `config` with `exe sync`;
+/// what the command printed.
+pub fn sync_township(exe: &str, config: &std::path::Path) -> String {
+    let sync = Command::new(exe)
+        .arg("--config")
+        .arg(config)
+        .args(["sync", "--region", TOWNSHIP])
+        .output()
+        .unwrap();
+    assert!(
+        sync.status.success(),
+        "{}",
+        String::from_utf8_lossy(&sync.stderr)
+    );
+    String::from_utf8_lossy(&sync.stdout).trim().to_owned()
+}
+
+/// A trace collector that takes every export and counts them: its address and the count.
+pub fn collector() -> (String, Arc<AtomicU64>) {
+    let count = Arc::new(AtomicU64::new(0));
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let counter = web::Data::new(count.clone());
+    let server = HttpServer::new(move || {
+        App::new()
+            .app_data(counter.clone())
+            .app_data(web::PayloadConfig::new(64 * 1024 * 1024))
+            .route(
+                "/v1/traces",
+                web::post().to(
+                    |count: web::Data<Arc<AtomicU64>>, _body: web::Bytes| async move {
+                        count.fetch_add(1, Ordering::Relaxed);
+                        HttpResponse::Ok()
+                            .content_type("application/x-protobuf")
+                            .finish()
+                    },
+                ),
+            )
+    })
+    .workers(1)
+    .disable_signals()
+    .listen(listener)
+    .unwrap()
+    .run();
+    tokio::spawn(server);
+    (url, count)
 }
