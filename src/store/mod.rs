@@ -35,8 +35,15 @@ pub enum StoreError {
     Data(String),
 }
 
+/// How long a pooled connection may rest before it is pinged on checkout.
+const IDLE_BEFORE_PING: Duration = Duration::from_secs(30);
+
 /// Opens the pool. SQLite runs in WAL mode with `synchronous=NORMAL` so readers never wait
 /// for the writer, and waits on a busy database instead of failing at once.
+///
+/// A connection is pinged before it is handed out only when it has been idle for a while:
+/// a ping on every checkout is one more round trip per statement (on SQLite, two more
+/// thread hops), and a hot connection has just proved itself.
 pub async fn connect(settings: &DatabaseSettings) -> Result<DatabaseConnection, StoreError> {
     let mut options = ConnectOptions::new(settings.url.clone());
     options
@@ -44,6 +51,7 @@ pub async fn connect(settings: &DatabaseSettings) -> Result<DatabaseConnection, 
         .min_connections(1)
         .connect_timeout(Duration::from_secs(10))
         .acquire_timeout(Duration::from_secs(10))
+        .test_before_acquire_if_idle_for(IDLE_BEFORE_PING)
         .sqlx_logging(false)
         .map_sqlx_sqlite_opts(|opts| {
             opts.journal_mode(SqliteJournalMode::Wal)
