@@ -19,7 +19,7 @@ use super::settings::{DepartmentsSettings, SettingsError, SystemSettings, Tuning
 use super::social::SocialAdapter;
 use super::upstream::health::DepartmentHealth;
 use super::upstream::metrics::HealthCollector;
-use super::upstream::{Upstream, build_client};
+use super::upstream::{ThreadClients, Upstream};
 use crate::{coordination::Coordination, domain::Department};
 
 /// Why the adapters could not be built.
@@ -89,7 +89,7 @@ impl Departments {
                 // The platform answers "busy" beyond its own limit: stay under it.
                 tuning.max_in_flight = DEFAULT_IN_FLIGHT;
             }
-            let client = build_client(tuning.connect_timeout)
+            let client = ThreadClients::new(tuning.connect_timeout)
                 .map_err(|_| BuildError::Client { department })?;
             Ok::<_, BuildError>(Arc::new(Upstream::new(
                 department,
@@ -174,8 +174,8 @@ fn declared_systems(
             .unwrap_or_default();
         let tuning = system_tuning(&settings.defaults, &definition, &own);
         let department = definition.department;
-        let client =
-            build_client(tuning.connect_timeout).map_err(|_| BuildError::Client { department })?;
+        let client = ThreadClients::new(tuning.connect_timeout)
+            .map_err(|_| BuildError::Client { department })?;
         let base_url = if own.base_url.is_empty() {
             definition.base_url.clone().unwrap_or_default()
         } else {

@@ -4,6 +4,7 @@
 
 pub(crate) mod breaker;
 pub(crate) mod cache;
+mod client;
 pub(crate) mod health;
 pub(crate) mod metrics;
 pub(crate) mod retry;
@@ -15,6 +16,7 @@ use reqwest::StatusCode;
 use tracing::Instrument;
 
 use self::breaker::{Breaker, Outcome};
+pub(crate) use self::client::ThreadClients;
 use self::health::{DepartmentHealth, HealthRecorder};
 use super::budget::Budget;
 use super::context::CallContext;
@@ -68,7 +70,7 @@ impl Answer {
 #[derive(Debug)]
 pub(crate) struct Upstream {
     pub department: Department,
-    client: reqwest::Client,
+    client: ThreadClients,
     base: Option<url::Url>,
     pub tuning: Tuning,
     breaker: Breaker,
@@ -81,7 +83,7 @@ impl Upstream {
     /// validation reports the unparsable case).
     pub(crate) fn new(
         department: Department,
-        client: reqwest::Client,
+        client: ThreadClients,
         base_url: &str,
         tuning: Tuning,
         coordination: &Coordination,
@@ -211,7 +213,8 @@ impl Upstream {
         if ctx.expired() {
             return Err(timeout);
         }
-        let mut request = build(&self.client)?.header("X-Request-Id", ctx.request_id.as_str());
+        let mut request =
+            build(&self.client.here())?.header("X-Request-Id", ctx.request_id.as_str());
         // The attempt's span is the parent a department that traces will continue.
         for (name, value) in telemetry::context::outgoing_headers() {
             request = request.header(name, value);
@@ -295,14 +298,4 @@ fn transport(department: Department, error: &reqwest::Error) -> AdapterError {
             reason: Unavailability::ConnectionLost,
         }
     }
-}
-
-/// The one pooled HTTP client of the adapters.
-pub(crate) fn build_client(connect_timeout: Duration) -> Result<reqwest::Client, reqwest::Error> {
-    reqwest::Client::builder()
-        .connect_timeout(connect_timeout)
-        .pool_idle_timeout(Duration::from_secs(60))
-        .pool_max_idle_per_host(64)
-        .user_agent(concat!("cunhub/", env!("CARGO_PKG_VERSION")))
-        .build()
 }
