@@ -96,7 +96,7 @@ async fn run() {
     .await
     .unwrap();
     cunhub::startup::prepare_database(&db).await.unwrap();
-    let log = AuditLog::open(db.clone());
+    let log = AuditLog::spawn(db.clone());
     let actor = Actor {
         subject: "bench".into(),
         role: "village_assistant".into(),

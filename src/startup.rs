@@ -160,7 +160,7 @@ impl Application {
         tokio::spawn(workflow::relay::run(workflow.clone()));
         let coordination = Coordination::new(&settings.coordination)?;
         let services = Services {
-            audit: AuditLog::open(db.clone()),
+            audit: AuditLog::spawn(db.clone()),
             db: db.clone(),
             limits: Arc::new(settings.limits.clone()),
             vault: Arc::new(vault),

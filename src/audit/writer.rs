@@ -1,24 +1,17 @@
-//! Records are appended in batches (group commit): callers wait for their batch to be
-//! committed. The log is one chain for the whole hub, however many instances write it:
-//! each batch is one transaction that first takes the chain's advisory lock (PostgreSQL;
-//! released by the commit), then reads the head and appends after it. Instances therefore
-//! take turns per batch instead of racing for the next id, so none is refused and the
-//! chain never forks; a batch waits at most for the other instances' batches in front of
-//! it. On SQLite the process is the only writer and the lock is granted at once.
+//! One writer task per process appends records in batches (group commit): callers wait
+//! for their batch to be committed. The log is one chain for the whole hub, however many
+//! instances write it: each batch is one transaction that first takes the chain's
+//! advisory lock (PostgreSQL; released by the commit), then reads the head and appends
+//! after it. Instances therefore take turns per batch instead of racing for the next id,
+//! so none is refused and the chain never forks; a batch waits at most for the other
+//! instances' batches in front of it. On SQLite the process is the only writer and the
+//! lock is granted at once.
 //!
 //! On SQLite a batch is a single INSERT after the head the writer remembers: one round
 //! trip to the database per batch.
 //!
-//! No task waits for records while there are none. A caller that finds no batch being
-//! written starts the writing, as a task on its own thread's runtime; the records that
-//! arrive meanwhile queue for the next batch, and the task stops when the queue is empty.
-//! A lone request's record thus goes from its thread to the database and back, without
-//! waking a writer thread on the way there and again on the way back.
-//!
 //! A batch that fails (the database away) is tried again on a fresh head a few times;
 //! only then are its callers told the log is unavailable.
-
-use std::sync::{Arc, Mutex, PoisonError};
 
 use chrono::{DateTime, SubsecRound, Utc};
 use entities::audit_record;
@@ -26,7 +19,7 @@ use sea_orm::{
     ActiveValue::Set, ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait, QueryOrder,
     TransactionTrait,
 };
-use tokio::sync::oneshot;
+use tokio::sync::{mpsc, oneshot};
 
 use super::{
     AuditError, AuditEvent,
@@ -43,36 +36,18 @@ pub(super) const CHAIN_LOCK: &str = "cunhub.audit.chain";
 
 type Job = (Vec<AuditEvent>, oneshot::Sender<Result<(), AuditError>>);
 
-/// A handle to the audit log's writer; cheap to clone.
+/// A handle to the audit writer; cheap to clone.
 #[derive(Clone)]
 pub struct AuditLog {
-    shared: Arc<Shared>,
-}
-
-struct Shared {
-    db: DatabaseConnection,
-    queue: Mutex<Queue>,
-}
-
-#[derive(Default)]
-struct Queue {
-    /// Records waiting for the next batch, each caller's with its answer.
-    waiting: Vec<Job>,
-    /// Whether a task is writing batches; if not, the next caller starts one.
-    writing: bool,
-    /// SQLite: the head this process wrote last, so that a batch is one statement.
-    known_head: Option<Head>,
+    jobs: mpsc::Sender<Job>,
 }
 
 impl AuditLog {
-    /// The writer of the log in `db`. Nothing runs until the first record.
-    pub fn open(db: DatabaseConnection) -> Self {
-        Self {
-            shared: Arc::new(Shared {
-                db,
-                queue: Mutex::new(Queue::default()),
-            }),
-        }
+    /// Starts the writer task on the current runtime.
+    pub fn spawn(db: DatabaseConnection) -> Self {
+        let (jobs, receiver) = mpsc::channel(4096);
+        tokio::spawn(run(db, receiver));
+        Self { jobs }
     }
 
     /// Appends `events` and returns once they are committed.
@@ -81,47 +56,33 @@ impl AuditLog {
             return Ok(());
         }
         let (done, wait) = oneshot::channel();
-        let start_writing = {
-            let mut queue = self.shared.lock();
-            queue.waiting.push((events, done));
-            !std::mem::replace(&mut queue.writing, true)
-        };
-        if start_writing {
-            // A task of its own, so that a caller that goes away (a dropped request) does
-            // not stop a batch half way; on a server worker it runs on the same thread.
-            tokio::spawn(write_batches(self.shared.clone()));
-        }
+        self.jobs
+            .send((events, done))
+            .await
+            .map_err(|_| AuditError::Unavailable)?;
         wait.await.map_err(|_| AuditError::Unavailable)?
     }
 }
 
-impl Shared {
-    fn lock(&self) -> std::sync::MutexGuard<'_, Queue> {
-        // The queue is left consistent at every step, so a panic elsewhere cannot spoil it.
-        self.queue.lock().unwrap_or_else(PoisonError::into_inner)
-    }
-}
-
-/// Writes batches until no record waits, then lets the next caller start again.
-async fn write_batches(shared: Arc<Shared>) {
-    let mut writing = Writing {
-        shared: &shared,
-        done: false,
-    };
-    loop {
-        let (jobs, mut known_head) = {
-            let mut queue = shared.lock();
-            if queue.waiting.is_empty() {
-                queue.writing = false;
-                writing.done = true;
-                return;
+async fn run(db: DatabaseConnection, mut receiver: mpsc::Receiver<Job>) {
+    // SQLite: the head this process wrote last, so that a batch is one statement.
+    let mut known_head: Option<Head> = None;
+    while let Some(first) = receiver.recv().await {
+        let mut jobs = vec![first];
+        let mut count = jobs[0].0.len();
+        while count < MAX_BATCH {
+            match receiver.try_recv() {
+                Ok(job) => {
+                    count += job.0.len();
+                    jobs.push(job);
+                }
+                Err(_) => break,
             }
-            (take_batch(&mut queue.waiting), queue.known_head.take())
-        };
+        }
         let events: Vec<&AuditEvent> = jobs.iter().flat_map(|(events, _)| events.iter()).collect();
         let mut result = Err(AuditError::Unavailable);
         for attempt in 1..=ATTEMPTS {
-            match write(&shared.db, &events, &mut known_head).await {
+            match write(&db, &events, &mut known_head).await {
                 Ok(()) => {
                     result = Ok(());
                     break;
@@ -138,42 +99,8 @@ async fn write_batches(shared: Arc<Shared>) {
                 "audit log unavailable: records not written"
             );
         }
-        shared.lock().known_head = known_head;
         for (_, done) in jobs {
             let _ = done.send(result.clone());
-        }
-    }
-}
-
-/// The first waiting callers' records, up to [`MAX_BATCH`] (always at least one caller's).
-fn take_batch(waiting: &mut Vec<Job>) -> Vec<Job> {
-    let mut count = 0;
-    let fit = waiting
-        .iter()
-        .take_while(|(events, _)| {
-            let first = count == 0;
-            count += events.len();
-            first || count <= MAX_BATCH
-        })
-        .count();
-    waiting.drain(..fit).collect()
-}
-
-/// The writing task's mark: should the task be dropped before the queue is empty (its
-/// runtime shutting down), its callers and those queued are told the log is unavailable
-/// (their answers are dropped) and the next caller starts the writing again.
-struct Writing<'a> {
-    shared: &'a Shared,
-    done: bool,
-}
-
-impl Drop for Writing<'_> {
-    fn drop(&mut self) {
-        if !self.done {
-            let mut queue = self.shared.lock();
-            queue.waiting.clear();
-            queue.writing = false;
-            queue.known_head = None;
         }
     }
 }

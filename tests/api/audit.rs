@@ -23,7 +23,7 @@ fn actor(n: usize) -> Actor {
 }
 
 async fn fill(app: &TestApp, writers: usize, each: usize) -> AuditLog {
-    let log = AuditLog::open(app.db.clone());
+    let log = AuditLog::spawn(app.db.clone());
     let mut tasks = Vec::new();
     for w in 0..writers {
         let log = log.clone();
@@ -114,7 +114,7 @@ fn the_verify_command_reports_an_intact_and_a_broken_chain() {
         };
         let db = cunhub::store::connect(&settings).await.unwrap();
         cunhub::startup::prepare_database(&db).await.unwrap();
-        let log = AuditLog::open(db.clone());
+        let log = AuditLog::spawn(db.clone());
         for i in 0..3 {
             log.record(vec![AuditEvent::resident_read(
                 &actor(i),

@@ -423,7 +423,7 @@ fn actor(n: usize) -> Actor {
 #[tokio::test]
 async fn checkpoints_under_a_retired_key_verify_while_the_settings_list_it() {
     let app = spawn_app_with(|_| {}).await;
-    let log = AuditLog::open(app.db.clone());
+    let log = AuditLog::spawn(app.db.clone());
     let old = CheckpointKey::new(1, &[31; 32]).unwrap();
     let new = CheckpointKey::new(2, &[32; 32]).unwrap();
     for (i, key) in [(0, &old), (1, &old), (2, &new)] {

@@ -70,7 +70,7 @@ async fn two_loaded_instances_write_one_chain_without_refusals() {
     let (a, b) = (database.connect().await, database.connect().await);
     prepare_database(&a).await.unwrap();
     // Each instance its own pool and writer task, as two processes have.
-    let (log_a, log_b) = (AuditLog::open(a.clone()), AuditLog::open(b.clone()));
+    let (log_a, log_b) = (AuditLog::spawn(a.clone()), AuditLog::spawn(b.clone()));
     let (writers, each, per_request) = (24, 30, 3);
     let signing = {
         let (a, b) = (a.clone(), b.clone());
