@@ -305,16 +305,7 @@ impl Budget {
             *next = start + interval;
             start
         };
-        if start > deadline {
-            tokio::time::sleep_until(deadline).await;
-            return None;
-        }
-        // The timer's granularity is a millisecond: a start due sooner goes at once (the
-        // rate holds over any stretch, give or take a millisecond's calls).
-        if start > Instant::now() + Duration::from_millis(1) {
-            tokio::time::sleep_until(start).await;
-        }
-        Some(())
+        wait_for_turn(start, deadline).await
     }
 
     /// Paces a background call: it books a turn only when at most one is booked ahead, so
@@ -343,14 +334,7 @@ impl Budget {
                 }
             }
         };
-        if start > deadline {
-            tokio::time::sleep_until(deadline).await;
-            return None;
-        }
-        if start > Instant::now() + Duration::from_millis(1) {
-            tokio::time::sleep_until(start).await;
-        }
-        Some(())
+        wait_for_turn(start, deadline).await
     }
 
     /// Wakes one waiter, in the order they came: a request if any waits, else background
@@ -395,6 +379,21 @@ async fn renew(budget: Weak<Budget>) {
             budget.lease_slots(in_use).await;
         }
     }
+}
+
+/// Waits until a booked turn's `start`; `None`, at the deadline, when the turn comes
+/// after it.
+async fn wait_for_turn(start: Instant, deadline: Instant) -> Option<()> {
+    if start > deadline {
+        tokio::time::sleep_until(deadline).await;
+        return None;
+    }
+    // The timer's granularity is a millisecond: a start due sooner goes at once (the rate
+    // holds over any stretch, give or take a millisecond's calls).
+    if start > Instant::now() + Duration::from_millis(1) {
+        tokio::time::sleep_until(start).await;
+    }
+    Some(())
 }
 
 #[cfg(test)]
