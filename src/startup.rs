@@ -22,6 +22,7 @@ use crate::{
         self, MigrationReport, StoreError,
         coordination::{Leadership, SessionLock},
         id_vault::{IdVault, VaultError},
+        local::{LocalReads, SqliteFile},
     },
     telemetry,
     workflow::{self, Clock, Workflow},
@@ -160,8 +161,14 @@ impl Application {
         tokio::spawn(workflow::relay::run(workflow.clone()));
         let coordination = Coordination::new(&settings.coordination)?;
         let services = Services {
-            audit: AuditLog::spawn(db.clone()),
+            audit: AuditLog::start(
+                db.clone(),
+                SqliteFile::of_url(&settings.database.url).as_ref(),
+            ),
             db: db.clone(),
+            local_reads: Arc::new(
+                LocalReads::for_url(&settings.database.url).on_statement(telemetry::db::record),
+            ),
             limits: Arc::new(settings.limits.clone()),
             vault: Arc::new(vault),
             departments: Arc::new(Departments::with_coordination(

@@ -8,7 +8,10 @@
 //! lock is granted at once.
 //!
 //! On SQLite a batch is a single INSERT after the head the writer remembers: one round
-//! trip to the database per batch.
+//! trip to the database per batch. On a SQLite file the writer is a thread of its own
+//! with a connection of its own: a batch written through the pool would travel from the
+//! task to the connection's worker thread and back, two more wake-ups across threads on
+//! the path of every response that carries personal data.
 //!
 //! A batch that fails (the database away) is tried again on a fresh head a few times;
 //! only then are its callers told the log is unavailable.
@@ -17,7 +20,7 @@ use chrono::{DateTime, SubsecRound, Utc};
 use entities::audit_record;
 use sea_orm::{
     ActiveValue::Set, ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait, QueryOrder,
-    TransactionTrait,
+    QuerySelect, QueryTrait, TransactionTrait,
 };
 use tokio::sync::{mpsc, oneshot};
 
@@ -25,7 +28,10 @@ use super::{
     AuditError, AuditEvent,
     chain::{GENESIS, Hashed, timestamp_text},
 };
-use crate::store::coordination::lock_for_transaction;
+use crate::store::{
+    coordination::lock_for_transaction,
+    local::{self, LocalError, SqliteFile},
+};
 
 const MAX_BATCH: usize = 512;
 const ATTEMPTS: usize = 3;
@@ -43,10 +49,35 @@ pub struct AuditLog {
 }
 
 impl AuditLog {
-    /// Starts the writer task on the current runtime.
+    /// Starts the writer as a task on the current runtime, writing through the pool.
     pub fn spawn(db: DatabaseConnection) -> Self {
+        Self::start(db, None)
+    }
+
+    /// Starts the writer: on `file` (the database's own, when it is a SQLite file), a
+    /// thread that writes with a connection of its own; otherwise a task on the current
+    /// runtime that writes through the pool.
+    pub fn start(db: DatabaseConnection, file: Option<&SqliteFile>) -> Self {
         let (jobs, receiver) = mpsc::channel(4096);
-        tokio::spawn(run(db, receiver));
+        let connection = file.and_then(|file| {
+            file.open_for_writing()
+                .inspect_err(
+                    |err| tracing::warn!(error = %err, "audit writer: writing through the pool"),
+                )
+                .ok()
+        });
+        let Some(connection) = connection else {
+            tokio::spawn(run(db, receiver));
+            return Self { jobs };
+        };
+        // The thread ends when the last handle is dropped and its channel closes.
+        let started = std::thread::Builder::new()
+            .name("cunhub-audit".into())
+            .spawn(move || run_on_thread(connection, receiver));
+        if let Err(err) = started {
+            tracing::warn!(error = %err, "audit writer thread not started; writing through the pool");
+            return Self::spawn(db);
+        }
         Self { jobs }
     }
 
@@ -68,18 +99,8 @@ async fn run(db: DatabaseConnection, mut receiver: mpsc::Receiver<Job>) {
     // SQLite: the head this process wrote last, so that a batch is one statement.
     let mut known_head: Option<Head> = None;
     while let Some(first) = receiver.recv().await {
-        let mut jobs = vec![first];
-        let mut count = jobs[0].0.len();
-        while count < MAX_BATCH {
-            match receiver.try_recv() {
-                Ok(job) => {
-                    count += job.0.len();
-                    jobs.push(job);
-                }
-                Err(_) => break,
-            }
-        }
-        let events: Vec<&AuditEvent> = jobs.iter().flat_map(|(events, _)| events.iter()).collect();
+        let jobs = batch(first, &mut receiver);
+        let events = events_of(&jobs);
         let mut result = Err(AuditError::Unavailable);
         for attempt in 1..=ATTEMPTS {
             match write(&db, &events, &mut known_head).await {
@@ -88,20 +109,74 @@ async fn run(db: DatabaseConnection, mut receiver: mpsc::Receiver<Job>) {
                     break;
                 }
                 Err(err) => {
-                    tracing::warn!(error = %err, attempt, "audit batch not written; retrying on a fresh head");
-                    tokio::time::sleep(std::time::Duration::from_millis(50 * attempt as u64)).await;
+                    retrying(&err, attempt);
+                    tokio::time::sleep(backoff(attempt)).await;
                 }
             }
         }
-        if result.is_err() {
-            tracing::error!(
-                records = events.len(),
-                "audit log unavailable: records not written"
-            );
+        answer(jobs, result);
+    }
+}
+
+/// [`run`] on a thread of its own, with its own connection to the SQLite file.
+fn run_on_thread(connection: rusqlite::Connection, mut receiver: mpsc::Receiver<Job>) {
+    let mut known_head: Option<Head> = None;
+    while let Some(first) = receiver.blocking_recv() {
+        let jobs = batch(first, &mut receiver);
+        let events = events_of(&jobs);
+        let mut result = Err(AuditError::Unavailable);
+        for attempt in 1..=ATTEMPTS {
+            match write_here(&connection, &events, &mut known_head) {
+                Ok(()) => {
+                    result = Ok(());
+                    break;
+                }
+                Err(err) => {
+                    retrying(&err, attempt);
+                    std::thread::sleep(backoff(attempt));
+                }
+            }
         }
-        for (_, done) in jobs {
-            let _ = done.send(result.clone());
+        answer(jobs, result);
+    }
+}
+
+/// `first` and the jobs waiting behind it, up to a batch.
+fn batch(first: Job, receiver: &mut mpsc::Receiver<Job>) -> Vec<Job> {
+    let mut count = first.0.len();
+    let mut jobs = vec![first];
+    while count < MAX_BATCH {
+        match receiver.try_recv() {
+            Ok(job) => {
+                count += job.0.len();
+                jobs.push(job);
+            }
+            Err(_) => break,
         }
+    }
+    jobs
+}
+
+fn events_of(jobs: &[Job]) -> Vec<&AuditEvent> {
+    jobs.iter().flat_map(|(events, _)| events.iter()).collect()
+}
+
+fn retrying(err: &dyn std::fmt::Display, attempt: usize) {
+    tracing::warn!(error = %err, attempt, "audit batch not written; retrying on a fresh head");
+}
+
+fn backoff(attempt: usize) -> std::time::Duration {
+    std::time::Duration::from_millis(50 * attempt as u64)
+}
+
+/// Tells each job's caller how its batch ended.
+fn answer(jobs: Vec<Job>, result: Result<(), AuditError>) {
+    if result.is_err() {
+        let records: usize = jobs.iter().map(|(events, _)| events.len()).sum();
+        tracing::error!(records, "audit log unavailable: records not written");
+    }
+    for (_, done) in jobs {
+        let _ = done.send(result.clone());
     }
 }
 
@@ -139,6 +214,34 @@ async fn write(
             .await?;
     }
     txn.commit().await
+}
+
+/// [`write`] for SQLite, on the writer thread's own connection: one INSERT after the
+/// head this thread wrote last (or read afresh).
+fn write_here(
+    connection: &rusqlite::Connection,
+    events: &[&AuditEvent],
+    known_head: &mut Option<Head>,
+) -> Result<(), LocalError> {
+    let head = match known_head.take() {
+        Some(head) => head,
+        None => {
+            let last = audit_record::Entity::find()
+                .order_by_desc(audit_record::Column::Id)
+                .limit(1)
+                .build(DbBackend::Sqlite);
+            local::query_on(connection, &last, |row| {
+                Ok((row.get::<_, i64>("id")?, row.get::<_, String>("hash")?))
+            })?
+            .pop()
+            .unwrap_or_else(|| (0, GENESIS.to_owned()))
+        }
+    };
+    let (rows, head) = chained(events, head);
+    let insert = audit_record::Entity::insert_many(rows).build(DbBackend::Sqlite);
+    local::execute_on(connection, &insert)?;
+    *known_head = Some(head);
+    Ok(())
 }
 
 /// The rows of `events` appended after `head`, each hashed over the one before, and the

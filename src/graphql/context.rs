@@ -13,13 +13,15 @@ use crate::{
         resident::{ResidentLoader, departments::DepartmentLoaders},
     },
     policy::{AccessLog, Caller, Policy},
-    store::{Database, id_vault::IdVault},
+    store::{Database, id_vault::IdVault, local::LocalReads},
 };
 
 /// Services shared by every request (schema data).
 #[derive(Clone)]
 pub struct Services {
     pub db: Database,
+    /// The lookups on every request's path, read on the calling thread where they can be.
+    pub local_reads: Arc<LocalReads>,
     pub limits: Arc<QueryLimits>,
     pub audit: AuditLog,
     pub vault: Arc<IdVault>,

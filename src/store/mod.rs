@@ -5,6 +5,7 @@ pub mod coordination;
 pub mod divisions;
 pub mod id_vault;
 pub mod idempotency;
+pub mod local;
 pub mod regions;
 pub mod residents;
 pub mod rotate;

@@ -9,12 +9,12 @@ use chrono::{DateTime, NaiveDate, Utc};
 use entities::resident;
 use sea_orm::{
     ActiveValue::Set,
-    ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
-    QuerySelect,
+    ColumnTrait, Condition, ConnectionTrait, DbBackend, EntityTrait, IdenStatic, PaginatorTrait,
+    QueryFilter, QueryOrder, QuerySelect, QueryTrait, Select,
     sea_query::{Expr, ExprTrait, LikeExpr, OnConflict, SelectStatement},
 };
 
-use super::{StoreError, id_vault::LookupHash};
+use super::{StoreError, id_vault::LookupHash, local::LocalReads};
 
 /// Registration status in the index.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -232,13 +232,40 @@ pub async fn find_by_lookup_hashes(
     db: &impl ConnectionTrait,
     hashes: &[LookupHash],
 ) -> Result<Option<ResidentRecord>, StoreError> {
-    let found = with_lookup_hashes(db, hashes).await?;
-    let first = hashes.iter().find_map(|h| {
-        found.iter().find(|m| {
-            m.lookup_hash == h.hash && i64::from(m.lookup_key_version) == i64::from(h.version)
+    let found = with_lookup_hashes(db, hashes)
+        .await?
+        .into_iter()
+        .map(to_record)
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(preferred(found, hashes))
+}
+
+/// [`find_by_lookup_hashes`] on the calling thread when it can be (see [`LocalReads`]):
+/// the lookup on the path of every request that names an ID number.
+pub async fn find_by_lookup_hashes_here(
+    local: &LocalReads,
+    db: &impl ConnectionTrait,
+    hashes: &[LookupHash],
+) -> Result<Option<ResidentRecord>, StoreError> {
+    if hashes.is_empty() {
+        return Ok(None);
+    }
+    let statement = lookup_select(hashes).build(DbBackend::Sqlite);
+    match local.query(&statement, record_from_row) {
+        Some(found) => Ok(preferred(found, hashes)),
+        None => find_by_lookup_hashes(db, hashes).await,
+    }
+}
+
+/// Of the records `found` by any of `hashes`, the one the earliest hash names under its
+/// own key version.
+fn preferred(found: Vec<ResidentRecord>, hashes: &[LookupHash]) -> Option<ResidentRecord> {
+    let index = hashes.iter().find_map(|h| {
+        found.iter().position(|r| {
+            r.lookup_hash == h.hash && i64::from(r.lookup_key_version) == i64::from(h.version)
         })
-    });
-    first.cloned().map(to_record).transpose()
+    })?;
+    found.into_iter().nth(index)
 }
 
 /// The resident ids of the ID numbers among `hashes` that are in the index, by the hash
@@ -268,10 +295,12 @@ async fn with_lookup_hashes(
     if hashes.is_empty() {
         return Ok(Vec::new());
     }
-    Ok(resident::Entity::find()
+    Ok(lookup_select(hashes).all(db).await?)
+}
+
+fn lookup_select(hashes: &[LookupHash]) -> Select<resident::Entity> {
+    resident::Entity::find()
         .filter(resident::Column::LookupHash.is_in(hashes.iter().map(|h| h.hash.clone())))
-        .all(db)
-        .await?)
 }
 
 pub async fn find_many(
@@ -399,6 +428,37 @@ pub async fn villages(
         .into_tuple::<String>()
         .all(db)
         .await?)
+}
+
+/// A row of `resident` read on the calling thread, as [`to_record`] makes it of a model.
+fn record_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<ResidentRecord> {
+    use resident::Column;
+    let text = |column: Column| row.get::<_, String>(column.as_str());
+    let status = text(Column::Status)?;
+    let status = IndexStatus::parse(&status).ok_or_else(|| {
+        rusqlite::Error::InvalidColumnType(
+            0,
+            format!("status {status}"),
+            rusqlite::types::Type::Text,
+        )
+    })?;
+    Ok(ResidentRecord {
+        id: text(Column::Id)?,
+        lookup_hash: text(Column::LookupHash)?,
+        lookup_key_version: row.get(Column::LookupKeyVersion.as_str())?,
+        id_cipher: text(Column::IdCipher)?,
+        key_version: row.get(Column::KeyVersion.as_str())?,
+        name: text(Column::Name)?,
+        sex: text(Column::Sex)?,
+        birth_date: row.get(Column::BirthDate.as_str())?,
+        ethnicity: text(Column::Ethnicity)?,
+        village_code: text(Column::VillageCode)?,
+        household_number: text(Column::HouseholdNumber)?,
+        relationship: text(Column::Relationship)?,
+        status,
+        death_date: row.get(Column::DeathDate.as_str())?,
+        content_hash: text(Column::ContentHash)?,
+    })
 }
 
 fn to_record(model: resident::Model) -> Result<ResidentRecord, StoreError> {

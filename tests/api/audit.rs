@@ -9,6 +9,8 @@ use cunhub::audit::{
 use entities::audit_record;
 use sea_orm::{ActiveModelTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryOrder, Set};
 
+use cunhub::store::local::SqliteFile;
+
 use crate::helpers::{TestApp, spawn_app};
 
 fn actor(n: usize) -> Actor {
@@ -22,8 +24,17 @@ fn actor(n: usize) -> Actor {
     }
 }
 
+/// The writer the hub starts on its database (on a SQLite file, a thread of its own).
+fn hub_writer(app: &TestApp) -> AuditLog {
+    let file = SqliteFile::of_url(&app.settings.database.url);
+    AuditLog::start(app.db.clone(), file.as_ref())
+}
+
 async fn fill(app: &TestApp, writers: usize, each: usize) -> AuditLog {
-    let log = AuditLog::spawn(app.db.clone());
+    fill_with(hub_writer(app), writers, each).await
+}
+
+async fn fill_with(log: AuditLog, writers: usize, each: usize) -> AuditLog {
     let mut tasks = Vec::new();
     for w in 0..writers {
         let log = log.clone();
@@ -95,11 +106,14 @@ async fn reordered_records_are_named() {
 #[tokio::test]
 async fn a_second_writer_on_the_same_database_continues_the_chain() {
     let app = spawn_app().await;
+    let first = fill(&app, 1, 5).await;
+    // Another writer (a command beside the server), unaware of the first one's head;
+    // then the first again, whose remembered head is no longer the chain's.
+    fill_with(AuditLog::spawn(app.db.clone()), 1, 5).await;
     fill(&app, 1, 5).await;
-    // Another instance with its own writer, unaware of the first one's head.
-    fill(&app, 1, 5).await;
+    fill_with(first, 1, 5).await;
     let report = verify(&app.db).await.unwrap();
-    assert_eq!((report.records, report.broken), (10, None));
+    assert_eq!((report.records, report.broken), (20, None));
 }
 
 #[test]

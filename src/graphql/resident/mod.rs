@@ -72,10 +72,12 @@ impl ResidentQuery {
         let number = IdNumber::parse(&id_number)
             .map_err(AppError::from)
             .or_graphql()?;
-        let hashes = ctx.services()?.vault.lookup_hashes(number.as_str());
-        let record = residents::find_by_lookup_hashes(&ctx.services()?.db, &hashes)
-            .await
-            .or_graphql()?;
+        let services = ctx.services()?;
+        let hashes = services.vault.lookup_hashes(number.as_str());
+        let record =
+            residents::find_by_lookup_hashes_here(&services.local_reads, &services.db, &hashes)
+                .await
+                .or_graphql()?;
         // A miss is audited under the keyed hash, which names the number only to whoever
         // holds the key.
         let key = match &record {
