@@ -160,15 +160,12 @@ impl Application {
         // Changes committed through other instances reach this one's subscribers.
         tokio::spawn(workflow::relay::run(workflow.clone()));
         let coordination = Coordination::new(&settings.coordination)?;
+        // On a SQLite file, the audit writer and the hot lookups skip the pool's threads.
+        let sqlite_file = SqliteFile::of_url(&settings.database.url);
         let services = Services {
-            audit: AuditLog::start(
-                db.clone(),
-                SqliteFile::of_url(&settings.database.url).as_ref(),
-            ),
+            audit: AuditLog::start(db.clone(), sqlite_file.as_ref()),
             db: db.clone(),
-            local_reads: Arc::new(
-                LocalReads::for_url(&settings.database.url).on_statement(telemetry::db::record),
-            ),
+            local_reads: Arc::new(LocalReads::new(sqlite_file).on_statement(telemetry::db::record)),
             limits: Arc::new(settings.limits.clone()),
             vault: Arc::new(vault),
             departments: Arc::new(Departments::with_coordination(

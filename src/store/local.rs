@@ -115,11 +115,12 @@ thread_local! {
 }
 
 impl LocalReads {
-    /// Reads on the calling thread when `database_url` names a SQLite file; otherwise
-    /// (PostgreSQL, an in-memory database) every read goes through the pool.
-    pub fn for_url(database_url: &str) -> Self {
+    /// Reads on the calling thread from `file` (the database's own, when it is a SQLite
+    /// file); without one (PostgreSQL, an in-memory database) every read goes through
+    /// the pool.
+    pub fn new(file: Option<SqliteFile>) -> Self {
         Self {
-            file: SqliteFile::of_url(database_url),
+            file,
             owner: Arc::new(()),
             on_statement: None,
         }
@@ -291,7 +292,7 @@ mod tests {
         )
         .await
         .unwrap();
-        let reads = LocalReads::for_url(&url);
+        let reads = LocalReads::new(SqliteFile::of_url(&url));
         let by_key = select("SELECT n FROM t WHERE k = ?", vec!["a".into()]);
         let numbers = |reads: &LocalReads| reads.query(&by_key, |row| row.get::<_, i64>(0));
 
@@ -314,7 +315,7 @@ mod tests {
         );
 
         drop(reads);
-        let next = LocalReads::for_url(&url);
+        let next = LocalReads::new(SqliteFile::of_url(&url));
         assert_eq!(numbers(&next), Some(vec![7]));
         assert_eq!(
             CONNECTIONS.with(|c| c.borrow().len()),
@@ -327,7 +328,7 @@ mod tests {
     fn a_missing_file_is_never_created() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("absent.db");
-        let reads = LocalReads::for_url(&format!("sqlite://{}", path.display()));
+        let reads = LocalReads::new(SqliteFile::of_url(&format!("sqlite://{}", path.display())));
         assert!(reads.is_enabled());
         assert_eq!(
             reads.query(&select("SELECT 1", vec![]), |row| row.get::<_, i64>(0)),
