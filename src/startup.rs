@@ -409,7 +409,10 @@ impl BackgroundTasks {
                 .escalate_every(self.overdue_check_interval, self.leadership.clone()),
         );
         if let Some(screening) = self.screening {
-            tokio::spawn(screening.every_interval(self.leadership));
+            let leadership = self.leadership.clone();
+            spawn_below_requests("cunhub-screening", move || {
+                screening.every_interval(leadership)
+            });
         }
         tokio::spawn(crate::statistics::snapshot_every(
             self.statistics,
@@ -417,5 +420,77 @@ impl BackgroundTasks {
             self.statistics_settings.threshold,
             self.statistics_settings.snapshot_interval,
         ));
+    }
+}
+
+/// How much lower than the requests' threads background work runs (a nice value: at 10,
+/// the scheduler gives it about a tenth of a contended core).
+const BACKGROUND_NICENESS: i32 = 10;
+
+/// Runs `task` on a runtime of its own whose threads the scheduler serves after the
+/// requests' threads: a scheduled screening run then takes the time requests leave and
+/// does not lengthen their latency. The task's department calls still go through the
+/// same budgets, where requests also come first.
+fn spawn_below_requests<F, T>(name: &'static str, task: F)
+where
+    F: FnOnce() -> T + Send + 'static,
+    T: std::future::Future<Output = ()> + 'static,
+{
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .thread_name(name)
+        .on_thread_start(lower_this_threads_priority)
+        .enable_all()
+        .build();
+    let runtime = match runtime {
+        Ok(runtime) => runtime,
+        Err(error) => {
+            tracing::error!(%error, task = name, "cannot start the runtime of a background task");
+            return;
+        }
+    };
+    let started = std::thread::Builder::new()
+        .name(name.to_owned())
+        .spawn(move || {
+            lower_this_threads_priority();
+            runtime.block_on(task());
+        });
+    if let Err(error) = started {
+        tracing::error!(%error, task = name, "cannot start the thread of a background task");
+    }
+}
+
+/// On Linux the nice value is each thread's own: this lowers the calling thread's only.
+fn lower_this_threads_priority() {
+    let lowered = rustix::process::getpriority_process(None).and_then(|current| {
+        rustix::process::setpriority_process(None, (current + BACKGROUND_NICENESS).min(19))
+    });
+    if let Err(error) = lowered {
+        tracing::warn!(%error, "background work runs at the requests' priority");
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn background_work_runs_below_the_callers_priority() {
+        let caller = rustix::process::getpriority_process(None).unwrap();
+        let (sender, received) = std::sync::mpsc::channel();
+        spawn_below_requests("cunhub-test", move || async move {
+            // Where the task runs and where it spawns, on the runtime's threads.
+            let here = rustix::process::getpriority_process(None).unwrap();
+            let spawned = tokio::spawn(async { rustix::process::getpriority_process(None) })
+                .await
+                .unwrap()
+                .unwrap();
+            sender.send((here, spawned)).unwrap();
+        });
+        let (here, spawned) = received.recv_timeout(Duration::from_secs(10)).unwrap();
+        let expected = (caller + BACKGROUND_NICENESS).min(19);
+        assert_eq!((here, spawned), (expected, expected));
+        // The caller's own is unchanged.
+        assert_eq!(rustix::process::getpriority_process(None).unwrap(), caller);
     }
 }

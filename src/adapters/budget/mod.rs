@@ -7,7 +7,9 @@
 //!
 //! Interactive requests come first: background work (screening, sync) takes a place in
 //! flight only while no request waits for one, so it uses what requests leave idle and
-//! hands each place back to a waiting request as soon as its call ends.
+//! hands each place back to a waiting request as soon as its call ends. It waits for its
+//! turn of the rate without a place, and books its turns strictly one after another; a
+//! request may start a few turns ahead of the pace, so it does not queue behind them.
 
 mod lease;
 mod scripts;
@@ -130,18 +132,20 @@ impl Budget {
     /// Waits (until `deadline` at most) for a place among the calls in flight and the
     /// call's turn within the rate; `None` when the deadline comes first.
     pub(crate) async fn admit(&self, deadline: Instant, background: bool) -> Option<Permit<'_>> {
-        let permit = if background {
-            self.take_slot(deadline, true).await?
-        } else {
-            self.requests_waiting.fetch_add(1, Ordering::SeqCst);
-            let permit = self.take_slot(deadline, false).await;
-            if self.requests_waiting.fetch_sub(1, Ordering::SeqCst) == 1 {
-                // The last request is through: background work may look again.
-                self.freed_background.notify_one();
-            }
-            permit?
-        };
-        self.take_rate(deadline, background).await?;
+        if background {
+            // Its turn of the rate first: background work holds a place in flight for
+            // its call alone, not while it waits for a turn, so that a request finds one.
+            self.take_rate(deadline, true).await?;
+            return self.take_slot(deadline, true).await;
+        }
+        self.requests_waiting.fetch_add(1, Ordering::SeqCst);
+        let permit = self.take_slot(deadline, false).await;
+        if self.requests_waiting.fetch_sub(1, Ordering::SeqCst) == 1 {
+            // The last request is through: background work may look again.
+            self.freed_background.notify_one();
+        }
+        let permit = permit?;
+        self.take_rate(deadline, false).await?;
         Some(permit)
     }
 
@@ -242,7 +246,10 @@ impl Budget {
                 if background {
                     return self.pace_background(deadline).await;
                 }
-                return self.pace(self.rate_per_sec, deadline).await;
+                let interval = interval_of(self.rate_per_sec);
+                return self
+                    .pace(interval, request_headroom(interval), deadline)
+                    .await;
             }
             let mut leased = self.leased.lock().await;
             let now = Instant::now();
@@ -273,7 +280,9 @@ impl Budget {
                 None => {
                     drop(leased);
                     let share = rate_share(self.rate_per_sec, self.coordination.instances());
-                    return self.pace(share, deadline).await;
+                    return self
+                        .pace(interval_of(share), Duration::ZERO, deadline)
+                        .await;
                 }
             }
         }
@@ -296,35 +305,41 @@ impl Budget {
         Some((granted, Duration::from_millis(left_ms)))
     }
 
-    /// Paces calls locally at `per_sec`: each starts one interval after the one before.
-    async fn pace(&self, per_sec: f64, deadline: Instant) -> Option<()> {
-        let interval = Duration::from_secs_f64(1.0 / per_sec);
+    /// Paces calls locally, one `interval` apart on average: a call may start up to
+    /// `ahead` before its turn (the generic cell rate algorithm), so that over any
+    /// stretch the calls exceed the rate by at most `ahead`'s worth and one.
+    async fn pace(&self, interval: Duration, ahead: Duration, deadline: Instant) -> Option<()> {
         let start = {
             let mut next = self.next_start.lock().unwrap_or_else(|e| e.into_inner());
-            let start = (*next).max(Instant::now());
-            *next = start + interval;
+            let now = Instant::now();
+            let start = next
+                .checked_sub(ahead)
+                .map_or(now, |earliest| earliest.max(now));
+            *next = (*next).max(start) + interval;
             start
         };
         wait_for_turn(start, deadline).await
     }
 
-    /// Paces a background call: it books a turn only when at most one is booked ahead, so
-    /// that a request, which books the next turn at once, waits a turn or two and not
-    /// behind a queue of background calls. Background calls book one at a time.
+    /// Paces a background call strictly, one interval after the last call: it books a
+    /// turn only within [`background_window`] of now, so that a request, which may run
+    /// further ahead ([`request_headroom`]), never queues behind background turns.
+    /// Background calls book one at a time.
     async fn pace_background(&self, deadline: Instant) -> Option<()> {
-        let interval = Duration::from_secs_f64(1.0 / self.rate_per_sec);
+        let interval = interval_of(self.rate_per_sec);
+        let window = background_window(interval);
         let start = {
             let _one_at_a_time = self.background_turn.lock().await;
             loop {
                 let booked = {
                     let mut next = self.next_start.lock().unwrap_or_else(|e| e.into_inner());
                     let now = Instant::now();
-                    if *next <= now + interval {
+                    if *next <= now + window {
                         let start = (*next).max(now);
                         *next = start + interval;
                         Ok(start)
                     } else {
-                        Err(*next - interval)
+                        Err(*next - window)
                     }
                 };
                 match booked {
@@ -379,6 +394,25 @@ async fn renew(budget: Weak<Budget>) {
             budget.lease_slots(in_use).await;
         }
     }
+}
+
+/// How far ahead of now background work books its turns: one turn, and at least the
+/// timer's lateness (a sleep ends a millisecond or so after its instant), or the rate
+/// would lose the turns the timer overslept.
+fn background_window(interval: Duration) -> Duration {
+    interval.max(Duration::from_millis(2))
+}
+
+/// How far ahead of its turn a request may start: past the background's window, and one
+/// turn or 4 ms of the rate more, so that a request starts at once while background work
+/// spends the rest of the rate. The department sees at most a few calls more than its
+/// rate over any stretch, within any token bucket that allows a burst.
+fn request_headroom(interval: Duration) -> Duration {
+    background_window(interval) + interval.max(Duration::from_millis(4))
+}
+
+fn interval_of(per_sec: f64) -> Duration {
+    Duration::from_secs_f64(1.0 / per_sec)
 }
 
 /// Waits until a booked turn's `start`; `None`, at the deadline, when the turn comes
@@ -485,27 +519,66 @@ mod tests {
         tokio::time::sleep(Duration::from_millis(15)).await;
         let asked = Instant::now();
         assert!(budget.admit(soon(1_000), false).await.is_some());
-        // Ten background calls wanted 100 ms of turns; the request waited one turn at most.
+        // Ten background calls wanted 100 ms of turns; the request waited for none.
         assert!(
-            asked.elapsed() < Duration::from_millis(25),
+            asked.elapsed() < Duration::from_millis(8),
             "{:?}",
             asked.elapsed()
         );
         for call in background {
             assert!(call.await.unwrap());
         }
-        // Every call kept to the rate: eleven turns, the last 100 ms after the first.
+        // The background calls kept to the rate, one turn after another, the request's
+        // turn among them: the last 100 ms after the first.
         assert!(started.elapsed() >= Duration::from_millis(95));
+    }
+
+    #[tokio::test]
+    async fn background_work_waits_for_its_turn_without_a_place_in_flight() {
+        // 20 a second, two places: the background calls wait for turns 50 ms apart.
+        let budget = Arc::new(Budget::new(
+            Department::MedicalInsurance,
+            20.0,
+            2,
+            Coordination::off(),
+        ));
+        let first = budget.admit(soon(1_000), true).await;
+        assert!(first.is_some());
+        let waiting = {
+            let budget = budget.clone();
+            tokio::spawn(async move { budget.admit(soon(1_000), true).await.is_some() })
+        };
+        tokio::time::sleep(Duration::from_millis(10)).await;
+        // One place is held by a call, the other by no one: the waiting background call
+        // waits for its turn, not in the place.
+        assert_eq!(budget.lock_slots().in_use, 1);
+        assert!(waiting.await.unwrap());
     }
 
     #[tokio::test]
     async fn alone_the_rate_is_paced_locally() {
         let budget = Budget::new(Department::CivilAffairs, 100.0, 0, Coordination::off());
         let started = Instant::now();
-        for _ in 0..6 {
+        for _ in 0..12 {
             assert!(budget.admit(soon(1_000), false).await.is_some());
         }
-        // Six starts 10 ms apart: the last 50 ms after the first.
-        assert!(started.elapsed() >= Duration::from_millis(50));
+        // 100 a second, a turn every 10 ms, requests up to 20 ms ahead of the pace: the
+        // first three at once, then one a turn, the twelfth 90 ms after the first.
+        assert!(
+            started.elapsed() >= Duration::from_millis(85),
+            "{:?}",
+            started.elapsed()
+        );
+    }
+
+    #[test]
+    fn requests_run_ahead_of_background_work_by_a_turn_or_4_ms() {
+        let ms = Duration::from_millis;
+        // 1,000 a second: background books 2 ms ahead, requests 6.
+        assert_eq!(background_window(ms(1)), ms(2));
+        assert_eq!(request_headroom(ms(1)), ms(6));
+        // 10 a second: a turn each.
+        assert_eq!(background_window(ms(100)), ms(100));
+        assert_eq!(request_headroom(ms(100)), ms(200));
     }
 }
