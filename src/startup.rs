@@ -10,7 +10,7 @@ use sea_orm::DatabaseConnection;
 
 use crate::{
     adapters::{BuildError, Departments},
-    audit::{self, AuditLog, CheckpointKey, CheckpointKeyError},
+    audit::{self, AuditLog, CheckpointKey, CheckpointKeyError, WriterDatabase},
     auth::{AuthError, JwtVerifier},
     config::Settings,
     coordination::{Coordination, CoordinationError},
@@ -163,7 +163,10 @@ impl Application {
         // On a SQLite file, the audit writer and the hot lookups skip the pool's threads.
         let sqlite_file = SqliteFile::of_url(&settings.database.url);
         let services = Services {
-            audit: AuditLog::start(db.clone(), sqlite_file.as_ref()),
+            audit: AuditLog::start(
+                db.clone(),
+                WriterDatabase::of(&db, sqlite_file.as_ref(), &settings.database),
+            ),
             db: db.clone(),
             local_reads: Arc::new(LocalReads::new(sqlite_file).on_statement(telemetry::db::record)),
             limits: Arc::new(settings.limits.clone()),

@@ -13,6 +13,12 @@
 //! task to the connection's worker thread and back, two more wake-ups across threads on
 //! the path of every response that carries personal data.
 //!
+//! On PostgreSQL the writer is likewise a thread of its own, with a runtime and a
+//! connection of its own: on a connection of the pool, whose socket belongs to whichever
+//! runtime opened it (often a busy server worker), each of a batch's five round trips
+//! waited for that runtime to look at its sockets, and every response with personal data
+//! waited behind them.
+//!
 //! A batch that fails (the database away) is tried again on a fresh head a few times;
 //! only then are its callers told the log is unavailable.
 
@@ -29,6 +35,7 @@ use super::{
     chain::{GENESIS, Hashed, timestamp_text},
 };
 use crate::store::{
+    DatabaseSettings,
     coordination::lock_for_transaction,
     local::{self, LocalError, SqliteFile},
 };
@@ -48,37 +55,77 @@ pub struct AuditLog {
     jobs: mpsc::Sender<Job>,
 }
 
+/// What the audit writer writes with.
+pub enum WriterDatabase<'a> {
+    /// The database's own SQLite file: a connection of the writer's thread.
+    SqliteFile(&'a SqliteFile),
+    /// A database server: a connection of the writer's own thread and runtime.
+    Server(&'a DatabaseSettings),
+    /// The pool, from a task on the current runtime (an in-memory database).
+    Pool,
+}
+
+impl<'a> WriterDatabase<'a> {
+    /// The writer's way to `db`, which `settings` opened; `file` when it is a SQLite file.
+    pub fn of(
+        db: &DatabaseConnection,
+        file: Option<&'a SqliteFile>,
+        settings: &'a DatabaseSettings,
+    ) -> Self {
+        match (file, db.get_database_backend()) {
+            (Some(file), _) => Self::SqliteFile(file),
+            (None, DbBackend::Postgres) => Self::Server(settings),
+            (None, _) => Self::Pool,
+        }
+    }
+}
+
 impl AuditLog {
     /// Starts the writer as a task on the current runtime, writing through the pool.
     pub fn spawn(db: DatabaseConnection) -> Self {
-        Self::start(db, None)
+        Self::start(db, WriterDatabase::Pool)
     }
 
-    /// Starts the writer: on `file` (the database's own, when it is a SQLite file), a
-    /// thread that writes with a connection of its own; otherwise a task on the current
-    /// runtime that writes through the pool.
-    pub fn start(db: DatabaseConnection, file: Option<&SqliteFile>) -> Self {
+    /// Starts the writer on `database`: a thread of its own with a connection of its own,
+    /// or a task writing through the pool `db` (also the fallback when the connection or
+    /// the thread cannot be had). The thread ends when the last handle is dropped.
+    pub fn start(db: DatabaseConnection, database: WriterDatabase<'_>) -> Self {
         let (jobs, receiver) = mpsc::channel(4096);
-        let connection = file.and_then(|file| {
-            file.open_for_writing()
-                .inspect_err(
-                    |err| tracing::warn!(error = %err, "audit writer: writing through the pool"),
-                )
-                .ok()
-        });
-        let Some(connection) = connection else {
-            tokio::spawn(run(db, receiver));
-            return Self { jobs };
+        let started = match database {
+            WriterDatabase::SqliteFile(file) => match file.open_for_writing() {
+                Ok(connection) => writer_thread(move || run_on_thread(connection, receiver)),
+                Err(err) => Err(err.to_string()),
+            },
+            WriterDatabase::Server(settings) => {
+                let settings = DatabaseSettings {
+                    max_connections: 1,
+                    ..settings.clone()
+                };
+                let pool = db.clone();
+                own_runtime().and_then(|runtime| {
+                    writer_thread(move || {
+                        runtime.block_on(async move {
+                            let db = crate::store::connect(&settings).await.unwrap_or_else(|err| {
+                                tracing::warn!(error = %err, "audit writer: writing through the pool");
+                                pool
+                            });
+                            run(db, receiver).await;
+                        });
+                    })
+                })
+            }
+            WriterDatabase::Pool => {
+                tokio::spawn(run(db, receiver));
+                return Self { jobs };
+            }
         };
-        // The thread ends when the last handle is dropped and its channel closes.
-        let started = std::thread::Builder::new()
-            .name("cunhub-audit".into())
-            .spawn(move || run_on_thread(connection, receiver));
-        if let Err(err) = started {
-            tracing::warn!(error = %err, "audit writer thread not started; writing through the pool");
-            return Self::spawn(db);
+        match started {
+            Ok(()) => Self { jobs },
+            Err(err) => {
+                tracing::warn!(error = %err, "audit writer: writing through the pool");
+                Self::spawn(db)
+            }
         }
-        Self { jobs }
     }
 
     /// Appends `events` and returns once they are committed.
@@ -93,6 +140,21 @@ impl AuditLog {
             .map_err(|_| AuditError::Unavailable)?;
         wait.await.map_err(|_| AuditError::Unavailable)?
     }
+}
+
+fn writer_thread(body: impl FnOnce() + Send + 'static) -> Result<(), String> {
+    std::thread::Builder::new()
+        .name("cunhub-audit".into())
+        .spawn(body)
+        .map(drop)
+        .map_err(|err| err.to_string())
+}
+
+fn own_runtime() -> Result<tokio::runtime::Runtime, String> {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|err| err.to_string())
 }
 
 async fn run(db: DatabaseConnection, mut receiver: mpsc::Receiver<Job>) {

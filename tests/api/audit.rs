@@ -3,8 +3,8 @@
 //! a recomputed chain.
 
 use cunhub::audit::{
-    Actor, AuditEvent, AuditLog, CheckpointKey, chain::Hashed, chain::timestamp_text,
-    checkpoint_message, sign_head, verify, verify_with_key,
+    Actor, AuditEvent, AuditLog, CheckpointKey, WriterDatabase, chain::Hashed,
+    chain::timestamp_text, checkpoint_message, sign_head, verify, verify_with_key,
 };
 use entities::audit_record;
 use sea_orm::{ActiveModelTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryOrder, Set};
@@ -24,10 +24,14 @@ fn actor(n: usize) -> Actor {
     }
 }
 
-/// The writer the hub starts on its database (on a SQLite file, a thread of its own).
+/// The writer the hub starts on its database (a thread of its own with a connection of
+/// its own, on a SQLite file and on PostgreSQL).
 fn hub_writer(app: &TestApp) -> AuditLog {
     let file = SqliteFile::of_url(&app.settings.database.url);
-    AuditLog::start(app.db.clone(), file.as_ref())
+    AuditLog::start(
+        app.db.clone(),
+        WriterDatabase::of(&app.db, file.as_ref(), &app.settings.database),
+    )
 }
 
 async fn fill(app: &TestApp, writers: usize, each: usize) -> AuditLog {
