@@ -23,6 +23,7 @@ use crate::{
         coordination::{Leadership, SessionLock},
         id_vault::{IdVault, VaultError},
         local::{LocalReads, SqliteFile},
+        thread_pools::ThreadPools,
     },
     telemetry,
     workflow::{self, Clock, Workflow},
@@ -169,6 +170,10 @@ impl Application {
             ),
             db: db.clone(),
             local_reads: Arc::new(LocalReads::new(sqlite_file).on_statement(telemetry::db::record)),
+            thread_pools: Arc::new(
+                ThreadPools::new(&settings.database, db.get_database_backend())
+                    .on_statement(telemetry::db::record),
+            ),
             limits: Arc::new(settings.limits.clone()),
             vault: Arc::new(vault),
             departments: Arc::new(Departments::with_coordination(

@@ -13,7 +13,7 @@ use crate::{
         resident::{ResidentLoader, departments::DepartmentLoaders},
     },
     policy::{AccessLog, Caller, Policy},
-    store::{Database, id_vault::IdVault, local::LocalReads},
+    store::{Database, id_vault::IdVault, local::LocalReads, thread_pools::ThreadPools},
 };
 
 /// Services shared by every request (schema data).
@@ -22,6 +22,8 @@ pub struct Services {
     pub db: Database,
     /// The lookups on every request's path, read on the calling thread where they can be.
     pub local_reads: Arc<LocalReads>,
+    /// On a database server, the same lookups on a pool of the calling thread's own.
+    pub thread_pools: Arc<ThreadPools>,
     pub limits: Arc<QueryLimits>,
     pub audit: AuditLog,
     pub vault: Arc<IdVault>,

@@ -10,6 +10,7 @@ pub mod regions;
 pub mod residents;
 pub mod rotate;
 mod settings;
+pub mod thread_pools;
 
 use std::time::Duration;
 
@@ -46,6 +47,22 @@ const IDLE_BEFORE_PING: Duration = Duration::from_secs(30);
 /// a ping on every checkout is one more round trip per statement (on SQLite, two more
 /// thread hops), and a hot connection has just proved itself.
 pub async fn connect(settings: &DatabaseSettings) -> Result<DatabaseConnection, StoreError> {
+    sea_orm::Database::connect(options(settings))
+        .await
+        .map_err(|err| StoreError::Unavailable(describe_connect_error(&err)))
+}
+
+/// [`connect`], opening no connection until one is asked for: a pool that costs nothing
+/// where it is never used, and never waits at its start for a server that is away.
+pub async fn connect_lazily(settings: &DatabaseSettings) -> Result<DatabaseConnection, StoreError> {
+    let mut options = options(settings);
+    options.min_connections(0).connect_lazy(true);
+    sea_orm::Database::connect(options)
+        .await
+        .map_err(|err| StoreError::Unavailable(describe_connect_error(&err)))
+}
+
+fn options(settings: &DatabaseSettings) -> ConnectOptions {
     let mut options = ConnectOptions::new(settings.url.clone());
     options
         .max_connections(settings.max_connections)
@@ -61,9 +78,7 @@ pub async fn connect(settings: &DatabaseSettings) -> Result<DatabaseConnection, 
                 .foreign_keys(true)
                 .create_if_missing(true)
         });
-    sea_orm::Database::connect(options)
-        .await
-        .map_err(|err| StoreError::Unavailable(describe_connect_error(&err)))
+    options
 }
 
 /// Brings the schema up to date and loads the division tree. The features' own shipped

@@ -15,7 +15,7 @@ use sea_orm::{
     sea_query::{Expr, ExprTrait, LikeExpr, OnConflict, SelectStatement},
 };
 
-use super::{StoreError, id_vault::LookupHash, local::LocalReads};
+use super::{StoreError, id_vault::LookupHash, local::LocalReads, thread_pools::ThreadPools};
 
 /// Registration status in the index.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -241,10 +241,12 @@ pub async fn find_by_lookup_hashes(
     Ok(preferred(found, hashes))
 }
 
-/// [`find_by_lookup_hashes`] on the calling thread when it can be (see [`LocalReads`]):
+/// [`find_by_lookup_hashes`] on the calling thread when it can be (see [`LocalReads`] and
+/// [`ThreadPools`]):
 /// the lookup on the path of every request that names an ID number.
 pub async fn find_by_lookup_hashes_here(
     local: &LocalReads,
+    pools: &ThreadPools,
     db: &impl ConnectionTrait,
     hashes: &[LookupHash],
 ) -> Result<Option<ResidentRecord>, StoreError> {
@@ -259,8 +261,11 @@ pub async fn find_by_lookup_hashes_here(
         ),
         None => lookup_select(hashes).build(DbBackend::Sqlite),
     };
-    match local.query(&statement, record_from_row) {
-        Some(found) => Ok(preferred(found, hashes)),
+    if let Some(found) = local.query(&statement, record_from_row) {
+        return Ok(preferred(found, hashes));
+    }
+    match pools.here().await {
+        Some(here) => find_by_lookup_hashes(&here, hashes).await,
         None => find_by_lookup_hashes(db, hashes).await,
     }
 }

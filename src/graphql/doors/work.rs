@@ -86,10 +86,15 @@ pub(crate) async fn work<'c>(
     let own_resident = match (principal.role, principal.id_number.as_deref()) {
         (Role::Resident, Some(number)) => {
             let hashes = services.vault.lookup_hashes(number.trim());
-            residents::find_by_lookup_hashes_here(&services.local_reads, &services.db, &hashes)
-                .await
-                .or_graphql()?
-                .map(|record| record.id)
+            residents::find_by_lookup_hashes_here(
+                &services.local_reads,
+                &services.thread_pools,
+                &services.db,
+                &hashes,
+            )
+            .await
+            .or_graphql()?
+            .map(|record| record.id)
         }
         _ => None,
     };

@@ -74,10 +74,14 @@ impl ResidentQuery {
             .or_graphql()?;
         let services = ctx.services()?;
         let hashes = services.vault.lookup_hashes(number.as_str());
-        let record =
-            residents::find_by_lookup_hashes_here(&services.local_reads, &services.db, &hashes)
-                .await
-                .or_graphql()?;
+        let record = residents::find_by_lookup_hashes_here(
+            &services.local_reads,
+            &services.thread_pools,
+            &services.db,
+            &hashes,
+        )
+        .await
+        .or_graphql()?;
         // A miss is audited under the keyed hash, which names the number only to whoever
         // holds the key.
         let key = match &record {
