@@ -13,12 +13,13 @@
 
 use std::cell::RefCell;
 use std::path::PathBuf;
-use std::sync::{Arc, Weak};
 use std::time::{Duration, Instant};
 
 use chrono::SecondsFormat;
 use rusqlite::{Connection, OpenFlags, Row, ToSql, types::Value as SqlValue};
 use sea_orm::{DbBackend, Statement, Value};
+
+use super::thread_owner::{Entries, ThreadOwner};
 
 /// How long a read may wait on a locked database before the pool is asked instead. A WAL
 /// reader waits only while another connection recovers the log, which is rare and short.
@@ -102,7 +103,7 @@ pub enum LocalError {
 pub struct LocalReads {
     file: Option<SqliteFile>,
     /// When it is dropped (a rebuilt application), the threads' connections are let go.
-    owner: Arc<()>,
+    owner: ThreadOwner,
     /// Told each statement's time, as the pool tells its metric callback.
     on_statement: Option<fn(Duration)>,
 }
@@ -110,7 +111,7 @@ pub struct LocalReads {
 thread_local! {
     /// This thread's connections, by the `LocalReads` they belong to; `None` where the
     /// file could not be opened, so that it is not tried on every read.
-    static CONNECTIONS: RefCell<Vec<(Weak<()>, Option<Connection>)>> =
+    static CONNECTIONS: RefCell<Entries<Option<Connection>>> =
         const { RefCell::new(Vec::new()) };
 }
 
@@ -121,7 +122,7 @@ impl LocalReads {
     pub fn new(file: Option<SqliteFile>) -> Self {
         Self {
             file,
-            owner: Arc::new(()),
+            owner: ThreadOwner::default(),
             on_statement: None,
         }
     }
@@ -170,26 +171,18 @@ impl LocalReads {
 
     fn connection_in<'a>(
         &self,
-        connections: &'a mut Vec<(Weak<()>, Option<Connection>)>,
+        connections: &'a mut Entries<Option<Connection>>,
         file: &SqliteFile,
     ) -> Option<&'a Connection> {
-        let mine = |owner: &Weak<()>| std::ptr::eq(owner.as_ptr(), Arc::as_ptr(&self.owner));
-        let index = match connections.iter().position(|(owner, _)| mine(owner)) {
-            Some(index) => index,
-            None => {
-                // Connections of settings that are gone are closed here.
-                connections.retain(|(owner, _)| owner.strong_count() > 0);
-                let opened = file
-                    .open_read_only()
+        self.owner
+            .entry_in(connections, || {
+                file.open_read_only()
                     .inspect_err(|err| {
                         tracing::debug!(error = %err, "no connection on this thread; reading through the pool");
                     })
-                    .ok();
-                connections.push((Arc::downgrade(&self.owner), opened));
-                connections.len() - 1
-            }
-        };
-        connections.get(index).and_then(|(_, c)| c.as_ref())
+                    .ok()
+            })
+            .as_ref()
     }
 }
 

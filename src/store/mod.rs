@@ -10,6 +10,7 @@ pub mod regions;
 pub mod residents;
 pub mod rotate;
 mod settings;
+pub mod thread_owner;
 pub mod thread_pools;
 
 use std::time::Duration;

@@ -9,12 +9,12 @@
 //! database is not a server.
 
 use std::cell::RefCell;
-use std::sync::{Arc, Weak};
 use std::time::Duration;
 
 use sea_orm::{DatabaseConnection, DbBackend};
 
 use super::DatabaseSettings;
+use super::thread_owner::{Entries, ThreadOwner};
 
 /// Connections of each thread's own pool.
 const PER_THREAD: u32 = 4;
@@ -24,14 +24,14 @@ const PER_THREAD: u32 = 4;
 pub struct ThreadPools {
     settings: Option<DatabaseSettings>,
     /// When it is dropped (a rebuilt application), the threads' pools are let go.
-    owner: Arc<()>,
+    owner: ThreadOwner,
     on_statement: Option<fn(Duration)>,
 }
 
 thread_local! {
     /// This thread's pools, by the `ThreadPools` they belong to; `None` where one could
     /// not be made, so that it is not tried on every read.
-    static POOLS: RefCell<Vec<(Weak<()>, Option<DatabaseConnection>)>> =
+    static POOLS: RefCell<Entries<Option<DatabaseConnection>>> =
         const { RefCell::new(Vec::new()) };
 }
 
@@ -44,7 +44,7 @@ impl ThreadPools {
                 max_connections: settings.max_connections.clamp(1, PER_THREAD),
                 ..settings.clone()
             }),
-            owner: Arc::new(()),
+            owner: ThreadOwner::default(),
             on_statement: None,
         }
     }
@@ -53,7 +53,7 @@ impl ThreadPools {
     pub fn none() -> Self {
         Self {
             settings: None,
-            owner: Arc::new(()),
+            owner: ThreadOwner::default(),
             on_statement: None,
         }
     }
@@ -72,15 +72,8 @@ impl ThreadPools {
     /// caller reads through the shared pool).
     pub async fn here(&self) -> Option<DatabaseConnection> {
         let settings = self.settings.as_ref()?;
-        let mine = |owner: &Weak<()>| std::ptr::eq(owner.as_ptr(), Arc::as_ptr(&self.owner));
         let known = POOLS
-            .try_with(|pools| {
-                pools
-                    .borrow()
-                    .iter()
-                    .find(|(owner, _)| mine(owner))
-                    .map(|(_, pool)| pool.clone())
-            })
+            .try_with(|pools| self.owner.find_in(&pools.borrow()).cloned())
             .ok()?;
         if let Some(pool) = known {
             return pool;
@@ -99,12 +92,8 @@ impl ThreadPools {
         };
         POOLS
             .try_with(|pools| {
-                let mut pools = pools.borrow_mut();
-                // Pools of settings that are gone are closed here.
-                pools.retain(|(owner, _)| owner.strong_count() > 0);
-                if !pools.iter().any(|(owner, _)| mine(owner)) {
-                    pools.push((Arc::downgrade(&self.owner), opened.clone()));
-                }
+                self.owner
+                    .entry_in(&mut pools.borrow_mut(), || opened.clone());
             })
             .ok()?;
         opened
