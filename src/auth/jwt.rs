@@ -9,7 +9,11 @@ use jsonwebtoken::{
 use secrecy::ExposeSecret;
 use serde::{Deserialize, Serialize};
 
-use super::{AuthSettings, Principal, Role, ScopeLevel, ScopeLevels, jwks::JwksKeys};
+use super::{
+    AuthSettings, Principal, Role, ScopeLevel, ScopeLevels,
+    jwks::JwksKeys,
+    verified::{self, VerifiedTokens},
+};
 use crate::domain::{Department, RegionCode};
 
 /// Why a token was refused. The variants name the failure for the client; none of them
@@ -135,6 +139,8 @@ pub struct JwtVerifier {
     max_lifetime: Duration,
     /// The level each role's region must name (the policy's `[scope]`).
     scope_levels: ScopeLevels,
+    /// Tokens verified in the last minute.
+    verified: VerifiedTokens,
 }
 
 impl JwtVerifier {
@@ -209,12 +215,15 @@ impl JwtVerifier {
             leeway: settings.leeway,
             max_lifetime: settings.max_token_lifetime,
             scope_levels: ScopeLevels::any(),
+            verified: VerifiedTokens::new(),
         })
     }
 
     /// Refuses tokens whose region is not at their role's level (`REGION_LEVEL`).
     pub fn with_scope_levels(mut self, levels: ScopeLevels) -> Self {
         self.scope_levels = levels;
+        // What was verified under other levels is not taken under these.
+        self.verified = VerifiedTokens::new();
         self
     }
 
@@ -243,6 +252,16 @@ impl JwtVerifier {
     /// (its `exp` plus the allowed clock skew): a connection that outlives its token is
     /// closed at that moment.
     pub async fn verify_token(&self, token: &str) -> Result<VerifiedToken, AuthError> {
+        let digest = verified::digest(token);
+        if let Some(verified) = self.verified.get(&digest, chrono::Utc::now()) {
+            return Ok(verified);
+        }
+        let verified = self.verify_signature_and_claims(token).await?;
+        self.verified.insert(digest, &verified);
+        Ok(verified)
+    }
+
+    async fn verify_signature_and_claims(&self, token: &str) -> Result<VerifiedToken, AuthError> {
         // The header names the algorithm; only a listed one selects a key, and HS256
         // only ever selects the secret, so a token cannot pick `none` or use a public
         // key as an HMAC secret.

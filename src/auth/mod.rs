@@ -6,6 +6,7 @@ mod jwt;
 mod principal;
 mod scope;
 mod settings;
+mod verified;
 
 pub use jwt::{
     AuthError, Claims, JwtVerifier, TokenRequest, VerifiedToken, mint_development_token,

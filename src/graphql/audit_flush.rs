@@ -79,7 +79,7 @@ async fn flush(
     let withheld = access.withheld_groups();
     let events = access.drain(&caller.actor());
     if !events.is_empty() {
-        let span = tracing::info_span!(
+        let span = tracing::debug_span!(
             "audit.write",
             audit.records = events.len(),
             outcome = tracing::field::Empty,

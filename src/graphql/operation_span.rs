@@ -36,7 +36,7 @@ const MAX_NAME: usize = 100;
 #[async_graphql::async_trait::async_trait]
 impl Extension for OperationSpanExtension {
     async fn request(&self, ctx: &ExtensionContext<'_>, next: NextRequest<'_>) -> Response {
-        let span = tracing::info_span!(
+        let span = tracing::debug_span!(
             "graphql.operation",
             otel.name = "graphql",
             graphql.operation.type = tracing::field::Empty,

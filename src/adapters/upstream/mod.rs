@@ -153,7 +153,7 @@ impl Upstream {
         let result = async {
             let mut attempt = 0;
             loop {
-                let attempt_span = tracing::info_span!(
+                let attempt_span = tracing::debug_span!(
                     "department_attempt",
                     otel.name = %format_args!("{} attempt", self.department),
                     otel.kind = "client",
