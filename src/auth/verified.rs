@@ -96,6 +96,7 @@ impl std::fmt::Debug for VerifiedTokens {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
     use crate::{

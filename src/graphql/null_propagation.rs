@@ -131,15 +131,20 @@ impl Extension for NullPropagationExtension {
         info: ResolveInfo<'_>,
         next: NextResolve<'_>,
     ) -> ServerResult<Option<Value>> {
-        let return_type = info.return_type.to_owned();
         let path_node = info.path_node;
-        let result = next.run(ctx, info).await;
         // A list item is also resolved here; whether it may be null is its list's to say.
         let item = matches!(
             path_node.segment,
             async_graphql::context::QueryPathSegment::Index(_)
         );
-        let non_null = item || return_type.ends_with('!');
+        let non_null = item || info.return_type.ends_with('!');
+        // An item of `[T]` may be null; an item of `[T!]` takes the list with it.
+        let items_nullable = if item {
+            None
+        } else {
+            list_item_nullable(info.return_type)
+        };
+        let result = next.run(ctx, info).await;
         match result {
             Err(error) => {
                 if non_null {
@@ -153,12 +158,6 @@ impl Extension for NullPropagationExtension {
                 if children.is_empty() {
                     return Ok(Some(value));
                 }
-                // An item of `[T]` may be null; an item of `[T!]` takes the list with it.
-                let items_nullable = if item {
-                    None
-                } else {
-                    list_item_nullable(&return_type)
-                };
                 let mut whole = false;
                 for child in children {
                     match (child, items_nullable, &mut value) {

@@ -11,7 +11,11 @@ use opentelemetry::trace::TracerProvider as _;
 use opentelemetry_sdk::trace::SdkTracerProvider;
 use tracing::{Level, Metadata};
 use tracing_subscriber::{
-    EnvFilter, Layer, filter::filter_fn, fmt, layer::SubscriberExt, util::SubscriberInitExt,
+    EnvFilter, Layer,
+    filter::{Targets, filter_fn},
+    fmt,
+    layer::SubscriberExt,
+    util::SubscriberInitExt,
 };
 
 pub use db::spawn;
@@ -61,20 +65,15 @@ impl Telemetry {
 /// setup that cannot be built is logged and the hub runs without it (the settings'
 /// validation has already named any bad value).
 pub fn init(log: &LogSettings, traces: &TracingSettings) -> Telemetry {
-    let filter = EnvFilter::try_new(&log.level).unwrap_or_else(|_| EnvFilter::new("info"));
-    let lines = match log.format {
-        LogFormat::Json => fmt::layer()
-            .json()
-            .flatten_event(true)
-            .with_writer(std::io::stderr)
-            .with_filter(filter)
-            .boxed(),
-        // Colours only for a person at a terminal, not into a file or a journal.
-        LogFormat::Text => fmt::layer()
-            .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
-            .with_writer(std::io::stderr)
-            .with_filter(filter)
-            .boxed(),
+    // Levels by target (`info`, `cunhub=debug,sqlx=warn`) are decided once per call site;
+    // `EnvFilter`, needed only for span and field matchers, also takes a lock each time a
+    // span is entered or left, which is many times a request.
+    let lines = match log.level.parse::<Targets>() {
+        Ok(targets) => log_lines(log.format, targets),
+        Err(_) => log_lines(
+            log.format,
+            EnvFilter::try_new(&log.level).unwrap_or_else(|_| EnvFilter::new("info")),
+        ),
     };
     let mut failure = None;
     let provider = if traces.is_enabled() {
@@ -115,6 +114,28 @@ pub fn init(log: &LogSettings, traces: &TracingSettings) -> Telemetry {
             Telemetry::default()
         }
         None => Telemetry::default(),
+    }
+}
+
+/// Log lines to stderr in `format`, as `filter` lets them through.
+fn log_lines<S, F>(format: LogFormat, filter: F) -> Box<dyn Layer<S> + Send + Sync>
+where
+    S: tracing::Subscriber + for<'a> tracing_subscriber::registry::LookupSpan<'a>,
+    F: tracing_subscriber::layer::Filter<S> + Send + Sync + 'static,
+{
+    match format {
+        LogFormat::Json => fmt::layer()
+            .json()
+            .flatten_event(true)
+            .with_writer(std::io::stderr)
+            .with_filter(filter)
+            .boxed(),
+        // Colours only for a person at a terminal, not into a file or a journal.
+        LogFormat::Text => fmt::layer()
+            .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+            .with_writer(std::io::stderr)
+            .with_filter(filter)
+            .boxed(),
     }
 }
 
