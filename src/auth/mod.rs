@@ -1,5 +1,6 @@
-//! Identity at the edge: a bearer token is verified once per request and becomes a
-//! [`Principal`]. What a principal may see is the policy's business, not this module's.
+//! Identity at the edge: a bearer token is verified (or found verified in the last
+//! minute, `verified`) and becomes a [`Principal`]. What a principal may see is the
+//! policy's business, not this module's.
 
 mod jwks;
 mod jwt;

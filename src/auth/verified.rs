@@ -24,7 +24,7 @@ use super::VerifiedToken;
 
 /// How long a verified token is taken without checking its signature again: bounds how
 /// long a key withdrawn from the JWKS still admits the tokens it signed.
-pub(super) const KEPT_FOR: Duration = Duration::from_secs(60);
+const KEPT_FOR: Duration = Duration::from_secs(60);
 
 /// How many tokens are kept: the people working with the hub in a minute, with room.
 const CAPACITY: NonZeroUsize = match NonZeroUsize::new(2_048) {
