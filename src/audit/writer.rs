@@ -270,12 +270,71 @@ async fn write(
     lock_for_transaction(&txn, CHAIN_LOCK).await?;
     let head = read_head(&txn).await?;
     let (rows, _) = chained(events, head);
-    for chunk in rows.chunks(200) {
-        audit_record::Entity::insert_many(chunk.to_vec())
+    let mut rows = rows.into_iter();
+    for count in statement_sizes(events) {
+        audit_record::Entity::insert_many(rows.by_ref().take(count))
             .exec_without_returning(&txn)
             .await?;
     }
     txn.commit().await
+}
+
+/// The most a batch's INSERT carries in one statement on PostgreSQL, in bytes of values.
+/// A statement larger than one TLS record (16 KiB) leaves in several writes, and the
+/// driver does not turn off Nagle's algorithm on its socket: the second write then waits
+/// for the server's delayed acknowledgement of the first, 40 ms, and every caller of the
+/// batch with it. Statements of one record each cost a round trip apiece instead.
+const STATEMENT_BYTES: usize = 12 * 1024;
+
+/// How many of `events` each INSERT of a batch takes, in order, so that each stays within
+/// [`STATEMENT_BYTES`] (and takes at least one record).
+fn statement_sizes(events: &[&AuditEvent]) -> Vec<usize> {
+    let mut sizes = Vec::new();
+    let (mut count, mut bytes) = (0, 0);
+    for event in events {
+        let len = wire_len(event);
+        if count > 0 && bytes + len > STATEMENT_BYTES {
+            sizes.push(count);
+            (count, bytes) = (0, 0);
+        }
+        count += 1;
+        bytes += len;
+    }
+    if count > 0 {
+        sizes.push(count);
+    }
+    sizes
+}
+
+/// What one record adds to an INSERT's parameters, near enough: its text, its id and
+/// time, the two hashes, and the four-byte length before each of its fifteen values.
+fn wire_len(event: &AuditEvent) -> usize {
+    const HASHES: usize = 2 * 64;
+    const NUMBERS: usize = 2 * 8;
+    const LENGTHS: usize = 15 * 4;
+    const OUTCOME: usize = "out_of_scope".len() + "refused:".len();
+    let actor = &event.actor;
+    let optional = |text: &Option<String>| text.as_ref().map_or(0, String::len);
+    let listed = |items: &[String]| items.iter().map(|item| item.len() + 1).sum::<usize>();
+    let reason = match &event.outcome {
+        super::Outcome::Refused(reason) => reason.len(),
+        _ => 0,
+    };
+    actor.subject.len()
+        + actor.role.len()
+        + actor.region.len()
+        + actor.request_id.len()
+        + optional(&actor.purpose)
+        + optional(&actor.case_ref)
+        + event.action.len()
+        + event.target.len()
+        + listed(&event.departments)
+        + listed(&event.field_groups)
+        + reason
+        + OUTCOME
+        + HASHES
+        + NUMBERS
+        + LENGTHS
 }
 
 /// [`write`] for SQLite, on the writer thread's own connection: one INSERT after the
@@ -365,4 +424,92 @@ async fn read_head(db: &impl ConnectionTrait) -> Result<(i64, String), sea_orm::
     Ok(last
         .map(|r| (r.id, r.hash))
         .unwrap_or_else(|| (0, GENESIS.to_owned())))
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use sea_orm::{QueryTrait, Value};
+
+    use super::*;
+    use crate::audit::Actor;
+
+    fn actor(request: usize) -> Actor {
+        Actor {
+            subject: "assistant-220122101201".into(),
+            role: "village_assistant".into(),
+            region: "220122101201".into(),
+            purpose: Some("benefit review".into()),
+            case_ref: None,
+            request_id: format!("req-{request:032}"),
+        }
+    }
+
+    fn events(count: usize) -> Vec<AuditEvent> {
+        (0..count)
+            .map(|n| {
+                AuditEvent::resident_read(
+                    &actor(n),
+                    "220122199001011234",
+                    vec!["social_security".into(), "civil_affairs".into()],
+                    vec!["socialInsurance".into(), "pension".into()],
+                )
+            })
+            .collect()
+    }
+
+    /// What the INSERT's values take on the wire: each with its four-byte length.
+    fn values_bytes(events: &[&AuditEvent]) -> usize {
+        let (rows, _) = chained(events, (41, GENESIS.to_owned()));
+        let statement = audit_record::Entity::insert_many(rows).build(DbBackend::Postgres);
+        let values = statement.values.unwrap();
+        values
+            .0
+            .iter()
+            .map(|value| {
+                4 + match value {
+                    Value::String(text) => text.as_ref().map_or(0, |text| text.len()),
+                    _ => 8,
+                }
+            })
+            .sum()
+    }
+
+    #[test]
+    fn a_records_estimate_is_no_less_than_its_values_on_the_wire() {
+        let mut events = events(3);
+        events.push(AuditEvent::refused(
+            &actor(9),
+            "resident.read",
+            "220122199001011234",
+            "purpose required for this field group",
+        ));
+        for event in &events {
+            assert!(wire_len(event) >= values_bytes(&[event]), "{event:?}");
+        }
+    }
+
+    #[test]
+    fn a_batch_is_split_into_statements_within_one_tls_record() {
+        let events = events(200);
+        let events: Vec<&AuditEvent> = events.iter().collect();
+        let sizes = statement_sizes(&events);
+        assert!(sizes.len() > 1, "{sizes:?}");
+        assert_eq!(sizes.iter().sum::<usize>(), events.len());
+        let mut rest = events.as_slice();
+        for size in sizes {
+            let (statement, after) = rest.split_at(size);
+            assert!(values_bytes(statement) <= STATEMENT_BYTES, "{size} records");
+            rest = after;
+        }
+    }
+
+    #[test]
+    fn a_record_larger_than_a_statement_goes_alone() {
+        let mut large = events(3);
+        large[1].target = "x".repeat(STATEMENT_BYTES);
+        let large: Vec<&AuditEvent> = large.iter().collect();
+        assert_eq!(statement_sizes(&large), vec![1, 1, 1]);
+        assert!(statement_sizes(&[]).is_empty());
+    }
 }
