@@ -10,8 +10,8 @@ use chrono::{DateTime, NaiveDate, Utc};
 use entities::resident;
 use sea_orm::{
     ActiveValue::Set,
-    ColumnTrait, Condition, ConnectionTrait, DbBackend, EntityTrait, IdenStatic, PaginatorTrait,
-    QueryFilter, QueryOrder, QuerySelect, QueryTrait, Select, Statement, Value,
+    ColumnTrait, Condition, ConnectionTrait, DbBackend, EntityTrait, FromQueryResult, IdenStatic,
+    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait, Select, Statement, Value,
     sea_query::{Expr, ExprTrait, LikeExpr, OnConflict, SelectStatement},
 };
 
@@ -264,10 +264,15 @@ pub async fn find_by_lookup_hashes_here(
     if let Some(found) = local.query(&statement, record_from_row) {
         return Ok(preferred(found, hashes));
     }
-    match pools.here().await {
-        Some(here) => find_by_lookup_hashes(&here, hashes).await,
-        None => find_by_lookup_hashes(db, hashes).await,
-    }
+    let statement = lookup_select(hashes).build(DbBackend::Postgres);
+    let Some(rows) = pools.query_all(&statement).await else {
+        return find_by_lookup_hashes(db, hashes).await;
+    };
+    let found = rows?
+        .iter()
+        .map(|row| to_record(resident::Model::from_query_result(row, "")?))
+        .collect::<Result<Vec<_>, StoreError>>()?;
+    Ok(preferred(found, hashes))
 }
 
 /// The SQLite text of [`lookup_select`] for `count` hashes, written once per count: it is

@@ -1,49 +1,89 @@
-//! A small pool of connections per thread, for the hot reads on a database server.
+//! A few connections per thread, for the hot reads on a database server.
 //!
 //! A pooled connection's socket belongs to the runtime that opened it, and each server
 //! worker is a runtime of its own: a read on a connection another worker opened waits
 //! for that worker to look at its sockets, and the pool's bookkeeping crosses between
 //! them. Here each thread that asks opens a few connections of its own, on its own
-//! runtime, as it needs them. Where a thread's pool cannot be made (a URL its driver
-//! refuses), that thread reads through the shared pool, as does every read when the
-//! database is not a server.
+//! runtime, as it needs them.
+//!
+//! They are the driver's connections, not a pool's: a pool tests every connection it is
+//! given back with a round trip to the server, its guard against a statement a cancelled
+//! caller left half read, and on the path of every request that names a resident that
+//! round trip cost as much as the read. Here a connection goes back only when its
+//! statement ran to the end; one whose statement failed, or whose caller was cancelled,
+//! is closed with it. Where the database is not a server, or its URL is not one the
+//! driver takes, every read goes through the shared pool.
 
 use std::cell::RefCell;
-use std::time::Duration;
+use std::str::FromStr;
+use std::sync::Arc;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
 
-use sea_orm::{DatabaseConnection, DbBackend};
+use sea_orm::{
+    ConnAcquireErr, DbBackend, DbErr, QueryResult, RuntimeErr, Statement,
+    sqlx::{
+        ConnectOptions, Connection,
+        postgres::{PgConnectOptions, PgConnection},
+    },
+};
+use sea_query_sqlx::SqlxValues;
+use tokio::sync::Semaphore;
 
 use super::DatabaseSettings;
 use super::thread_owner::{Entries, ThreadOwner};
 
-/// Connections of each thread's own pool.
-const PER_THREAD: u32 = 4;
+/// Connections each thread keeps at most.
+const PER_THREAD: usize = 4;
 
-/// The server the threads' pools connect to, and who those pools belong to.
+/// How long a read waits for a connection of its thread, or for one to be opened, as the
+/// shared pool waits.
+const WAIT: Duration = Duration::from_secs(10);
+
+/// The server the threads' connections go to, and who those connections belong to.
 #[derive(Debug)]
 pub struct ThreadPools {
-    settings: Option<DatabaseSettings>,
-    /// When it is dropped (a rebuilt application), the threads' pools are let go.
+    server: Option<Server>,
+    /// When it is dropped (a rebuilt application), the threads' connections are let go.
     owner: ThreadOwner,
     on_statement: Option<fn(Duration)>,
 }
 
+#[derive(Debug)]
+struct Server {
+    options: PgConnectOptions,
+    per_thread: usize,
+}
+
+/// One thread's connections: those at rest, and a turn for each it may have.
+struct Connections {
+    idle: Mutex<Vec<PgConnection>>,
+    turns: Semaphore,
+}
+
 thread_local! {
-    /// This thread's pools, by the `ThreadPools` they belong to; `None` where one could
-    /// not be made, so that it is not tried on every read.
-    static POOLS: RefCell<Entries<Option<DatabaseConnection>>> =
-        const { RefCell::new(Vec::new()) };
+    /// This thread's connections, by the `ThreadPools` they belong to.
+    static CONNECTIONS: RefCell<Entries<Arc<Connections>>> = const { RefCell::new(Vec::new()) };
 }
 
 impl ThreadPools {
-    /// Pools per thread on the database `settings` name, when it is a server
-    /// (`backend`); none otherwise.
+    /// Connections per thread to the database `settings` name, when it is a server
+    /// (`backend`) and its URL one the driver takes; none otherwise.
     pub fn new(settings: &DatabaseSettings, backend: DbBackend) -> Self {
+        let server = (backend == DbBackend::Postgres)
+            .then(|| PgConnectOptions::from_str(&settings.url))
+            .and_then(|parsed| match parsed {
+                Ok(options) => Some(Server {
+                    options: options.disable_statement_logging(),
+                    per_thread: (settings.max_connections as usize).clamp(1, PER_THREAD),
+                }),
+                Err(_) => {
+                    tracing::debug!("database URL not taken for connections per thread; reading through the shared pool");
+                    None
+                }
+            });
         Self {
-            settings: (backend == DbBackend::Postgres).then(|| DatabaseSettings {
-                max_connections: settings.max_connections.clamp(1, PER_THREAD),
-                ..settings.clone()
-            }),
+            server,
             owner: ThreadOwner::default(),
             on_statement: None,
         }
@@ -52,13 +92,13 @@ impl ThreadPools {
     /// None at all: every read goes through the shared pool.
     pub fn none() -> Self {
         Self {
-            settings: None,
+            server: None,
             owner: ThreadOwner::default(),
             on_statement: None,
         }
     }
 
-    /// Tells `callback` the time of each statement run on a thread's pool (the
+    /// Tells `callback` the time of each statement run on a thread's connection (the
     /// request's tally), as the shared pool tells its metric callback.
     pub fn on_statement(self, callback: fn(Duration)) -> Self {
         Self {
@@ -67,36 +107,67 @@ impl ThreadPools {
         }
     }
 
-    /// The calling thread's pool, made now if it has none (it connects when a statement
-    /// asks); `None` when the database is not a server or the pool could not be made (the
-    /// caller reads through the shared pool).
-    pub async fn here(&self) -> Option<DatabaseConnection> {
-        let settings = self.settings.as_ref()?;
-        let known = POOLS
-            .try_with(|pools| self.owner.find_in(&pools.borrow()).cloned())
-            .ok()?;
-        if let Some(pool) = known {
-            return pool;
-        }
-        let opened = match super::connect_lazily(settings).await {
-            Ok(mut pool) => {
-                if let Some(callback) = self.on_statement {
-                    pool.set_metric_callback(move |info| callback(info.elapsed));
-                }
-                Some(pool)
-            }
-            Err(err) => {
-                tracing::debug!(error = %err, "no pool on this thread; reading through the shared pool");
-                None
-            }
-        };
-        POOLS
-            .try_with(|pools| {
-                self.owner
-                    .entry_in(&mut pools.borrow_mut(), || opened.clone());
+    /// The rows of `statement` (written for PostgreSQL), read on one of the calling
+    /// thread's connections, opened now if it has none at rest and may have another;
+    /// `None` when there are no connections per thread (the caller reads through the
+    /// shared pool).
+    pub async fn query_all(
+        &self,
+        statement: &Statement,
+    ) -> Option<Result<Vec<QueryResult>, DbErr>> {
+        let server = self.server.as_ref()?;
+        let connections = CONNECTIONS
+            .try_with(|entries| {
+                Arc::clone(self.owner.entry_in(&mut entries.borrow_mut(), || {
+                    Arc::new(Connections {
+                        idle: Mutex::new(Vec::new()),
+                        turns: Semaphore::new(server.per_thread),
+                    })
+                }))
             })
             .ok()?;
-        opened
+        Some(self.query_on(server, &connections, statement).await)
+    }
+
+    async fn query_on(
+        &self,
+        server: &Server,
+        connections: &Connections,
+        statement: &Statement,
+    ) -> Result<Vec<QueryResult>, DbErr> {
+        let timed_out = || DbErr::ConnectionAcquire(ConnAcquireErr::Timeout);
+        let _turn = tokio::time::timeout(WAIT, connections.turns.acquire())
+            .await
+            .map_err(|_| timed_out())?
+            .map_err(|_| DbErr::ConnectionAcquire(ConnAcquireErr::ConnectionClosed))?;
+        let at_rest = connections.idle.lock().ok().and_then(|mut idle| idle.pop());
+        let mut connection = match at_rest {
+            Some(connection) => connection,
+            None => tokio::time::timeout(WAIT, PgConnection::connect_with(&server.options))
+                .await
+                .map_err(|_| timed_out())?
+                .map_err(|err| DbErr::Conn(RuntimeErr::SqlxError(Arc::new(err))))?,
+        };
+        let values = statement
+            .values
+            .clone()
+            .unwrap_or_else(|| sea_orm::Values(Vec::new()));
+        let started = Instant::now();
+        let rows = sea_orm::sqlx::query_with(
+            sea_orm::sqlx::AssertSqlSafe(statement.sql.as_str()),
+            SqlxValues(values),
+        )
+        .fetch_all(&mut connection)
+        .await
+        .map_err(|err| DbErr::Query(RuntimeErr::SqlxError(Arc::new(err))))?;
+        if let Some(callback) = self.on_statement {
+            callback(started.elapsed());
+        }
+        // Only now, its statement read to the end, may the connection serve another.
+        if let Ok(mut idle) = connections.idle.lock() {
+            idle.push(connection);
+        }
+        Ok(rows.into_iter().map(QueryResult::from).collect())
     }
 }
 
@@ -105,44 +176,54 @@ impl ThreadPools {
 mod tests {
     use super::*;
 
-    #[tokio::test]
-    async fn a_file_database_has_no_pools_per_thread() {
-        let settings = DatabaseSettings::default();
-        assert!(
-            ThreadPools::new(&settings, DbBackend::Sqlite)
-                .here()
-                .await
-                .is_none()
-        );
-        assert!(ThreadPools::none().here().await.is_none());
+    fn statement() -> Statement {
+        Statement::from_string(DbBackend::Postgres, "SELECT 1")
     }
 
     #[tokio::test]
-    async fn a_threads_pool_is_made_once_and_connects_only_when_asked() {
+    async fn a_file_database_has_no_connections_per_thread() {
+        let settings = DatabaseSettings::default();
+        let pools = ThreadPools::new(&settings, DbBackend::Sqlite);
+        assert!(pools.query_all(&statement()).await.is_none());
+        assert!(ThreadPools::none().query_all(&statement()).await.is_none());
+    }
+
+    #[tokio::test]
+    async fn a_server_away_is_an_error_of_the_read_and_no_connection_is_kept() {
         let settings = DatabaseSettings {
-            // Nothing listens on port 1: a pool that connected at once would fail here.
+            // Nothing listens on port 1.
             url: "postgres://nobody@127.0.0.1:1/none".into(),
             max_connections: 16,
         };
         let pools = ThreadPools::new(&settings, DbBackend::Postgres);
-        assert_eq!(pools.settings.as_ref().unwrap().max_connections, PER_THREAD);
-        let first = pools.here().await;
-        assert!(first.is_some());
+        assert_eq!(pools.server.as_ref().unwrap().per_thread, PER_THREAD);
+        let read = pools.query_all(&statement()).await.unwrap();
+        assert!(matches!(read, Err(DbErr::Conn(_))), "{read:?}");
+        let kept = CONNECTIONS.with(|entries| {
+            let entries = entries.borrow();
+            let connections = pools.owner.find_in(&entries).unwrap();
+            (
+                connections.idle.lock().unwrap().len(),
+                connections.turns.available_permits(),
+            )
+        });
         assert_eq!(
-            POOLS.with(|p| p.borrow().len()),
-            1,
-            "one pool on this thread"
+            kept,
+            (0, PER_THREAD),
+            "nothing at rest, every turn given back"
         );
-        assert!(pools.here().await.is_some());
-        assert_eq!(POOLS.with(|p| p.borrow().len()), 1, "the same pool again");
-        // Another owner's pool is its own; a dropped owner's is let go.
-        drop(pools);
-        let again = ThreadPools::new(&settings, DbBackend::Postgres);
-        assert!(again.here().await.is_some());
-        assert_eq!(
-            POOLS.with(|p| p.borrow().len()),
-            1,
-            "the dropped owner's is gone"
+    }
+
+    #[test]
+    fn a_url_the_driver_refuses_reads_through_the_shared_pool() {
+        let settings = DatabaseSettings {
+            url: "postgres://[not-a-host/none".into(),
+            max_connections: 4,
+        };
+        assert!(
+            ThreadPools::new(&settings, DbBackend::Postgres)
+                .server
+                .is_none()
         );
     }
 }
