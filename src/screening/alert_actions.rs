@@ -4,7 +4,7 @@
 //! request's checks too: village services build it on [`FollowUps::followable`].
 
 use chrono::{DateTime, Utc};
-use sea_orm::{DatabaseConnection, TransactionTrait};
+use sea_orm::DatabaseConnection;
 
 use super::{
     AlertScope,
@@ -198,7 +198,7 @@ impl FollowUps<'_> {
     ) -> Result<FollowedUp, FollowUpError> {
         let followable = self.followable(principal, alert_id, &step).await?;
         let next = followable.next(&step, principal, None, self.now);
-        let txn = self.db.begin().await?;
+        let txn = crate::store::begin_writing(self.db).await?;
         if !follow_up::write(&txn, &next, followable.previous.as_ref()).await? {
             return Err(FollowUpError::Stale);
         }

@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use chrono::Utc;
 use futures_util::{StreamExt, stream};
-use sea_orm::{ConnectionTrait, DatabaseConnection, TransactionTrait};
+use sea_orm::{ConnectionTrait, DatabaseConnection};
 use tracing::Instrument;
 
 use super::{
@@ -373,7 +373,7 @@ impl Screener<'_> {
         row.residents += residents as i64;
         row.alerts += alerts.len() as i64;
         row.lease_until = Some(now + self.settings.lease);
-        let txn = self.db.begin().await?;
+        let txn = crate::store::begin_writing(self.db).await?;
         // The position is written first: it takes the write lock before any read, and a
         // lost lease stops the run before its findings land.
         if !findings::save_run(&txn, row, holder).await? {

@@ -16,7 +16,7 @@ use chrono::{DateTime, Utc};
 use entities::{screening_item, screening_run};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseBackend, EntityTrait, QueryFilter,
-    Statement, TransactionTrait, sea_query::Expr,
+    Statement, sea_query::Expr,
 };
 use tracing::Instrument;
 
@@ -95,7 +95,7 @@ impl Screener<'_> {
                 )
                 .await?;
                 let now = Utc::now();
-                let txn = self.db.begin().await?;
+                let txn = crate::store::begin_writing(self.db).await?;
                 // Marking the item done comes first: a lease taken over by another
                 // instance stops this one before its findings land.
                 if complete(&txn, &key, &code, &holder, subjects.len(), alerts.len()).await? {
@@ -136,7 +136,7 @@ impl Screener<'_> {
         key: &str,
     ) -> Result<(i64, bool), ScreenError> {
         let now = Utc::now();
-        let txn = self.db.begin().await?;
+        let txn = crate::store::begin_writing(self.db).await?;
         lock_for_transaction(&txn, &format!("cunhub.screening.{key}")).await?;
         findings::ensure_run_row(&txn, key, now).await?;
         let row = findings::run_row(&txn, key)
@@ -211,7 +211,7 @@ impl Screener<'_> {
     /// Closes the run with its items' counts, unless another instance did.
     async fn finish(&self, key: &str, generation: i64) -> Result<RunRow, ScreenError> {
         let now = Utc::now();
-        let txn = self.db.begin().await?;
+        let txn = crate::store::begin_writing(self.db).await?;
         lock_for_transaction(&txn, &format!("cunhub.screening.{key}")).await?;
         let row = findings::run_row(&txn, key)
             .await?

@@ -3,8 +3,7 @@
 
 use entities::region;
 use sea_orm::{
-    ActiveValue::Set, DatabaseConnection, EntityTrait, PaginatorTrait, TransactionTrait,
-    sea_query::OnConflict,
+    ActiveValue::Set, DatabaseConnection, EntityTrait, PaginatorTrait, sea_query::OnConflict,
 };
 
 use super::StoreError;
@@ -21,7 +20,7 @@ pub async fn ensure_loaded(db: &DatabaseConnection) -> Result<u64, StoreError> {
     if present as usize >= all.len() {
         return Ok(0);
     }
-    let txn = db.begin().await?;
+    let txn = super::begin_writing(db).await?;
     for chunk in all.chunks(BATCH) {
         let rows = chunk.iter().map(|d| region::ActiveModel {
             code: Set(d.code.statistical()),

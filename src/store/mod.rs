@@ -17,7 +17,8 @@ use std::time::Duration;
 
 use migration::{Migrator, MigratorTrait};
 use sea_orm::{
-    ConnectOptions, DatabaseConnection, DbErr,
+    ConnectOptions, DatabaseConnection, DatabaseTransaction, DbErr, SqliteTransactionMode,
+    TransactionOptions, TransactionTrait,
     sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous},
 };
 
@@ -61,6 +62,18 @@ pub async fn connect_lazily(settings: &DatabaseSettings) -> Result<DatabaseConne
     sea_orm::Database::connect(options)
         .await
         .map_err(|err| StoreError::Unavailable(describe_connect_error(&err)))
+}
+
+/// A transaction that writes. On SQLite it takes the write lock at `BEGIN`: a deferred
+/// transaction that reads first and writes after cannot wait for the lock when another
+/// connection (the audit writer's) committed since its read began, and fails at once with
+/// `SQLITE_BUSY_SNAPSHOT` whatever the busy timeout. PostgreSQL ignores the mode.
+pub async fn begin_writing(db: &DatabaseConnection) -> Result<DatabaseTransaction, DbErr> {
+    db.begin_with_options(TransactionOptions {
+        sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
+        ..TransactionOptions::default()
+    })
+    .await
 }
 
 fn options(settings: &DatabaseSettings) -> ConnectOptions {

@@ -6,7 +6,7 @@
 use entities::resident;
 use sea_orm::{
     ColumnTrait, Condition, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter,
-    QueryOrder, QuerySelect, TransactionTrait, sea_query::Expr,
+    QueryOrder, QuerySelect, sea_query::Expr,
 };
 
 use super::{
@@ -106,7 +106,7 @@ pub async fn rotate(
             .await?;
         let Some(last) = rows.last() else { break };
         after = Some(last.id.clone());
-        let txn = db.begin().await?;
+        let txn = super::begin_writing(db).await?;
         for row in &rows {
             let unsealable = || RotateError::Unsealable {
                 resident: row.id.clone(),

@@ -8,9 +8,7 @@ use std::{future::Future, time::Instant};
 
 use chrono::Utc;
 use entities::sync_state;
-use sea_orm::{
-    ActiveValue::Set, DatabaseConnection, EntityTrait, TransactionTrait, sea_query::OnConflict,
-};
+use sea_orm::{ActiveValue::Set, DatabaseConnection, EntityTrait, sea_query::OnConflict};
 use sha2::{Digest, Sha256};
 use tracing::Instrument;
 
@@ -260,7 +258,7 @@ impl Write<'_> {
         }
         let now = Utc::now();
         let mut counted = *report;
-        let txn = db.begin().await?;
+        let txn = crate::store::begin_writing(db).await?;
         for chunk in pending.chunks(PAGE_SIZE as usize) {
             let counts = residents::upsert(&txn, chunk, self.generation, now).await?;
             add(&mut counted, counts, chunk.len() as u64);

@@ -2,8 +2,6 @@
 //! alert's follow-up (screening's) and the request are written in one transaction: both
 //! or neither.
 
-use sea_orm::TransactionTrait;
-
 use super::{
     Done, OpenRequest, RequestChange, Workflow, WorkflowError, actor,
     record_visit::VisitRequest,
@@ -101,7 +99,7 @@ impl Workflow {
         let now = self.clock.now();
         let next = followable.next(&step, principal, Some(checked.new.id.clone()), now);
         let note = format!("opened from alert {}", alert.id);
-        let txn = self.db.begin().await?;
+        let txn = crate::store::begin_writing(&self.db).await?;
         if !follow_up::write(&txn, &next, followable.previous.as_ref()).await? {
             return Err(FollowUpError::Stale.into());
         }

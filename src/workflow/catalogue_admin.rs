@@ -1,7 +1,5 @@
 //! Changing the catalogue: an admin adds or retires items issued within their region.
 
-use sea_orm::TransactionTrait;
-
 use super::{
     Workflow, WorkflowError,
     catalogue::{self, Item, NewItem},
@@ -44,7 +42,7 @@ impl Workflow {
         self.check_catalogue_manager(principal, &item.region)?;
         item.check()?;
         let now = self.clock.now();
-        let txn = self.db.begin().await?;
+        let txn = crate::store::begin_writing(&self.db).await?;
         let added = catalogue::insert(&txn, &item, false, now).await?;
         if !added {
             return Err(WorkflowError::BadInput(
@@ -90,7 +88,7 @@ impl Workflow {
             .ok_or(WorkflowError::NotFound("catalogue item"))?;
         self.check_catalogue_manager(principal, &item.region)?;
         let now = self.clock.now();
-        let txn = self.db.begin().await?;
+        let txn = crate::store::begin_writing(&self.db).await?;
         let retired = catalogue::retire(&txn, code, now)
             .await?
             .ok_or(WorkflowError::NotFound("catalogue item"))?;

@@ -4,7 +4,6 @@
 //! from in one transaction.
 
 use chrono::{DateTime, Utc};
-use sea_orm::TransactionTrait;
 
 use super::{
     RequestChange, Workflow, WorkflowError, actor, catalogue,
@@ -85,7 +84,7 @@ impl Workflow {
         let CheckedRequest { new, due } = self.check_open(principal, input).await?;
         let now = self.clock.now();
         let actor = actor(principal);
-        let txn = self.db.begin().await?;
+        let txn = crate::store::begin_writing(&self.db).await?;
         let written = async {
             let (request, event) = requests::open(&txn, &new, &actor, "", now, due).await?;
             attempt.record(&txn, &request.id, now).await?;

@@ -4,8 +4,6 @@
 
 use std::time::Duration;
 
-use sea_orm::TransactionTrait;
-
 use super::{
     RequestChange, Workflow,
     lifecycle::Level,
@@ -51,7 +49,7 @@ impl Workflow {
                 due: None,
                 escalation: true,
             };
-            let txn = self.db.begin().await?;
+            let txn = crate::store::begin_writing(&self.db).await?;
             match requests::apply(&txn, &request.id, request.version, &change, &actor, now).await {
                 Ok((request, event)) => {
                     txn.commit().await?;

@@ -2,8 +2,6 @@
 //! assistant of their village on their behalf. A dissatisfied rating reopens the request
 //! for the township, which answers it within its working-day deadline.
 
-use sea_orm::TransactionTrait;
-
 use super::{
     RequestChange, Workflow, WorkflowError, actor,
     lifecycle::{Status, TransitionError},
@@ -134,7 +132,7 @@ impl Workflow {
             rated_at: now,
         };
         let actor = actor(principal);
-        let txn = self.db.begin().await?;
+        let txn = crate::store::begin_writing(&self.db).await?;
         let written = async {
             // The version check first: of two ratings at once, one wins.
             let applied =

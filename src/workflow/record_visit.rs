@@ -3,7 +3,6 @@
 //! neither); the idempotency key and the client's visit id both make a resend harmless.
 
 use chrono::NaiveDate;
-use sea_orm::TransactionTrait;
 use sha2::{Digest, Sha256};
 
 use super::{
@@ -185,7 +184,7 @@ impl Workflow {
         };
         let actor = actor(principal);
         let note = format!("opened from visit {}", visit.id);
-        let txn = self.db.begin().await?;
+        let txn = crate::store::begin_writing(&self.db).await?;
         let written = async {
             if !visits::insert(&txn, &visit).await? {
                 return Ok(None);

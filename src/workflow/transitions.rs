@@ -1,8 +1,6 @@
 //! Moving a service request along: an action by the level whose turn it is, with a role
 //! the policy lets take it, on the version the caller saw.
 
-use sea_orm::TransactionTrait;
-
 use super::{
     RequestChange, Workflow, WorkflowError, actor, catalogue,
     lifecycle::{self, Action, Level},
@@ -120,7 +118,7 @@ impl Workflow {
         };
         let now = self.clock.now();
         let actor = actor(principal);
-        let txn = self.db.begin().await?;
+        let txn = crate::store::begin_writing(&self.db).await?;
         let written = async {
             let applied = requests::apply(
                 &txn,
