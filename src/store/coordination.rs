@@ -43,6 +43,12 @@ fn name_digest(name: &str) -> [u8; 8] {
     first
 }
 
+/// The statement that takes the lock `name` for the rest of the transaction, as text:
+/// for a caller that sends it in one message with the statements around it.
+pub fn transaction_lock_sql(name: &str) -> String {
+    format!("SELECT pg_advisory_xact_lock({})", key(name))
+}
+
 /// Takes the lock `name` for the rest of the transaction `txn`, waiting for another
 /// instance that holds it to commit or roll back. Writes that must follow one another
 /// across instances (the audit chain) take it first thing in their transaction.

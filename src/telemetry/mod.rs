@@ -88,6 +88,10 @@ pub fn init(log: &LogSettings, traces: &TracingSettings) -> Telemetry {
             .with_target(false)
             .with_location(false)
             .with_tracked_inactivity(false)
+            // Not made OpenTelemetry's current context at every entry into a span (every
+            // poll of an instrumented future): that starts the span there, sampled or
+            // not. The context a department call passes on is read off the tracing span.
+            .with_context_activation(false)
             .with_filter(filter_fn(exported))
     });
     let installed = tracing_subscriber::registry()

@@ -14,8 +14,8 @@
 //! the path of every response that carries personal data.
 //!
 //! On PostgreSQL the writer is likewise a thread of its own, with a runtime and a
-//! connection of its own: on a connection of the pool, whose socket belongs to whichever
-//! runtime opened it (often a busy server worker), each of a batch's five round trips
+//! connection of its own (`server`): on a connection of the pool, whose socket belongs to
+//! whichever runtime opened it (often a busy server worker), each of a batch's round trips
 //! waited for that runtime to look at its sockets, and every response with personal data
 //! waited behind them.
 //!
@@ -30,6 +30,7 @@ use sea_orm::{
 };
 use tokio::sync::{mpsc, oneshot};
 
+use self::server::{ServerWriter, statement_sizes};
 use super::{
     AuditError, AuditEvent,
     chain::{GENESIS, Hashed, timestamp_text},
@@ -39,6 +40,8 @@ use crate::store::{
     coordination::lock_for_transaction,
     local::{self, LocalError, SqliteFile},
 };
+
+mod server;
 
 const MAX_BATCH: usize = 512;
 const ATTEMPTS: usize = 3;
@@ -96,26 +99,16 @@ impl AuditLog {
                 Ok(connection) => writer_thread(move || run_on_thread(connection, receiver)),
                 Err(err) => Err(err.to_string()),
             },
-            WriterDatabase::Server(settings) => {
-                let settings = DatabaseSettings {
-                    max_connections: 1,
-                    ..settings.clone()
-                };
-                let pool = db.clone();
-                own_runtime().and_then(|runtime| {
+            WriterDatabase::Server(settings) => match ServerWriter::new(settings) {
+                Some(writer) => own_runtime().and_then(|runtime| {
                     writer_thread(move || {
-                        runtime.block_on(async move {
-                            let db = crate::store::connect(&settings).await.unwrap_or_else(|err| {
-                                tracing::warn!(error = %err, "audit writer: writing through the pool");
-                                pool
-                            });
-                            run(db, receiver).await;
-                        });
+                        runtime.block_on(run(Appender::Server(Box::new(writer)), receiver))
                     })
-                })
-            }
+                }),
+                None => Err("database URL not taken for a connection of the writer's own".into()),
+            },
             WriterDatabase::Pool => {
-                tokio::spawn(run(db, receiver));
+                tokio::spawn(run(Appender::pool(db), receiver));
                 return Self { jobs };
             }
         };
@@ -157,15 +150,41 @@ fn own_runtime() -> Result<tokio::runtime::Runtime, String> {
         .map_err(|err| err.to_string())
 }
 
-async fn run(db: DatabaseConnection, mut receiver: mpsc::Receiver<Job>) {
-    // SQLite: the head this process wrote last, so that a batch is one statement.
-    let mut known_head: Option<Head> = None;
+/// Where a writer on a runtime appends its batches.
+enum Appender {
+    /// Through the pool; on SQLite, after the head this process wrote last, so that a
+    /// batch is one statement.
+    Pool {
+        db: DatabaseConnection,
+        known_head: Option<Head>,
+    },
+    /// On a connection of the writer's own to a database server.
+    Server(Box<ServerWriter>),
+}
+
+impl Appender {
+    fn pool(db: DatabaseConnection) -> Self {
+        Self::Pool {
+            db,
+            known_head: None,
+        }
+    }
+
+    async fn append(&mut self, events: &[&AuditEvent]) -> Result<(), sea_orm::DbErr> {
+        match self {
+            Self::Pool { db, known_head } => write(db, events, known_head).await,
+            Self::Server(writer) => writer.write(events).await,
+        }
+    }
+}
+
+async fn run(mut appender: Appender, mut receiver: mpsc::Receiver<Job>) {
     while let Some(first) = receiver.recv().await {
         let jobs = batch(first, &mut receiver);
         let events = events_of(&jobs);
         let mut result = Err(AuditError::Unavailable);
         for attempt in 1..=ATTEMPTS {
-            match write(&db, &events, &mut known_head).await {
+            match appender.append(&events).await {
                 Ok(()) => {
                     result = Ok(());
                     break;
@@ -245,6 +264,9 @@ fn answer(jobs: Vec<Job>, result: Result<(), AuditError>) {
 /// The last record of the chain: its id and hash.
 type Head = (i64, String);
 
+/// A batch through the pool: on SQLite one INSERT after the head this process wrote last
+/// (an in-memory database); on a server, when the writer has no connection of its own, a
+/// transaction that takes the chain's lock and reads the head first.
 async fn write(
     db: &DatabaseConnection,
     events: &[&AuditEvent],
@@ -277,64 +299,6 @@ async fn write(
             .await?;
     }
     txn.commit().await
-}
-
-/// The most a batch's INSERT carries in one statement on PostgreSQL, in bytes of values.
-/// A statement larger than one TLS record (16 KiB) leaves in several writes, and the
-/// driver does not turn off Nagle's algorithm on its socket: the second write then waits
-/// for the server's delayed acknowledgement of the first, 40 ms, and every caller of the
-/// batch with it. Statements of one record each cost a round trip apiece instead.
-const STATEMENT_BYTES: usize = 12 * 1024;
-
-/// How many of `events` each INSERT of a batch takes, in order, so that each stays within
-/// [`STATEMENT_BYTES`] (and takes at least one record).
-fn statement_sizes(events: &[&AuditEvent]) -> Vec<usize> {
-    let mut sizes = Vec::new();
-    let (mut count, mut bytes) = (0, 0);
-    for event in events {
-        let len = wire_len(event);
-        if count > 0 && bytes + len > STATEMENT_BYTES {
-            sizes.push(count);
-            (count, bytes) = (0, 0);
-        }
-        count += 1;
-        bytes += len;
-    }
-    if count > 0 {
-        sizes.push(count);
-    }
-    sizes
-}
-
-/// What one record adds to an INSERT's parameters, near enough: its text, its id and
-/// time, the two hashes, and the four-byte length before each of its fifteen values.
-fn wire_len(event: &AuditEvent) -> usize {
-    const HASHES: usize = 2 * 64;
-    const NUMBERS: usize = 2 * 8;
-    const LENGTHS: usize = 15 * 4;
-    const OUTCOME: usize = "out_of_scope".len() + "refused:".len();
-    let actor = &event.actor;
-    let optional = |text: &Option<String>| text.as_ref().map_or(0, String::len);
-    let listed = |items: &[String]| items.iter().map(|item| item.len() + 1).sum::<usize>();
-    let reason = match &event.outcome {
-        super::Outcome::Refused(reason) => reason.len(),
-        _ => 0,
-    };
-    actor.subject.len()
-        + actor.role.len()
-        + actor.region.len()
-        + actor.request_id.len()
-        + optional(&actor.purpose)
-        + optional(&actor.case_ref)
-        + event.action.len()
-        + event.target.len()
-        + listed(&event.departments)
-        + listed(&event.field_groups)
-        + reason
-        + OUTCOME
-        + HASHES
-        + NUMBERS
-        + LENGTHS
 }
 
 /// [`write`] for SQLite, on the writer thread's own connection: one INSERT after the
@@ -424,92 +388,4 @@ async fn read_head(db: &impl ConnectionTrait) -> Result<(i64, String), sea_orm::
     Ok(last
         .map(|r| (r.id, r.hash))
         .unwrap_or_else(|| (0, GENESIS.to_owned())))
-}
-
-#[cfg(test)]
-#[allow(clippy::unwrap_used)]
-mod tests {
-    use sea_orm::{QueryTrait, Value};
-
-    use super::*;
-    use crate::audit::Actor;
-
-    fn actor(request: usize) -> Actor {
-        Actor {
-            subject: "assistant-220122101201".into(),
-            role: "village_assistant".into(),
-            region: "220122101201".into(),
-            purpose: Some("benefit review".into()),
-            case_ref: None,
-            request_id: format!("req-{request:032}"),
-        }
-    }
-
-    fn events(count: usize) -> Vec<AuditEvent> {
-        (0..count)
-            .map(|n| {
-                AuditEvent::resident_read(
-                    &actor(n),
-                    "220122199001011234",
-                    vec!["social_security".into(), "civil_affairs".into()],
-                    vec!["socialInsurance".into(), "pension".into()],
-                )
-            })
-            .collect()
-    }
-
-    /// What the INSERT's values take on the wire: each with its four-byte length.
-    fn values_bytes(events: &[&AuditEvent]) -> usize {
-        let (rows, _) = chained(events, (41, GENESIS.to_owned()));
-        let statement = audit_record::Entity::insert_many(rows).build(DbBackend::Postgres);
-        let values = statement.values.unwrap();
-        values
-            .0
-            .iter()
-            .map(|value| {
-                4 + match value {
-                    Value::String(text) => text.as_ref().map_or(0, |text| text.len()),
-                    _ => 8,
-                }
-            })
-            .sum()
-    }
-
-    #[test]
-    fn a_records_estimate_is_no_less_than_its_values_on_the_wire() {
-        let mut events = events(3);
-        events.push(AuditEvent::refused(
-            &actor(9),
-            "resident.read",
-            "220122199001011234",
-            "purpose required for this field group",
-        ));
-        for event in &events {
-            assert!(wire_len(event) >= values_bytes(&[event]), "{event:?}");
-        }
-    }
-
-    #[test]
-    fn a_batch_is_split_into_statements_within_one_tls_record() {
-        let events = events(200);
-        let events: Vec<&AuditEvent> = events.iter().collect();
-        let sizes = statement_sizes(&events);
-        assert!(sizes.len() > 1, "{sizes:?}");
-        assert_eq!(sizes.iter().sum::<usize>(), events.len());
-        let mut rest = events.as_slice();
-        for size in sizes {
-            let (statement, after) = rest.split_at(size);
-            assert!(values_bytes(statement) <= STATEMENT_BYTES, "{size} records");
-            rest = after;
-        }
-    }
-
-    #[test]
-    fn a_record_larger_than_a_statement_goes_alone() {
-        let mut large = events(3);
-        large[1].target = "x".repeat(STATEMENT_BYTES);
-        let large: Vec<&AuditEvent> = large.iter().collect();
-        assert_eq!(statement_sizes(&large), vec![1, 1, 1]);
-        assert!(statement_sizes(&[]).is_empty());
-    }
 }
