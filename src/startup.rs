@@ -164,10 +164,7 @@ impl Application {
         // On a SQLite file, the audit writer and the hot lookups skip the pool's threads.
         let sqlite_file = SqliteFile::of_url(&settings.database.url);
         let services = Services {
-            audit: AuditLog::start(
-                db.clone(),
-                WriterDatabase::of(&db, sqlite_file.as_ref(), &settings.database),
-            ),
+            audit: AuditLog::start(db.clone(), WriterDatabase::of(&db, sqlite_file.as_ref())),
             db: db.clone(),
             local_reads: Arc::new(LocalReads::new(sqlite_file).on_statement(telemetry::db::record)),
             thread_pools: Arc::new(

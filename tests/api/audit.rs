@@ -28,10 +28,7 @@ fn actor(n: usize) -> Actor {
 /// its own, on a SQLite file and on PostgreSQL).
 fn hub_writer(app: &TestApp) -> AuditLog {
     let file = SqliteFile::of_url(&app.settings.database.url);
-    AuditLog::start(
-        app.db.clone(),
-        WriterDatabase::of(&app.db, file.as_ref(), &app.settings.database),
-    )
+    AuditLog::start(app.db.clone(), WriterDatabase::of(&app.db, file.as_ref()))
 }
 
 async fn fill(app: &TestApp, writers: usize, each: usize) -> AuditLog {

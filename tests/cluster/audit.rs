@@ -2,7 +2,9 @@
 //! or forked; `cunhub audit verify` checks it whole and still names a deleted record.
 
 use cunhub::{
-    audit::{Actor, AuditEvent, AuditLog, CheckpointKey, sign_head, verify_with_key},
+    audit::{
+        Actor, AuditEvent, AuditLog, CheckpointKey, WriterDatabase, sign_head, verify_with_key,
+    },
     startup::prepare_database,
 };
 use sea_orm::{ConnectionTrait, Statement};
@@ -69,8 +71,11 @@ async fn two_loaded_instances_write_one_chain_without_refusals() {
     let database = SharedDatabase::create().await;
     let (a, b) = (database.connect().await, database.connect().await);
     prepare_database(&a).await.unwrap();
-    // Each instance its own pool and writer task, as two processes have.
-    let (log_a, log_b) = (AuditLog::spawn(a.clone()), AuditLog::spawn(b.clone()));
+    // Each instance its own pool and the writer `serve` starts on it, as two processes have.
+    let writer = |db: &sea_orm::DatabaseConnection| {
+        AuditLog::start(db.clone(), WriterDatabase::of(db, None))
+    };
+    let (log_a, log_b) = (writer(&a), writer(&b));
     let (writers, each, per_request) = (24, 30, 3);
     let signing = {
         let (a, b) = (a.clone(), b.clone());

@@ -36,7 +36,6 @@ use super::{
     chain::{GENESIS, Hashed, timestamp_text},
 };
 use crate::store::{
-    DatabaseSettings,
     coordination::lock_for_transaction,
     local::{self, LocalError, SqliteFile},
 };
@@ -62,22 +61,19 @@ pub struct AuditLog {
 pub enum WriterDatabase<'a> {
     /// The database's own SQLite file: a connection of the writer's thread.
     SqliteFile(&'a SqliteFile),
-    /// A database server: a connection of the writer's own thread and runtime.
-    Server(&'a DatabaseSettings),
+    /// A database server: a connection of the writer's own thread and runtime, with the
+    /// pool's options.
+    Server,
     /// The pool, from a task on the current runtime (an in-memory database).
     Pool,
 }
 
 impl<'a> WriterDatabase<'a> {
-    /// The writer's way to `db`, which `settings` opened; `file` when it is a SQLite file.
-    pub fn of(
-        db: &DatabaseConnection,
-        file: Option<&'a SqliteFile>,
-        settings: &'a DatabaseSettings,
-    ) -> Self {
+    /// The writer's way to `db`; `file` when it is a SQLite file.
+    pub fn of(db: &DatabaseConnection, file: Option<&'a SqliteFile>) -> Self {
         match (file, db.get_database_backend()) {
             (Some(file), _) => Self::SqliteFile(file),
-            (None, DbBackend::Postgres) => Self::Server(settings),
+            (None, DbBackend::Postgres) => Self::Server,
             (None, _) => Self::Pool,
         }
     }
@@ -99,13 +95,13 @@ impl AuditLog {
                 Ok(connection) => writer_thread(move || run_on_thread(connection, receiver)),
                 Err(err) => Err(err.to_string()),
             },
-            WriterDatabase::Server(settings) => match ServerWriter::new(settings) {
+            WriterDatabase::Server => match ServerWriter::of(&db) {
                 Some(writer) => own_runtime().and_then(|runtime| {
                     writer_thread(move || {
                         runtime.block_on(run(Appender::Server(Box::new(writer)), receiver))
                     })
                 }),
-                None => Err("database URL not taken for a connection of the writer's own".into()),
+                None => Err("not a database server".into()),
             },
             WriterDatabase::Pool => {
                 tokio::spawn(run(Appender::pool(db), receiver));

@@ -11,14 +11,13 @@
 //! by another instance while this one waited for the lock. A connection whose batch failed
 //! is closed, and its open transaction with it; the next attempt opens a fresh one.
 
-use std::str::FromStr;
 use std::sync::Arc;
 
 use entities::audit_record;
 use sea_orm::{
-    DbBackend, DbErr, EntityName, EntityTrait, QueryTrait, RuntimeErr,
+    DatabaseConnection, DbBackend, DbErr, EntityName, EntityTrait, QueryTrait, RuntimeErr,
     sqlx::{
-        self, AssertSqlSafe, ConnectOptions, Connection, Row,
+        self, AssertSqlSafe, Connection, Row,
         postgres::{PgConnectOptions, PgConnection},
     },
 };
@@ -26,30 +25,39 @@ use sea_query_sqlx::SqlxValues;
 
 use super::{CHAIN_LOCK, Head, chained};
 use crate::audit::{AuditEvent, Outcome, chain::GENESIS};
-use crate::store::{DatabaseSettings, coordination::transaction_lock_sql};
+use crate::store::coordination::transaction_lock_sql;
 
 /// Appends batches on a connection of its own to a PostgreSQL server.
 pub(super) struct ServerWriter {
-    options: PgConnectOptions,
+    /// The pool's own options: the same server, credentials and TLS.
+    options: Arc<PgConnectOptions>,
     connection: Option<PgConnection>,
     /// Starts the batch's transaction, takes the chain's lock, reads the head.
     opening: String,
 }
 
 impl ServerWriter {
-    /// A writer to the server `settings` name; `None` when its URL is not one the driver
-    /// takes (the writer then writes through the pool).
-    pub(super) fn new(settings: &DatabaseSettings) -> Option<Self> {
-        let options = PgConnectOptions::from_str(&settings.url).ok()?;
-        Some(Self {
-            options: options.disable_statement_logging(),
+    /// A writer to the PostgreSQL server behind the pool `db`; `None` when `db` is not
+    /// PostgreSQL's.
+    pub(super) fn of(db: &DatabaseConnection) -> Option<Self> {
+        if db.get_database_backend() != DbBackend::Postgres {
+            return None;
+        }
+        Some(Self::with_options(
+            db.get_postgres_connection_pool().connect_options(),
+        ))
+    }
+
+    fn with_options(options: Arc<PgConnectOptions>) -> Self {
+        Self {
+            options,
             connection: None,
             opening: format!(
                 "BEGIN; {}; SELECT id, hash FROM {} ORDER BY id DESC LIMIT 1",
                 transaction_lock_sql(CHAIN_LOCK),
                 audit_record::Entity.table_name(),
             ),
-        })
+        }
     }
 
     /// Appends `events` after the chain's head in one transaction.
@@ -250,12 +258,12 @@ mod tests {
 
     #[tokio::test]
     async fn a_server_away_fails_the_batch_and_keeps_no_connection() {
-        let settings = DatabaseSettings {
-            // Nothing listens on port 1.
-            url: "postgres://nobody@127.0.0.1:1/none".into(),
-            max_connections: 1,
-        };
-        let mut writer = ServerWriter::new(&settings).unwrap();
+        // Nothing listens on port 1.
+        let options = PgConnectOptions::new()
+            .host("127.0.0.1")
+            .port(1)
+            .username("nobody");
+        let mut writer = ServerWriter::with_options(Arc::new(options));
         let events = events(1);
         let written = writer.write(&[&events[0]]).await;
         assert!(matches!(written, Err(DbErr::Conn(_))), "{written:?}");
