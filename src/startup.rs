@@ -168,7 +168,7 @@ impl Application {
             db: db.clone(),
             local_reads: Arc::new(LocalReads::new(sqlite_file).on_statement(telemetry::db::record)),
             thread_pools: Arc::new(
-                ThreadPools::new(&settings.database, db.get_database_backend())
+                ThreadPools::of(&db, settings.database.max_connections)
                     .on_statement(telemetry::db::record),
             ),
             limits: Arc::new(settings.limits.clone()),

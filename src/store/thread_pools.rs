@@ -11,26 +11,25 @@
 //! caller left half read, and on the path of every request that names a resident that
 //! round trip cost as much as the read. Here a connection goes back only when its
 //! statement ran to the end; one whose statement failed, or whose caller was cancelled,
-//! is closed with it. Where the database is not a server, or its URL is not one the
-//! driver takes, every read goes through the shared pool.
+//! is closed with it. They are opened with the shared pool's own options (the same
+//! server, credentials and TLS). Where the database is not a server, every read goes
+//! through the shared pool.
 
 use std::cell::RefCell;
-use std::str::FromStr;
 use std::sync::Arc;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use sea_orm::{
-    ConnAcquireErr, DbBackend, DbErr, QueryResult, RuntimeErr, Statement,
+    ConnAcquireErr, DatabaseConnection, DbBackend, DbErr, QueryResult, RuntimeErr, Statement,
     sqlx::{
-        ConnectOptions, Connection,
+        Connection,
         postgres::{PgConnectOptions, PgConnection},
     },
 };
 use sea_query_sqlx::SqlxValues;
 use tokio::sync::Semaphore;
 
-use super::DatabaseSettings;
 use super::thread_owner::{Entries, ThreadOwner};
 
 /// Connections each thread keeps at most.
@@ -51,7 +50,8 @@ pub struct ThreadPools {
 
 #[derive(Debug)]
 struct Server {
-    options: PgConnectOptions,
+    /// The shared pool's: its statement logging is already off.
+    options: Arc<PgConnectOptions>,
     per_thread: usize,
 }
 
@@ -67,23 +67,24 @@ thread_local! {
 }
 
 impl ThreadPools {
-    /// Connections per thread to the database `settings` name, when it is a server
-    /// (`backend`) and its URL one the driver takes; none otherwise.
-    pub fn new(settings: &DatabaseSettings, backend: DbBackend) -> Self {
-        let server = (backend == DbBackend::Postgres)
-            .then(|| PgConnectOptions::from_str(&settings.url))
-            .and_then(|parsed| match parsed {
-                Ok(options) => Some(Server {
-                    options: options.disable_statement_logging(),
-                    per_thread: (settings.max_connections as usize).clamp(1, PER_THREAD),
-                }),
-                Err(_) => {
-                    tracing::debug!("database URL not taken for connections per thread; reading through the shared pool");
-                    None
-                }
-            });
+    /// Connections per thread to the server behind the pool `db`, at most
+    /// `max_connections` (and [`PER_THREAD`]) each; none when `db` is not a server's.
+    pub fn of(db: &DatabaseConnection, max_connections: u32) -> Self {
+        if db.get_database_backend() != DbBackend::Postgres {
+            return Self::none();
+        }
+        Self::to_server(
+            db.get_postgres_connection_pool().connect_options(),
+            max_connections,
+        )
+    }
+
+    fn to_server(options: Arc<PgConnectOptions>, max_connections: u32) -> Self {
         Self {
-            server,
+            server: Some(Server {
+                options,
+                per_thread: (max_connections as usize).clamp(1, PER_THREAD),
+            }),
             owner: ThreadOwner::default(),
             on_statement: None,
         }
@@ -182,20 +183,22 @@ mod tests {
 
     #[tokio::test]
     async fn a_file_database_has_no_connections_per_thread() {
-        let settings = DatabaseSettings::default();
-        let pools = ThreadPools::new(&settings, DbBackend::Sqlite);
+        let db = sea_orm::Database::connect("sqlite::memory:").await.unwrap();
+        let pools = ThreadPools::of(&db, 16);
+        assert!(pools.server.is_none());
         assert!(pools.query_all(&statement()).await.is_none());
         assert!(ThreadPools::none().query_all(&statement()).await.is_none());
     }
 
     #[tokio::test]
     async fn a_server_away_is_an_error_of_the_read_and_no_connection_is_kept() {
-        let settings = DatabaseSettings {
-            // Nothing listens on port 1.
-            url: "postgres://nobody@127.0.0.1:1/none".into(),
-            max_connections: 16,
-        };
-        let pools = ThreadPools::new(&settings, DbBackend::Postgres);
+        // Nothing listens on port 1.
+        let options = PgConnectOptions::new()
+            .host("127.0.0.1")
+            .port(1)
+            .username("nobody")
+            .database("none");
+        let pools = ThreadPools::to_server(Arc::new(options), 16);
         assert_eq!(pools.server.as_ref().unwrap().per_thread, PER_THREAD);
         let read = pools.query_all(&statement()).await.unwrap();
         assert!(matches!(read, Err(DbErr::Conn(_))), "{read:?}");
@@ -211,19 +214,6 @@ mod tests {
             kept,
             (0, PER_THREAD),
             "nothing at rest, every turn given back"
-        );
-    }
-
-    #[test]
-    fn a_url_the_driver_refuses_reads_through_the_shared_pool() {
-        let settings = DatabaseSettings {
-            url: "postgres://[not-a-host/none".into(),
-            max_connections: 4,
-        };
-        assert!(
-            ThreadPools::new(&settings, DbBackend::Postgres)
-                .server
-                .is_none()
         );
     }
 }
