@@ -146,11 +146,11 @@ where
 /// The hub's own spans and its warnings (as span events); nothing of the libraries, and
 /// no per-event detail that the span's attributes already carry.
 ///
-/// The steps inside a request (the GraphQL operation, each department attempt, the audit
-/// write) are DEBUG spans: exported, but outside the log lines at the usual `info`, where
-/// the request's span and the department call's already give an event its context. A
-/// span the log layer takes is formatted when it opens, whether or not a line is ever
-/// written in it.
+/// The steps inside a request (the GraphQL operation, the department call and each of its
+/// attempts, the audit write) are DEBUG spans: exported, but outside the log lines at the
+/// usual `info`, where the request's span already gives an event its context. A span the
+/// log layer takes is formatted when it opens, whether or not a line is ever written in
+/// it.
 fn exported(metadata: &Metadata<'_>) -> bool {
     metadata.target().starts_with("cunhub")
         && if metadata.is_span() {

@@ -139,7 +139,10 @@ impl Upstream {
         build: impl Fn(&reqwest::Client) -> Result<reqwest::RequestBuilder, AdapterError>,
         read: impl Fn(Answer) -> Result<T, AdapterError>,
     ) -> Result<T, AdapterError> {
-        let span = tracing::info_span!(
+        // A DEBUG span, exported but outside the log lines at `info`: the log layer would
+        // format its fields on every call, and the one line written in it, the failure's
+        // warning, names the department and the operation itself.
+        let span = tracing::debug_span!(
             "department_call",
             otel.name = %format_args!("{} {operation}", self.department),
             otel.kind = "client",
@@ -163,11 +166,11 @@ impl Upstream {
                     outcome = tracing::field::Empty,
                 );
                 let outcome = self
-                    .attempt(ctx, &build, &read)
+                    .attempt(ctx, &build, &read, &attempt_span)
                     .instrument(attempt_span.clone())
                     .await;
                 attempt_span.record("outcome", outcome_name(outcome.as_ref().err()));
-                tracing::Span::current().record("attempts", attempt + 1);
+                span.record("attempts", attempt + 1);
                 let error = match outcome {
                     Ok(value) => return Ok(value),
                     Err(e) => e,
@@ -184,6 +187,8 @@ impl Upstream {
                 };
                 let Some(delay) = delay else {
                     tracing::warn!(
+                        department = %self.department,
+                        operation,
                         kind = error.kind().as_str(),
                         attempts = attempt + 1,
                         "department call failed"
@@ -207,6 +212,9 @@ impl Upstream {
         ctx: &CallContext,
         build: &impl Fn(&reqwest::Client) -> Result<reqwest::RequestBuilder, AdapterError>,
         read: &impl Fn(Answer) -> Result<T, AdapterError>,
+        // Named, not the current span: when a span is off, the current one is its
+        // parent's, whose fields are not the attempt's.
+        span: &tracing::Span,
     ) -> Result<T, AdapterError> {
         let department = self.department;
         let timeout = AdapterError::Timeout { department };
@@ -240,7 +248,7 @@ impl Upstream {
                 .await
                 .map_err(|e| transport(department, &e))?;
             let status = response.status();
-            tracing::Span::current().record("http.response.status_code", status.as_u16());
+            span.record("http.response.status_code", status.as_u16());
             let retry_after = response
                 .headers()
                 .get(reqwest::header::RETRY_AFTER)
