@@ -15,7 +15,7 @@ use std::cell::RefCell;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use chrono::SecondsFormat;
+use chrono::{DateTime, SecondsFormat, Utc};
 use rusqlite::{Connection, OpenFlags, Row, ToSql, types::Value as SqlValue};
 use sea_orm::{DbBackend, Statement, Value};
 
@@ -219,6 +219,11 @@ fn bind_values(statement: &Statement) -> Result<Vec<SqlValue>, LocalError> {
     values.0.iter().map(bind).collect()
 }
 
+/// A time as sqlx stores it on SQLite, for a statement bound here.
+pub fn datetime_text(at: &DateTime<Utc>) -> String {
+    at.to_rfc3339_opts(SecondsFormat::AutoSi, false)
+}
+
 fn bind(value: &Value) -> Result<SqlValue, LocalError> {
     let text = |v: Option<String>| v.map_or(SqlValue::Null, SqlValue::Text);
     let integer = |v: Option<i64>| v.map_or(SqlValue::Null, SqlValue::Integer);
@@ -239,9 +244,7 @@ fn bind(value: &Value) -> Result<SqlValue, LocalError> {
         ),
         Value::BigUnsigned(None) => SqlValue::Null,
         Value::ChronoDate(v) => text(v.map(|d| d.format("%F").to_string())),
-        Value::ChronoDateTimeUtc(v) => {
-            text(v.map(|t| t.to_rfc3339_opts(SecondsFormat::AutoSi, false)))
-        }
+        Value::ChronoDateTimeUtc(v) => text(v.as_ref().map(datetime_text)),
         other => return Err(LocalError::Unbindable(format!("{other:?}"))),
     })
 }

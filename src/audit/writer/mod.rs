@@ -277,7 +277,7 @@ async fn write(
             Some(head) => head,
             None => read_head(db).await?,
         };
-        let (rows, head) = chained(events, head);
+        let (rows, head) = chained_rows(events, head);
         audit_record::Entity::insert_many(rows)
             .exec_without_returning(db)
             .await?;
@@ -287,8 +287,7 @@ async fn write(
     let txn = db.begin().await?;
     lock_for_transaction(&txn, CHAIN_LOCK).await?;
     let head = read_head(&txn).await?;
-    let (rows, _) = chained(events, head);
-    let mut rows = rows.into_iter();
+    let (mut rows, _) = chained_rows(events, head);
     for count in statement_sizes(events) {
         audit_record::Entity::insert_many(rows.by_ref().take(count))
             .exec_without_returning(&txn)
@@ -297,8 +296,9 @@ async fn write(
     txn.commit().await
 }
 
-/// [`write`] for SQLite, on the writer thread's own connection: one INSERT after the
-/// head this thread wrote last (or read afresh).
+/// [`write`] for SQLite, on the writer thread's own connection: one transaction after
+/// the head this thread wrote last (or read afresh), each record inserted by one prepared
+/// statement bound to the event's own fields.
 fn write_here(
     connection: &rusqlite::Connection,
     events: &[&AuditEvent],
@@ -318,28 +318,101 @@ fn write_here(
             .unwrap_or_else(|| (0, GENESIS.to_owned()))
         }
     };
-    let (rows, head) = chained(events, head);
-    let insert = audit_record::Entity::insert_many(rows).build(DbBackend::Sqlite);
-    local::execute_on(connection, &insert)?;
+    let (records, head) = chained(events, head);
+    // Dropped without its commit (a record refused), it rolls the whole batch back.
+    let transaction =
+        rusqlite::Transaction::new_unchecked(connection, rusqlite::TransactionBehavior::Immediate)?;
+    {
+        let mut insert = transaction.prepare_cached(INSERT_RECORD)?;
+        for record in &records {
+            let actor = &record.event.actor;
+            insert.execute(rusqlite::params![
+                record.id,
+                local::datetime_text(&record.at),
+                actor.request_id,
+                actor.subject,
+                actor.role,
+                actor.region,
+                actor.purpose,
+                actor.case_ref,
+                record.event.action,
+                record.event.target,
+                record.departments,
+                record.field_groups,
+                record.outcome,
+                record.prev_hash,
+                record.hash,
+            ])?;
+        }
+    }
+    transaction.commit()?;
     *known_head = Some(head);
     Ok(())
 }
 
-/// The rows of `events` appended after `head`, each hashed over the one before, and the
-/// chain's new head.
-fn chained(events: &[&AuditEvent], head: Head) -> (Vec<audit_record::ActiveModel>, Head) {
+/// One record, its values in the order [`write_here`] binds them.
+const INSERT_RECORD: &str = "INSERT INTO audit_record (id, recorded_at, request_id, subject, \
+    role, region, purpose, case_ref, action, target, departments, field_groups, outcome, \
+    prev_hash, hash) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)";
+
+/// One record as it is stored: its event, its place in the chain and its hash.
+struct Chained<'a> {
+    id: i64,
+    at: DateTime<Utc>,
+    event: &'a AuditEvent,
+    departments: String,
+    field_groups: String,
+    outcome: String,
+    prev_hash: String,
+    hash: String,
+}
+
+impl Chained<'_> {
+    fn into_row(self) -> audit_record::ActiveModel {
+        let actor = &self.event.actor;
+        audit_record::ActiveModel {
+            id: Set(self.id),
+            recorded_at: Set(self.at),
+            request_id: Set(actor.request_id.clone()),
+            subject: Set(actor.subject.clone()),
+            role: Set(actor.role.clone()),
+            region: Set(actor.region.clone()),
+            purpose: Set(actor.purpose.clone()),
+            case_ref: Set(actor.case_ref.clone()),
+            action: Set(self.event.action.to_owned()),
+            target: Set(self.event.target.clone()),
+            departments: Set(self.departments),
+            field_groups: Set(self.field_groups),
+            outcome: Set(self.outcome),
+            prev_hash: Set(self.prev_hash),
+            hash: Set(self.hash),
+        }
+    }
+}
+
+/// `events` appended after `head`, each hashed over the one before, as rows to insert.
+fn chained_rows(
+    events: &[&AuditEvent],
+    head: Head,
+) -> (impl Iterator<Item = audit_record::ActiveModel>, Head) {
+    let (records, head) = chained(events, head);
+    (records.into_iter().map(Chained::into_row), head)
+}
+
+/// `events` appended after `head`, each hashed over the one before, and the chain's new
+/// head.
+fn chained<'a>(events: &[&'a AuditEvent], head: Head) -> (Vec<Chained<'a>>, Head) {
     let (mut id, mut prev_hash) = head;
-    let mut rows = Vec::with_capacity(events.len());
+    let mut records = Vec::with_capacity(events.len());
     for event in events {
         id += 1;
         let at: DateTime<Utc> = event.at.trunc_subsecs(6);
-        let recorded_at = timestamp_text(&at);
         let departments = event.departments.join(",");
         let field_groups = event.field_groups.join(",");
         let outcome = event.outcome.as_string();
         let hash = Hashed {
             id,
-            recorded_at: &recorded_at,
+            recorded_at: &timestamp_text(&at),
             request_id: &event.actor.request_id,
             subject: &event.actor.subject,
             role: &event.actor.role,
@@ -354,26 +427,20 @@ fn chained(events: &[&AuditEvent], head: Head) -> (Vec<audit_record::ActiveModel
             prev_hash: &prev_hash,
         }
         .hash();
-        rows.push(audit_record::ActiveModel {
-            id: Set(id),
-            recorded_at: Set(at),
-            request_id: Set(event.actor.request_id.clone()),
-            subject: Set(event.actor.subject.clone()),
-            role: Set(event.actor.role.clone()),
-            region: Set(event.actor.region.clone()),
-            purpose: Set(event.actor.purpose.clone()),
-            case_ref: Set(event.actor.case_ref.clone()),
-            action: Set(event.action.to_owned()),
-            target: Set(event.target.clone()),
-            departments: Set(departments),
-            field_groups: Set(field_groups),
-            outcome: Set(outcome),
-            prev_hash: Set(prev_hash),
-            hash: Set(hash.clone()),
+        let next = hash.clone();
+        records.push(Chained {
+            id,
+            at,
+            event,
+            departments,
+            field_groups,
+            outcome,
+            prev_hash,
+            hash,
         });
-        prev_hash = hash;
+        prev_hash = next;
     }
-    (rows, (id, prev_hash))
+    (records, (id, prev_hash))
 }
 
 async fn read_head(db: &impl ConnectionTrait) -> Result<(i64, String), sea_orm::DbErr> {
@@ -384,4 +451,28 @@ async fn read_head(db: &impl ConnectionTrait) -> Result<(i64, String), sea_orm::
     Ok(last
         .map(|r| (r.id, r.hash))
         .unwrap_or_else(|| (0, GENESIS.to_owned())))
+}
+
+#[cfg(test)]
+mod tests {
+    use sea_orm::{EntityName, Iden, Iterable};
+
+    use super::*;
+
+    #[test]
+    fn the_prepared_insert_names_every_column_of_the_record_once() {
+        let columns: Vec<String> = audit_record::Column::iter()
+            .map(|column| column.to_string())
+            .collect();
+        let expected = format!(
+            "INSERT INTO {} ({}) VALUES ({})",
+            audit_record::Entity.table_name(),
+            columns.join(", "),
+            (1..=columns.len())
+                .map(|n| format!("?{n}"))
+                .collect::<Vec<_>>()
+                .join(", "),
+        );
+        assert_eq!(INSERT_RECORD, expected);
+    }
 }

@@ -23,7 +23,7 @@ use sea_orm::{
 };
 use sea_query_sqlx::SqlxValues;
 
-use super::{CHAIN_LOCK, Head, chained};
+use super::{CHAIN_LOCK, Head, chained_rows};
 use crate::audit::{AuditEvent, Outcome, chain::GENESIS};
 use crate::store::coordination::transaction_lock_sql;
 
@@ -93,8 +93,7 @@ async fn append(
         .iter()
         .find_map(|row| Some((row.try_get("id").ok()?, row.try_get("hash").ok()?)))
         .unwrap_or_else(|| (0, GENESIS.to_owned()));
-    let (rows, _) = chained(events, head);
-    let mut rows = rows.into_iter();
+    let (mut rows, _) = chained_rows(events, head);
     for count in statement_sizes(events) {
         let insert =
             audit_record::Entity::insert_many(rows.by_ref().take(count)).build(DbBackend::Postgres);
@@ -203,7 +202,7 @@ mod tests {
 
     /// What the INSERT's values take on the wire: each with its four-byte length.
     fn values_bytes(events: &[&AuditEvent]) -> usize {
-        let (rows, _) = chained(events, (41, GENESIS.to_owned()));
+        let (rows, _) = chained_rows(events, (41, GENESIS.to_owned()));
         let statement = audit_record::Entity::insert_many(rows).build(DbBackend::Postgres);
         let values = statement.values.unwrap();
         values
