@@ -7,11 +7,12 @@
 //! instances' batches in front of it. On SQLite the process is the only writer and the
 //! lock is granted at once.
 //!
-//! On SQLite a batch is a single INSERT after the head the writer remembers: one round
-//! trip to the database per batch. On a SQLite file the writer is a thread of its own
-//! with a connection of its own: a batch written through the pool would travel from the
-//! task to the connection's worker thread and back, two more wake-ups across threads on
-//! the path of every response that carries personal data.
+//! On SQLite a batch is one atomic write after the head the writer remembers: one commit
+//! per batch. On a SQLite file the writer is a thread of its own with a connection of its
+//! own: a batch written through the pool would travel from the task to the connection's
+//! worker thread and back, two more wake-ups across threads on the path of every response
+//! that carries personal data. There each record is inserted by one cached, prepared
+//! statement bound to the event's own fields, inside one transaction.
 //!
 //! On PostgreSQL the writer is likewise a thread of its own, with a runtime and a
 //! connection of its own (`server`): on a connection of the pool, whose socket belongs to
