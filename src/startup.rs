@@ -167,10 +167,7 @@ impl Application {
             audit: AuditLog::start(db.clone(), WriterDatabase::of(&db, sqlite_file.as_ref())),
             db: db.clone(),
             local_reads: Arc::new(LocalReads::new(sqlite_file).on_statement(telemetry::db::record)),
-            thread_pools: Arc::new(
-                ThreadPools::of(&db, settings.database.max_connections)
-                    .on_statement(telemetry::db::record),
-            ),
+            thread_pools: Arc::new(ThreadPools::of(&db).on_statement(telemetry::db::record)),
             limits: Arc::new(settings.limits.clone()),
             vault: Arc::new(vault),
             departments: Arc::new(Departments::with_coordination(

@@ -47,23 +47,9 @@ impl Hashed<'_> {
         // The array's compact JSON, written straight into the digest rather than built
         // as a value and a string first: the same bytes, without a copy of each field.
         // Neither a digest nor numbers and strings can fail to be written.
-        let mut digest = Digesting(Sha256::new());
+        let mut digest = Sha256::new();
         let _ = serde_json::to_writer(&mut digest, &fields);
-        hex::encode(digest.0.finalize())
-    }
-}
-
-/// Feeds what is written into the digest.
-struct Digesting(Sha256);
-
-impl std::io::Write for Digesting {
-    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-        self.0.update(bytes);
-        Ok(bytes.len())
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
+        hex::encode(digest.finalize())
     }
 }
 

@@ -67,16 +67,14 @@ thread_local! {
 }
 
 impl ThreadPools {
-    /// Connections per thread to the server behind the pool `db`, at most
-    /// `max_connections` (and [`PER_THREAD`]) each; none when `db` is not a server's.
-    pub fn of(db: &DatabaseConnection, max_connections: u32) -> Self {
+    /// Connections per thread to the server behind the pool `db`, at most as many as the
+    /// pool may open (and [`PER_THREAD`]) each; none when `db` is not a server's.
+    pub fn of(db: &DatabaseConnection) -> Self {
         if db.get_database_backend() != DbBackend::Postgres {
             return Self::none();
         }
-        Self::to_server(
-            db.get_postgres_connection_pool().connect_options(),
-            max_connections,
-        )
+        let pool = db.get_postgres_connection_pool();
+        Self::to_server(pool.connect_options(), pool.options().get_max_connections())
     }
 
     fn to_server(options: Arc<PgConnectOptions>, max_connections: u32) -> Self {
@@ -184,7 +182,7 @@ mod tests {
     #[tokio::test]
     async fn a_file_database_has_no_connections_per_thread() {
         let db = sea_orm::Database::connect("sqlite::memory:").await.unwrap();
-        let pools = ThreadPools::of(&db, 16);
+        let pools = ThreadPools::of(&db);
         assert!(pools.server.is_none());
         assert!(pools.query_all(&statement()).await.is_none());
         assert!(ThreadPools::none().query_all(&statement()).await.is_none());
