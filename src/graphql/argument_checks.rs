@@ -7,17 +7,18 @@
 //! rather than one argument at a time. The resolvers parse the same values again as they
 //! always did; here they cannot fail any more, only be reported together.
 
-use std::{collections::HashMap, sync::Arc, sync::Mutex};
+use std::{
+    collections::HashMap,
+    sync::{Arc, Mutex},
+};
 
 use async_graphql::{
-    Name, ServerResult, Value, Variables,
-    extensions::{Extension, ExtensionContext, ExtensionFactory, NextParseQuery, NextResolve},
-    parser::types::ExecutableDocument,
+    Name, ServerError, Value, Variables, extensions::ResolveInfo, parser::types::ExecutableDocument,
 };
 use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 
 use super::{
-    QueryLimits, Services, date_arguments::operation_variables, pagination::page_size,
+    QueryLimits, date_arguments::operation_variables, pagination::page_size,
     response::response_path,
 };
 use crate::{
@@ -26,31 +27,23 @@ use crate::{
     store::idempotency::check_key,
 };
 
-/// The extension factory installed on the schema.
-pub struct ArgumentChecks;
-
-impl ExtensionFactory for ArgumentChecks {
-    fn create(&self) -> Arc<dyn Extension> {
-        Arc::new(ArgumentChecksExtension::default())
-    }
-}
-
-#[derive(Default)]
-struct ArgumentChecksExtension {
+/// The checks of one request.
+pub struct ArgumentChecks {
+    limits: Arc<QueryLimits>,
     /// The operation's variables, with their defaults, kept from parsing.
     variables: Mutex<HashMap<String, Value>>,
 }
 
-#[async_graphql::async_trait::async_trait]
-impl Extension for ArgumentChecksExtension {
-    async fn parse_query(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        query: &str,
-        variables: &Variables,
-        next: NextParseQuery<'_>,
-    ) -> ServerResult<ExecutableDocument> {
-        let document = next.run(ctx, query, variables).await?;
+impl ArgumentChecks {
+    pub fn new(limits: Arc<QueryLimits>) -> Self {
+        Self {
+            limits,
+            variables: Mutex::default(),
+        }
+    }
+
+    /// After parsing: keeps the variables the fields' arguments may name.
+    pub fn parsed(&self, document: &ExecutableDocument, variables: &Variables) {
         if let Ok(mut kept) = self.variables.lock() {
             for (_, operation) in document.operations.iter() {
                 for (name, value) in operation_variables(&operation.node, variables) {
@@ -58,19 +51,13 @@ impl Extension for ArgumentChecksExtension {
                 }
             }
         }
-        Ok(document)
     }
 
-    async fn resolve(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        info: async_graphql::extensions::ResolveInfo<'_>,
-        next: NextResolve<'_>,
-    ) -> ServerResult<Option<Value>> {
+    /// Before a field resolves: its arguments, all of them reported in one error.
+    pub fn check(&self, info: &ResolveInfo<'_>) -> Result<(), ServerError> {
         if info.field.arguments.is_empty() || info.is_for_introspection {
-            return next.run(ctx, info).await;
+            return Ok(());
         }
-        let limits = ctx.data_opt::<Services>().map(|s| s.limits.clone());
         let mut problems = Vec::new();
         if let Ok(variables) = self.variables.lock() {
             for (name, value) in &info.field.arguments {
@@ -85,13 +72,13 @@ impl Extension for ArgumentChecksExtension {
                     .unwrap_or(Value::Null);
                 let check = Check {
                     field: info.name,
-                    limits: limits.as_deref(),
+                    limits: &self.limits,
                 };
                 check.value(vec![name.node.to_string()], &value, &mut problems);
             }
         }
         if problems.is_empty() {
-            return next.run(ctx, info).await;
+            return Ok(());
         }
         let mut error = async_graphql::ErrorExtensions::extend(&AppError::Arguments(problems))
             .into_server_error(info.field.name.pos);
@@ -103,7 +90,7 @@ impl Extension for ArgumentChecksExtension {
 struct Check<'a> {
     /// The field whose arguments these are (`region(code:)` is a division code).
     field: &'a str,
-    limits: Option<&'a QueryLimits>,
+    limits: &'a QueryLimits,
 }
 
 impl Check<'_> {
@@ -139,7 +126,7 @@ impl Check<'_> {
                 let first = number
                     .as_i64()
                     .map(|n| n.clamp(i64::from(i32::MIN), i64::from(i32::MAX)) as i32)?;
-                page_size(Some(first), self.limits?).err()
+                page_size(Some(first), self.limits).err()
             }
             ("after", Value::String(cursor)) if top_level && !well_formed_cursor(cursor) => {
                 Some(AppError::InvalidCursor)

@@ -5,13 +5,11 @@
 //! context of its own: every event a subscription pushes is one execution, so each event
 //! is audited on its own, before it is sent.
 
-use std::sync::Arc;
-
 use tracing::Instrument;
 
 use async_graphql::{
     Data, Response, ServerError, Value,
-    extensions::{Extension, ExtensionContext, ExtensionFactory, NextExecute},
+    extensions::{ExtensionContext, NextExecute},
 };
 
 use super::{LiveOperation, RequestContext, Services, resident::departments::DepartmentOutcomes};
@@ -20,50 +18,38 @@ use crate::{
     policy::{AccessLog, Caller},
 };
 
-pub struct AuditFlush;
-
-impl ExtensionFactory for AuditFlush {
-    fn create(&self) -> Arc<dyn Extension> {
-        Arc::new(AuditFlushExtension)
+/// Runs the operation, then writes what it read. The innermost step around execution:
+/// what the steps outside it add to the response is not personal data.
+pub async fn execute(
+    ctx: &ExtensionContext<'_>,
+    operation_name: Option<&str>,
+    next: NextExecute<'_>,
+) -> Response {
+    let Some(services) = ctx.data_opt::<Services>() else {
+        return next.run(ctx, operation_name).await;
+    };
+    if let Some(live) = ctx.data_opt::<LiveOperation>() {
+        let fresh = RequestContext::new(live.caller.clone(), services);
+        let access = fresh.access.clone();
+        let outcomes = fresh.departments.outcomes.clone();
+        let mut data = Data::default();
+        data.insert(fresh);
+        let response = next.run_with_data(ctx, operation_name, data).await;
+        return flush(response, &live.caller, &access, &outcomes, services).await;
     }
-}
-
-struct AuditFlushExtension;
-
-#[async_graphql::async_trait::async_trait]
-impl Extension for AuditFlushExtension {
-    async fn execute(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        operation_name: Option<&str>,
-        next: NextExecute<'_>,
-    ) -> Response {
-        let Some(services) = ctx.data_opt::<Services>() else {
-            return next.run(ctx, operation_name).await;
-        };
-        if let Some(live) = ctx.data_opt::<LiveOperation>() {
-            let fresh = RequestContext::new(live.caller.clone(), services);
-            let access = fresh.access.clone();
-            let outcomes = fresh.departments.outcomes.clone();
-            let mut data = Data::default();
-            data.insert(fresh);
-            let response = next.run_with_data(ctx, operation_name, data).await;
-            return flush(response, &live.caller, &access, &outcomes, services).await;
+    let response = next.run(ctx, operation_name).await;
+    match ctx.data_opt::<RequestContext>() {
+        Some(request) => {
+            flush(
+                response,
+                &request.caller,
+                &request.access,
+                &request.departments.outcomes,
+                services,
+            )
+            .await
         }
-        let response = next.run(ctx, operation_name).await;
-        match ctx.data_opt::<RequestContext>() {
-            Some(request) => {
-                flush(
-                    response,
-                    &request.caller,
-                    &request.access,
-                    &request.departments.outcomes,
-                    services,
-                )
-                .await
-            }
-            None => response,
-        }
+        None => response,
     }
 }
 

@@ -6,11 +6,13 @@
 //! parsed exactly as the resolver will parse it, and a malformed one is a validation
 //! error naming the argument, before anything runs.
 
-use std::{collections::HashMap, sync::Arc, sync::Mutex};
+use std::{
+    collections::{HashMap, HashSet},
+    sync::{Arc, Mutex, OnceLock},
+};
 
 use async_graphql::{
-    InputType, Name, Positioned, ServerError, ValidationResult, Value, Variables,
-    extensions::{Extension, ExtensionContext, ExtensionFactory, NextParseQuery, NextValidation},
+    InputType, Name, Positioned, ServerError, Value, Variables,
     parser::types::{ExecutableDocument, Field, OperationDefinition, Selection, SelectionSet},
     registry::{MetaType, MetaTypeName, Registry},
 };
@@ -18,58 +20,126 @@ use chrono::{DateTime, NaiveDate, Utc};
 
 use crate::error::{ErrorCode, request_error};
 
-/// The extension factory installed on the schema.
-pub struct DateArguments;
+/// The names of the schema's fields that take a date in an argument, at any depth of its
+/// input type. Read from the schema at its first request; a document naming none of them
+/// has nothing to check and is not kept.
+#[derive(Default)]
+pub struct DateFields(OnceLock<HashSet<String>>);
 
-impl ExtensionFactory for DateArguments {
-    fn create(&self) -> Arc<dyn Extension> {
-        Arc::new(DateArgumentsExtension::default())
+impl DateFields {
+    fn of(&self, registry: &Registry) -> &HashSet<String> {
+        self.0.get_or_init(|| {
+            let mut names = HashSet::new();
+            for ty in registry.types.values() {
+                let fields = match ty {
+                    MetaType::Object { fields, .. } | MetaType::Interface { fields, .. } => fields,
+                    _ => continue,
+                };
+                for (name, field) in fields {
+                    let takes_date = field
+                        .args
+                        .values()
+                        .any(|arg| holds_date(registry, &arg.ty, &mut HashSet::new()));
+                    if takes_date {
+                        names.insert(name.clone());
+                    }
+                }
+            }
+            names
+        })
     }
 }
 
-#[derive(Default)]
-struct DateArgumentsExtension {
-    /// The parsed document and its variables, kept from parsing for the validation step.
+/// Whether a value of type `ty` can hold a date; `seen` stops recursive input types.
+fn holds_date<'a>(registry: &'a Registry, ty: &'a str, seen: &mut HashSet<&'a str>) -> bool {
+    let name = MetaTypeName::concrete_typename(ty);
+    if DATE_SCALARS.contains(&name) {
+        return true;
+    }
+    if !seen.insert(name) {
+        return false;
+    }
+    match registry.types.get(name) {
+        Some(MetaType::InputObject { input_fields, .. }) => input_fields
+            .values()
+            .any(|field| holds_date(registry, &field.ty, seen)),
+        _ => false,
+    }
+}
+
+/// The check of one request: the document and its variables, kept from parsing for the
+/// step after validation (which has refused fragment cycles by then).
+pub struct DateArguments {
+    fields: Arc<DateFields>,
     parsed: Mutex<Option<(ExecutableDocument, Variables)>>,
 }
 
-#[async_graphql::async_trait::async_trait]
-impl Extension for DateArgumentsExtension {
-    async fn parse_query(
+impl DateArguments {
+    pub fn new(fields: Arc<DateFields>) -> Self {
+        Self {
+            fields,
+            parsed: Mutex::new(None),
+        }
+    }
+
+    /// After parsing: keeps the document if a field of it takes a date.
+    pub fn parsed(
         &self,
-        ctx: &ExtensionContext<'_>,
-        query: &str,
+        registry: &Registry,
+        document: &ExecutableDocument,
         variables: &Variables,
-        next: NextParseQuery<'_>,
-    ) -> async_graphql::ServerResult<ExecutableDocument> {
-        let document = next.run(ctx, query, variables).await?;
+    ) {
+        if !names_any(document, self.fields.of(registry)) {
+            return;
+        }
         if let Ok(mut parsed) = self.parsed.lock() {
             *parsed = Some((document.clone(), variables.clone()));
         }
-        Ok(document)
     }
 
-    async fn validation(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        next: NextValidation<'_>,
-    ) -> Result<ValidationResult, Vec<ServerError>> {
-        // The document's own validation speaks first (unknown fields, wrong types).
-        let result = next.run(ctx).await?;
+    /// After the document's own validation (unknown fields and wrong types speak first):
+    /// every date argument parsed as its resolver will parse it.
+    pub fn check(&self, registry: &Registry) -> Result<(), Vec<ServerError>> {
         let parsed = self.parsed.lock().ok().and_then(|mut p| p.take());
-        if let Some((document, variables)) = parsed {
-            let check = Check {
-                registry: &ctx.schema_env.registry,
-                document: &document,
-                errors: Vec::new(),
-            };
-            let errors = check.run(&variables);
-            if !errors.is_empty() {
-                return Err(errors);
-            }
+        let Some((document, variables)) = parsed else {
+            return Ok(());
+        };
+        let check = Check {
+            registry,
+            document: &document,
+            errors: Vec::new(),
+        };
+        let errors = check.run(&variables);
+        if errors.is_empty() {
+            Ok(())
+        } else {
+            Err(errors)
         }
-        Ok(result)
     }
+}
+
+/// Whether a field with arguments named in `fields` appears anywhere in the document.
+/// Each operation and fragment is walked once, without following spreads.
+fn names_any(document: &ExecutableDocument, fields: &HashSet<String>) -> bool {
+    fn in_set(set: &SelectionSet, fields: &HashSet<String>) -> bool {
+        set.items.iter().any(|item| match &item.node {
+            Selection::Field(field) => {
+                (!field.node.arguments.is_empty() && fields.contains(field.node.name.node.as_str()))
+                    || in_set(&field.node.selection_set.node, fields)
+            }
+            Selection::InlineFragment(inline) => in_set(&inline.node.selection_set.node, fields),
+            Selection::FragmentSpread(_) => false,
+        })
+    }
+    !fields.is_empty()
+        && (document
+            .operations
+            .iter()
+            .any(|(_, op)| in_set(&op.node.selection_set.node, fields))
+            || document
+                .fragments
+                .values()
+                .any(|f| in_set(&f.node.selection_set.node, fields)))
 }
 
 struct Check<'a> {
@@ -231,6 +301,9 @@ impl Problem {
     }
 }
 
+/// The scalars [`malformed`] checks.
+const DATE_SCALARS: [&str; 2] = ["DateTime", "NaiveDate"];
+
 /// What a string for the scalar `name` should look like, when it is not that; `None`
 /// for a well-formed value and for scalars other than the dates.
 fn malformed(name: &str, text: &str) -> Option<&'static str> {
@@ -269,4 +342,78 @@ pub(super) fn operation_variables<'a>(
             Some((name, value))
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use async_graphql::{InputObject, Object, OutputType, parser::parse_query};
+
+    use super::*;
+
+    /// A window that may nest itself: the walk of input types must end.
+    #[derive(InputObject)]
+    struct Window {
+        since: Option<NaiveDate>,
+        inner: Option<Box<Window>>,
+    }
+
+    #[derive(InputObject)]
+    struct Paging {
+        first: Option<i32>,
+        inner: Option<Box<Paging>>,
+    }
+
+    struct Query;
+
+    #[Object]
+    impl Query {
+        async fn plain(&self, _x: i32) -> i32 {
+            1
+        }
+        async fn dated(&self, _day: NaiveDate) -> i32 {
+            1
+        }
+        async fn windowed(&self, _window: Window) -> i32 {
+            1
+        }
+        async fn paged(&self, _paging: Option<Paging>) -> i32 {
+            1
+        }
+        async fn instants(&self, _at: Option<Vec<DateTime<Utc>>>) -> i32 {
+            1
+        }
+    }
+
+    fn date_fields() -> HashSet<String> {
+        let mut registry = Registry::default();
+        Query::create_type_info(&mut registry);
+        DateFields::default().of(&registry).clone()
+    }
+
+    #[test]
+    fn the_fields_taking_a_date_are_found_at_any_depth_of_their_arguments() {
+        let mut names: Vec<_> = date_fields().into_iter().collect();
+        names.sort();
+        assert_eq!(names, ["dated", "instants", "windowed"]);
+    }
+
+    #[test]
+    fn a_document_is_kept_only_when_one_of_its_fields_takes_a_date() {
+        let fields = date_fields();
+        let names = |document: &str| {
+            let document = parse_query(document).unwrap_or_else(|e| panic!("{e}"));
+            names_any(&document, &fields)
+        };
+        assert!(!names("{ plain(x: 1) paged(paging: { first: 2 }) }"));
+        // Without arguments there is nothing to check.
+        assert!(!names("{ dated }"));
+        assert!(names(r#"{ dated(day: "x") }"#));
+        assert!(names(
+            r#"query { ...F } fragment F on Query { windowed(window: {}) }"#
+        ));
+        assert!(names(r#"{ ... on Query { instants(at: ["x"]) } }"#));
+        assert!(names(
+            r#"query($d: NaiveDate!) { a: plain(x: 1) b: dated(day: $d) }"#
+        ));
+    }
 }

@@ -8,68 +8,43 @@ use std::sync::{
 };
 
 use async_graphql::{
-    ServerError, ServerResult, ValidationResult, Variables,
-    extensions::{
-        Extension, ExtensionContext, ExtensionFactory, NextParseQuery, NextPrepareRequest,
-        NextValidation,
-    },
+    ServerError, ServerResult, ValidationResult,
     parser::types::{ExecutableDocument, Selection, SelectionSet},
 };
 
 use super::QueryLimits;
 use crate::error::{ErrorCode, request_error};
 
-/// The extension factory installed on the schema.
-pub struct DocumentLimits(pub Arc<QueryLimits>);
-
-impl ExtensionFactory for DocumentLimits {
-    fn create(&self) -> Arc<dyn Extension> {
-        Arc::new(DocumentLimitsExtension {
-            limits: self.0.clone(),
-            introspection_only: AtomicBool::new(false),
-        })
-    }
-}
-
-struct DocumentLimitsExtension {
+/// The limits, and what parsing told about the document for the checks after validation.
+pub struct DocumentLimits {
     limits: Arc<QueryLimits>,
-    // Tooling's introspection query nests `ofType` deeper than any data query should;
-    // it is still bound by tokens and complexity.
+    /// Whether the document selects introspection only (which may nest deeper).
     introspection_only: AtomicBool,
 }
 
-#[async_graphql::async_trait::async_trait]
-impl Extension for DocumentLimitsExtension {
-    async fn prepare_request(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        request: async_graphql::Request,
-        next: NextPrepareRequest<'_>,
-    ) -> ServerResult<async_graphql::Request> {
+impl DocumentLimits {
+    pub fn new(limits: Arc<QueryLimits>) -> Self {
+        Self {
+            limits,
+            introspection_only: AtomicBool::new(false),
+        }
+    }
+
+    /// Before parsing: the document's size in tokens.
+    pub fn check_tokens(&self, query: &str) -> ServerResult<()> {
         let max = self.limits.max_tokens;
-        if count_tokens(&request.query, max) > max {
+        if count_tokens(query, max) > max {
             return Err(request_error(
                 ErrorCode::TooManyTokens,
                 format!("the document has more than {max} tokens"),
             ));
         }
-        next.run(ctx, request).await
+        Ok(())
     }
 
-    async fn parse_query(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        query: &str,
-        variables: &Variables,
-        next: NextParseQuery<'_>,
-    ) -> ServerResult<ExecutableDocument> {
-        let document = next.run(ctx, query, variables).await.map_err(|mut err| {
-            err.extensions
-                .get_or_insert_with(Default::default)
-                .set("code", ErrorCode::GraphqlParseFailed.as_str());
-            err
-        })?;
-        let aliases = count_aliases(&document);
+    /// After parsing: aliases and root fields.
+    pub fn check_parsed(&self, document: &ExecutableDocument) -> ServerResult<()> {
+        let aliases = count_aliases(document);
         if aliases > self.limits.max_aliases {
             return Err(request_error(
                 ErrorCode::TooManyAliases,
@@ -81,7 +56,7 @@ impl Extension for DocumentLimitsExtension {
         }
         let mut introspection_only = true;
         for (_, operation) in document.operations.iter() {
-            let roots = root_field_names(&document, &operation.node.selection_set.node, 0);
+            let roots = root_field_names(document, &operation.node.selection_set.node, 0);
             if roots.len() > self.limits.max_root_fields {
                 return Err(request_error(
                     ErrorCode::TooManyRootFields,
@@ -96,15 +71,11 @@ impl Extension for DocumentLimitsExtension {
         }
         self.introspection_only
             .store(introspection_only, Ordering::Relaxed);
-        Ok(document)
+        Ok(())
     }
 
-    async fn validation(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        next: NextValidation<'_>,
-    ) -> Result<ValidationResult, Vec<ServerError>> {
-        let result = next.run(ctx).await?;
+    /// After validation: depth (introspection aside) and complexity.
+    pub fn check_validated(&self, result: &ValidationResult) -> Result<(), Vec<ServerError>> {
         if result.depth > self.limits.max_depth && !self.introspection_only.load(Ordering::Relaxed)
         {
             return Err(vec![request_error(
@@ -124,8 +95,17 @@ impl Extension for DocumentLimitsExtension {
                 ),
             )]);
         }
-        Ok(result)
+        Ok(())
     }
+}
+
+/// A document that does not parse is refused with its own code.
+pub fn parse_failed(mut error: ServerError) -> ServerError {
+    error
+        .extensions
+        .get_or_insert_with(Default::default)
+        .set("code", ErrorCode::GraphqlParseFailed.as_str());
+    error
 }
 
 /// Counts GraphQL lexical tokens, stopping once past `stop_after`.

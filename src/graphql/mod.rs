@@ -10,6 +10,7 @@ pub mod context;
 pub mod date_arguments;
 pub(crate) mod doors;
 pub mod health;
+mod hooks;
 pub mod limits;
 pub mod node;
 mod null_propagation;

@@ -16,27 +16,17 @@ use std::sync::{
 
 use async_graphql::{
     PathSegment, Response, ServerResult, Value,
-    extensions::{
-        Extension, ExtensionContext, ExtensionFactory, NextExecute, NextResolve, NextSubscribe,
-        ResolveInfo,
-    },
+    context::{QueryPathNode, QueryPathSegment},
+    extensions::ResolveInfo,
     futures_util::stream::BoxStream,
 };
 use futures_util::StreamExt;
 
 use super::response::response_path;
 
-/// The extension factory installed on the schema.
-pub struct NullPropagation;
-
-impl ExtensionFactory for NullPropagation {
-    fn create(&self) -> Arc<dyn Extension> {
-        Arc::new(NullPropagationExtension::default())
-    }
-}
-
+/// The failures of one request, kept until they reach a nullable field.
 #[derive(Default)]
-struct NullPropagationExtension {
+pub struct NullPropagation {
     failed: Arc<Failed>,
 }
 
@@ -93,61 +83,41 @@ impl Failed {
     }
 }
 
-#[async_graphql::async_trait::async_trait]
-impl Extension for NullPropagationExtension {
-    async fn execute(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        operation_name: Option<&str>,
-        next: NextExecute<'_>,
-    ) -> Response {
-        let mut response = next.run(ctx, operation_name).await;
-        if self.failed.take_root() {
-            response.data = Value::Null;
+/// What a field's type says of its nulls, read before it resolves.
+pub struct FieldShape {
+    non_null: bool,
+    /// For a list: whether its items may be null.
+    items_nullable: Option<bool>,
+}
+
+impl FieldShape {
+    pub fn of(info: &ResolveInfo<'_>) -> Self {
+        // A list item is also resolved as a field; whether it may be null is its list's to say.
+        let item = matches!(info.path_node.segment, QueryPathSegment::Index(_));
+        Self {
+            non_null: item || info.return_type.ends_with('!'),
+            // An item of `[T]` may be null; an item of `[T!]` takes the list with it.
+            items_nullable: if item {
+                None
+            } else {
+                list_item_nullable(info.return_type)
+            },
         }
-        response
     }
+}
 
-    fn subscribe<'s>(
+impl NullPropagation {
+    /// After a field resolves: a failed non-null field is remembered; a field whose
+    /// non-null children failed answers `null` if it may, or is remembered in turn.
+    pub fn resolved(
         &self,
-        ctx: &ExtensionContext<'_>,
-        stream: BoxStream<'s, Response>,
-        next: NextSubscribe<'_>,
-    ) -> BoxStream<'s, Response> {
-        let failed = self.failed.clone();
-        next.run(ctx, stream)
-            .map(move |mut response| {
-                if failed.take_root() {
-                    response.data = Value::Null;
-                }
-                response
-            })
-            .boxed()
-    }
-
-    async fn resolve(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        info: ResolveInfo<'_>,
-        next: NextResolve<'_>,
+        path_node: &QueryPathNode<'_>,
+        shape: FieldShape,
+        result: ServerResult<Option<Value>>,
     ) -> ServerResult<Option<Value>> {
-        let path_node = info.path_node;
-        // A list item is also resolved here; whether it may be null is its list's to say.
-        let item = matches!(
-            path_node.segment,
-            async_graphql::context::QueryPathSegment::Index(_)
-        );
-        let non_null = item || info.return_type.ends_with('!');
-        // An item of `[T]` may be null; an item of `[T!]` takes the list with it.
-        let items_nullable = if item {
-            None
-        } else {
-            list_item_nullable(info.return_type)
-        };
-        let result = next.run(ctx, info).await;
         match result {
             Err(error) => {
-                if non_null {
+                if shape.non_null {
                     self.failed.push(response_path(path_node));
                 }
                 Err(error)
@@ -160,7 +130,7 @@ impl Extension for NullPropagationExtension {
                 }
                 let mut whole = false;
                 for child in children {
-                    match (child, items_nullable, &mut value) {
+                    match (child, shape.items_nullable, &mut value) {
                         (Some(index), Some(true), Value::List(items)) => {
                             if let Some(item) = items.get_mut(index) {
                                 *item = Value::Null;
@@ -171,7 +141,7 @@ impl Extension for NullPropagationExtension {
                 }
                 if !whole {
                     Ok(Some(value))
-                } else if non_null {
+                } else if shape.non_null {
                     self.failed.push(path);
                     Ok(Some(value))
                 } else {
@@ -180,6 +150,26 @@ impl Extension for NullPropagationExtension {
             }
             other => other,
         }
+    }
+
+    /// After execution: a failure that reached the root takes all of `data`.
+    pub fn executed(&self, response: &mut Response) {
+        if self.failed.take_root() {
+            response.data = Value::Null;
+        }
+    }
+
+    /// The same for every event of a subscription.
+    pub fn subscribed<'s>(&self, stream: BoxStream<'s, Response>) -> BoxStream<'s, Response> {
+        let failed = self.failed.clone();
+        stream
+            .map(move |mut response| {
+                if failed.take_root() {
+                    response.data = Value::Null;
+                }
+                response
+            })
+            .boxed()
     }
 }
 
@@ -195,7 +185,7 @@ mod tests {
     use async_graphql::{EmptyMutation, EmptySubscription, Object, Schema, SimpleObject, value};
 
     use super::*;
-    use crate::graphql::response::finish;
+    use crate::graphql::{hooks::RequestHooks, response::finish};
 
     struct Query;
 
@@ -246,7 +236,7 @@ mod tests {
 
     async fn run(query: &str) -> Response {
         let schema = Schema::build(Query, EmptyMutation, EmptySubscription)
-            .extension(NullPropagation)
+            .extension(RequestHooks::new(Arc::default()))
             .finish();
         let mut response = schema.execute(query).await;
         finish(&mut response);

@@ -2,30 +2,19 @@
 //! request): its type and name, never its variables, and how many errors it returned.
 //! Department calls, the audit write and the loaders' work are its children.
 
-use std::sync::{Arc, Mutex};
+use std::sync::Mutex;
 
 use async_graphql::{
-    Response, ServerResult, Variables,
-    extensions::{
-        Extension, ExtensionContext, ExtensionFactory, NextExecute, NextParseQuery, NextRequest,
-    },
+    Response,
     parser::types::{ExecutableDocument, OperationType},
 };
-use tracing::Instrument;
 
 use crate::telemetry;
 
-/// The extension factory installed on the schema.
-pub struct OperationSpan;
-
-impl ExtensionFactory for OperationSpan {
-    fn create(&self) -> Arc<dyn Extension> {
-        Arc::new(OperationSpanExtension::default())
-    }
-}
-
+/// The operations of a parsed document, kept to name the span once the one to run is
+/// chosen.
 #[derive(Default)]
-struct OperationSpanExtension {
+pub struct OperationSpan {
     /// The operations of the parsed document: name and type.
     operations: Mutex<Vec<(Option<String>, OperationType)>>,
 }
@@ -33,31 +22,27 @@ struct OperationSpanExtension {
 // An operation name is the client's to choose: kept short.
 const MAX_NAME: usize = 100;
 
-#[async_graphql::async_trait::async_trait]
-impl Extension for OperationSpanExtension {
-    async fn request(&self, ctx: &ExtensionContext<'_>, next: NextRequest<'_>) -> Response {
-        let span = tracing::debug_span!(
+impl OperationSpan {
+    /// The span a request runs in; its type and name are filled in at execution.
+    pub fn open() -> tracing::Span {
+        tracing::debug_span!(
             "graphql.operation",
             otel.name = "graphql",
             graphql.operation.type = tracing::field::Empty,
             graphql.operation.name = tracing::field::Empty,
             graphql.errors = tracing::field::Empty,
-        );
-        let response = next.run(ctx).instrument(span.clone()).await;
+        )
+    }
+
+    /// Records how many errors the request returned.
+    pub fn close(span: &tracing::Span, response: &Response) {
         if !response.errors.is_empty() {
             span.record("graphql.errors", response.errors.len());
         }
-        response
     }
 
-    async fn parse_query(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        query: &str,
-        variables: &Variables,
-        next: NextParseQuery<'_>,
-    ) -> ServerResult<ExecutableDocument> {
-        let document = next.run(ctx, query, variables).await?;
+    /// Keeps the parsed document's operations.
+    pub fn parsed(&self, document: &ExecutableDocument) {
         if let Ok(mut operations) = self.operations.lock() {
             *operations = document
                 .operations
@@ -65,40 +50,35 @@ impl Extension for OperationSpanExtension {
                 .map(|(name, op)| (name.map(|n| n.to_string()), op.node.ty))
                 .collect();
         }
-        Ok(document)
     }
 
-    async fn execute(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        operation_name: Option<&str>,
-        next: NextExecute<'_>,
-    ) -> Response {
+    /// Names the current span after the operation about to run.
+    pub fn executing(&self, operation_name: Option<&str>) {
         let chosen = self.operations.lock().ok().and_then(|operations| {
             operations
                 .iter()
                 .find(|(name, _)| operation_name.is_none() || name.as_deref() == operation_name)
                 .cloned()
         });
-        if let Some((name, ty)) = chosen {
-            let span = tracing::Span::current();
-            let ty = match ty {
-                OperationType::Query => "query",
-                OperationType::Mutation => "mutation",
-                OperationType::Subscription => "subscription",
-            };
-            span.record("graphql.operation.type", ty);
-            match name.or(operation_name.map(str::to_owned)) {
-                Some(name) => {
-                    let name: String = name.chars().take(MAX_NAME).collect();
-                    telemetry::context::rename(&span, format!("{ty} {name}"));
-                    span.record("graphql.operation.name", name.as_str());
-                }
-                None => {
-                    telemetry::context::rename(&span, ty.to_owned());
-                }
+        let Some((name, ty)) = chosen else {
+            return;
+        };
+        let span = tracing::Span::current();
+        let ty = match ty {
+            OperationType::Query => "query",
+            OperationType::Mutation => "mutation",
+            OperationType::Subscription => "subscription",
+        };
+        span.record("graphql.operation.type", ty);
+        match name.or(operation_name.map(str::to_owned)) {
+            Some(name) => {
+                let name: String = name.chars().take(MAX_NAME).collect();
+                telemetry::context::rename(&span, format!("{ty} {name}"));
+                span.record("graphql.operation.name", name.as_str());
+            }
+            None => {
+                telemetry::context::rename(&span, ty.to_owned());
             }
         }
-        next.run(ctx, operation_name).await
     }
 }

@@ -9,15 +9,10 @@ use async_graphql::{MergedObject, MergedSubscription, SDLExportOptions, Schema, 
 use super::{
     QueryLimits, Services,
     alerts::{AlertFollowUpMutation, AlertQuery},
-    argument_checks::ArgumentChecks,
-    audit_flush::AuditFlush,
     audit_log::AuditLogQuery,
-    date_arguments::DateArguments,
     health::HealthQuery,
-    limits::DocumentLimits,
+    hooks::RequestHooks,
     node::NodeQuery,
-    null_propagation::NullPropagation,
-    operation_span::OperationSpan,
     region::RegionQuery,
     resident::ResidentQuery,
     statistics::StatisticsQuery,
@@ -66,13 +61,7 @@ fn builder(limits: Arc<QueryLimits>) -> SchemaBuilder<QueryRoot, MutationRoot, S
         MutationRoot::default(),
         SubscriptionRoot::default(),
     )
-    // Outermost around each field, so it sees every failure, the other extensions' too.
-    .extension(NullPropagation)
-    .extension(OperationSpan)
-    .extension(DocumentLimits(limits))
-    .extension(DateArguments)
-    .extension(ArgumentChecks)
-    .extension(AuditFlush)
+    .extension(RequestHooks::new(limits))
     .override_output_type_description::<DateTime<Utc>>(DATE_TIME)
 }
 

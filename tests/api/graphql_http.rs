@@ -399,6 +399,19 @@ async fn a_malformed_date_argument_is_a_validation_error_naming_it() {
         .send()
         .await;
     refused(&response, "filter.visitedSince");
+    // In a fragment the operation spreads, or inside an inline fragment.
+    for document in [
+        r#"query { ...Seen } fragment Seen on Query { visits(filter: { visitedSince: "30/11/2026" }) { totalCount } }"#,
+        r#"query { ... on Query { visits(filter: { visitedSince: "30/11/2026" }) { totalCount } } }"#,
+    ] {
+        let response = app
+            .graphql(document)
+            .bearer(&token)
+            .purpose("VISIT")
+            .send()
+            .await;
+        refused(&response, "filter.visitedSince");
+    }
     // Well-formed values run.
     let response = app
         .graphql(
