@@ -4,8 +4,9 @@
 //! same people, at 1, 50 and 200 clients and at 0 and 20 ms department latency.
 //!
 //! Reports per load: throughput, p50 and p99 of each front, the hub's throughput as a
-//! share of the direct calls', what it adds to p50 and p99, its CPU time per request (from
-//! its own accounting in /proc) and its peak resident memory during the load.
+//! share of the direct calls', what it adds to p50 and p99, its CPU time per request over
+//! the measured window (from its own accounting in /proc; in all, in user space and in
+//! the kernel) and its peak resident memory during the load.
 //!
 //! Run with `cargo bench --bench overhead`, for the county's configuration (one instance
 //! on SQLite). `-- --province` runs the province's instead: PostgreSQL (a fresh database
@@ -175,7 +176,7 @@ async fn run(options: Options) {
         WARM_UP.as_secs()
     );
     println!(
-        "{:<22} │ {:>9} {:>7} {:>7} │ {:>9} {:>7} {:>7} │ {:>6} {:>7} {:>7} │ {:>9} {:>8}",
+        "{:<22} │ {:>9} {:>7} {:>7} │ {:>9} {:>7} {:>7} │ {:>6} {:>7} {:>7} │ {:>9} {:>6} {:>6} {:>8}",
         "load",
         "direct/s",
         "p50 ms",
@@ -187,6 +188,8 @@ async fn run(options: Options) {
         "+p50",
         "+p99",
         "CPU ms/r",
+        "user",
+        "system",
         "peak MiB"
     );
     let measure = Duration::from_secs(options.seconds);
@@ -200,16 +203,18 @@ async fn run(options: Options) {
             if !options.only.is_empty() && !options.only.contains(&(clients, latency)) {
                 continue;
             }
-            let straight = drive(&direct, clients, measure).await;
+            let straight = drive(&direct, clients, measure, None).await;
             hub.reset_peak_memory();
-            let cpu_before = hub.cpu_ticks();
-            let through = drive(&through_hub, clients, measure).await;
-            let cpu = (hub.cpu_ticks() - cpu_before) as f64 / clock_ticks_per_second();
+            let through = drive(&through_hub, clients, measure, Some(&hub)).await;
+            let (user, system) = through.hub_cpu.unwrap_or_default();
+            let per_request = |ticks: u64| {
+                1000.0 * ticks as f64 / clock_ticks_per_second() / through.counted as f64
+            };
             let (_, peak) = hub.memory();
             assert_eq!(straight.failures, 0, "direct calls failed");
             assert_eq!(through.failures, 0, "requests through the hub failed");
             println!(
-                "{:<22} │ {:>9.0} {:>7.2} {:>7.2} │ {:>9.0} {:>7.2} {:>7.2} │ {:>5.0}% {:>7.2} {:>7.2} │ {:>9.3} {:>8.1}",
+                "{:<22} │ {:>9.0} {:>7.2} {:>7.2} │ {:>9.0} {:>7.2} {:>7.2} │ {:>5.0}% {:>7.2} {:>7.2} │ {:>9.3} {:>6.3} {:>6.3} {:>8.1}",
                 format!("{clients} clients, {latency} ms"),
                 straight.per_second,
                 straight.p50,
@@ -220,7 +225,9 @@ async fn run(options: Options) {
                 100.0 * through.per_second / straight.per_second,
                 through.p50 - straight.p50,
                 through.p99 - straight.p99,
-                1000.0 * cpu / through.counted as f64,
+                per_request(user + system),
+                per_request(user),
+                per_request(system),
                 peak as f64 / 1024.0,
             );
         }
@@ -305,11 +312,15 @@ struct Outcome {
     p99: f64,
     counted: u64,
     failures: u64,
+    /// The hub's user and system CPU time over the measured window (not the warm-up),
+    /// in clock ticks, when the front is the hub.
+    hub_cpu: Option<(u64, u64)>,
 }
 
 /// `clients` connections asking one request after another, through a warm-up and then
-/// for `measure`; each client walks the people from its own starting point.
-async fn drive(front: &Front, clients: usize, measure: Duration) -> Outcome {
+/// for `measure`; each client walks the people from its own starting point. With `hub`,
+/// its CPU time is read as counting starts and as it stops.
+async fn drive(front: &Front, clients: usize, measure: Duration, hub: Option<&Hub>) -> Outcome {
     let counting = Arc::new(AtomicBool::new(false));
     let stop = Arc::new(AtomicBool::new(false));
     let failures = Arc::new(AtomicU64::new(0));
@@ -364,11 +375,16 @@ async fn drive(front: &Front, clients: usize, measure: Duration) -> Outcome {
         }));
     }
     tokio::time::sleep(WARM_UP).await;
+    let cpu_before = hub.map(Hub::cpu_ticks_split);
     counting.store(true, Ordering::Relaxed);
     let started = Instant::now();
     tokio::time::sleep(measure).await;
     counting.store(false, Ordering::Relaxed);
     let elapsed = started.elapsed().as_secs_f64();
+    let hub_cpu = hub.zip(cpu_before).map(|(hub, (user, system))| {
+        let (user_after, system_after) = hub.cpu_ticks_split();
+        (user_after - user, system_after - system)
+    });
     stop.store(true, Ordering::Relaxed);
     let mut all = Vec::new();
     for task in tasks {
@@ -380,6 +396,7 @@ async fn drive(front: &Front, clients: usize, measure: Duration) -> Outcome {
         p99: pct(&all, 99.0),
         counted: all.len() as u64,
         failures: failures.load(Ordering::Relaxed),
+        hub_cpu,
     }
 }
 

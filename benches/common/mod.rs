@@ -236,6 +236,11 @@ impl Hub {
         cpu_ticks_of(&self.child.id().to_string())
     }
 
+    /// The same, apart: (user, system).
+    pub fn cpu_ticks_split(&self) -> (u64, u64) {
+        user_and_system_ticks(&self.child.id().to_string())
+    }
+
     pub fn pid(&self) -> u32 {
         self.child.id()
     }
@@ -253,6 +258,12 @@ impl Hub {
 
 /// User and system CPU time of process `pid` (or `self`) so far, in clock ticks.
 pub fn cpu_ticks_of(pid: &str) -> u64 {
+    let (user, system) = user_and_system_ticks(pid);
+    user + system
+}
+
+/// User and system CPU time of process `pid` so far, in clock ticks, apart.
+fn user_and_system_ticks(pid: &str) -> (u64, u64) {
     let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
     // Fields after the command name (which is in parentheses): utime is the 12th.
     let after = stat.rsplit_once(')').map(|(_, rest)| rest).unwrap_or("");
@@ -263,7 +274,7 @@ pub fn cpu_ticks_of(pid: &str) -> u64 {
             .and_then(|v| v.parse::<u64>().ok())
             .unwrap_or(0)
     };
-    field(11) + field(12)
+    (field(11), field(12))
 }
 
 /// The kernel's USER_HZ, 100 on every Linux this runs on.
