@@ -2,9 +2,10 @@
 //! type fails, its parent cannot be returned with a hole in it: the nearest nullable field
 //! above it becomes `null` (the whole of `data`, if every field up to the root is
 //! non-null). The library drops a failed field's key and goes on as if the parent were
-//! whole, so a client that trusts `String!` finds nothing there. This extension watches
-//! each field as it completes: a failed non-null field is remembered, and its parent, when
-//! it completes, answers `null` if it may, or is remembered in turn.
+//! whole, so a client that trusts `String!` finds nothing there. This step (one of
+//! `graphql::hooks`) watches each field as it completes: a failed non-null field is
+//! remembered, and its parent, when it completes, answers `null` if it may, or is
+//! remembered in turn.
 //!
 //! A nullable field that fails keeps its parent; its key gets its `null` in
 //! [`super::response::finish`].
