@@ -7,6 +7,8 @@
 //! - Before parsing: the document's size in tokens ([`DocumentLimits`]).
 //! - After parsing: a parse error gets its code; aliases and root fields are counted;
 //!   the operations, the date arguments' document and the variables are kept for later.
+//! - Validation: the library's, or for a text validated before, its outcome with this
+//!   request's variables ([`KnownValidation`]).
 //! - After validation: date arguments ([`DateArguments`]), then depth and complexity.
 //! - Around execution: the span is named; the audit log is written before the response
 //!   leaves ([`audit_flush`]); a failure that reached the root takes all of `data`.
@@ -34,12 +36,14 @@ use super::{
     limits::{DocumentLimits, parse_failed},
     null_propagation::{FieldShape, NullPropagation},
     operation_span::OperationSpan,
+    validated::{KnownValidation, ValidatedDocuments},
 };
 
 /// The extension factory installed on the schema.
 pub struct RequestHooks {
     limits: Arc<QueryLimits>,
     date_fields: Arc<DateFields>,
+    validated: Arc<ValidatedDocuments>,
 }
 
 impl RequestHooks {
@@ -47,7 +51,14 @@ impl RequestHooks {
         Self {
             limits,
             date_fields: Arc::default(),
+            validated: Arc::default(),
         }
+    }
+
+    /// The texts this schema's requests have validated.
+    #[cfg(test)]
+    pub(super) fn validated(&self) -> Arc<ValidatedDocuments> {
+        self.validated.clone()
     }
 }
 
@@ -56,6 +67,7 @@ impl ExtensionFactory for RequestHooks {
         Arc::new(Steps {
             operation: OperationSpan::default(),
             limits: DocumentLimits::new(self.limits.clone()),
+            validation: KnownValidation::new(self.validated.clone()),
             dates: DateArguments::new(self.date_fields.clone()),
             arguments: ArgumentChecks::new(self.limits.clone()),
             nulls: NullPropagation::default(),
@@ -67,6 +79,7 @@ impl ExtensionFactory for RequestHooks {
 struct Steps {
     operation: OperationSpan,
     limits: DocumentLimits,
+    validation: KnownValidation,
     dates: DateArguments,
     arguments: ArgumentChecks,
     nulls: NullPropagation,
@@ -97,6 +110,7 @@ impl Extension for Steps {
         next: NextPrepareRequest<'_>,
     ) -> ServerResult<Request> {
         self.limits.check_tokens(&request.query)?;
+        self.validation.prepared(&request);
         next.run(ctx, request).await
     }
 
@@ -116,6 +130,8 @@ impl Extension for Steps {
         self.dates
             .parsed(&ctx.schema_env.registry, &document, variables);
         self.arguments.parsed(&document, variables);
+        self.validation
+            .parsed(&ctx.schema_env.registry, &document, variables);
         Ok(document)
     }
 
@@ -125,7 +141,14 @@ impl Extension for Steps {
         next: NextValidation<'_>,
     ) -> Result<ValidationResult, Vec<ServerError>> {
         // The document's own validation speaks first (unknown fields, wrong types).
-        let result = next.run(ctx).await?;
+        let result = match self.validation.outcome() {
+            Some(outcome) => outcome?,
+            None => {
+                let result = next.run(ctx).await?;
+                self.validation.validated(result);
+                result
+            }
+        };
         self.dates.check(&ctx.schema_env.registry)?;
         self.limits.check_validated(&result)?;
         Ok(result)

@@ -25,6 +25,7 @@ pub mod scalars;
 pub mod schema;
 mod settings;
 pub mod statistics;
+mod validated;
 pub mod workflow;
 
 pub use context::{LiveOperation, RequestContext, Services};

@@ -1,8 +1,8 @@
 //! Documents already parsed, by their text. An app sends the same few documents over and
 //! over, and parsing one is a large part of a small request's cost. Only the parse is
-//! kept: validation, every limit and the execution still run on each request, and a
-//! document that does not parse, or is over the token limit, is left to the schema,
-//! which refuses it with its own error.
+//! kept here (what validation leaves is kept by [`super::validated`]): every limit and
+//! the execution still run on each request, and a document that does not parse, or is
+//! over the token limit, is left to the schema, which refuses it with its own error.
 
 use std::{
     num::NonZeroUsize,
@@ -16,7 +16,7 @@ use super::limits::count_tokens;
 
 /// Longer texts are parsed on each request: a few large documents would otherwise hold
 /// the memory of many small ones.
-const LONGEST_KEPT: usize = 8 * 1024;
+pub(super) const LONGEST_KEPT: usize = 8 * 1024;
 
 /// The most recently used documents, parsed.
 pub struct ParsedDocuments {
