@@ -7,8 +7,9 @@
 //! passed validation, a later request with it skips the library's walk: it checks just
 //! the arguments that take variables, with its own variables, and gets the very errors a
 //! full validation would give. A document for which more than that would depend on the
-//! variables ([`VariableArguments::of`]), a text that failed validation, a request that
-//! names another operation, or a text too long to keep is validated in full each time.
+//! variables ([`VariableArguments::of`]) is kept as one to validate in full, so that it
+//! is not walked again. A text that failed validation, a request that names another
+//! operation, or a text too long to keep is validated in full each time.
 //! The hub's own checks (limits, dates) still run on every request.
 
 use std::{
@@ -36,17 +37,22 @@ const KEPT: NonZeroUsize = NonZeroUsize::MIN.saturating_add(127);
 /// Longer texts are validated on each request, as they are parsed on each request.
 const LONGEST_KEPT: usize = super::parsed::LONGEST_KEPT;
 
-/// What a text's first successful validation leaves for the requests after it.
-struct Validated {
-    /// The name of the document's only operation.
-    operation: Option<String>,
-    result: ValidationResult,
-    arguments: VariableArguments,
+/// What is known of a text from a request before.
+enum Known {
+    /// Its first successful validation, for the requests after it.
+    Validated {
+        /// The name of the document's only operation.
+        operation: Option<String>,
+        result: ValidationResult,
+        arguments: VariableArguments,
+    },
+    /// More than its arguments' values depends on the variables: validated in full.
+    InFull,
 }
 
 /// The texts validated under one schema, most recently used kept.
 pub struct ValidatedDocuments {
-    kept: Mutex<LruCache<Arc<str>, Arc<Validated>>>,
+    kept: Mutex<LruCache<Arc<str>, Arc<Known>>>,
 }
 
 impl Default for ValidatedDocuments {
@@ -58,23 +64,22 @@ impl Default for ValidatedDocuments {
 }
 
 impl ValidatedDocuments {
-    fn lock(&self) -> MutexGuard<'_, LruCache<Arc<str>, Arc<Validated>>> {
+    fn lock(&self) -> MutexGuard<'_, LruCache<Arc<str>, Arc<Known>>> {
         // A panic while holding the lock leaves a consistent cache: entries are whole.
         self.kept
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
-    /// How many texts are kept.
+    /// How many texts are kept: (validated, to validate in full).
     #[cfg(test)]
-    pub fn len(&self) -> usize {
-        self.lock().len()
-    }
-
-    /// Whether none is kept.
-    #[cfg(test)]
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
+    pub fn counts(&self) -> (usize, usize) {
+        let kept = self.lock();
+        let validated = kept
+            .iter()
+            .filter(|(_, known)| matches!(***known, Known::Validated { .. }))
+            .count();
+        (validated, kept.len() - validated)
     }
 }
 
@@ -88,7 +93,7 @@ enum State {
     /// Validated in full, and not kept.
     Full,
     /// Validated before: the variables are to be checked after parsing.
-    Known(Arc<Validated>),
+    Known(Arc<Known>),
     /// Not validated before: kept after validation if it passes.
     New {
         text: Arc<str>,
@@ -128,9 +133,14 @@ impl KnownValidation {
         }
         let known = self.documents.lock().get(text).cloned();
         *self.state() = match known {
-            Some(known) => match request.operation_name.as_deref() {
-                Some(name) if known.operation.as_deref() != Some(name) => State::Full,
-                _ => State::Known(known),
+            Some(known) => match (&*known, request.operation_name.as_deref()) {
+                (Known::InFull, _) => State::Full,
+                (Known::Validated { operation, .. }, Some(name))
+                    if operation.as_deref() != Some(name) =>
+                {
+                    State::Full
+                }
+                (Known::Validated { .. }, _) => State::Known(known),
             },
             None => State::New {
                 text: Arc::from(text),
@@ -149,36 +159,46 @@ impl KnownValidation {
     ) {
         let mut state = self.state();
         *state = match std::mem::replace(&mut *state, State::Full) {
-            State::Known(known) => match known.arguments.check(registry, variables) {
-                Ok(errors) if errors.is_empty() => State::Checked(Ok(known.result)),
-                Ok(errors) => State::Checked(Err(errors)),
-                Err(_) => State::Full,
+            State::Known(known) => match &*known {
+                Known::Validated {
+                    result, arguments, ..
+                } => match arguments.check(registry, variables) {
+                    Ok(errors) if errors.is_empty() => State::Checked(Ok(*result)),
+                    Ok(errors) => State::Checked(Err(errors)),
+                    Err(_) => State::Full,
+                },
+                Known::InFull => State::Full,
             },
-            State::New { text, operation } => {
-                Self::recording(registry, document, text, operation).unwrap_or(State::Full)
-            }
+            State::New { text, operation } => self.recording(registry, document, text, operation),
             other => other,
         };
     }
 
-    /// What to keep of a new document if it passes validation; `None` when it has several
-    /// operations or the request names another than its own.
+    /// What to keep of a new document if it passes validation. A document with several
+    /// operations, or whose validation depends on more than its arguments' values, is
+    /// kept at once as one to validate in full; a request that names another operation
+    /// than the document's keeps nothing.
     fn recording(
+        &self,
         registry: &Registry,
         document: &ExecutableDocument,
         text: Arc<str>,
         requested: Option<String>,
-    ) -> Option<State> {
-        let (name, _) = only_operation(document)?;
-        let operation = name.map(|name| name.to_string());
-        if requested.is_some() && requested != operation {
-            return None;
+    ) -> State {
+        let found = only_operation(document).map(|(name, _)| name.map(|n| n.to_string()));
+        let arguments = VariableArguments::of(registry, document);
+        match (found, arguments) {
+            (Some(operation), _) if requested.is_some() && requested != operation => State::Full,
+            (Some(operation), Some(arguments)) => State::Recording {
+                text,
+                operation,
+                arguments,
+            },
+            _ => {
+                self.documents.lock().put(text, Arc::new(Known::InFull));
+                State::Full
+            }
         }
-        Some(State::Recording {
-            text,
-            operation,
-            arguments: VariableArguments::of(registry, document)?,
-        })
     }
 
     /// The validation's outcome kept for this request's document and variables, if any:
@@ -204,7 +224,7 @@ impl KnownValidation {
         else {
             return;
         };
-        let validated = Validated {
+        let validated = Known::Validated {
             operation,
             result,
             arguments,
