@@ -1,10 +1,20 @@
 //! Each fault a department can show, and what the adapters make of it.
 
-use std::time::{Duration, Instant};
+use std::{
+    sync::{
+        Arc,
+        atomic::{AtomicUsize, Ordering},
+    },
+    time::{Duration, Instant},
+};
 
 use cunhub::adapters::{AdapterError, ErrorKind};
 use cunhub::sim::Department as Sim;
 use serde_json::json;
+use tokio::{
+    io::{AsyncReadExt, AsyncWriteExt},
+    net::TcpListener,
+};
 
 use crate::helpers::*;
 
@@ -240,4 +250,67 @@ async fn errors_never_carry_urls_credentials_or_answers() {
         .await
         .unwrap_err();
     assert_eq!(e.kind(), ErrorKind::NotConfigured);
+}
+
+/// Answers every request on `listener` with `answer`, counting the requests.
+fn answer_all(listener: TcpListener, answer: String) -> Arc<AtomicUsize> {
+    let asked = Arc::new(AtomicUsize::new(0));
+    let counter = asked.clone();
+    tokio::spawn(async move {
+        while let Ok((mut socket, _)) = listener.accept().await {
+            counter.fetch_add(1, Ordering::SeqCst);
+            let answer = answer.clone();
+            tokio::spawn(async move {
+                let mut request = Vec::new();
+                let mut buffer = [0u8; 1024];
+                while !request.windows(4).any(|w| w == b"\r\n\r\n") {
+                    match socket.read(&mut buffer).await {
+                        Ok(0) | Err(_) => return,
+                        Ok(n) => request.extend_from_slice(&buffer[..n]),
+                    }
+                }
+                let _ = socket.write_all(answer.as_bytes()).await;
+            });
+        }
+    });
+    asked
+}
+
+#[tokio::test]
+async fn a_redirect_is_not_followed_and_the_key_goes_nowhere_else() {
+    let cluster = cluster(20, |_| {}).await;
+    let elsewhere = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let elsewhere_address = elsewhere.local_addr().unwrap();
+    let body = r#"{"code":"0000","message":"ok","data":null}"#;
+    let reached = answer_all(
+        elsewhere,
+        format!(
+            "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n{body}",
+            body.len()
+        ),
+    );
+    let front = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let front_address = front.local_addr().unwrap();
+    let asked = answer_all(
+        front,
+        format!(
+            "HTTP/1.1 302 Found\r\nlocation: http://{elsewhere_address}/api/v1/persons\r\n\
+             content-length: 0\r\n\r\n"
+        ),
+    );
+    let mut s = settings(&cluster);
+    s.social_security.base_url = format!("http://{front_address}");
+    let deps = departments(&s);
+    let e = deps
+        .social
+        .insurances(&id(&cluster, 0), &ctx(2000))
+        .await
+        .unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Rejected, "{e}");
+    assert!(asked.load(Ordering::SeqCst) >= 1);
+    assert_eq!(
+        reached.load(Ordering::SeqCst),
+        0,
+        "the redirect was followed"
+    );
 }

@@ -57,9 +57,12 @@ impl ThreadClients {
     }
 }
 
+/// A department's redirect is not followed: its answer is read as it is (an unexpected
+/// status), so the department's key never travels to the address a redirect names.
 fn build(connect_timeout: Duration) -> Result<reqwest::Client, reqwest::Error> {
     reqwest::Client::builder()
         .connect_timeout(connect_timeout)
+        .redirect(reqwest::redirect::Policy::none())
         .pool_idle_timeout(Duration::from_secs(60))
         .pool_max_idle_per_host(64)
         .user_agent(concat!("cunhub/", env!("CARGO_PKG_VERSION")))
