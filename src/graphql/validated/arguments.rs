@@ -29,16 +29,20 @@ struct VariableArgument {
 pub struct VariableArguments(Vec<VariableArgument>);
 
 impl VariableArguments {
-    /// The arguments of `document`'s only operation and of its fragments. `None` when
-    /// more than the arguments' values would depend on the variables, or the walk meets
-    /// what it cannot place in the schema: there, every request is validated in full.
+    /// The arguments of `operation`, `document`'s only one, and of its fragments. `None`
+    /// when more than the arguments' values would depend on the variables, or the walk
+    /// meets what it cannot place in the schema: there, every request is validated in
+    /// full. (A document with several operations is too: which one runs is the request's
+    /// choice, see [`only_operation`].)
     ///
-    /// - The document has several operations: which one runs is the request's choice.
     /// - A directive takes a variable (`@include(if: $x)`).
     /// - A field that computes its own complexity takes a variable (`first: $n`): the
     ///   complexity, checked after validation, is the variable's.
-    pub fn of(registry: &Registry, document: &ExecutableDocument) -> Option<Self> {
-        let (_, operation) = only_operation(document)?;
+    pub fn of(
+        registry: &Registry,
+        document: &ExecutableDocument,
+        operation: &OperationDefinition,
+    ) -> Option<Self> {
         let mut found = Vec::new();
         for fragment in document.fragments.values() {
             let fragment = &fragment.node;

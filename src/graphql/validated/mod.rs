@@ -37,22 +37,25 @@ const KEPT: NonZeroUsize = NonZeroUsize::MIN.saturating_add(127);
 /// Longer texts are validated on each request, as they are parsed on each request.
 const LONGEST_KEPT: usize = super::parsed::LONGEST_KEPT;
 
+/// What a text's first successful validation leaves for the requests after it.
+struct Validated {
+    /// The name of the document's only operation.
+    operation: Option<String>,
+    result: ValidationResult,
+    arguments: VariableArguments,
+}
+
 /// What is known of a text from a request before.
+#[derive(Clone)]
 enum Known {
-    /// Its first successful validation, for the requests after it.
-    Validated {
-        /// The name of the document's only operation.
-        operation: Option<String>,
-        result: ValidationResult,
-        arguments: VariableArguments,
-    },
+    Validated(Arc<Validated>),
     /// More than its arguments' values depends on the variables: validated in full.
     InFull,
 }
 
 /// The texts validated under one schema, most recently used kept.
 pub struct ValidatedDocuments {
-    kept: Mutex<LruCache<Arc<str>, Arc<Known>>>,
+    kept: Mutex<LruCache<Arc<str>, Known>>,
 }
 
 impl Default for ValidatedDocuments {
@@ -64,7 +67,7 @@ impl Default for ValidatedDocuments {
 }
 
 impl ValidatedDocuments {
-    fn lock(&self) -> MutexGuard<'_, LruCache<Arc<str>, Arc<Known>>> {
+    fn lock(&self) -> MutexGuard<'_, LruCache<Arc<str>, Known>> {
         // A panic while holding the lock leaves a consistent cache: entries are whole.
         self.kept
             .lock()
@@ -77,7 +80,7 @@ impl ValidatedDocuments {
         let kept = self.lock();
         let validated = kept
             .iter()
-            .filter(|(_, known)| matches!(***known, Known::Validated { .. }))
+            .filter(|(_, known)| matches!(known, Known::Validated(_)))
             .count();
         (validated, kept.len() - validated)
     }
@@ -93,7 +96,7 @@ enum State {
     /// Validated in full, and not kept.
     Full,
     /// Validated before: the variables are to be checked after parsing.
-    Known(Arc<Known>),
+    Known(Arc<Validated>),
     /// Not validated before: kept after validation if it passes.
     New {
         text: Arc<str>,
@@ -133,14 +136,10 @@ impl KnownValidation {
         }
         let known = self.documents.lock().get(text).cloned();
         *self.state() = match known {
-            Some(known) => match (&*known, request.operation_name.as_deref()) {
-                (Known::InFull, _) => State::Full,
-                (Known::Validated { operation, .. }, Some(name))
-                    if operation.as_deref() != Some(name) =>
-                {
-                    State::Full
-                }
-                (Known::Validated { .. }, _) => State::Known(known),
+            Some(Known::InFull) => State::Full,
+            Some(Known::Validated(validated)) => match request.operation_name.as_deref() {
+                Some(name) if validated.operation.as_deref() != Some(name) => State::Full,
+                _ => State::Known(validated),
             },
             None => State::New {
                 text: Arc::from(text),
@@ -159,15 +158,10 @@ impl KnownValidation {
     ) {
         let mut state = self.state();
         *state = match std::mem::replace(&mut *state, State::Full) {
-            State::Known(known) => match &*known {
-                Known::Validated {
-                    result, arguments, ..
-                } => match arguments.check(registry, variables) {
-                    Ok(errors) if errors.is_empty() => State::Checked(Ok(*result)),
-                    Ok(errors) => State::Checked(Err(errors)),
-                    Err(_) => State::Full,
-                },
-                Known::InFull => State::Full,
+            State::Known(validated) => match validated.arguments.check(registry, variables) {
+                Ok(errors) if errors.is_empty() => State::Checked(Ok(validated.result)),
+                Ok(errors) => State::Checked(Err(errors)),
+                Err(_) => State::Full,
             },
             State::New { text, operation } => self.recording(registry, document, text, operation),
             other => other,
@@ -185,20 +179,27 @@ impl KnownValidation {
         text: Arc<str>,
         requested: Option<String>,
     ) -> State {
-        let found = only_operation(document).map(|(name, _)| name.map(|n| n.to_string()));
-        let arguments = VariableArguments::of(registry, document);
-        match (found, arguments) {
-            (Some(operation), _) if requested.is_some() && requested != operation => State::Full,
-            (Some(operation), Some(arguments)) => State::Recording {
+        let Some((name, operation)) = only_operation(document) else {
+            return self.in_full(text);
+        };
+        let name = name.map(|name| name.to_string());
+        if requested.is_some() && requested != name {
+            return State::Full;
+        }
+        match VariableArguments::of(registry, document, operation) {
+            Some(arguments) => State::Recording {
                 text,
-                operation,
+                operation: name,
                 arguments,
             },
-            _ => {
-                self.documents.lock().put(text, Arc::new(Known::InFull));
-                State::Full
-            }
+            None => self.in_full(text),
         }
+    }
+
+    /// `text` kept as one to validate in full.
+    fn in_full(&self, text: Arc<str>) -> State {
+        self.documents.lock().put(text, Known::InFull);
+        State::Full
     }
 
     /// The validation's outcome kept for this request's document and variables, if any:
@@ -224,11 +225,13 @@ impl KnownValidation {
         else {
             return;
         };
-        let validated = Known::Validated {
+        let validated = Validated {
             operation,
             result,
             arguments,
         };
-        self.documents.lock().put(text, Arc::new(validated));
+        self.documents
+            .lock()
+            .put(text, Known::Validated(Arc::new(validated)));
     }
 }
