@@ -193,6 +193,7 @@ impl Application {
         let scope_levels = services.policy.scope_levels().clone();
         services.departments.register_metrics(metrics.registry())?;
         coordination.register_metrics(metrics.registry())?;
+        services.audit.register_metrics(metrics.registry())?;
         let state = web::Data::new(AppState {
             schema: build_schema(services.clone(), settings.server.suggestions),
             verifier: JwtVerifier::from_settings(&settings.auth)?.with_scope_levels(scope_levels),

@@ -21,7 +21,7 @@ pub use key::{CheckpointKey, CheckpointKeyError, CheckpointKeyring};
 pub use query::AuditEntry;
 pub use settings::AuditSettings;
 pub use verify::{BrokenLink, VerifyReport, verify, verify_with_key, verify_with_keys};
-pub use writer::{AuditLog, WriterDatabase};
+pub use writer::{AuditLog, HeadFound, WriterDatabase};
 
 /// The log could not be written; no personal data may be returned.
 #[derive(Debug, Clone, thiserror::Error)]

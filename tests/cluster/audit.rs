@@ -3,7 +3,8 @@
 
 use cunhub::{
     audit::{
-        Actor, AuditEvent, AuditLog, CheckpointKey, WriterDatabase, sign_head, verify_with_key,
+        Actor, AuditEvent, AuditLog, CheckpointKey, HeadFound, WriterDatabase, sign_head,
+        verify_with_key,
     },
     startup::prepare_database,
 };
@@ -145,4 +146,56 @@ async fn two_loaded_instances_write_one_chain_without_refusals() {
         "{}",
         String::from_utf8_lossy(&broken.stderr)
     );
+}
+
+/// The batches `log` committed after a head it read under the lock, and after the head it
+/// remembered.
+fn ways(log: &AuditLog) -> (u64, u64) {
+    (
+        log.batches(HeadFound::Read),
+        log.batches(HeadFound::Remembered),
+    )
+}
+
+#[tokio::test]
+async fn a_writer_alone_appends_after_the_head_it_remembers_and_reads_it_once_another_appended() {
+    let database = SharedDatabase::create().await;
+    let (a, b) = (database.connect().await, database.connect().await);
+    prepare_database(&a).await.unwrap();
+    let (log_a, log_b) = (
+        AuditLog::start(a.clone(), WriterDatabase::of(&a, None)),
+        AuditLog::start(b.clone(), WriterDatabase::of(&b, None)),
+    );
+    let record = |log: &AuditLog, instance: usize, n: usize| {
+        let log = log.clone();
+        async move {
+            let event = AuditEvent::resident_read(
+                &actor(instance, 0),
+                &format!("r{instance}-{n}"),
+                vec!["civil_affairs".into()],
+                vec!["identity".into()],
+            );
+            log.record(vec![event]).await.unwrap();
+        }
+    };
+    for n in 0..5 {
+        record(&log_a, 0, n).await;
+    }
+    // The first batch reads the head; the second finds it where the first left it, so the
+    // writer is alone and the rest go after the head it remembers.
+    assert_eq!(ways(&log_a), (2, 3));
+
+    // Another instance appends: the next batch after the remembered head is refused by
+    // the primary key, writes nothing, and is written after the head read instead.
+    record(&log_b, 1, 0).await;
+    record(&log_a, 0, 5).await;
+    assert_eq!(ways(&log_a), (3, 3));
+    // Read once more, where this writer left it: alone again.
+    record(&log_a, 0, 6).await;
+    record(&log_a, 0, 7).await;
+    assert_eq!(ways(&log_a), (4, 4));
+
+    let report = verify_with_key(&a, &key()).await.unwrap();
+    assert_eq!(report.broken, None);
+    assert_eq!(report.records, 9, "every record once, none forked");
 }

@@ -19,6 +19,8 @@
 //! whichever runtime opened it (often a busy server worker), each of a batch's round trips
 //! waited for that runtime to look at its sockets, and every response with personal data
 //! waited behind them.
+//! While no other instance appends, a batch there is one statement after the head this
+//! writer remembers, which takes the chain's lock itself (`server`).
 //!
 //! A batch that fails (the database away) is tried again on a fresh head a few times;
 //! only then are its callers told the log is unavailable.
@@ -31,6 +33,7 @@ use sea_orm::{
 };
 use tokio::sync::{mpsc, oneshot};
 
+pub use self::server::HeadFound;
 use self::server::{ServerWriter, statement_sizes};
 use super::{
     AuditError, AuditEvent,
@@ -56,6 +59,30 @@ type Job = (Vec<AuditEvent>, oneshot::Sender<Result<(), AuditError>>);
 #[derive(Clone)]
 pub struct AuditLog {
     jobs: mpsc::Sender<Job>,
+    batches: Batches,
+}
+
+/// Batches written, by how their head was found: `cunhub_audit_batches_total{head}`.
+#[derive(Clone)]
+struct Batches(prometheus::IntCounterVec);
+
+impl Batches {
+    fn new() -> Self {
+        let opts = prometheus::Opts::new(
+            "cunhub_audit_batches_total",
+            "Audit batches committed, by how the writer found the chain's head: remembered \
+             from its last batch (one statement) or read under the chain's lock (another \
+             instance appended, or the first batch)",
+        );
+        // A constant name, help and label: valid.
+        #[allow(clippy::expect_used)]
+        let counters = prometheus::IntCounterVec::new(opts, &["head"]).expect("audit batch metric");
+        Self(counters)
+    }
+
+    fn count(&self, found: HeadFound) {
+        self.0.with_label_values(&[found.as_str()]).inc();
+    }
 }
 
 /// What the audit writer writes with.
@@ -91,26 +118,31 @@ impl AuditLog {
     /// the thread cannot be had). The thread ends when the last handle is dropped.
     pub fn start(db: DatabaseConnection, database: WriterDatabase<'_>) -> Self {
         let (jobs, receiver) = mpsc::channel(4096);
+        let batches = Batches::new();
+        let counted = batches.clone();
         let started = match database {
             WriterDatabase::SqliteFile(file) => match file.open_for_writing() {
-                Ok(connection) => writer_thread(move || run_on_thread(connection, receiver)),
+                Ok(connection) => {
+                    writer_thread(move || run_on_thread(connection, receiver, counted))
+                }
                 Err(err) => Err(err.to_string()),
             },
             WriterDatabase::Server => match ServerWriter::of(&db) {
                 Some(writer) => own_runtime().and_then(|runtime| {
                     writer_thread(move || {
-                        runtime.block_on(run(Appender::Server(Box::new(writer)), receiver))
+                        let appender = Appender::Server(Box::new(writer));
+                        runtime.block_on(run(appender, receiver, counted))
                     })
                 }),
                 None => Err("not a database server".into()),
             },
             WriterDatabase::Pool => {
-                tokio::spawn(run(Appender::pool(db), receiver));
-                return Self { jobs };
+                tokio::spawn(run(Appender::pool(db), receiver, counted));
+                return Self { jobs, batches };
             }
         };
         match started {
-            Ok(()) => Self { jobs },
+            Ok(()) => Self { jobs, batches },
             Err(err) => {
                 tracing::warn!(error = %err, "audit writer: writing through the pool");
                 Self::spawn(db)
@@ -129,6 +161,16 @@ impl AuditLog {
             .await
             .map_err(|_| AuditError::Unavailable)?;
         wait.await.map_err(|_| AuditError::Unavailable)?
+    }
+
+    /// Registers `cunhub_audit_batches_total`.
+    pub fn register_metrics(&self, registry: &prometheus::Registry) -> prometheus::Result<()> {
+        registry.register(Box::new(self.batches.0.clone()))
+    }
+
+    /// How many batches this writer committed after a head found that way.
+    pub fn batches(&self, found: HeadFound) -> u64 {
+        self.batches.0.with_label_values(&[found.as_str()]).get()
     }
 }
 
@@ -167,7 +209,7 @@ impl Appender {
         }
     }
 
-    async fn append(&mut self, events: &[&AuditEvent]) -> Result<(), sea_orm::DbErr> {
+    async fn append(&mut self, events: &[&AuditEvent]) -> Result<HeadFound, sea_orm::DbErr> {
         match self {
             Self::Pool { db, known_head } => write(db, events, known_head).await,
             Self::Server(writer) => writer.write(events).await,
@@ -175,14 +217,15 @@ impl Appender {
     }
 }
 
-async fn run(mut appender: Appender, mut receiver: mpsc::Receiver<Job>) {
+async fn run(mut appender: Appender, mut receiver: mpsc::Receiver<Job>, batches: Batches) {
     while let Some(first) = receiver.recv().await {
         let jobs = batch(first, &mut receiver);
         let events = events_of(&jobs);
         let mut result = Err(AuditError::Unavailable);
         for attempt in 1..=ATTEMPTS {
             match appender.append(&events).await {
-                Ok(()) => {
+                Ok(found) => {
+                    batches.count(found);
                     result = Ok(());
                     break;
                 }
@@ -197,7 +240,11 @@ async fn run(mut appender: Appender, mut receiver: mpsc::Receiver<Job>) {
 }
 
 /// [`run`] on a thread of its own, with its own connection to the SQLite file.
-fn run_on_thread(connection: rusqlite::Connection, mut receiver: mpsc::Receiver<Job>) {
+fn run_on_thread(
+    connection: rusqlite::Connection,
+    mut receiver: mpsc::Receiver<Job>,
+    batches: Batches,
+) {
     let mut known_head: Option<Head> = None;
     while let Some(first) = receiver.blocking_recv() {
         let jobs = batch(first, &mut receiver);
@@ -205,7 +252,8 @@ fn run_on_thread(connection: rusqlite::Connection, mut receiver: mpsc::Receiver<
         let mut result = Err(AuditError::Unavailable);
         for attempt in 1..=ATTEMPTS {
             match write_here(&connection, &events, &mut known_head) {
-                Ok(()) => {
+                Ok(found) => {
+                    batches.count(found);
                     result = Ok(());
                     break;
                 }
@@ -268,22 +316,22 @@ async fn write(
     db: &DatabaseConnection,
     events: &[&AuditEvent],
     known_head: &mut Option<Head>,
-) -> Result<(), sea_orm::DbErr> {
+) -> Result<HeadFound, sea_orm::DbErr> {
     if db.get_database_backend() == DbBackend::Sqlite {
         // One INSERT is atomic on its own, so a batch is one statement after the head this
         // process wrote last. Should another process have appended since (a command run
         // beside the server), the first id is taken: the primary key refuses the batch and
         // it is written again on the head read afresh. (`take` forgets the head on failure.)
-        let head = match known_head.take() {
-            Some(head) => head,
-            None => read_head(db).await?,
+        let (head, found) = match known_head.take() {
+            Some(head) => (head, HeadFound::Remembered),
+            None => (read_head(db).await?, HeadFound::Read),
         };
         let (rows, head) = chained_rows(events, head);
         audit_record::Entity::insert_many(rows)
             .exec_without_returning(db)
             .await?;
         *known_head = Some(head);
-        return Ok(());
+        return Ok(found);
     }
     let txn = db.begin().await?;
     lock_for_transaction(&txn, CHAIN_LOCK).await?;
@@ -294,7 +342,8 @@ async fn write(
             .exec_without_returning(&txn)
             .await?;
     }
-    txn.commit().await
+    txn.commit().await?;
+    Ok(HeadFound::Read)
 }
 
 /// [`write`] for SQLite, on the writer thread's own connection: one transaction after
@@ -304,19 +353,20 @@ fn write_here(
     connection: &rusqlite::Connection,
     events: &[&AuditEvent],
     known_head: &mut Option<Head>,
-) -> Result<(), LocalError> {
-    let head = match known_head.take() {
-        Some(head) => head,
+) -> Result<HeadFound, LocalError> {
+    let (head, found) = match known_head.take() {
+        Some(head) => (head, HeadFound::Remembered),
         None => {
-            let last = audit_record::Entity::find()
+            let newest = audit_record::Entity::find()
                 .order_by_desc(audit_record::Column::Id)
                 .limit(1)
                 .build(DbBackend::Sqlite);
-            local::query_on(connection, &last, |row| {
+            let last = local::query_on(connection, &newest, |row| {
                 Ok((row.get::<_, i64>("id")?, row.get::<_, String>("hash")?))
             })?
             .pop()
-            .unwrap_or_else(|| (0, GENESIS.to_owned()))
+            .unwrap_or_else(|| (0, GENESIS.to_owned()));
+            (last, HeadFound::Read)
         }
     };
     let (records, head) = chained(events, head);
@@ -348,8 +398,12 @@ fn write_here(
     }
     transaction.commit()?;
     *known_head = Some(head);
-    Ok(())
+    Ok(found)
 }
+
+/// A record's columns, in the order the writers bind its values.
+const RECORD_COLUMNS: &str = "id, recorded_at, request_id, subject, role, region, purpose, \
+    case_ref, action, target, departments, field_groups, outcome, prev_hash, hash";
 
 /// One record, its values in the order [`write_here`] binds them.
 const INSERT_RECORD: &str = "INSERT INTO audit_record (id, recorded_at, request_id, subject, \
@@ -475,5 +529,6 @@ mod tests {
                 .join(", "),
         );
         assert_eq!(INSERT_RECORD, expected);
+        assert_eq!(RECORD_COLUMNS, columns.join(", "));
     }
 }

@@ -2,30 +2,58 @@
 //!
 //! A pool tests every connection given back to it with a round trip, and the writer's one
 //! pooled connection was given back after every batch: that ping stood between each batch
-//! and the next, and every caller waiting behind them. Here a batch is three round trips:
-//! the transaction's start, the chain's lock and the head in one message; the INSERT; the
-//! commit (a batch larger than [`STATEMENT_BYTES`] has one INSERT per part).
+//! and the next, and every caller waiting behind them.
 //!
-//! The head is read in a statement of its own after the lock's: each statement of the
-//! message takes its snapshot when it starts, so the head read sees every batch committed
-//! by another instance while this one waited for the lock. A connection whose batch failed
-//! is closed, and its open transaction with it; the next attempt opens a fresh one.
+//! A batch is written one of two ways:
+//! - **After the head it remembers**, in one statement: the chain's lock and the INSERT of
+//!   the records after the head this writer's last batch left, committed on their own.
+//!   Taken while no other instance appends: when the last batch found the head where this
+//!   writer had left it, and the batch fits one statement. Should another instance have
+//!   appended since, its records hold the first id: the primary key refuses the statement,
+//!   nothing is written, and the batch goes the other way at once.
+//! - **After the head it reads**, in three round trips: the transaction's start, the
+//!   chain's lock and the head in one message; the INSERT (one per [`STATEMENT_BYTES`]);
+//!   the commit. The head is read in a statement of its own after the lock's: each
+//!   statement of the message takes its snapshot when it starts, so the head read sees
+//!   every batch committed by another instance while this one waited for the lock.
+//!
+//! Both take the chain's lock, so a batch never races another instance's, and the head a
+//! checkpoint signs does not move under it. A connection whose batch failed otherwise is
+//! closed, and its open transaction with it; the next attempt opens a fresh one.
 
 use std::sync::Arc;
 
 use entities::audit_record;
 use sea_orm::{
-    DatabaseConnection, DbBackend, DbErr, EntityName, EntityTrait, QueryTrait, RuntimeErr,
+    DatabaseConnection, DbBackend, DbErr, EntityName, RuntimeErr,
     sqlx::{
         self, AssertSqlSafe, Connection, Row,
+        error::ErrorKind,
         postgres::{PgConnectOptions, PgConnection},
     },
 };
-use sea_query_sqlx::SqlxValues;
 
-use super::{CHAIN_LOCK, Head, chained_rows};
+use super::{CHAIN_LOCK, Chained, Head, RECORD_COLUMNS, chained};
 use crate::audit::{AuditEvent, Outcome, chain::GENESIS};
 use crate::store::coordination::transaction_lock_sql;
+
+/// How a batch found the head it was appended after.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HeadFound {
+    /// The head this writer's last batch left: one statement.
+    Remembered,
+    /// Read under the chain's lock: a transaction of three round trips.
+    Read,
+}
+
+impl HeadFound {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Remembered => "remembered",
+            Self::Read => "read",
+        }
+    }
+}
 
 /// Appends batches on a connection of its own to a PostgreSQL server.
 pub(super) struct ServerWriter {
@@ -34,6 +62,11 @@ pub(super) struct ServerWriter {
     connection: Option<PgConnection>,
     /// Starts the batch's transaction, takes the chain's lock, reads the head.
     opening: String,
+    /// Takes the chain's lock for the one statement of a batch after the remembered head.
+    lock: String,
+    /// The head this writer's last batch left, and whether that batch found the chain
+    /// where the one before had left it (no other instance appending meanwhile).
+    last: Option<(Head, bool)>,
 }
 
 impl ServerWriter {
@@ -57,11 +90,13 @@ impl ServerWriter {
                 transaction_lock_sql(CHAIN_LOCK),
                 audit_record::Entity.table_name(),
             ),
+            lock: transaction_lock_sql(CHAIN_LOCK),
+            last: None,
         }
     }
 
-    /// Appends `events` after the chain's head in one transaction.
-    pub(super) async fn write(&mut self, events: &[&AuditEvent]) -> Result<(), DbErr> {
+    /// Appends `events` after the chain's head, all or none.
+    pub(super) async fn write(&mut self, events: &[&AuditEvent]) -> Result<HeadFound, DbErr> {
         let connection = match &mut self.connection {
             Some(connection) => connection,
             None => self.connection.insert(
@@ -70,21 +105,69 @@ impl ServerWriter {
                     .map_err(|err| DbErr::Conn(runtime(err)))?,
             ),
         };
-        let written = append(connection, &self.opening, events).await;
-        if written.is_err() {
-            // Its state is unknown (a transaction left open, a reply half read): the server
-            // rolls back what the connection leaves behind.
-            self.connection = None;
+        let previous = self.last.take();
+        let remembered = match &previous {
+            Some((head, true)) if statement_sizes(events).len() == 1 => Some(head.clone()),
+            _ => None,
+        };
+        let written = match remembered {
+            Some(head) => match append_after(connection, &self.lock, events, head).await {
+                Ok(new_head) => Ok((new_head, true, HeadFound::Remembered)),
+                // Another instance appended since: nothing was written.
+                Err(err) if is_unique_violation(&err) => {
+                    append_after_read(connection, &self.opening, events, None).await
+                }
+                Err(err) => Err(err),
+            },
+            None => {
+                let previous = previous.as_ref().map(|(head, _)| head);
+                append_after_read(connection, &self.opening, events, previous).await
+            }
+        };
+        match written {
+            Ok((head, alone, found)) => {
+                self.last = Some((head, alone));
+                Ok(found)
+            }
+            Err(err) => {
+                // Its state is unknown (a transaction left open, a reply half read): the
+                // server rolls back what the connection leaves behind.
+                self.connection = None;
+                Err(DbErr::Query(runtime(err)))
+            }
         }
-        written.map_err(|err| DbErr::Query(runtime(err)))
     }
 }
 
-async fn append(
+/// `events` after `head` in one statement that takes the chain's lock and commits on its
+/// own; the new head.
+async fn append_after(
+    connection: &mut PgConnection,
+    lock: &str,
+    events: &[&AuditEvent],
+    head: Head,
+) -> Result<Head, sqlx::Error> {
+    let (records, head) = chained(events, head);
+    // A SELECT in WITH runs only as far as the statement reads it: the join reads the
+    // lock's one row before the first record's.
+    let sql = format!(
+        "WITH chain_lock AS MATERIALIZED ({lock}) INSERT INTO {table} ({RECORD_COLUMNS}) \
+         SELECT batch.* FROM chain_lock, (VALUES {values}) AS batch",
+        table = audit_record::Entity.table_name(),
+        values = placeholders(records.len()),
+    );
+    bound(&sql, &records).execute(&mut *connection).await?;
+    Ok(head)
+}
+
+/// `events` in one transaction that takes the chain's lock and reads its head first; the
+/// new head, and whether the head read was `previous` (no other instance appended since).
+async fn append_after_read(
     connection: &mut PgConnection,
     opening: &str,
     events: &[&AuditEvent],
-) -> Result<(), sqlx::Error> {
+    previous: Option<&Head>,
+) -> Result<(Head, bool, HeadFound), sqlx::Error> {
     let opened = sqlx::raw_sql(AssertSqlSafe(opening))
         .fetch_all(&mut *connection)
         .await?;
@@ -93,17 +176,71 @@ async fn append(
         .iter()
         .find_map(|row| Some((row.try_get("id").ok()?, row.try_get("hash").ok()?)))
         .unwrap_or_else(|| (0, GENESIS.to_owned()));
-    let (mut rows, _) = chained_rows(events, head);
+    let alone = previous == Some(&head);
+    let (records, new_head) = chained(events, head);
+    let mut rest = records.as_slice();
     for count in statement_sizes(events) {
-        let insert =
-            audit_record::Entity::insert_many(rows.by_ref().take(count)).build(DbBackend::Postgres);
-        let values = insert.values.unwrap_or_else(|| sea_orm::Values(Vec::new()));
-        sqlx::query_with(AssertSqlSafe(insert.sql), SqlxValues(values))
-            .execute(&mut *connection)
-            .await?;
+        let (part, after) = rest.split_at(count.min(rest.len()));
+        rest = after;
+        let sql = format!(
+            "INSERT INTO {table} ({RECORD_COLUMNS}) VALUES {values}",
+            table = audit_record::Entity.table_name(),
+            values = placeholders(part.len()),
+        );
+        bound(&sql, part).execute(&mut *connection).await?;
     }
     sqlx::raw_sql("COMMIT").execute(&mut *connection).await?;
-    Ok(())
+    Ok((new_head, alone, HeadFound::Read))
+}
+
+/// `($1, …, $15), ($16, …)`: one row of parameters per record.
+fn placeholders(records: usize) -> String {
+    let columns = RECORD_COLUMNS.split(", ").count();
+    let mut text = String::with_capacity(records * columns * 5);
+    for record in 0..records {
+        text.push_str(if record == 0 { "(" } else { ", (" });
+        for column in 0..columns {
+            if column > 0 {
+                text.push_str(", ");
+            }
+            text.push('$');
+            text.push_str(&(record * columns + column + 1).to_string());
+        }
+        text.push(')');
+    }
+    text
+}
+
+/// `sql` with each record's fields bound in the order of [`RECORD_COLUMNS`].
+fn bound<'q>(
+    sql: &'q str,
+    records: &'q [Chained<'q>],
+) -> sqlx::query::Query<'q, sqlx::Postgres, sqlx::postgres::PgArguments> {
+    let mut query = sqlx::query(AssertSqlSafe(sql));
+    for record in records {
+        let actor = &record.event.actor;
+        query = query
+            .bind(record.id)
+            .bind(record.at)
+            .bind(&actor.request_id)
+            .bind(&actor.subject)
+            .bind(&actor.role)
+            .bind(&actor.region)
+            .bind(&actor.purpose)
+            .bind(&actor.case_ref)
+            .bind(record.event.action)
+            .bind(&record.event.target)
+            .bind(&record.departments)
+            .bind(&record.field_groups)
+            .bind(&record.outcome)
+            .bind(&record.prev_hash)
+            .bind(&record.hash);
+    }
+    query
+}
+
+fn is_unique_violation(err: &sqlx::Error) -> bool {
+    matches!(err, sqlx::Error::Database(db) if db.kind() == ErrorKind::UniqueViolation)
 }
 
 fn runtime(err: sqlx::Error) -> RuntimeErr {
@@ -171,8 +308,9 @@ fn wire_len(event: &AuditEvent) -> usize {
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests {
-    use sea_orm::{QueryTrait, Value};
+    use sea_orm::{EntityTrait, QueryTrait, Value};
 
+    use super::super::chained_rows;
     use super::*;
     use crate::audit::Actor;
 
